@@ -1,0 +1,204 @@
+//! `handoff dev`: the four functions in one process against a local AWS endpoint. Ingest and resume
+//! are HTTP routes; policy and escalate read the table's stream with the template's filters.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::Router;
+use base64::Engine;
+use handoff::entry::{self, StreamEvent, StreamEventRecord, UrlResponse};
+use handoff::store::{self, StartAt, StreamReader};
+use handoff::{App, Config};
+use tokio::sync::watch;
+
+use crate::fake_graph::FakeGraph;
+
+/// The escalations topic and table that `--bootstrap` creates.
+const TOPIC_NAME: &str = "handoff-escalations";
+const DEFAULT_TABLE: &str = "handoff";
+/// Like the event source mappings' MaximumRetryAttempts.
+const MAX_ATTEMPTS: u32 = 5;
+
+struct DevState {
+    app: App,
+    fake_graph: Option<FakeGraph>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Consumer {
+    Policy,
+    Escalate,
+}
+
+pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>> {
+    let addr: SocketAddr = std::env::var("HANDOFF_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".into())
+        .parse()
+        .map_err(|_| "HANDOFF_ADDR must be host:port, like 127.0.0.1:3000")?;
+    let aws = handoff::config::load_aws().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| DEFAULT_TABLE.into());
+    let (stream_arn, created_topic, start) = if bootstrap {
+        let b = store::bootstrap(
+            &dynamodb,
+            &aws_sdk_sns::Client::new(&aws),
+            &table,
+            TOPIC_NAME,
+        )
+        .await?;
+        let start = if b.table_created {
+            StartAt::Oldest
+        } else {
+            StartAt::Latest
+        };
+        (b.stream_arn, Some(b.topic_arn), start)
+    } else {
+        let arn = store::stream_arn(&dynamodb, &table).await?.ok_or_else(|| {
+            format!("table {table} has no stream; run with --bootstrap or enable NEW_IMAGE streams")
+        })?;
+        (arn, None, StartAt::Latest)
+    };
+    let config = Config::from_lookup(|name| match name {
+        "TABLE_NAME" => Some(table.clone()),
+        "TOPIC_ARN" => std::env::var(name).ok().or_else(|| created_topic.clone()),
+        _ => std::env::var(name).ok(),
+    })?;
+    let app = App::from_config(&config, &aws)?;
+    let state = Arc::new(DevState {
+        app: app.clone(),
+        fake_graph: fake_graph.then(FakeGraph::default),
+    });
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let streams = aws_sdk_dynamodbstreams::Client::new(&aws);
+    let mut consumers = Vec::new();
+    for consumer in [Consumer::Policy, Consumer::Escalate] {
+        let reader = StreamReader::new(streams.clone(), &stream_arn, start);
+        let app = app.clone();
+        consumers.push(tokio::spawn(reader.run(
+            Duration::from_millis(100),
+            move |records| {
+                let app = app.clone();
+                async move { deliver(&app, consumer, records).await }
+            },
+            stop_rx.clone(),
+        )));
+    }
+
+    let router = Router::new().fallback(route).with_state(state);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, table, topic = %config.topic_arn, "handoff dev is serving /webhook and /resume/{{token}}; Ctrl-C stops it");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("stopping");
+        })
+        .await?;
+    let _ = stop_tx.send(true);
+    for c in consumers {
+        let _ = tokio::time::timeout(Duration::from_secs(5), c).await;
+    }
+    Ok(())
+}
+
+/// Hands records to one consumer as Lambda would: retry from the reported failure with backoff,
+/// and after the last attempt set the record aside (in AWS: the on-failure queue).
+async fn deliver(app: &App, consumer: Consumer, mut records: Vec<StreamEventRecord>) {
+    let mut attempt = 1;
+    let mut backoff = Duration::from_millis(200);
+    while !records.is_empty() {
+        let mut event = StreamEvent::default();
+        event.records = records.clone();
+        let response = match consumer {
+            Consumer::Policy => entry::handle_policy_batch(app, &event).await,
+            Consumer::Escalate => entry::handle_escalate_batch(app, &event).await,
+        };
+        let Some(failed) = response
+            .batch_item_failures
+            .first()
+            .and_then(|f| f.item_identifier.clone())
+        else {
+            return;
+        };
+        let at = records
+            .iter()
+            .position(|r| r.change.sequence_number.as_deref() == Some(failed.as_str()))
+            .unwrap_or(0);
+        records.drain(..at);
+        if attempt >= MAX_ATTEMPTS {
+            tracing::error!(?consumer, sequence = %failed, "record failed {MAX_ATTEMPTS} times; set aside (in AWS: the on-failure queue)");
+            records.remove(0);
+            attempt = 1;
+            continue;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff *= 2;
+        attempt += 1;
+    }
+}
+
+async fn route(State(state): State<Arc<DevState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return plain(413, "body too large");
+    };
+    let path = parts.uri.path().to_string();
+    if let (Some(fake), Some(rest)) = (&state.fake_graph, path.strip_prefix("/fake-graph")) {
+        let answer = if rest == "/calls" {
+            fake.calls()
+        } else {
+            fake.record(rest, &bytes)
+        };
+        return Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(answer.to_string()))
+            .unwrap_or_else(|_| plain(500, "response"));
+    }
+    let request = entry::request(
+        parts.method.as_str(),
+        &path,
+        parts.uri.query().unwrap_or(""),
+        parts.headers,
+        Some(bytes.to_vec()),
+    );
+    let response = if path == "/webhook" {
+        entry::handle_webhook(&state.app, &request).await
+    } else if path.starts_with("/resume/") {
+        entry::handle_resume(&state.app, &request).await
+    } else {
+        return plain(
+            404,
+            "not found: the routes are /webhook and /resume/{token}",
+        );
+    };
+    to_axum(response)
+}
+
+fn plain(status: u16, text: &'static str) -> Response {
+    Response::builder()
+        .status(status)
+        .body(Body::from(text))
+        .expect("static response")
+}
+
+fn to_axum(r: UrlResponse) -> Response {
+    let body = match (r.body, r.is_base64_encoded) {
+        (Some(b), true) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .unwrap_or_default(),
+        (Some(b), false) => b.into_bytes(),
+        (None, _) => Vec::new(),
+    };
+    let mut builder = Response::builder().status(u16::try_from(r.status_code).unwrap_or(500));
+    for (name, value) in r.headers.iter() {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(Body::from(body))
+        .unwrap_or_else(|_| plain(500, "response"))
+}

@@ -1,0 +1,100 @@
+//! `handoff`: the local dev server, the demo, and the policy tools.
+
+mod demo;
+mod dev;
+mod fake_graph;
+mod policy_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "handoff",
+    version,
+    about = "A customer assistant for Messenger and Instagram that knows when to call a human"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve ingest and resume on HANDOFF_ADDR and drive policy and escalate from the table's stream.
+    Dev {
+        /// Create the table and the topic (`handoff`, `handoff-escalations`) when missing.
+        #[arg(long)]
+        bootstrap: bool,
+        /// Also serve a stand-in Graph API under /fake-graph that records what the bot sends
+        /// (point GRAPH_API_BASE at http://HANDOFF_ADDR/fake-graph).
+        #[arg(long)]
+        fake_graph: bool,
+    },
+    /// Play the demo conversation from events/demo against a running `handoff dev --fake-graph`.
+    Demo {
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        server: String,
+        /// The local AWS endpoint, to read what SNS delivered.
+        #[arg(
+            long,
+            env = "AWS_ENDPOINT_URL",
+            default_value = "http://127.0.0.1:5000"
+        )]
+        aws_endpoint: String,
+        #[arg(long, default_value = "events/demo")]
+        events: PathBuf,
+    },
+    /// Validate and try the boundary.
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::PolicyCommand,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dev {
+            bootstrap,
+            fake_graph,
+        } => {
+            init_tracing();
+            dev::run(bootstrap, fake_graph).await
+        }
+        Command::Demo {
+            server,
+            aws_endpoint,
+            events,
+        } => demo::run(&server, &aws_endpoint, &events).await,
+        Command::Policy { command } => return policy_cmd::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn"));
+    if std::env::var("HANDOFF_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}

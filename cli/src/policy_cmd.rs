@@ -1,0 +1,136 @@
+//! `handoff policy check|explain`.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use handoff::app::load_boundary;
+use handoff::message::Attachment;
+use handoff::policy::{decide, Outcome, Turn};
+use serde_json::json;
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file and a knowledge file.
+    Check { policy: String, knowledge: String },
+    /// Print the decision for a message: first line `answer <entry>` or `escalate <reason>`, then the trace.
+    Explain {
+        policy: String,
+        knowledge: String,
+        message: String,
+        /// Decide as if at this time (RFC 3339), for business hours.
+        #[arg(long)]
+        at: Option<String>,
+        /// Quick-reply or postback payload sent with the message.
+        #[arg(long)]
+        payload: Option<String>,
+        /// Attachment types sent with the message (audio, image, video, file, …).
+        #[arg(long = "attachment")]
+        attachments: Vec<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(cmd: PolicyCommand) -> ExitCode {
+    match cmd {
+        PolicyCommand::Check { policy, knowledge } => match load_boundary(&policy, &knowledge) {
+            Ok((p, k)) => {
+                println!(
+                    "ok: {} rules, {} built-in triggers, {} knowledge entries, confidence threshold {:.2}",
+                    p.rules.len(),
+                    p.phrase_triggers.len() + usize::from(p.media.is_some()) + usize::from(p.hours.is_some()),
+                    k.entries().len(),
+                    p.confidence_threshold
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        PolicyCommand::Explain {
+            policy,
+            knowledge,
+            message,
+            at,
+            payload,
+            attachments,
+            json,
+        } => {
+            let (p, k) = match load_boundary(&policy, &knowledge) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let now = match at.as_deref().map(DateTime::parse_from_rfc3339) {
+                None => Utc::now(),
+                Some(Ok(t)) => t.with_timezone(&Utc),
+                Some(Err(_)) => {
+                    eprintln!(
+                        "error: --at must be an RFC 3339 time, like 2026-11-25T10:00:00+01:00"
+                    );
+                    return ExitCode::FAILURE;
+                }
+            };
+            let attachments: Vec<Attachment> = attachments
+                .into_iter()
+                .map(|kind| Attachment { kind, url: None })
+                .collect();
+            let d = decide(
+                &p,
+                &k,
+                Turn {
+                    text: Some(&message),
+                    payload: payload.as_deref(),
+                    attachments: &attachments,
+                },
+                now,
+            );
+            if json {
+                let outcome = match &d.outcome {
+                    Outcome::Answer {
+                        entry,
+                        text,
+                        confidence,
+                    } => {
+                        json!({"action": "answer", "entry": entry, "text": text, "confidence": confidence})
+                    }
+                    Outcome::Escalate {
+                        reason,
+                        detail,
+                        next_step,
+                        customer_text,
+                    } => json!({
+                        "action": "escalate", "reason": reason.as_str(), "detail": detail,
+                        "next_step": next_step, "customer_text": customer_text
+                    }),
+                };
+                println!(
+                    "{}",
+                    json!({"decision": d.headline(), "outcome": outcome, "intent": d.intent, "trace": d.trace})
+                );
+            } else {
+                println!("{}", d.headline());
+                println!("intent: {}", d.intent);
+                match &d.outcome {
+                    Outcome::Answer { text, .. } => println!("reply: {text}"),
+                    Outcome::Escalate {
+                        customer_text,
+                        next_step,
+                        ..
+                    } => {
+                        println!("customer is told: {customer_text}");
+                        println!("next step for the team: {next_step}");
+                    }
+                }
+                print!("trace:\n{}", d.trace);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Notify the team of an escalation: one SNS publish, however often the stream delivers it.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{App, FlowError};
+use crate::escalation::{build_handoff, Escalation, NoticeKind, HUMAN_AGENT_WINDOW_DAYS};
+use crate::ports::NotificationClaim;
+use crate::resume::ResumeToken;
+
+/// How long one delivery may hold the right to publish before another may try.
+const CLAIM_LEASE_SECONDS: i64 = 60;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotifyOutcome {
+    Published { message_id: String },
+    AlreadyNotified,
+}
+
+/// The signed link that hands this escalation's customer back to the bot.
+pub fn resume_url(app: &App, e: &Escalation) -> String {
+    // Never past the end of the human-agent window: after it nobody can reply anyway.
+    let window_end = e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS);
+    let expires_at =
+        (e.created_at + Duration::days(app.settings.link_days)).min(window_end.max(e.paused_until));
+    let token = ResumeToken {
+        escalation_id: e.escalation_id.clone(),
+        conversation: e.conversation.clone(),
+        expires_at,
+    }
+    .sign(&app.settings.link_keys);
+    format!("{}/resume/{}", app.settings.resume_base_url, token)
+}
+
+/// Publishes the handoff for `e` once. The claim is a lease, so a crash between claim and publish
+/// delays the notice by the lease at most instead of losing it.
+pub async fn notify_escalation(
+    app: &App,
+    e: &Escalation,
+    now: DateTime<Utc>,
+) -> Result<NotifyOutcome, FlowError> {
+    let lease = Duration::seconds(CLAIM_LEASE_SECONDS);
+    match app
+        .store
+        .claim_notification(&e.conversation, &e.escalation_id, now, lease)
+        .await?
+    {
+        NotificationClaim::AlreadyNotified => return Ok(NotifyOutcome::AlreadyNotified),
+        NotificationClaim::Busy => {
+            return Err(FlowError::Busy(format!(
+                "escalation {} is being notified by another delivery",
+                e.escalation_id
+            )))
+        }
+        NotificationClaim::Claimed => {}
+    }
+    let message = build_handoff(e, &resume_url(app, e), NoticeKind::Escalation, now);
+    match app.notifier.publish(&message).await {
+        Ok(message_id) => {
+            app.store
+                .mark_notified(&e.conversation, &e.escalation_id, now)
+                .await?;
+            tracing::info!(escalation_id = %e.escalation_id, reason = %e.reason, %message_id, "team notified");
+            Ok(NotifyOutcome::Published { message_id })
+        }
+        Err(err) => {
+            app.store
+                .release_notification(&e.conversation, &e.escalation_id)
+                .await?;
+            Err(err.into())
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Ingest: verify, parse, store. Nothing else happens on this path, so Meta gets its 200 within
+//! milliseconds of the writes; the table's stream drives everything after.
+
+use chrono::{DateTime, Duration, Utc};
+use thiserror::Error;
+
+use super::App;
+use crate::escalation::ResumedBy;
+use crate::ports::{ResumeRequest, ResumeResult, Stored};
+use crate::store::StoreError;
+use crate::webhook::{parse_webhook, verify_signature, SignatureError, WebhookEvent};
+
+/// What one webhook delivery did, for the log line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub human_activity: usize,
+    pub resumed: usize,
+    pub ignored: usize,
+    /// Events (or the whole body) that could not be used: acknowledged and logged.
+    pub unusable: usize,
+}
+
+/// Why a delivery is not acknowledged.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// 401, no side effect.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// 5xx so Meta delivers again; every write is conditional, so that is safe.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Verifies and stores one webhook delivery.
+pub async fn ingest_webhook(
+    app: &App,
+    body: &[u8],
+    signature: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<IngestReport, IngestError> {
+    verify_signature(app.settings.app_secret.expose().as_bytes(), body, signature)?;
+    let mut report = IngestReport::default();
+    let events = match parse_webhook(body, &app.settings.app_id) {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(error = %e, bytes = body.len(), "signed webhook body is unusable; acknowledged");
+            report.unusable = 1;
+            return Ok(report);
+        }
+    };
+    let pause_until = now + Duration::hours(app.settings.pause_hours.into());
+    for event in events {
+        match event {
+            WebhookEvent::Customer(m) if m.standby => {
+                // Another app owns the thread: a person is handling this customer.
+                count(
+                    &mut report,
+                    app.store
+                        .record_human_activity(&m, pause_until, now)
+                        .await?,
+                    true,
+                );
+            }
+            WebhookEvent::Customer(m) | WebhookEvent::Activity(m) => {
+                count(&mut report, app.store.record_message(&m).await?, false);
+            }
+            WebhookEvent::Human(m) => {
+                tracing::info!(conversation = %m.conversation, "a person replied from another app; pausing the bot");
+                count(
+                    &mut report,
+                    app.store
+                        .record_human_activity(&m, pause_until, now)
+                        .await?,
+                    true,
+                );
+            }
+            WebhookEvent::OwnEcho {
+                conversation,
+                verified,
+                ..
+            } => {
+                tracing::debug!(%conversation, verified, "own echo ignored");
+                report.ignored += 1;
+            }
+            WebhookEvent::ThreadControl {
+                record,
+                new_owner_app_id,
+                ..
+            } => {
+                if new_owner_app_id.as_deref() == Some(app.settings.app_id.as_str()) {
+                    // The inbox handed the thread back to us: resume exactly as the link would.
+                    let state = app.store.get_state(&record.conversation).await?;
+                    count(&mut report, app.store.record_message(&record).await?, false);
+                    if let Some(eid) = state.escalation_id.as_deref() {
+                        let result = app
+                            .store
+                            .resume(ResumeRequest {
+                                conversation: &record.conversation,
+                                escalation_id: eid,
+                                by: ResumedBy::Inbox,
+                                outcome: None,
+                                note: None,
+                                now,
+                            })
+                            .await?;
+                        if result == ResumeResult::Resumed {
+                            tracing::info!(conversation = %record.conversation, escalation_id = eid, "handed back in the inbox");
+                            report.resumed += 1;
+                        }
+                    }
+                } else {
+                    count(
+                        &mut report,
+                        app.store
+                            .record_human_activity(&record, pause_until, now)
+                            .await?,
+                        true,
+                    );
+                }
+            }
+            WebhookEvent::Ignored { kind } => {
+                tracing::debug!(kind, "event ignored");
+                report.ignored += 1;
+            }
+            WebhookEvent::Unusable { reason } => {
+                tracing::warn!(reason, "webhook event unusable; skipped");
+                report.unusable += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn count(report: &mut IngestReport, stored: Stored, human: bool) {
+    match stored {
+        Stored::New => {
+            report.stored += 1;
+            if human {
+                report.human_activity += 1;
+            }
+        }
+        Stored::Duplicate => report.duplicates += 1,
+    }
+}

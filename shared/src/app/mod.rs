@@ -1,0 +1,132 @@
+//! The use cases, one per function: ingest a webhook, respond to a customer, notify the team,
+//! resume a customer. Each takes the `App` (its ports and settings) and the time as parameters.
+
+mod escalate;
+mod ingest;
+mod respond;
+mod resume;
+
+pub use escalate::{notify_escalation, NotifyOutcome};
+pub use ingest::{ingest_webhook, IngestError, IngestReport};
+pub use respond::{respond, RespondOutcome};
+pub use resume::{resume_escalation, ResumeOutcome};
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::config::{Config, Secret};
+use crate::graph::{GraphClient, GraphError};
+use crate::notify::{NotifyError, SnsNotifier};
+use crate::policy::{Knowledge, Policy, PolicyError};
+use crate::ports::{ConversationStore, Messenger, Notifier};
+use crate::resume::LinkKeys;
+use crate::store::{DynamoStore, StoreError};
+
+/// Settings the use cases read (a slice of `Config` without the AWS names).
+#[derive(Clone)]
+pub struct Settings {
+    pub app_id: String,
+    pub app_secret: Secret,
+    pub verify_token: Secret,
+    pub resume_base_url: String,
+    pub link_keys: LinkKeys,
+    pub pause_hours: u32,
+    /// Link lifetime; never past the escalation's end of the human-agent window.
+    pub link_days: i64,
+    /// Conversation Routing calls (pass/take thread control) on or off.
+    pub routing: bool,
+}
+
+/// Ports, boundary and settings: what every function needs, built once at start.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn ConversationStore>,
+    pub messenger: Arc<dyn Messenger>,
+    pub notifier: Arc<dyn Notifier>,
+    pub policy: Arc<Policy>,
+    pub knowledge: Arc<Knowledge>,
+    pub settings: Settings,
+}
+
+/// Why the App could not be built.
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Policy { path: String, source: PolicyError },
+}
+
+/// Reads and compiles the policy and knowledge files.
+pub fn load_boundary(
+    policy_path: &str,
+    knowledge_path: &str,
+) -> Result<(Policy, Knowledge), StartupError> {
+    let read = |path: &str| {
+        std::fs::read_to_string(path).map_err(|source| StartupError::Read {
+            path: path.to_string(),
+            source,
+        })
+    };
+    let policy = Policy::from_toml(&read(policy_path)?).map_err(|source| StartupError::Policy {
+        path: policy_path.to_string(),
+        source,
+    })?;
+    let knowledge =
+        Knowledge::from_toml(&read(knowledge_path)?).map_err(|source| StartupError::Policy {
+            path: knowledge_path.to_string(),
+            source,
+        })?;
+    Ok((policy, knowledge))
+}
+
+impl App {
+    /// Wires the production adapters from one `SdkConfig`.
+    pub fn from_config(config: &Config, aws: &aws_config::SdkConfig) -> Result<Self, StartupError> {
+        let (policy, knowledge) = load_boundary(&config.policy_file, &config.knowledge_file)?;
+        let routing = policy.routing;
+        Ok(Self {
+            store: Arc::new(DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(aws),
+                &config.table_name,
+            )),
+            messenger: Arc::new(GraphClient::new(
+                &config.graph_api_base,
+                config.meta.page_tokens.clone(),
+            )),
+            notifier: Arc::new(SnsNotifier::new(
+                aws_sdk_sns::Client::new(aws),
+                &config.topic_arn,
+            )),
+            policy: Arc::new(policy),
+            knowledge: Arc::new(knowledge),
+            settings: Settings {
+                app_id: config.meta.app_id.clone(),
+                app_secret: config.meta.app_secret.clone(),
+                verify_token: config.meta.verify_token.clone(),
+                resume_base_url: config.resume_base_url.clone(),
+                link_keys: config.link_keys.clone(),
+                pause_hours: config.pause_hours,
+                link_days: 7,
+                routing,
+            },
+        })
+    }
+}
+
+/// A step that could not finish; the stream (or Meta) will deliver it again.
+#[derive(Debug, Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+    #[error("{0}")]
+    Busy(String),
+}

@@ -1,0 +1,268 @@
+//! Respond to one customer message: stay silent while paused, otherwise answer or escalate.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{App, FlowError};
+use crate::escalation::{escalation_id_for, Escalation, EscalationSummary, TranscriptLine};
+use crate::message::{AnswerRef, Direction, Message, Role};
+use crate::policy::{decide, Decision, Outcome, Turn};
+use crate::ports::{ConversationSnapshot, EscalationOpening, ReplyReservation};
+use crate::webhook::OWN_METADATA_PREFIX;
+
+/// How many recent messages the policy reads (and the handoff's transcript snapshot holds).
+pub const HISTORY: usize = 30;
+
+/// What happened to the message.
+#[derive(Debug, PartialEq)]
+pub enum RespondOutcome {
+    /// Not a message the bot answers (its own, a human's, standby, an event).
+    NotForTheBot,
+    /// The customer is paused: the bot said nothing.
+    Paused,
+    Answered {
+        entry: String,
+    },
+    /// Already answered (redelivery).
+    AlreadyAnswered,
+    /// Undeliverable (outside the window, person unavailable); logged.
+    Undeliverable,
+    Escalated {
+        escalation_id: String,
+    },
+    /// The conversation changed while deciding (a pause arrived): nothing sent.
+    Superseded,
+}
+
+/// Handles one inbound message at `now`.
+pub async fn respond(
+    app: &App,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> Result<RespondOutcome, FlowError> {
+    if message.role != Role::Customer || message.direction != Direction::In || message.standby {
+        return Ok(RespondOutcome::NotForTheBot);
+    }
+    let snapshot = app
+        .store
+        .load_conversation(&message.conversation, HISTORY)
+        .await?;
+    if snapshot.state.holds_at(now) {
+        tracing::info!(conversation = %message.conversation, mid = %message.mid, "customer is paused; the bot stays silent");
+        return Ok(RespondOutcome::Paused);
+    }
+    let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
+    let decision = decide(
+        &app.policy,
+        &app.knowledge,
+        Turn {
+            text: message.text.as_deref(),
+            payload: message.payload.as_deref(),
+            attachments: &message.attachments,
+        },
+        written_at,
+    );
+    tracing::info!(
+        conversation = %message.conversation,
+        mid = %message.mid,
+        decision = %decision.headline(),
+        "decided"
+    );
+    match &decision.outcome {
+        Outcome::Answer {
+            entry,
+            text,
+            confidence,
+        } => {
+            let reply = bot_message(
+                message,
+                format!("reply-{}", message.mid),
+                text,
+                Some(AnswerRef {
+                    entry: entry.clone(),
+                    confidence: *confidence,
+                }),
+            );
+            match app
+                .store
+                .reserve_reply(
+                    &reply,
+                    snapshot.state.version,
+                    snapshot.state.expired_at(now),
+                )
+                .await?
+            {
+                ReplyReservation::AlreadySent => return Ok(RespondOutcome::AlreadyAnswered),
+                ReplyReservation::StateChanged => return Ok(RespondOutcome::Superseded),
+                ReplyReservation::Reserved => {}
+            }
+            let metadata = format!("{OWN_METADATA_PREFIX}{}", reply.mid);
+            match app
+                .messenger
+                .send_text(&message.conversation, text, &[], &metadata)
+                .await
+            {
+                Ok(mid) => {
+                    app.store.finish_reply(&reply, Some(&mid)).await?;
+                    Ok(RespondOutcome::Answered {
+                        entry: entry.clone(),
+                    })
+                }
+                Err(e) => {
+                    app.store.finish_reply(&reply, None).await?;
+                    if e.another_app_owns_thread() {
+                        tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
+                        let mut record =
+                            bot_message(message, format!("owner-{}", message.mid), "", None);
+                        record.role = Role::Human;
+                        record.direction = Direction::Event;
+                        record.text = None;
+                        record.event = Some("another app owns the thread".into());
+                        let until = now + Duration::hours(app.settings.pause_hours.into());
+                        app.store.record_human_activity(&record, until, now).await?;
+                        return Ok(RespondOutcome::Paused);
+                    }
+                    if e.is_undeliverable() {
+                        tracing::warn!(conversation = %message.conversation, error = %e, "reply undeliverable");
+                        return Ok(RespondOutcome::Undeliverable);
+                    }
+                    Err(e.into())
+                }
+            }
+        }
+        Outcome::Escalate { .. } => escalate(app, message, &snapshot, &decision, now).await,
+    }
+}
+
+fn bot_message(trigger: &Message, mid: String, text: &str, answer: Option<AnswerRef>) -> Message {
+    Message {
+        conversation: trigger.conversation.clone(),
+        // Just after the message it answers, so the history reads in order.
+        timestamp_ms: trigger.timestamp_ms + 1,
+        mid,
+        role: Role::Bot,
+        direction: Direction::Out,
+        text: Some(text.to_string()),
+        payload: None,
+        attachments: Vec::new(),
+        event: None,
+        standby: false,
+        answer,
+    }
+}
+
+/// What the bot already tried in this conversation, newest last.
+fn tried(snapshot: &ConversationSnapshot) -> Vec<String> {
+    snapshot
+        .messages
+        .iter()
+        .filter(|m| m.role == Role::Bot)
+        .filter_map(|m| m.answer.as_ref())
+        .map(|a| {
+            format!(
+                "answered with \"{}\" (confidence {:.2})",
+                a.entry, a.confidence
+            )
+        })
+        .collect()
+}
+
+async fn escalate(
+    app: &App,
+    message: &Message,
+    snapshot: &ConversationSnapshot,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<RespondOutcome, FlowError> {
+    let Outcome::Escalate {
+        reason,
+        detail,
+        next_step,
+        customer_text,
+    } = &decision.outcome
+    else {
+        unreachable!("escalate is only called for escalations");
+    };
+    let escalation_id = escalation_id_for(message.timestamp_ms, &message.mid);
+    let mut transcript: Vec<TranscriptLine> = snapshot
+        .messages
+        .iter()
+        .filter(|m| m.direction != Direction::Event)
+        .map(TranscriptLine::from)
+        .collect();
+    if !snapshot.messages.iter().any(|m| m.mid == message.mid) {
+        transcript.push(TranscriptLine::from(message));
+    }
+    let escalation = Escalation {
+        escalation_id: escalation_id.clone(),
+        conversation: message.conversation.clone(),
+        reason: reason.clone(),
+        reason_detail: detail.clone(),
+        summary: EscalationSummary {
+            intent: decision.intent.clone(),
+            tried: tried(snapshot),
+            next_step: next_step.clone(),
+        },
+        transcript,
+        trace: decision.trace.clone(),
+        created_at: now,
+        paused_until: now + Duration::hours(app.settings.pause_hours.into()),
+        last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
+        customer_name: None,
+        notified_at: None,
+        resumed_at: None,
+        resumed_by: None,
+        outcome: None,
+        note: None,
+    };
+    match app
+        .store
+        .open_escalation(&escalation, snapshot.state.version)
+        .await?
+    {
+        EscalationOpening::StateChanged => return Ok(RespondOutcome::Superseded),
+        EscalationOpening::Opened => {
+            tracing::info!(conversation = %message.conversation, %escalation_id, reason = %reason, "escalated; customer paused");
+        }
+        EscalationOpening::AlreadyOpen => {
+            tracing::info!(%escalation_id, "escalation already open; finishing its steps");
+        }
+    }
+    // Tell the customer a person is coming (once: the notice's key is derived from the escalation).
+    let notice = bot_message(
+        message,
+        format!("handoff-{escalation_id}"),
+        customer_text,
+        None,
+    );
+    if app.store.reserve_notice(&notice).await? {
+        let metadata = format!("{OWN_METADATA_PREFIX}{}", notice.mid);
+        match app
+            .messenger
+            .send_text(&message.conversation, customer_text, &[], &metadata)
+            .await
+        {
+            Ok(mid) => app.store.finish_reply(&notice, Some(&mid)).await?,
+            Err(e) if e.another_app_owns_thread() || e.is_undeliverable() => {
+                tracing::warn!(%escalation_id, error = %e, "handoff notice not delivered");
+                app.store.finish_reply(&notice, Some("")).await?;
+            }
+            Err(e) => {
+                app.store.finish_reply(&notice, None).await?;
+                return Err(e.into());
+            }
+        }
+        if app.settings.routing {
+            let target = message.conversation.channel.inbox_app_id();
+            let metadata = format!("handoff escalation {escalation_id}: {reason}");
+            if let Err(e) = app
+                .messenger
+                .pass_thread_control(&message.conversation, target, &metadata)
+                .await
+            {
+                // The pause already holds; routing is a convenience for the inbox.
+                tracing::warn!(%escalation_id, error = %e, "pass_thread_control failed");
+            }
+        }
+    }
+    Ok(RespondOutcome::Escalated { escalation_id })
+}

@@ -1,0 +1,17 @@
+//! The edge: Lambda event shapes in, domain calls, Lambda responses out. The function binaries and
+//! `handoff dev` both call these, so local runs take the very path that runs on Lambda.
+
+mod http;
+mod resume_route;
+pub mod stream;
+mod webhook_route;
+
+pub use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord as StreamEventRecord};
+pub use aws_lambda_events::lambda_function_urls::{
+    LambdaFunctionUrlRequest as UrlRequest, LambdaFunctionUrlResponse as UrlResponse,
+};
+pub use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+pub use http::{request, text_response};
+pub use resume_route::handle_resume;
+pub use stream::{handle_escalate_batch, handle_policy_batch};
+pub use webhook_route::handle_webhook;

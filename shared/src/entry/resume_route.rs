@@ -1,0 +1,181 @@
+//! `GET|HEAD|POST /resume/{token}`. GET and HEAD act on nothing (email scanners open links);
+//! only the form POST resumes. The token is never logged, only a short fingerprint of it.
+
+use chrono::Utc;
+
+use super::http::{body_bytes, header, method, path, text_response, with_header};
+use super::{UrlRequest, UrlResponse};
+use crate::app::{resume_escalation, App, ResumeOutcome};
+use crate::escalation::{OutcomeLabel, ResumedBy};
+use crate::resume::{
+    describe_resumed, render_outcome_page, render_resume_page, token_fingerprint, ResumePageView,
+    ResumeToken, TokenError,
+};
+
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn html(status: u16, body: String) -> UrlResponse {
+    let r = text_response(status, "text/html; charset=utf-8", body);
+    let r = with_header(r, "cache-control", "no-store");
+    let r = with_header(r, "referrer-policy", "no-referrer");
+    let r = with_header(r, "content-security-policy", CSP);
+    let r = with_header(r, "x-frame-options", "DENY");
+    with_header(r, "x-content-type-options", "nosniff")
+}
+
+fn refused(err: &TokenError) -> UrlResponse {
+    let message = match err {
+        TokenError::Expired(_) => format!(
+            "{err}. The customer can still be handed back from the inbox (pass the conversation back to the bot), \
+             with `handoff resume`, or by waiting: the bot resumes by itself when the pause ends."
+        ),
+        _ => "This link is not valid. Use the link from the handoff message exactly as it arrived.".to_string(),
+    };
+    html(
+        403,
+        render_outcome_page("This link cannot be used", &message, false),
+    )
+}
+
+/// A cross-site POST is refused where the browser tells us (Origin, Sec-Fetch-Site).
+fn cross_site(req: &UrlRequest) -> bool {
+    if let Some(site) = header(req, "sec-fetch-site") {
+        if !matches!(site, "same-origin" | "none") {
+            return true;
+        }
+    }
+    match (header(req, "origin"), header(req, "host")) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+            !origin_host.eq_ignore_ascii_case(host)
+        }
+        _ => false,
+    }
+}
+
+/// Handles one resume request.
+pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
+    let now = Utc::now();
+    let Some(raw) = path(req)
+        .strip_prefix("/resume/")
+        .filter(|t| !t.is_empty() && !t.contains('/'))
+    else {
+        return html(
+            404,
+            render_outcome_page("Not found", "There is nothing here.", false),
+        );
+    };
+    let fingerprint = token_fingerprint(raw);
+    let token = match ResumeToken::verify(raw, &app.settings.link_keys, now) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(token = %fingerprint, error = %e, "resume link refused");
+            return refused(&e);
+        }
+    };
+    let m = method(req);
+    match m.as_str() {
+        "GET" | "HEAD" => {
+            let (esc, state) = match (
+                app.store
+                    .get_escalation(&token.conversation, &token.escalation_id)
+                    .await,
+                app.store.get_state(&token.conversation).await,
+            ) {
+                (Ok(Some(e)), Ok(s)) => (e, s),
+                (Ok(None), _) => {
+                    return html(
+                        404,
+                        render_outcome_page(
+                            "Not found",
+                            "This escalation no longer exists.",
+                            false,
+                        ),
+                    )
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(token = %fingerprint, error = %e, "resume page could not load");
+                    return html(
+                        503,
+                        render_outcome_page(
+                            "Try again",
+                            "The page could not be loaded; try again in a moment.",
+                            false,
+                        ),
+                    );
+                }
+            };
+            let action = format!("/resume/{raw}");
+            let mut r = html(
+                200,
+                render_resume_page(&ResumePageView {
+                    escalation: &esc,
+                    state: &state,
+                    action: &action,
+                    now,
+                }),
+            );
+            if m == "HEAD" {
+                r.body = None;
+            }
+            r
+        }
+        "POST" => {
+            if cross_site(req) {
+                tracing::warn!(token = %fingerprint, "cross-site resume POST refused");
+                return html(
+                    403,
+                    render_outcome_page(
+                        "Refused",
+                        "This form can only be sent from its own page.",
+                        false,
+                    ),
+                );
+            }
+            let body = body_bytes(req).unwrap_or_default();
+            let mut outcome = None;
+            let mut note = None;
+            for (k, v) in form_urlencoded::parse(&body) {
+                match k.as_ref() {
+                    "outcome" if !v.is_empty() => match OutcomeLabel::parse(&v) {
+                        Some(o) => outcome = Some(o),
+                        None => {
+                            return html(400, render_outcome_page(
+                                "Check the form",
+                                "The outcome must be one of needed_person, bot_could_handle or spam (or left empty).",
+                                false,
+                            ))
+                        }
+                    },
+                    "note" => note = Some(v.chars().take(2000).collect::<String>()),
+                    _ => {}
+                }
+            }
+            match resume_escalation(app, &token, ResumedBy::Link, outcome, note.as_deref(), now).await {
+                Ok(ResumeOutcome::Resumed(_)) => html(200, render_outcome_page(
+                    "Handed back to the bot",
+                    "Done. The bot answers this customer again from their next message. Thank you!",
+                    true,
+                )),
+                Ok(ResumeOutcome::AlreadyResumed { at, by }) => {
+                    html(200, render_outcome_page("Already resumed", &describe_resumed(at, by), true))
+                }
+                Ok(ResumeOutcome::Superseded) => html(409, render_outcome_page(
+                    "A newer escalation holds this customer",
+                    "This link is for an earlier escalation. The customer was escalated again since; use the link from the newest handoff message. Nothing was changed.",
+                    false,
+                )),
+                Ok(ResumeOutcome::NotFound) => html(404, render_outcome_page("Not found", "This escalation no longer exists.", false)),
+                Err(e) => {
+                    tracing::error!(token = %fingerprint, error = %e, "resume failed");
+                    html(503, render_outcome_page("Try again", "The customer could not be handed back just now; nothing was changed. Try again in a moment.", false))
+                }
+            }
+        }
+        _ => html(
+            405,
+            render_outcome_page("Not allowed", "Open the link in a browser.", false),
+        ),
+    }
+}

@@ -1,0 +1,118 @@
+//! The table's stream: which records each function takes (the same filter patterns as the
+//! template's event source mappings) and the batch handlers with partial batch failures.
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::{DynamoDbBatchItemFailure, DynamoDbEventResponse, StreamEvent, StreamEventRecord};
+use crate::app::{notify_escalation, respond, App, FlowError};
+use crate::store::items::{EscalationItem, MessageItem};
+
+/// Inbound customer messages (template: the policy function's FilterCriteria).
+pub const POLICY_FILTER: &str = r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"M#"}]}},"NewImage":{"role":{"S":["customer"]},"kind":{"S":["in"]}}}}"#;
+/// New escalations (template: the escalate function's FilterCriteria).
+pub const ESCALATE_FILTER: &str =
+    r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"E#"}]}}}}"#;
+
+/// Matches a record against an event filter pattern (the subset Lambda filtering offers that we
+/// use: exact strings, `prefix` and `exists`).
+pub fn matches_filter(pattern: &str, record: &StreamEventRecord) -> bool {
+    let Ok(pattern) = serde_json::from_str::<Value>(pattern) else {
+        return false;
+    };
+    let Ok(event) = serde_json::to_value(record) else {
+        return false;
+    };
+    matches_value(&pattern, Some(&event))
+}
+
+fn matches_value(pattern: &Value, event: Option<&Value>) -> bool {
+    match pattern {
+        Value::Object(fields) => fields
+            .iter()
+            .all(|(k, p)| matches_value(p, event.and_then(|e| e.get(k)))),
+        Value::Array(options) => options.iter().any(|o| match (o, event) {
+            (Value::Object(op), ev) if op.contains_key("exists") => {
+                op.get("exists").and_then(Value::as_bool) == Some(ev.is_some())
+            }
+            (Value::Object(op), Some(Value::String(s))) => op
+                .get("prefix")
+                .and_then(Value::as_str)
+                .is_some_and(|p| s.starts_with(p)),
+            (literal, Some(ev)) => literal == ev,
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn failure(record: &StreamEventRecord) -> DynamoDbBatchItemFailure {
+    let mut f = DynamoDbBatchItemFailure::default();
+    f.item_identifier = record.change.sequence_number.clone();
+    f
+}
+
+/// Runs `step` over the records in order. On the first failure it stops and reports that record:
+/// Lambda retries from it, which keeps each conversation's order.
+async fn run_batch<'a, F, Fut>(
+    event: &'a StreamEvent,
+    filter: &str,
+    step: F,
+) -> DynamoDbEventResponse
+where
+    F: Fn(&'a StreamEventRecord) -> Fut,
+    Fut: std::future::Future<Output = Result<(), FlowError>>,
+{
+    let mut response = DynamoDbEventResponse::default();
+    for record in &event.records {
+        if !matches_filter(filter, record) {
+            tracing::debug!(event_id = %record.event_id, "record outside this function's filter; skipped");
+            continue;
+        }
+        if let Err(e) = step(record).await {
+            tracing::error!(event_id = %record.event_id, error = %e, "stream record failed; will be retried");
+            response.batch_item_failures.push(failure(record));
+            break;
+        }
+    }
+    response
+}
+
+/// The policy function: one decision per inbound customer message.
+pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
+    run_batch(event, POLICY_FILTER, |record| async move {
+        let item: MessageItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
+            Ok(item) => item,
+            Err(e) => {
+                // A record that can never be read must not block the stream.
+                tracing::error!(event_id = %record.event_id, error = %e, "unreadable message record skipped");
+                return Ok(());
+            }
+        };
+        let Some(message) = item.into_message() else {
+            tracing::error!(event_id = %record.event_id, "message record with a bad key skipped");
+            return Ok(());
+        };
+        let outcome = respond(app, &message, Utc::now()).await?;
+        tracing::info!(conversation = %message.conversation, ?outcome, "message handled");
+        Ok(())
+    })
+    .await
+}
+
+/// The escalate function: one notification per new escalation.
+pub async fn handle_escalate_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
+    run_batch(event, ESCALATE_FILTER, |record| async move {
+        let item: EscalationItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
+            Ok(item) => item,
+            Err(e) => {
+                tracing::error!(event_id = %record.event_id, error = %e, "unreadable escalation record skipped");
+                return Ok(());
+            }
+        };
+        let outcome = notify_escalation(app, &item.escalation, Utc::now()).await?;
+        tracing::info!(escalation_id = %item.escalation.escalation_id, ?outcome, "escalation handled");
+        Ok(())
+    })
+    .await
+}

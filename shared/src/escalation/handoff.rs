@@ -1,0 +1,249 @@
+//! The handoff as the team receives it: an email a person reads in twenty seconds, a JSON document
+//! for every other subscriber, an ASCII subject and filterable attributes (DESIGN.md "The handoff").
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+
+use super::record::Escalation;
+
+/// Meta's standard messaging window after the customer's last message.
+pub const STANDARD_WINDOW_HOURS: i64 = 24;
+/// How long a human agent may reply with the HUMAN_AGENT tag.
+pub const HUMAN_AGENT_WINDOW_DAYS: i64 = 7;
+/// SNS rejects subjects of 100 characters or more.
+const SUBJECT_MAX: usize = 99;
+/// How many transcript lines the email shows (the JSON document carries the snapshot).
+const EMAIL_LINES: usize = 8;
+
+/// Whether this is the first notice or a reminder that nobody picked it up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    Escalation,
+    Reminder,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Escalation => "escalation",
+            NoticeKind::Reminder => "reminder",
+        }
+    }
+}
+
+/// Everything SNS needs for one publish.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandoffMessage {
+    pub subject: String,
+    pub email: String,
+    pub document: Value,
+    /// Message attributes: kind, reason, channel, page_id.
+    pub attributes: Vec<(&'static str, String)>,
+}
+
+impl HandoffMessage {
+    /// The `MessageStructure=json` body: `email` for email subscribers, `default` for the rest.
+    pub fn sns_body(&self) -> String {
+        json!({
+            "default": self.document.to_string(),
+            "email": self.email,
+        })
+        .to_string()
+    }
+}
+
+/// The customer as the team should see them.
+fn who(e: &Escalation) -> String {
+    match &e.customer_name {
+        Some(n) => format!(
+            "{n} ({} user {})",
+            e.conversation.channel, e.conversation.user_id
+        ),
+        None => format!("{} user {}", e.conversation.channel, e.conversation.user_id),
+    }
+}
+
+/// Makes a string safe as an SNS subject: transliterated to ASCII, printable, one line, < 100 chars.
+pub fn ascii_subject(raw: &str) -> String {
+    let ascii = deunicode::deunicode_with_tofu(raw, "?");
+    let mut s: String = ascii
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if s.len() > SUBJECT_MAX {
+        s.truncate(SUBJECT_MAX - 3);
+        s = format!("{}...", s.trim_end());
+    }
+    if s.is_empty() {
+        "Handoff".to_string()
+    } else {
+        s
+    }
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%a %d %b %H:%M UTC").to_string()
+}
+
+fn fmt_span(d: Duration) -> String {
+    if d <= Duration::zero() {
+        return "closed".into();
+    }
+    let h = d.num_hours();
+    let m = d.num_minutes() % 60;
+    if h >= 48 {
+        format!("{} days", h / 24)
+    } else if h > 0 {
+        format!("{h} h {m:02} min")
+    } else {
+        format!("{m} min")
+    }
+}
+
+/// Builds the handoff for `e` at `now`.
+pub fn build_handoff(
+    e: &Escalation,
+    resume_url: &str,
+    kind: NoticeKind,
+    now: DateTime<Utc>,
+) -> HandoffMessage {
+    let standard_closes = e.last_customer_at + Duration::hours(STANDARD_WINDOW_HOURS);
+    let human_agent_until = e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS);
+    let lead = match kind {
+        NoticeKind::Escalation => "A customer needs a person",
+        NoticeKind::Reminder => "REMINDER: nobody has picked this up yet",
+    };
+    let subject = ascii_subject(&format!(
+        "{}[Handoff] {}: {} - {}",
+        if kind == NoticeKind::Reminder {
+            "Reminder "
+        } else {
+            ""
+        },
+        e.reason,
+        e.customer_name
+            .as_deref()
+            .unwrap_or(&e.conversation.user_id),
+        e.summary.intent
+    ));
+
+    let mut email = String::new();
+    let mut line = |s: &str| {
+        email.push_str(s);
+        email.push('\n');
+    };
+    line(&format!("{lead}."));
+    line("");
+    line(&format!("NEXT STEP: {}", e.summary.next_step));
+    line("");
+    line(&format!("Who:     {}", who(e)));
+    line(&format!("Why:     {} ({})", e.reason.describe(), e.reason));
+    line(&format!("         {}", e.reason_detail));
+    line(&format!("Intent:  {}", e.summary.intent));
+    line("Tried:");
+    if e.summary.tried.is_empty() {
+        line("  - nothing yet: the bot stopped at once");
+    }
+    for t in &e.summary.tried {
+        line(&format!("  - {t}"));
+    }
+    line("");
+    line("Last messages:");
+    let start = e.transcript.len().saturating_sub(EMAIL_LINES);
+    for l in &e.transcript[start..] {
+        line(&format!(
+            "  {} {}: {}",
+            l.at.format("%H:%M"),
+            l.role.as_str(),
+            l.text
+        ));
+    }
+    line("");
+    line(&format!(
+        "Reply in the {} inbox (Meta Business Suite).",
+        if e.conversation.channel == crate::conversation::Channel::Instagram {
+            "Instagram"
+        } else {
+            "Messenger"
+        }
+    ));
+    line(&format!(
+        "Reply window: {} left (closes {}); after that a person may reply with the HUMAN_AGENT tag until {}.",
+        fmt_span(standard_closes - now),
+        fmt_time(standard_closes),
+        fmt_time(human_agent_until)
+    ));
+    line("");
+    line("When you are done, hand the customer back to the bot:");
+    line(resume_url);
+    line("");
+    line(&format!(
+        "The bot stays silent for this customer until then, or resumes by itself at {}.",
+        fmt_time(e.paused_until)
+    ));
+    line(&format!("Escalation {}", e.escalation_id));
+
+    let document = json!({
+        "type": "handoff.escalation",
+        "version": 1,
+        "kind": kind.as_str(),
+        "escalation_id": e.escalation_id,
+        "conversation": {
+            "channel": e.conversation.channel.as_str(),
+            "page_id": e.conversation.page_id,
+            "user_id": e.conversation.user_id,
+        },
+        "customer": match &e.customer_name { Some(n) => json!({"name": n}), None => json!({}) },
+        "reason": {"code": e.reason.as_str(), "detail": e.reason_detail},
+        "summary": {
+            "intent": e.summary.intent,
+            "tried": e.summary.tried,
+            "next_step": e.summary.next_step,
+        },
+        "transcript": e.transcript.iter().map(|l| json!({
+            "at": l.at.to_rfc3339(),
+            "role": l.role.as_str(),
+            "text": l.text,
+        })).collect::<Vec<_>>(),
+        "reply_window": {
+            "standard_closes_at": standard_closes.to_rfc3339(),
+            "human_agent_until": human_agent_until.to_rfc3339(),
+        },
+        "resume_url": resume_url,
+        "paused_until": e.paused_until.to_rfc3339(),
+    });
+    HandoffMessage {
+        subject,
+        email,
+        document,
+        attributes: vec![
+            ("kind", kind.as_str().to_string()),
+            ("reason", e.reason.as_str().to_string()),
+            ("channel", e.conversation.channel.as_str().to_string()),
+            ("page_id", e.conversation.page_id.clone()),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_ascii_one_line_and_short() {
+        let s = ascii_subject("[Handoff] complaint: Zoë Ångström 😀 - broken\nvase");
+        assert!(s.is_ascii(), "{s}");
+        assert!(!s.contains('\n'));
+        assert!(s.contains("Zoe Angstrom"), "{s}");
+        let long = ascii_subject(&"x".repeat(300));
+        assert!(long.len() < 100);
+        let emoji_only = ascii_subject("😀");
+        assert!(
+            !emoji_only.is_empty() && emoji_only.is_ascii(),
+            "{emoji_only}"
+        );
+    }
+}

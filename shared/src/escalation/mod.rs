@@ -1,0 +1,15 @@
+//! Escalations: why the bot stopped, and the handoff the team receives.
+
+mod handoff;
+mod reason;
+mod record;
+
+pub use handoff::{
+    ascii_subject, build_handoff, HandoffMessage, NoticeKind, HUMAN_AGENT_WINDOW_DAYS,
+    STANDARD_WINDOW_HOURS,
+};
+pub use reason::ReasonCode;
+pub use record::{
+    escalation_id_for, escalation_sort_key, Escalation, EscalationSummary, OutcomeLabel, ResumedBy,
+    TranscriptLine,
+};

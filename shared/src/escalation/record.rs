@@ -1,0 +1,127 @@
+//! The escalation as stored: why the bot stopped, the handoff summary and what happened after.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ReasonCode;
+use crate::conversation::ConversationKey;
+use crate::message::{Message, Role};
+use crate::policy::DecisionTrace;
+
+/// What a person needs to act without reading the whole transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EscalationSummary {
+    pub intent: String,
+    pub tried: Vec<String>,
+    pub next_step: String,
+}
+
+/// One line of the transcript snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    pub at: DateTime<Utc>,
+    pub role: Role,
+    pub text: String,
+}
+
+impl From<&Message> for TranscriptLine {
+    fn from(m: &Message) -> Self {
+        Self {
+            at: DateTime::from_timestamp_millis(m.timestamp_ms).unwrap_or_default(),
+            role: m.role,
+            text: m.display_text(),
+        }
+    }
+}
+
+/// How a customer got back to the bot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResumedBy {
+    Link,
+    Inbox,
+    Cli,
+    Expired,
+}
+
+impl ResumedBy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ResumedBy::Link => "with the resume link",
+            ResumedBy::Inbox => "handed back in the inbox",
+            ResumedBy::Cli => "from the command line",
+            ResumedBy::Expired => "automatically when the pause ran out",
+        }
+    }
+}
+
+/// The humans' verdict on an escalation, given when they resume.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeLabel {
+    NeededPerson,
+    BotCouldHandle,
+    Spam,
+}
+
+impl OutcomeLabel {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "needed_person" => Some(Self::NeededPerson),
+            "bot_could_handle" => Some(Self::BotCouldHandle),
+            "spam" => Some(Self::Spam),
+            _ => None,
+        }
+    }
+}
+
+/// The ESC item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub escalation_id: String,
+    pub conversation: ConversationKey,
+    pub reason: ReasonCode,
+    pub reason_detail: String,
+    pub summary: EscalationSummary,
+    pub transcript: Vec<TranscriptLine>,
+    pub trace: DecisionTrace,
+    pub created_at: DateTime<Utc>,
+    pub paused_until: DateTime<Utc>,
+    /// When the customer last wrote: Meta's 24-hour window runs from here.
+    pub last_customer_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_by: Option<ResumedBy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeLabel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Escalation {
+    /// Sort key `E#{escalation_id}`.
+    pub fn sort_key(&self) -> String {
+        escalation_sort_key(&self.escalation_id)
+    }
+}
+
+pub fn escalation_sort_key(id: &str) -> String {
+    format!("E#{id}")
+}
+
+/// A deterministic id for the escalation caused by message `mid`, so a redelivered stream record
+/// produces the same escalation (and the conditional put makes it a no-op). Time-sortable.
+pub fn escalation_id_for(trigger_timestamp_ms: i64, mid: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(mid.as_bytes());
+    format!(
+        "{:013}-{}",
+        trigger_timestamp_ms.max(0),
+        hex::encode(&h[..4])
+    )
+}

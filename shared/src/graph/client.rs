@@ -1,0 +1,155 @@
+//! `Messenger` over HTTP with reqwest (rustls). The page token travels in the Authorization
+//! header, never in a URL, so it cannot surface in an error or a log line.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use super::GraphError;
+use crate::config::Secret;
+use crate::conversation::ConversationKey;
+use crate::ports::{Messenger, QuickReplyButton};
+
+/// Bounded retries for transient failures (rate limits, 5xx): 3 attempts in all.
+const ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// The Graph API client.
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: String,
+    page_tokens: HashMap<String, Secret>,
+}
+
+impl GraphClient {
+    pub fn new(base: impl Into<String>, page_tokens: HashMap<String, Secret>) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("reqwest client with rustls builds");
+        Self {
+            http,
+            base: base.into().trim_end_matches('/').to_string(),
+            page_tokens,
+        }
+    }
+
+    async fn post(&self, page_id: &str, edge: &str, body: &Value) -> Result<Value, GraphError> {
+        let token = self
+            .page_tokens
+            .get(page_id)
+            .ok_or_else(|| GraphError::NoToken(page_id.to_string()))?;
+        let url = format!("{}/{}/{}", self.base, page_id, edge);
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            let result = self.post_once(&url, token, body).await;
+            match result {
+                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                    tracing::warn!(edge, attempt, error = %e, "graph call failed, retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn post_once(
+        &self,
+        url: &str,
+        token: &Secret,
+        body: &Value,
+    ) -> Result<Value, GraphError> {
+        let resp = self
+            .http
+            .post(url)
+            .bearer_auth(token.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| GraphError::Transport(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let value: Value = resp
+            .json()
+            .await
+            .map_err(|e| GraphError::Transport(e.without_url().to_string()))?;
+        if (200..300).contains(&status) && value.get("error").is_none() {
+            return Ok(value);
+        }
+        let err = value.get("error").cloned().unwrap_or_default();
+        Err(GraphError::Api {
+            status,
+            code: err.get("code").and_then(Value::as_i64).unwrap_or(0),
+            subcode: err.get("error_subcode").and_then(Value::as_i64),
+            message: err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("no error message")
+                .chars()
+                .take(300)
+                .collect(),
+        })
+    }
+}
+
+#[async_trait]
+impl Messenger for GraphClient {
+    async fn send_text(
+        &self,
+        to: &ConversationKey,
+        text: &str,
+        quick_replies: &[QuickReplyButton],
+        metadata: &str,
+    ) -> Result<String, GraphError> {
+        let mut message = json!({ "text": text, "metadata": metadata });
+        if !quick_replies.is_empty() {
+            message["quick_replies"] = quick_replies
+                .iter()
+                .map(|q| json!({"content_type": "text", "title": q.title, "payload": q.payload}))
+                .collect();
+        }
+        let body = json!({
+            "recipient": { "id": to.user_id },
+            "messaging_type": "RESPONSE",
+            "message": message,
+        });
+        let v = self.post(&to.page_id, "messages", &body).await?;
+        Ok(v.get("message_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    async fn pass_thread_control(
+        &self,
+        to: &ConversationKey,
+        target_app_id: &str,
+        metadata: &str,
+    ) -> Result<(), GraphError> {
+        let body = json!({
+            "recipient": { "id": to.user_id },
+            "target_app_id": target_app_id,
+            "metadata": metadata,
+        });
+        self.post(&to.page_id, "pass_thread_control", &body)
+            .await
+            .map(|_| ())
+    }
+
+    async fn take_thread_control(
+        &self,
+        to: &ConversationKey,
+        metadata: &str,
+    ) -> Result<(), GraphError> {
+        let body = json!({ "recipient": { "id": to.user_id }, "metadata": metadata });
+        self.post(&to.page_id, "take_thread_control", &body)
+            .await
+            .map(|_| ())
+    }
+}

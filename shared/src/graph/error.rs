@@ -1,0 +1,44 @@
+//! Graph API failures, classified by what the caller should do about them.
+
+use thiserror::Error;
+
+/// A failed Graph call. Messages never include the page token.
+#[derive(Debug, Error)]
+pub enum GraphError {
+    #[error("no page access token configured for page {0} (add it to META_PAGE_TOKENS)")]
+    NoToken(String),
+    #[error("Graph API request failed: {0}")]
+    Transport(String),
+    #[error("Graph API error {code}/{subcode:?} (HTTP {status}): {message}")]
+    Api {
+        status: u16,
+        code: i64,
+        subcode: Option<i64>,
+        message: String,
+    },
+}
+
+impl GraphError {
+    /// Another app (a person in an inbox) owns the thread: treat the human as active.
+    pub fn another_app_owns_thread(&self) -> bool {
+        matches!(self, GraphError::Api { code, subcode, .. }
+            if *code == 2018300 || *subcode == Some(2018300) || (*code == 100 && *subcode == Some(2534037)))
+    }
+
+    /// Worth another try after a pause: rate limits, server errors, the network.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GraphError::Transport(_) => true,
+            GraphError::Api { status, code, .. } => {
+                *status >= 500 || *status == 429 || matches!(code, 1 | 2 | 4 | 17 | 32 | 613)
+            }
+            GraphError::NoToken(_) => false,
+        }
+    }
+
+    /// Outside the messaging window or the person cannot be reached: retrying will not help.
+    pub fn is_undeliverable(&self) -> bool {
+        matches!(self, GraphError::Api { code, subcode, .. }
+            if *code == 551 || *code == 190 || matches!(subcode, Some(2018278) | Some(2534022) | Some(1545041)))
+    }
+}

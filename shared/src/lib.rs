@@ -1,0 +1,24 @@
+//! Handoff: a customer assistant for Messenger and Instagram whose core feature is knowing when to
+//! stop and call a human.
+//!
+//! Hexagonal: `entry` translates Lambda events, `app` holds the use cases, the domain modules
+//! (`webhook`, `policy`, `escalation`, `resume`) are pure, and `store`, `notify` and `graph` are
+//! the adapters behind the `ports`.
+
+pub mod app;
+pub mod config;
+pub mod conversation;
+pub mod entry;
+pub mod escalation;
+pub mod graph;
+pub mod message;
+pub mod notify;
+pub mod policy;
+pub mod ports;
+pub mod resume;
+pub mod state;
+pub mod store;
+pub mod webhook;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,72 @@
+//! `Notifier` on SNS: one publish per handoff, `MessageStructure=json`, filterable attributes.
+
+use async_trait::async_trait;
+use aws_sdk_sns::error::DisplayErrorContext;
+use aws_sdk_sns::types::MessageAttributeValue;
+use aws_sdk_sns::Client;
+
+use super::NotifyError;
+use crate::escalation::HandoffMessage;
+use crate::ports::Notifier;
+
+/// SNS's limit on one message.
+const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct SnsNotifier {
+    client: Client,
+    topic_arn: String,
+}
+
+impl SnsNotifier {
+    pub fn new(client: Client, topic_arn: impl Into<String>) -> Self {
+        Self {
+            client,
+            topic_arn: topic_arn.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl Notifier for SnsNotifier {
+    async fn publish(&self, message: &HandoffMessage) -> Result<String, NotifyError> {
+        // Real SNS rejects these; the local endpoint does not, so check here.
+        let subject = &message.subject;
+        if !subject.is_ascii()
+            || subject.contains(['\n', '\r'])
+            || subject.len() >= 100
+            || subject.is_empty()
+        {
+            return Err(NotifyError::Invalid(
+                "subject must be ASCII, one line, 1-99 characters".into(),
+            ));
+        }
+        let body = message.sns_body();
+        if body.len() > MAX_MESSAGE_BYTES {
+            return Err(NotifyError::Invalid(format!(
+                "message is {} bytes, over SNS's 256 KB",
+                body.len()
+            )));
+        }
+        let mut req = self
+            .client
+            .publish()
+            .topic_arn(&self.topic_arn)
+            .message_structure("json")
+            .subject(subject)
+            .message(body);
+        for (name, value) in &message.attributes {
+            let attr = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(|e| NotifyError::Invalid(e.to_string()))?;
+            req = req.message_attributes(*name, attr);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| NotifyError::Aws(DisplayErrorContext(e).to_string()))?;
+        Ok(out.message_id.unwrap_or_default())
+    }
+}

@@ -1,0 +1,109 @@
+//! Text normalisation shared by rules and retrieval: Unicode-aware, case- and accent-insensitive,
+//! matched on word boundaries.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Lower-cases, strips accents (NFKD then drops combining marks) and splits on anything that is
+/// not a letter or a digit. "Remboursé!" → ["rembourse"].
+pub fn tokens(text: &str) -> Vec<String> {
+    let folded: String = text
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A phrase from a policy or knowledge file, ready to match. A trailing `*` on a word matches any
+/// ending ("refund*" matches refund, refunds, refunded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phrase {
+    pub source: String,
+    words: Vec<PhraseWord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PhraseWord {
+    Exact(String),
+    Prefix(String),
+}
+
+impl Phrase {
+    /// Returns `None` for a phrase with no words in it.
+    pub fn new(source: &str) -> Option<Self> {
+        let words: Vec<PhraseWord> = source
+            .split_whitespace()
+            .flat_map(|raw| {
+                let prefix = raw.ends_with('*');
+                let toks = tokens(raw);
+                let n = toks.len();
+                toks.into_iter().enumerate().map(move |(i, t)| {
+                    if prefix && i + 1 == n {
+                        PhraseWord::Prefix(t)
+                    } else {
+                        PhraseWord::Exact(t)
+                    }
+                })
+            })
+            .collect();
+        (!words.is_empty()).then(|| Phrase {
+            source: source.to_string(),
+            words,
+        })
+    }
+
+    /// Whether the phrase occurs as consecutive whole words in `haystack`.
+    pub fn is_in(&self, haystack: &[String]) -> bool {
+        self.position_in(haystack).is_some()
+    }
+
+    /// Index of the first word of the first occurrence.
+    pub fn position_in(&self, haystack: &[String]) -> Option<usize> {
+        let n = self.words.len();
+        if haystack.len() < n {
+            return None;
+        }
+        (0..=haystack.len() - n).find(|&start| {
+            self.words
+                .iter()
+                .zip(&haystack[start..start + n])
+                .all(|(w, t)| match w {
+                    PhraseWord::Exact(e) => e == t,
+                    PhraseWord::Prefix(p) => t.starts_with(p.as_str()),
+                })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_and_accents_and_splits_on_punctuation() {
+        assert_eq!(
+            tokens("Remboursé, S'IL VOUS PLAÎT!"),
+            ["rembourse", "s", "il", "vous", "plait"]
+        );
+        assert_eq!(tokens("ＦＵＬＬ width"), ["full", "width"]);
+        assert!(tokens("😀 !!").is_empty());
+    }
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        let p = Phrase::new("complaint").unwrap();
+        assert!(p.is_in(&tokens("I want to file a COMPLAINT.")));
+        assert!(!p.is_in(&tokens("complaints department")));
+        let p = Phrase::new("refund*").unwrap();
+        assert!(p.is_in(&tokens("was it refunded?")));
+        let p = Phrase::new("money back").unwrap();
+        assert!(p.is_in(&tokens("I want my money back")));
+        assert!(!p.is_in(&tokens("back money")));
+        assert!(Phrase::new(" !! ").is_none());
+    }
+}

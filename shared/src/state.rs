@@ -1,0 +1,68 @@
+//! The pause flag: whether the bot may speak to this customer, and why not.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `active` lets the bot answer; `paused` means a person has the conversation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PauseStatus {
+    #[default]
+    Active,
+    Paused,
+}
+
+/// A question the bot asked and is waiting on (the confirm flow).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingConfirmation {
+    pub entry: String,
+    pub asked_at: DateTime<Utc>,
+}
+
+/// The STATE item of a conversation. `version` increases on every change, so a writer that read
+/// version N can make its write conditional on nothing having changed since.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseFlag {
+    pub status: PauseStatus,
+    pub escalation_id: Option<String>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub last_human_at: Option<DateTime<Utc>>,
+    pub pending_confirmation: Option<PendingConfirmation>,
+    /// 0 when the item does not exist yet.
+    pub version: u64,
+}
+
+impl PauseFlag {
+    /// Paused and not yet expired at `now`: the bot must stay silent.
+    pub fn holds_at(&self, now: DateTime<Utc>) -> bool {
+        self.status == PauseStatus::Paused && self.paused_until.is_none_or(|until| until > now)
+    }
+
+    /// Paused, but the pause ran out: the bot may speak again.
+    pub fn expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.status == PauseStatus::Paused && !self.holds_at(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn a_pause_holds_until_it_expires() {
+        let now = Utc::now();
+        let mut flag = PauseFlag {
+            status: PauseStatus::Paused,
+            paused_until: Some(now + Duration::hours(1)),
+            ..Default::default()
+        };
+        assert!(flag.holds_at(now));
+        assert!(!flag.expired_at(now));
+        flag.paused_until = Some(now - Duration::seconds(1));
+        assert!(!flag.holds_at(now));
+        assert!(flag.expired_at(now));
+        assert!(!PauseFlag::default().holds_at(now));
+    }
+}

@@ -1,0 +1,601 @@
+//! `ConversationStore` on DynamoDB: one table, conditional writes and transactions make every
+//! step idempotent and keep the bot silent while a customer is paused.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Duration, Utc};
+
+use super::items::*;
+use super::StoreError;
+use crate::conversation::ConversationKey;
+use crate::escalation::{escalation_sort_key, Escalation, ResumedBy};
+use crate::message::Message;
+use crate::ports::*;
+use crate::state::{PauseFlag, PauseStatus};
+
+/// The DynamoDB adapter. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn aws<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    StoreError::Aws(DisplayErrorContext(e).to_string())
+}
+
+fn to_item<T: serde::Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Which transaction items failed their condition, if the transaction was cancelled for that.
+fn cancelled_conditions(err: &SdkError<TransactWriteItemsError>) -> Option<Vec<bool>> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
+            e.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn is_condition_failure(err: &SdkError<UpdateItemError>) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn key(pk: String, sk: impl Into<String>) -> Item {
+        HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+    }
+
+    /// Condition that STATE is still what was read at `version` (0: it did not exist).
+    fn state_unchanged(version: u64) -> (String, Option<AttributeValue>) {
+        if version == 0 {
+            ("attribute_not_exists(pk)".into(), None)
+        } else {
+            ("version = :v".into(), Some(n(version)))
+        }
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<bool>>, StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(None),
+            Err(e) => match cancelled_conditions(&e) {
+                Some(failed) if failed.iter().any(|f| *f) => Ok(Some(failed)),
+                _ => Err(aws(e)),
+            },
+        }
+    }
+
+    fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+        r.map_err(|e| StoreError::Corrupt(format!("request: {e}")))
+    }
+}
+
+#[async_trait]
+impl ConversationStore for DynamoStore {
+    async fn record_message(&self, message: &Message) -> Result<Stored, StoreError> {
+        let item = to_item(&MessageItem::from_message(message, None))?;
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Stored::New),
+            Err(e) if matches!(
+                e.as_service_error(),
+                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
+            ) => Ok(Stored::Duplicate),
+            Err(e) => Err(aws(e)),
+        }
+    }
+
+    async fn record_human_activity(
+        &self,
+        record: &Message,
+        pause_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Stored, StoreError> {
+        let put = Self::build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(to_item(&MessageItem::from_message(record, None))?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        let update = Self::build(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(
+                    record.conversation.partition_key(),
+                    STATE_SK,
+                )))
+                .update_expression(
+                    "SET #status = :paused, paused_until = :until, last_human_at = :now, \
+                     paused_at = if_not_exists(paused_at, :now), \
+                     version = if_not_exists(version, :zero) + :one",
+                )
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":paused", s("paused"))
+                .expression_attribute_values(":until", s(time_attr(pause_until)))
+                .expression_attribute_values(":now", s(time_attr(now)))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .build(),
+        )?;
+        let failed = self
+            .transact(vec![
+                TransactWriteItem::builder().put(put).build(),
+                TransactWriteItem::builder().update(update).build(),
+            ])
+            .await?;
+        Ok(if failed.is_some() {
+            Stored::Duplicate
+        } else {
+            Stored::New
+        })
+    }
+
+    async fn load_conversation(
+        &self,
+        key: &ConversationKey,
+        limit: usize,
+    ) -> Result<ConversationSnapshot, StoreError> {
+        // Newest first: STATE sorts after every M# item, E# items before them.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(key.partition_key()))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit((limit + 1) as i32)
+            .send()
+            .await
+            .map_err(aws)?;
+        let mut snapshot = ConversationSnapshot::default();
+        for item in out.items.unwrap_or_default() {
+            let sk = item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if sk == STATE_SK {
+                snapshot.state = from_item::<StateItem>(item)?.into();
+            } else if sk.starts_with("M#") {
+                if let Some(m) = from_item::<MessageItem>(item)?.into_message() {
+                    snapshot.messages.push(m);
+                }
+            }
+        }
+        snapshot.messages.reverse();
+        Ok(snapshot)
+    }
+
+    async fn reserve_reply(
+        &self,
+        reply: &Message,
+        state_version: u64,
+        clear_expired_pause: bool,
+    ) -> Result<ReplyReservation, StoreError> {
+        let put = Self::build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(to_item(&MessageItem::from_message(
+                    reply,
+                    Some(DELIVERY_RESERVED),
+                ))?))
+                .condition_expression("attribute_not_exists(pk) OR delivery = :failed")
+                .expression_attribute_values(":failed", s(DELIVERY_FAILED))
+                .build(),
+        )?;
+        let state_key = Self::key(reply.conversation.partition_key(), STATE_SK);
+        let (cond, v) = Self::state_unchanged(state_version);
+        let state_item = if clear_expired_pause {
+            let mut u = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(state_key))
+                .update_expression(
+                    "SET #status = :active, version = version + :one \
+                     REMOVE escalation_id, paused_at, paused_until, pending_confirmation",
+                )
+                .condition_expression(cond)
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":one", n(1));
+            if let Some(v) = v {
+                u = u.expression_attribute_values(":v", v);
+            }
+            TransactWriteItem::builder()
+                .update(Self::build(u.build())?)
+                .build()
+        } else {
+            let mut c = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(state_key))
+                .condition_expression(cond);
+            if let Some(v) = v {
+                c = c.expression_attribute_values(":v", v);
+            }
+            TransactWriteItem::builder()
+                .condition_check(Self::build(c.build())?)
+                .build()
+        };
+        match self
+            .transact(vec![
+                TransactWriteItem::builder().put(put).build(),
+                state_item,
+            ])
+            .await?
+        {
+            None => Ok(ReplyReservation::Reserved),
+            Some(failed) if failed.first() == Some(&true) => Ok(ReplyReservation::AlreadySent),
+            Some(_) => Ok(ReplyReservation::StateChanged),
+        }
+    }
+
+    async fn finish_reply(
+        &self,
+        reply: &Message,
+        sent_mid: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut u = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                reply.conversation.partition_key(),
+                reply.sort_key(),
+            )))
+            .expression_attribute_values(
+                ":d",
+                s(if sent_mid.is_some() {
+                    DELIVERY_SENT
+                } else {
+                    DELIVERY_FAILED
+                }),
+            );
+        u = match sent_mid {
+            Some(mid) => u
+                .update_expression("SET delivery = :d, sent_mid = :m")
+                .expression_attribute_values(":m", s(mid)),
+            None => u.update_expression("SET delivery = :d"),
+        };
+        u.send().await.map_err(aws)?;
+        Ok(())
+    }
+
+    async fn reserve_notice(&self, notice: &Message) -> Result<bool, StoreError> {
+        let item = MessageItem::from_message(notice, Some(DELIVERY_RESERVED));
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .condition_expression("attribute_not_exists(pk) OR delivery = :failed")
+            .expression_attribute_values(":failed", s(DELIVERY_FAILED))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(
+                e.as_service_error(),
+                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
+            ) => Ok(false),
+            Err(e) => Err(aws(e)),
+        }
+    }
+
+    async fn open_escalation(
+        &self,
+        escalation: &Escalation,
+        state_version: u64,
+    ) -> Result<EscalationOpening, StoreError> {
+        let (cond, v) = Self::state_unchanged(state_version);
+        let mut u = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(escalation.conversation.partition_key(), STATE_SK)))
+            .update_expression(
+                "SET #status = :paused, escalation_id = :eid, paused_at = :now, paused_until = :until, \
+                 version = if_not_exists(version, :zero) + :one REMOVE pending_confirmation",
+            )
+            .condition_expression(cond)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":paused", s("paused"))
+            .expression_attribute_values(":eid", s(&escalation.escalation_id))
+            .expression_attribute_values(":now", s(time_attr(escalation.created_at)))
+            .expression_attribute_values(":until", s(time_attr(escalation.paused_until)))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1));
+        if let Some(v) = v {
+            u = u.expression_attribute_values(":v", v);
+        }
+        let put = Self::build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(to_item(&EscalationItem::new(escalation))?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        match self
+            .transact(vec![
+                TransactWriteItem::builder()
+                    .update(Self::build(u.build())?)
+                    .build(),
+                TransactWriteItem::builder().put(put).build(),
+            ])
+            .await?
+        {
+            None => Ok(EscalationOpening::Opened),
+            Some(failed) if failed.get(1) == Some(&true) => Ok(EscalationOpening::AlreadyOpen),
+            Some(_) => {
+                let state = self.get_state(&escalation.conversation).await?;
+                if state.escalation_id.as_deref() == Some(escalation.escalation_id.as_str()) {
+                    Ok(EscalationOpening::AlreadyOpen)
+                } else {
+                    Ok(EscalationOpening::StateChanged)
+                }
+            }
+        }
+    }
+
+    async fn get_escalation(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> Result<Option<Escalation>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                key.partition_key(),
+                escalation_sort_key(escalation_id),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws)?;
+        match out.item {
+            Some(item) => Ok(Some(from_item::<EscalationItem>(item)?.escalation)),
+            None => Ok(None),
+        }
+    }
+
+    async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(key.partition_key(), STATE_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws)?;
+        match out.item {
+            Some(item) => Ok(from_item::<StateItem>(item)?.into()),
+            None => Ok(PauseFlag::default()),
+        }
+    }
+
+    async fn claim_notification(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<NotificationClaim, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                key.partition_key(),
+                escalation_sort_key(escalation_id),
+            )))
+            .update_expression("SET notify_lease_until = :until")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(notified_at) AND \
+                 (attribute_not_exists(notify_lease_until) OR notify_lease_until < :now)",
+            )
+            .expression_attribute_values(":until", n((now + lease).timestamp_millis()))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(NotificationClaim::Claimed),
+            Err(e) if is_condition_failure(&e) => {
+                match self.get_escalation(key, escalation_id).await? {
+                    Some(esc) if esc.notified_at.is_none() => Ok(NotificationClaim::Busy),
+                    // Notified, or gone: nothing to publish.
+                    _ => Ok(NotificationClaim::AlreadyNotified),
+                }
+            }
+            Err(e) => Err(aws(e)),
+        }
+    }
+
+    async fn mark_notified(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                key.partition_key(),
+                escalation_sort_key(escalation_id),
+            )))
+            .update_expression("SET notified_at = :now REMOVE notify_lease_until")
+            .expression_attribute_values(":now", s(time_attr(now)))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn release_notification(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                key.partition_key(),
+                escalation_sort_key(escalation_id),
+            )))
+            .update_expression("REMOVE notify_lease_until")
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn resume(&self, r: ResumeRequest<'_>) -> Result<ResumeResult, StoreError> {
+        let pk = r.conversation.partition_key();
+        let state = Self::build(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(pk.clone(), STATE_SK)))
+                .update_expression(
+                    "SET #status = :active, version = version + :one \
+                     REMOVE escalation_id, paused_at, paused_until, pending_confirmation",
+                )
+                .condition_expression("escalation_id = :eid AND #status = :paused")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":paused", s("paused"))
+                .expression_attribute_values(":eid", s(r.escalation_id))
+                .expression_attribute_values(":one", n(1))
+                .build(),
+        )?;
+        let esc_update = |by: ResumedBy| -> Result<Update, StoreError> {
+            let mut expr = String::from("SET resumed_at = :at, resumed_by = :by");
+            let mut u = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(
+                    pk.clone(),
+                    escalation_sort_key(r.escalation_id),
+                )))
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(resumed_at)")
+                .expression_attribute_values(":at", s(time_attr(r.now)))
+                .expression_attribute_values(
+                    ":by",
+                    to_item(&HashMap::from([("v", by)]))?
+                        .remove("v")
+                        .unwrap_or_else(|| s("link")),
+                );
+            if let Some(o) = r.outcome {
+                expr.push_str(", outcome = :o");
+                u = u.expression_attribute_values(
+                    ":o",
+                    to_item(&HashMap::from([("v", o)]))?
+                        .remove("v")
+                        .unwrap_or_else(|| s("")),
+                );
+            }
+            if let Some(note) = r.note.filter(|n| !n.trim().is_empty()) {
+                expr.push_str(", note = :note");
+                u = u.expression_attribute_values(":note", s(note));
+            }
+            Self::build(u.update_expression(expr).build())
+        };
+        let failed = self
+            .transact(vec![
+                TransactWriteItem::builder().update(state).build(),
+                TransactWriteItem::builder()
+                    .update(esc_update(r.by)?)
+                    .build(),
+            ])
+            .await?;
+        if failed.is_none() {
+            return Ok(ResumeResult::Resumed);
+        }
+        let Some(esc) = self.get_escalation(r.conversation, r.escalation_id).await? else {
+            return Ok(ResumeResult::NotFound);
+        };
+        if let Some(at) = esc.resumed_at {
+            return Ok(ResumeResult::AlreadyResumed {
+                at,
+                by: esc.resumed_by,
+            });
+        }
+        let current = self.get_state(r.conversation).await?;
+        if current.status == PauseStatus::Paused
+            && current.escalation_id.as_deref() != Some(r.escalation_id)
+        {
+            return Ok(ResumeResult::Superseded {
+                current: current.escalation_id,
+            });
+        }
+        // The pause already ran out and the bot took the customer back: record that on the
+        // escalation, with the humans' label, so nothing they entered is lost. A concurrent
+        // resume winning this write is fine: either way the escalation is resumed.
+        let by = ResumedBy::Expired;
+        self.transact(vec![TransactWriteItem::builder()
+            .update(esc_update(by)?)
+            .build()])
+            .await?;
+        Ok(ResumeResult::AlreadyResumed {
+            at: r.now,
+            by: Some(by),
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! The table's item shapes (DESIGN.md "The table") and their mapping to domain types. The only place
+//! that knows attribute names.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::conversation::ConversationKey;
+use crate::escalation::Escalation;
+use crate::message::{AnswerRef, Attachment, Direction, Message, Role};
+use crate::state::{PauseFlag, PauseStatus, PendingConfirmation};
+
+/// Sort key of the pause flag.
+pub const STATE_SK: &str = "STATE";
+/// Messages are kept 90 days (TTL); escalations are kept as data.
+pub const MESSAGE_RETENTION_DAYS: i64 = 90;
+/// The by-time index over escalations.
+pub const ESCALATIONS_BY_TIME_INDEX: &str = "escalations-by-time";
+
+/// Delivery state of a bot message: reserved before the send, then sent or failed.
+pub const DELIVERY_RESERVED: &str = "reserved";
+pub const DELIVERY_SENT: &str = "sent";
+pub const DELIVERY_FAILED: &str = "failed";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageItem {
+    pub pk: String,
+    pub sk: String,
+    pub mid: String,
+    pub ts: i64,
+    pub role: Role,
+    pub kind: Direction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standby: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_mid: Option<String>,
+    pub expires_at: i64,
+}
+
+impl MessageItem {
+    pub fn from_message(m: &Message, delivery: Option<&str>) -> Self {
+        Self {
+            pk: m.conversation.partition_key(),
+            sk: m.sort_key(),
+            mid: m.mid.clone(),
+            ts: m.timestamp_ms,
+            role: m.role,
+            kind: m.direction,
+            text: m.text.clone(),
+            payload: m.payload.clone(),
+            attachments: m.attachments.clone(),
+            event: m.event.clone(),
+            standby: m.standby,
+            entry: m.answer.as_ref().map(|a| a.entry.clone()),
+            confidence: m.answer.as_ref().map(|a| a.confidence),
+            delivery: delivery.map(str::to_string),
+            sent_mid: None,
+            expires_at: m.timestamp_ms / 1000 + MESSAGE_RETENTION_DAYS * 86_400,
+        }
+    }
+
+    pub fn into_message(self) -> Option<Message> {
+        Some(Message {
+            conversation: ConversationKey::from_partition_key(&self.pk)?,
+            timestamp_ms: self.ts,
+            mid: self.mid,
+            role: self.role,
+            direction: self.kind,
+            text: self.text,
+            payload: self.payload,
+            attachments: self.attachments,
+            event: self.event,
+            standby: self.standby,
+            answer: match (self.entry, self.confidence) {
+                (Some(entry), Some(confidence)) => Some(AnswerRef { entry, confidence }),
+                _ => None,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct StateItem {
+    pub pk: String,
+    pub sk: String,
+    #[serde(default)]
+    pub status: PauseStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_human_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_confirmation: Option<PendingConfirmation>,
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl From<StateItem> for PauseFlag {
+    fn from(s: StateItem) -> Self {
+        PauseFlag {
+            status: s.status,
+            escalation_id: s.escalation_id,
+            paused_at: s.paused_at,
+            paused_until: s.paused_until,
+            last_human_at: s.last_human_at,
+            pending_confirmation: s.pending_confirmation,
+            version: s.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EscalationItem {
+    pub pk: String,
+    pub sk: String,
+    /// By-time index: one partition per month keeps the index from a single hot key.
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    #[serde(flatten)]
+    pub escalation: Escalation,
+}
+
+impl EscalationItem {
+    pub fn new(e: &Escalation) -> Self {
+        Self {
+            pk: e.conversation.partition_key(),
+            sk: e.sort_key(),
+            gsi1pk: format!("ESC#{}", e.created_at.format("%Y-%m")),
+            gsi1sk: format!("{}#{}", e.created_at.timestamp_millis(), e.escalation_id),
+            escalation: e.clone(),
+        }
+    }
+}
+
+/// Formats a time the way serde stores it in items, so update expressions write the same shape.
+pub fn time_attr(t: DateTime<Utc>) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| t.to_rfc3339())
+}

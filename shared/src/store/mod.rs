@@ -1,0 +1,21 @@
+//! Storage: the single DynamoDB table (DESIGN.md "The table").
+
+mod bootstrap;
+mod dynamodb;
+pub mod items;
+mod stream_reader;
+
+pub use bootstrap::{bootstrap, stream_arn, Bootstrapped};
+pub use dynamodb::DynamoStore;
+pub use stream_reader::{StartAt, StreamReader};
+
+use thiserror::Error;
+
+/// A storage failure. Retryable unless `Corrupt`.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("DynamoDB request failed: {0}")]
+    Aws(String),
+    #[error("stored item cannot be read: {0}")]
+    Corrupt(String),
+}

@@ -1,0 +1,211 @@
+//! Reads the table's stream with GetRecords, for local runs (`handoff dev`): each record becomes
+//! exactly the record Lambda would deliver, so the same batch handlers run on it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_lambda_events::dynamodb::{EventRecord, StreamRecord};
+use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
+use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
+use aws_sdk_dynamodbstreams::Client;
+
+use super::StoreError;
+
+/// Where a new reader starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartAt {
+    /// Everything still in the stream (a table created just now).
+    Oldest,
+    /// Only what is written from now on.
+    Latest,
+}
+
+/// Polls every shard of one stream.
+pub struct StreamReader {
+    client: Client,
+    stream_arn: String,
+    start: StartAt,
+    /// shard id → next iterator (None once the shard is closed and drained)
+    iterators: HashMap<String, Option<String>>,
+    /// Last sequence number handed out per shard, to resume after an expired iterator.
+    last_sequence: HashMap<String, String>,
+    /// Empty polls in a row per shard.
+    idle_polls: HashMap<String, u32>,
+}
+
+/// After this many empty polls an iterator is renewed from the last sequence number. Harmless on
+/// AWS; needed on the local endpoint, whose iterators keep reading a stale copy of the shard after
+/// a cancelled transaction rolls the table back.
+const RENEW_AFTER_IDLE_POLLS: u32 = 10;
+
+fn err(e: impl std::error::Error + 'static) -> StoreError {
+    StoreError::Aws(DisplayErrorContext(e).to_string())
+}
+
+impl StreamReader {
+    pub fn new(client: Client, stream_arn: impl Into<String>, start: StartAt) -> Self {
+        Self {
+            client,
+            stream_arn: stream_arn.into(),
+            start,
+            iterators: HashMap::new(),
+            last_sequence: HashMap::new(),
+            idle_polls: HashMap::new(),
+        }
+    }
+
+    async fn discover(&mut self) -> Result<(), StoreError> {
+        let desc = self
+            .client
+            .describe_stream()
+            .stream_arn(&self.stream_arn)
+            .send()
+            .await
+            .map_err(err)?;
+        let shards = desc
+            .stream_description
+            .map(|d| d.shards.unwrap_or_default())
+            .unwrap_or_default();
+        for shard in shards {
+            let Some(id) = shard.shard_id else { continue };
+            if self.iterators.contains_key(&id) {
+                continue;
+            }
+            // A shard born after we started is read from its beginning.
+            let kind = if self.iterators.is_empty() && self.start == StartAt::Latest {
+                ShardIteratorType::Latest
+            } else {
+                ShardIteratorType::TrimHorizon
+            };
+            let it = self
+                .client
+                .get_shard_iterator()
+                .stream_arn(&self.stream_arn)
+                .shard_id(&id)
+                .shard_iterator_type(kind)
+                .send()
+                .await
+                .map_err(err)?;
+            self.iterators.insert(id, it.shard_iterator);
+        }
+        if self.start == StartAt::Latest {
+            self.start = StartAt::Oldest;
+        }
+        Ok(())
+    }
+
+    /// Reads what is new, in order per shard, as Lambda stream records.
+    pub async fn poll(&mut self) -> Result<Vec<EventRecord>, StoreError> {
+        self.discover().await?;
+        let mut out = Vec::new();
+        let shard_ids: Vec<String> = self.iterators.keys().cloned().collect();
+        for shard in shard_ids {
+            let Some(Some(iterator)) = self.iterators.get(&shard).cloned() else {
+                continue;
+            };
+            let resp = match self
+                .client
+                .get_records()
+                .shard_iterator(iterator)
+                .limit(100)
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    // Expired iterators restart after the last record we handed out.
+                    tracing::warn!(shard, error = %DisplayErrorContext(&e), "get_records failed; renewing the iterator");
+                    self.renew(&shard, true).await?;
+                    continue;
+                }
+            };
+            let records = resp.records.unwrap_or_default();
+            if records.is_empty() {
+                let idle = self.idle_polls.entry(shard.clone()).or_default();
+                *idle += 1;
+                if *idle >= RENEW_AFTER_IDLE_POLLS {
+                    *idle = 0;
+                    if resp.next_shard_iterator.is_some() && self.renew(&shard, false).await? {
+                        continue;
+                    }
+                }
+            } else {
+                self.idle_polls.insert(shard.clone(), 0);
+                tracing::debug!(shard, count = records.len(), "stream records read");
+            }
+            for r in records {
+                if let Some(seq) = r.dynamodb.as_ref().and_then(|d| d.sequence_number.clone()) {
+                    self.last_sequence.insert(shard.clone(), seq);
+                }
+                out.push(to_lambda_record(r, &self.stream_arn));
+            }
+            self.iterators.insert(shard, resp.next_shard_iterator);
+        }
+        Ok(out)
+    }
+
+    /// Replaces a shard's iterator with one right after the last record handed out. Without a
+    /// last record it starts from the shard's beginning only when `from_start_if_unread`.
+    async fn renew(&mut self, shard: &str, from_start_if_unread: bool) -> Result<bool, StoreError> {
+        let mut req = self
+            .client
+            .get_shard_iterator()
+            .stream_arn(&self.stream_arn)
+            .shard_id(shard);
+        req = match self.last_sequence.get(shard) {
+            Some(seq) => req
+                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                .sequence_number(seq),
+            None if from_start_if_unread => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+            None => return Ok(false),
+        };
+        let it = req.send().await.map_err(err)?;
+        self.iterators.insert(shard.to_string(), it.shard_iterator);
+        Ok(true)
+    }
+
+    /// Polls until `stop` resolves, handing each batch to `handle`.
+    pub async fn run<F, Fut>(
+        mut self,
+        interval: Duration,
+        mut handle: F,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) where
+        F: FnMut(Vec<EventRecord>) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        while !*stop.borrow() {
+            match self.poll().await {
+                Ok(records) if !records.is_empty() => handle(records).await,
+                Ok(_) => tokio::time::sleep(interval).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "stream poll failed");
+                    tokio::time::sleep(interval * 5).await;
+                }
+            }
+        }
+    }
+}
+
+fn to_lambda_record(r: Record, stream_arn: &str) -> EventRecord {
+    let mut change = StreamRecord::default();
+    if let Some(d) = r.dynamodb {
+        change.keys = d.keys.unwrap_or_default().into();
+        change.new_image = d.new_image.unwrap_or_default().into();
+        change.old_image = d.old_image.unwrap_or_default().into();
+        change.sequence_number = d.sequence_number;
+        change.size_bytes = d.size_bytes.unwrap_or_default();
+    }
+    let mut record = EventRecord::default();
+    record.aws_region = r.aws_region.unwrap_or_default();
+    record.event_id = r.event_id.unwrap_or_default();
+    record.event_name = r
+        .event_name
+        .map(|n| n.as_str().to_string())
+        .unwrap_or_default();
+    record.event_source = r.event_source;
+    record.event_version = r.event_version;
+    record.event_source_arn = Some(stream_arn.to_string());
+    record.change = change;
+    record
+}

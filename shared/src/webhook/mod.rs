@@ -1,0 +1,20 @@
+//! Meta's webhook: verification, signatures, the body and what its events mean.
+
+mod events;
+mod payload;
+mod signature;
+
+pub use events::{parse_webhook, UnusableBody, WebhookEvent, OWN_METADATA_PREFIX};
+pub use signature::{sign, verify_signature, SignatureError};
+
+/// The subscription handshake: `hub.mode=subscribe` with our verify token gets the challenge back.
+pub fn verify_subscription<'a>(
+    mode: Option<&str>,
+    token: Option<&str>,
+    challenge: Option<&'a str>,
+    expected_token: &str,
+) -> Option<&'a str> {
+    use subtle::ConstantTimeEq;
+    let token_ok = token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(expected_token.as_bytes())));
+    (mode == Some("subscribe") && token_ok).then_some(challenge?)
+}
