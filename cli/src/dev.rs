@@ -68,6 +68,7 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
         "TOPIC_ARN" => std::env::var(name).ok().or_else(|| created_topic.clone()),
         _ => std::env::var(name).ok(),
     })?;
+    config.require_resume_base_url()?;
     let app = App::from_config(&config, &aws)?;
     let state = Arc::new(DevState {
         app: app.clone(),

@@ -17,7 +17,9 @@ pub struct Config {
     pub topic_arn: String,
     pub meta: MetaConfig,
     pub graph_api_base: String,
-    pub resume_base_url: String,
+    /// Where resume links point. Only the escalate function (and `handoff dev`) needs it; in the
+    /// template it is the resume function's own URL, which that function cannot be given.
+    pub resume_base_url: Option<String>,
     pub link_keys: LinkKeys,
     pub policy_file: String,
     pub knowledge_file: String,
@@ -73,6 +75,13 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// `RESUME_BASE_URL`, for the functions that build links.
+    pub fn require_resume_base_url(&self) -> Result<&str, ConfigError> {
+        self.resume_base_url
+            .as_deref()
+            .ok_or(ConfigError::Missing("RESUME_BASE_URL"))
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -135,9 +144,8 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_GRAPH_API_BASE.to_string())
                 .trim_end_matches('/')
                 .to_string(),
-            resume_base_url: required("RESUME_BASE_URL")?
-                .trim_end_matches('/')
-                .to_string(),
+            resume_base_url: optional("RESUME_BASE_URL")
+                .map(|u| u.trim_end_matches('/').to_string()),
             link_keys,
             policy_file: required("POLICY_FILE")?,
             knowledge_file: required("KNOWLEDGE_FILE")?,
@@ -177,7 +185,7 @@ mod tests {
         let env = full();
         let c = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(c.graph_api_base, DEFAULT_GRAPH_API_BASE);
-        assert_eq!(c.resume_base_url, "https://x.example");
+        assert_eq!(c.resume_base_url.as_deref(), Some("https://x.example"));
         assert_eq!(c.pause_hours, 24);
         assert!(c.llm.is_none());
         assert_eq!(c.meta.page_tokens["100"].expose(), "tok");

@@ -8,6 +8,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
+    config.require_resume_base_url()?;
     let aws = handoff::config::load_aws().await;
     let app = App::from_config(&config, &aws)?;
     let app = &app;

@@ -108,7 +108,7 @@ impl App {
                 app_id: config.meta.app_id.clone(),
                 app_secret: config.meta.app_secret.clone(),
                 verify_token: config.meta.verify_token.clone(),
-                resume_base_url: config.resume_base_url.clone(),
+                resume_base_url: config.resume_base_url.clone().unwrap_or_default(),
                 link_keys: config.link_keys.clone(),
                 pause_hours: config.pause_hours,
                 link_days: 7,

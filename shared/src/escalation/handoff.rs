@@ -231,6 +231,113 @@ pub fn build_handoff(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::{Channel, ConversationKey};
+    use crate::escalation::{EscalationSummary, ReasonCode, TranscriptLine};
+    use crate::message::Role;
+    use crate::policy::DecisionTrace;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn escalation() -> Escalation {
+        Escalation {
+            escalation_id: "1764064800000-3fa2c1d9".into(),
+            conversation: ConversationKey::new(
+                Channel::Messenger,
+                "104729384756123",
+                "7654321098765432",
+            ),
+            reason: ReasonCode::Complaint,
+            reason_detail: "the customer wrote \"complaint\"".into(),
+            summary: EscalationSummary {
+                intent: "damaged order".into(),
+                tried: vec!["answered with \"shipping-time\" (confidence 0.81)".into()],
+                next_step: "Offer a replacement.".into(),
+            },
+            transcript: vec![
+                TranscriptLine {
+                    at: at("2026-11-25T10:00:00Z"),
+                    role: Role::Customer,
+                    text: "When does it ship?".into(),
+                },
+                TranscriptLine {
+                    at: at("2026-11-25T10:00:01Z"),
+                    role: Role::Bot,
+                    text: "Within 2 days.".into(),
+                },
+                TranscriptLine {
+                    at: at("2026-11-25T10:05:00Z"),
+                    role: Role::Customer,
+                    text: "I want to file a complaint".into(),
+                },
+            ],
+            trace: DecisionTrace::default(),
+            created_at: at("2026-11-25T10:05:01Z"),
+            paused_until: at("2026-11-26T10:05:01Z"),
+            last_customer_at: at("2026-11-25T10:05:00Z"),
+            customer_name: Some("Zoë Ångström 😀".into()),
+            notified_at: None,
+            resumed_at: None,
+            resumed_by: None,
+            outcome: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn the_email_puts_the_action_first_and_holds_everything_needed() {
+        let m = build_handoff(
+            &escalation(),
+            "https://r.example/resume/TOKEN",
+            NoticeKind::Escalation,
+            at("2026-11-25T10:05:02Z"),
+        );
+        let lines: Vec<&str> = m.email.lines().collect();
+        assert_eq!(lines[0], "A customer needs a person.");
+        assert!(lines[2].starts_with("NEXT STEP: Offer a replacement."));
+        for needle in [
+            "Why:     complaint",
+            "Intent:  damaged order",
+            "answered with \"shipping-time\" (confidence 0.81)",
+            "10:05 customer: I want to file a complaint",
+            "23 h 59 min left",
+            "HUMAN_AGENT tag until Wed 02 Dec 10:05 UTC",
+            "resumes by itself at Thu 26 Nov 10:05 UTC",
+        ] {
+            assert!(
+                m.email.contains(needle),
+                "missing {needle:?} in\n{}",
+                m.email
+            );
+        }
+        // The link stands alone on its line so a phone makes it tappable.
+        assert!(lines.contains(&"https://r.example/resume/TOKEN"));
+        assert!(
+            m.subject.is_ascii() && m.subject.len() < 100,
+            "{}",
+            m.subject
+        );
+        assert!(
+            m.subject.starts_with("[Handoff] complaint: Zoe Angstrom"),
+            "{}",
+            m.subject
+        );
+        assert_eq!(m.document["type"], "handoff.escalation");
+        assert_eq!(m.document["reason"]["code"], "complaint");
+        assert_eq!(m.document["summary"]["tried"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            m.document["reply_window"]["standard_closes_at"],
+            "2026-11-26T10:05:00+00:00"
+        );
+        assert!(m.attributes.contains(&("reason", "complaint".to_string())));
+        assert!(m
+            .attributes
+            .contains(&("page_id", "104729384756123".to_string())));
+        let body: serde_json::Value = serde_json::from_str(&m.sns_body()).unwrap();
+        assert!(body["default"].as_str().unwrap().starts_with('{'));
+        assert_eq!(body["email"].as_str().unwrap(), m.email);
+    }
 
     #[test]
     fn subjects_are_ascii_one_line_and_short() {

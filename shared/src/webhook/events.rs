@@ -213,11 +213,11 @@ fn normalize(
             Role::Customer,
             Direction::Event,
         );
-        let what = r
-            .emoji
-            .clone()
-            .or_else(|| r.reaction.clone())
-            .unwrap_or_default();
+        let what = [r.reaction.as_deref(), r.emoji.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         rec.event = Some(format!("reaction {action} {what} on {target}"));
         return WebhookEvent::Activity(rec);
     }
@@ -256,5 +256,186 @@ fn normalize(
     };
     WebhookEvent::Ignored {
         kind: kind.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUR_APP: &str = "555000111222333";
+
+    fn parse(name: &str) -> Vec<WebhookEvent> {
+        let path = format!("{}/../events/meta/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        parse_webhook(&body, OUR_APP).unwrap()
+    }
+
+    fn customer(e: &WebhookEvent) -> &Message {
+        match e {
+            WebhookEvent::Customer(m) => m,
+            other => panic!("expected a customer message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn messenger_text_names_page_and_customer() {
+        let events = parse("messenger-text");
+        let m = customer(&events[0]);
+        assert_eq!(
+            m.conversation.partition_key(),
+            "C#messenger#104729384756123#7654321098765432"
+        );
+        assert_eq!(m.text.as_deref(), Some("What are your opening hours?"));
+        assert_eq!(m.mid, "m_text_1");
+        assert_eq!(m.timestamp_ms, 1764064800000);
+        assert!(!m.standby);
+    }
+
+    #[test]
+    fn quick_replies_and_postbacks_carry_their_payload() {
+        let qr = parse("messenger-quick-reply");
+        assert_eq!(customer(&qr[0]).payload.as_deref(), Some("BOOK_WORKSHOP"));
+        let pb = parse("messenger-postback");
+        let m = customer(&pb[0]);
+        assert_eq!(m.payload.as_deref(), Some("TALK_TO_HUMAN"));
+        assert_eq!(m.mid, "m_pb_1");
+    }
+
+    #[test]
+    fn attachments_keep_type_and_link_and_stickers_are_named() {
+        let events = parse("messenger-attachments");
+        let kinds: Vec<String> = events
+            .iter()
+            .map(|e| customer(e).attachments[0].kind.clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "audio",
+                "image",
+                "video",
+                "file",
+                "sticker",
+                "appointment_booking"
+            ]
+        );
+        let voice = customer(&events[0]);
+        assert_eq!(
+            voice.attachments[0].url.as_deref(),
+            Some("https://cdn.fbsbx.example/v/voice.mp4")
+        );
+        assert!(voice.text.is_none());
+        assert!(voice.display_text().contains("voice.mp4"));
+    }
+
+    #[test]
+    fn echoes_from_the_page_inbox_are_a_human_and_ours_are_not() {
+        match &parse("messenger-echo-page-inbox")[0] {
+            WebhookEvent::Human(m) => {
+                assert_eq!(m.conversation.user_id, "7654321098765432");
+                assert_eq!(m.role, Role::Human);
+                assert!(m.event.as_deref().unwrap().contains("263902037430900"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            &parse("messenger-echo-own")[0],
+            WebhookEvent::OwnEcho { verified: true, .. }
+        ));
+    }
+
+    #[test]
+    fn reads_and_deliveries_are_ignored_reactions_kept() {
+        let events = parse("messenger-read-delivery");
+        assert_eq!(
+            events,
+            vec![
+                WebhookEvent::Ignored {
+                    kind: "read".into()
+                },
+                WebhookEvent::Ignored {
+                    kind: "delivery".into()
+                },
+            ]
+        );
+        match &parse("messenger-reaction")[0] {
+            WebhookEvent::Activity(m) => {
+                assert_eq!(m.direction, Direction::Event);
+                assert!(m.event.as_deref().unwrap().contains("love"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unsend_as_string_or_bool() {
+        for name in ["instagram-unsend-string", "instagram-unsend-bool"] {
+            match &parse(name)[0] {
+                WebhookEvent::Activity(m) => {
+                    assert!(m.event.as_deref().unwrap().starts_with("unsend"), "{name}");
+                    assert_eq!(m.conversation.channel, Channel::Instagram);
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn thread_control_and_standby() {
+        match &parse("messenger-take-thread-control")[0] {
+            WebhookEvent::ThreadControl {
+                new_owner_app_id, ..
+            } => {
+                assert_eq!(new_owner_app_id.as_deref(), Some("263902037430900"))
+            }
+            other => panic!("{other:?}"),
+        }
+        match &parse("messenger-pass-thread-control-to-us")[0] {
+            WebhookEvent::ThreadControl {
+                new_owner_app_id, ..
+            } => {
+                assert_eq!(new_owner_app_id.as_deref(), Some(OUR_APP))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(customer(&parse("messenger-standby")[0]).standby);
+    }
+
+    #[test]
+    fn instagram_uses_the_account_id_and_igsid() {
+        let m = customer(&parse("instagram-text")[0]).clone();
+        assert_eq!(
+            m.conversation.partition_key(),
+            "C#instagram#17841400000000001#5566778899001122"
+        );
+    }
+
+    #[test]
+    fn every_entry_is_read_and_a_bad_event_does_not_spoil_the_batch() {
+        let events = parse("messenger-batch");
+        assert_eq!(events.len(), 3);
+        assert_eq!(customer(&events[0]).text.as_deref(), Some("first"));
+        assert_eq!(customer(&events[1]).text.as_deref(), Some("second"));
+        assert!(matches!(events[2], WebhookEvent::Unusable { .. }));
+    }
+
+    #[test]
+    fn unusable_bodies_are_reported_not_panicked_on() {
+        assert!(parse_webhook(b"{not json", OUR_APP).is_err());
+        assert!(parse_webhook(br#"{"object":"page"}"#, OUR_APP).is_err());
+        assert!(matches!(
+            parse_webhook(br#"{"object":"user","entry":[]}"#, OUR_APP),
+            Err(UnusableBody::Object(_))
+        ));
+        assert!(parse_webhook(
+            br#"{"object":"page","entry":[{"messaging":"nope"}]}"#,
+            OUR_APP
+        )
+        .is_err());
+        assert_eq!(
+            parse_webhook(br#"{"object":"page","entry":[]}"#, OUR_APP).unwrap(),
+            vec![]
+        );
     }
 }
