@@ -1,0 +1,388 @@
+//! Test harness: a `handoff dev` process against the local AWS endpoint, with a Graph API stub
+//! (wiremock) that records what the bot sends, and an SQS queue subscribed to the topic.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use handoff::webhook::sign;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const APP_ID: &str = "555000111222333";
+pub const PAGE: &str = "104729384756123";
+pub const LINK_KEYS: &str = "t1:dGVzdC1vbmx5LWxpbmsta2V5LTMyLWJ5dGVzLWxvbmch";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}{}x{}x{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        chrono::Utc::now().timestamp_millis() % 1_000_000_000
+    )
+}
+
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL")
+        .expect("AWS_ENDPOINT_URL must point at the local AWS endpoint: run scripts/test")
+}
+
+pub async fn aws() -> aws_config::SdkConfig {
+    handoff::config::load_aws().await
+}
+
+pub fn repo_path(rel: &str) -> String {
+    format!("{}/../{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Environment every handoff process or App in the tests gets.
+pub fn base_env(
+    table: &str,
+    topic_arn: &str,
+    graph: &str,
+    resume_base: &str,
+) -> HashMap<String, String> {
+    HashMap::from([
+        ("TABLE_NAME".into(), table.into()),
+        ("TOPIC_ARN".into(), topic_arn.into()),
+        ("META_APP_ID".into(), APP_ID.into()),
+        ("META_APP_SECRET".into(), APP_SECRET.into()),
+        ("META_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
+        (
+            "META_PAGE_TOKENS".into(),
+            format!(r#"{{"{PAGE}":"test-page-token","17841400000000001":"test-ig-token"}}"#),
+        ),
+        ("GRAPH_API_BASE".into(), graph.into()),
+        ("RESUME_BASE_URL".into(), resume_base.into()),
+        ("LINK_KEYS".into(), LINK_KEYS.into()),
+        ("POLICY_FILE".into(), repo_path("config/policy.toml")),
+        ("KNOWLEDGE_FILE".into(), repo_path("config/knowledge.toml")),
+        ("PAUSE_HOURS".into(), "24".into()),
+    ])
+}
+
+/// A Graph API stub answering like Meta.
+pub async fn graph_stub() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/messages$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"recipient_id": "x", "message_id": "m_sent_by_bot"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/(pass|take)_thread_control$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// What the Graph stub received on `edge`, in order, as JSON bodies.
+pub async fn graph_calls(graph: &MockServer, edge: &str) -> Vec<Value> {
+    graph
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path().ends_with(&format!("/{edge}")))
+        .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+        .collect()
+}
+
+/// The topic and an SQS queue subscribed to it.
+pub struct Team {
+    pub topic_arn: String,
+    pub queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl Team {
+    pub async fn new(aws: &aws_config::SdkConfig) -> Self {
+        let sns = aws_sdk_sns::Client::new(aws);
+        let sqs = aws_sdk_sqs::Client::new(aws);
+        let name = unique("team");
+        let topic_arn = sns
+            .create_topic()
+            .name(&name)
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        let queue_arn =
+            attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .attributes("RawMessageDelivery", "true")
+            .send()
+            .await
+            .unwrap();
+        Self {
+            topic_arn,
+            queue_url,
+            sqs,
+        }
+    }
+
+    /// Drains the queue: every message received so far.
+    pub async fn received(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            let resp = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .unwrap();
+            let msgs = resp.messages.unwrap_or_default();
+            if msgs.is_empty() {
+                return out;
+            }
+            for m in msgs {
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle.unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                out.push(m.body.unwrap_or_default());
+            }
+        }
+    }
+
+    /// Every publish to the topic with its whole body (the email text too), from the local
+    /// endpoint's own record.
+    pub async fn published(&self) -> Vec<Value> {
+        let data: Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        data.pointer("/sns/Topic")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|t| t["arn"] == self.topic_arn.as_str())
+            .flat_map(|t| t["sent_notifications"].as_array().cloned().unwrap_or_default())
+            .map(|n| {
+                json!({
+                    "body": serde_json::from_str::<Value>(n[1].as_str().unwrap_or("{}")).unwrap_or(Value::Null),
+                    "subject": n[2],
+                    "attributes": n[3],
+                })
+            })
+            .collect()
+    }
+}
+
+/// `handoff dev` on a free port with its own table and topic.
+pub struct DevServer {
+    pub base: String,
+    pub table: String,
+    pub team: Team,
+    pub graph: MockServer,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub log: String,
+    child: Child,
+    http: reqwest::Client,
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl DevServer {
+    pub async fn start() -> Self {
+        let aws = aws().await;
+        let team = Team::new(&aws).await;
+        let graph = graph_stub().await;
+        let table = unique("handoff");
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        std::fs::create_dir_all(repo_path("artifacts/test-logs")).unwrap();
+        let log = repo_path(&format!("artifacts/test-logs/{table}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handoff"));
+        cmd.args(["dev", "--bootstrap"])
+            .envs(base_env(&table, &team.topic_arn, &graph.uri(), &base))
+            .env("HANDOFF_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info,handoff=debug")
+            .stdout(Stdio::null())
+            .stderr(file);
+        let child = cmd.spawn().expect("spawn handoff dev");
+        let server = Self {
+            base,
+            table,
+            team,
+            graph,
+            dynamodb: aws_sdk_dynamodb::Client::new(&aws),
+            log,
+            child,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "handoff dev did not start; see {}",
+                server.log
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+
+    pub async fn post_signed(&self, body: &str) -> reqwest::Response {
+        self.post_webhook(body, Some(&sign(APP_SECRET.as_bytes(), body.as_bytes())))
+            .await
+    }
+
+    pub async fn post_webhook(&self, body: &str, signature: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/webhook", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(sig) = signature {
+            req = req.header("x-hub-signature-256", sig);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// All items of a conversation.
+    pub async fn items(&self, user: &str) -> Vec<HashMap<String, AttributeValue>> {
+        self.dynamodb
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(format!("C#messenger#{PAGE}#{user}")),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+
+    pub async fn state(&self, user: &str) -> Option<HashMap<String, AttributeValue>> {
+        self.items(user)
+            .await
+            .into_iter()
+            .find(|i| s(i, "sk") == "STATE")
+    }
+
+    /// Bot messages the Graph stub received for `user`.
+    pub async fn sends_to(&self, user: &str) -> Vec<Value> {
+        graph_calls(&self.graph, "messages")
+            .await
+            .into_iter()
+            .filter(|b| b.pointer("/recipient/id").and_then(Value::as_str) == Some(user))
+            .collect()
+    }
+}
+
+/// A string attribute, or "".
+pub fn s(item: &HashMap<String, AttributeValue>, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Polls `check` until it returns Some, for at most 20 s.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Lets the stream consumers catch up (several poll intervals) before asserting that nothing happened.
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
+/// A Messenger webhook body with one customer text message.
+pub fn customer_text(user: &str, mid: &str, text: &str, ts: i64) -> String {
+    json!({"object": "page", "entry": [{"id": PAGE, "time": ts, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": ts,
+        "message": {"mid": mid, "text": text}
+    }]}]})
+    .to_string()
+}
+
+/// A Messenger echo of a message sent by `app_id` (the Page Inbox is 263902037430900).
+pub fn echo(user: &str, mid: &str, text: &str, app_id: u64, ts: i64) -> String {
+    json!({"object": "page", "entry": [{"id": PAGE, "time": ts, "messaging": [{
+        "sender": {"id": PAGE}, "recipient": {"id": user}, "timestamp": ts,
+        "message": {"mid": mid, "is_echo": true, "app_id": app_id, "text": text}
+    }]}]})
+    .to_string()
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
