@@ -11,7 +11,7 @@ use common::*;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::entry::{handle_escalate_batch, handle_policy_batch, StreamEvent};
 use handoff::message::{Direction, Message, Role};
-use handoff::ports::{ConversationStore, ReplyReservation};
+use handoff::ports::{ConversationStore, ReplyEffects, ReplyReservation};
 use handoff::store::DynamoStore;
 use handoff::{App, Config};
 
@@ -197,7 +197,7 @@ async fn a_reply_made_before_a_pause_is_never_sent_after_it() {
     reply.timestamp_ms += 1;
     assert_eq!(
         store
-            .reserve_reply(&reply, read.state.version, false)
+            .reserve_reply(&reply, read.state.version, &ReplyEffects::default())
             .await
             .unwrap(),
         ReplyReservation::StateChanged

@@ -4,16 +4,18 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use handoff::app::load_boundary;
+use handoff::app::{load_boundary, StartupError};
 use handoff::message::Attachment;
 use handoff::policy::{decide, Outcome, Turn};
 use serde_json::json;
 
 #[derive(Subcommand)]
 pub enum PolicyCommand {
-    /// Validate a policy file and a knowledge file.
+    /// Validate a policy file and a knowledge file: errors with file, line and column; warnings for
+    /// rules that can never fire and questions listed twice.
     Check { policy: String, knowledge: String },
-    /// Print the decision for a message: first line `answer <entry>` or `escalate <reason>`, then the trace.
+    /// Print the decision for a message: first line `answer <entry>`, `confirm <entry>`, `clarify`,
+    /// `acknowledge` or `escalate <reason>`, then the trace.
     Explain {
         policy: String,
         knowledge: String,
@@ -33,21 +35,57 @@ pub enum PolicyCommand {
     },
 }
 
+fn report(e: &StartupError) {
+    match e {
+        // `path:line:column: message`, the form editors and CI annotate.
+        StartupError::Policy {
+            path,
+            source:
+                handoff::policy::PolicyError::Parse {
+                    line,
+                    column,
+                    message,
+                },
+        } => {
+            eprintln!("{path}:{line}:{column}: error: {message}")
+        }
+        other => eprintln!("error: {other}"),
+    }
+}
+
 pub fn run(cmd: PolicyCommand) -> ExitCode {
     match cmd {
         PolicyCommand::Check { policy, knowledge } => match load_boundary(&policy, &knowledge) {
             Ok((p, k)) => {
+                for w in &p.warnings {
+                    eprintln!("{policy}: warning: {w}");
+                }
+                for w in &k.warnings {
+                    eprintln!("{knowledge}: warning: {w}");
+                }
+                let triggers = [
+                    p.human_request.is_some(),
+                    p.frustration.is_some(),
+                    p.complaint.is_some(),
+                    p.money.is_some(),
+                    p.media.is_some(),
+                    p.hours.is_some(),
+                ]
+                .iter()
+                .filter(|on| **on)
+                .count();
                 println!(
-                    "ok: {} rules, {} built-in triggers, {} knowledge entries, confidence threshold {:.2}",
+                    "ok: {} rules, {triggers} built-in triggers on, {} knowledge entries, languages {}, confidence threshold {:.2}, {} warnings",
                     p.rules.len(),
-                    p.phrase_triggers.len() + usize::from(p.media.is_some()) + usize::from(p.hours.is_some()),
                     k.entries().len(),
-                    p.confidence_threshold
+                    p.languages.join("+"),
+                    p.confidence_threshold,
+                    p.warnings.len() + k.warnings.len()
                 );
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                report(&e);
                 ExitCode::FAILURE
             }
         },
@@ -63,7 +101,7 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
             let (p, k) = match load_boundary(&policy, &knowledge) {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    report(&e);
                     return ExitCode::FAILURE;
                 }
             };
@@ -81,16 +119,13 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
                 .into_iter()
                 .map(|kind| Attachment { kind, url: None })
                 .collect();
-            let d = decide(
-                &p,
-                &k,
-                Turn {
-                    text: Some(&message),
-                    payload: payload.as_deref(),
-                    attachments: &attachments,
-                },
-                now,
-            );
+            let turn = Turn {
+                text: Some(&message),
+                payload: payload.as_deref(),
+                attachments: &attachments,
+                ..Default::default()
+            };
+            let d = decide(&p, &k, turn, now);
             if json {
                 let outcome = match &d.outcome {
                     Outcome::Answer {
@@ -100,6 +135,17 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
                     } => {
                         json!({"action": "answer", "entry": entry, "text": text, "confidence": confidence})
                     }
+                    Outcome::Confirm {
+                        entry,
+                        text,
+                        confidence,
+                    } => {
+                        json!({"action": "confirm", "entry": entry, "text": text, "confidence": confidence})
+                    }
+                    Outcome::Clarify { text, confidence } => {
+                        json!({"action": "clarify", "text": text, "confidence": confidence})
+                    }
+                    Outcome::Acknowledge => json!({"action": "acknowledge"}),
                     Outcome::Escalate {
                         reason,
                         detail,
@@ -118,7 +164,13 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
                 println!("{}", d.headline());
                 println!("intent: {}", d.intent);
                 match &d.outcome {
-                    Outcome::Answer { text, .. } => println!("reply: {text}"),
+                    Outcome::Answer { text, .. } | Outcome::Clarify { text, .. } => {
+                        println!("reply: {text}")
+                    }
+                    Outcome::Confirm { text, .. } => {
+                        println!("proposal (yes / no / person): {text}")
+                    }
+                    Outcome::Acknowledge => println!("reply: (none)"),
                     Outcome::Escalate {
                         customer_text,
                         next_step,

@@ -11,6 +11,7 @@ pub mod conversation;
 pub mod entry;
 pub mod escalation;
 pub mod graph;
+pub mod llm;
 pub mod message;
 pub mod notify;
 pub mod policy;

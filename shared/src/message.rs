@@ -78,6 +78,9 @@ pub struct Message {
 pub struct AnswerRef {
     pub entry: String,
     pub confidence: f64,
+    /// Why the bot said it (stored with the message, DESIGN.md "decision trace").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<crate::policy::DecisionTrace>,
 }
 
 impl Message {

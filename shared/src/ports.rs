@@ -37,6 +37,29 @@ pub enum ReplyReservation {
     StateChanged,
 }
 
+/// What a reply changes on STATE, in the same write that reserves it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplyEffects {
+    /// The pause ran out: set the customer active again.
+    pub clear_expired_pause: bool,
+    pub pending: PendingChange,
+}
+
+/// The confirm flow's proposal in STATE.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum PendingChange {
+    #[default]
+    Keep,
+    Set(crate::state::PendingConfirmation),
+    Clear,
+}
+
+impl ReplyEffects {
+    pub fn touches_state(&self) -> bool {
+        self.clear_expired_pause || self.pending != PendingChange::Keep
+    }
+}
+
 /// Result of opening an escalation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EscalationOpening {
@@ -82,7 +105,8 @@ pub struct ResumeRequest<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Conversations, pause flags and escalations.
+/// Conversations, pause flags and escalations. Only STATE changes made through these methods are
+/// conditional on the version read, so a reply can never be sent past a pause.
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
     /// Stores a customer message or activity record; a redelivery is a no-op.
@@ -107,7 +131,7 @@ pub trait ConversationStore: Send + Sync {
         &self,
         reply: &Message,
         state_version: u64,
-        clear_expired_pause: bool,
+        effects: &ReplyEffects,
     ) -> Result<ReplyReservation, StoreError>;
     /// Records the outcome of sending a reserved reply.
     async fn finish_reply(&self, reply: &Message, sent_mid: Option<&str>)
@@ -188,4 +212,25 @@ pub trait Messenger: Send + Sync {
         to: &ConversationKey,
         metadata: &str,
     ) -> Result<(), GraphError>;
+}
+
+/// What an answer engine proposes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineAnswer {
+    pub answer: String,
+    pub confidence: f64,
+    pub intent: String,
+    pub needs_human: bool,
+    /// The knowledge entry the answer comes from.
+    pub entry: Option<String>,
+}
+
+/// Phrases an answer from the top knowledge entries (the optional LLM engine).
+#[async_trait]
+pub trait AnswerEngine: Send + Sync {
+    async fn answer(
+        &self,
+        question: &str,
+        entries: &[&crate::policy::KnowledgeEntry],
+    ) -> Result<EngineAnswer, crate::llm::EngineError>;
 }

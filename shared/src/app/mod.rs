@@ -17,9 +17,10 @@ use thiserror::Error;
 
 use crate::config::{Config, Secret};
 use crate::graph::{GraphClient, GraphError};
+use crate::llm::{LlmEngine, DEFAULT_TIMEOUT};
 use crate::notify::{NotifyError, SnsNotifier};
 use crate::policy::{Knowledge, Policy, PolicyError};
-use crate::ports::{ConversationStore, Messenger, Notifier};
+use crate::ports::{AnswerEngine, ConversationStore, Messenger, Notifier};
 use crate::resume::LinkKeys;
 use crate::store::{DynamoStore, StoreError};
 
@@ -46,6 +47,8 @@ pub struct App {
     pub notifier: Arc<dyn Notifier>,
     pub policy: Arc<Policy>,
     pub knowledge: Arc<Knowledge>,
+    /// The optional LLM answer engine.
+    pub engine: Option<Arc<dyn AnswerEngine>>,
     pub settings: Settings,
 }
 
@@ -104,6 +107,10 @@ impl App {
             )),
             policy: Arc::new(policy),
             knowledge: Arc::new(knowledge),
+            engine: config
+                .llm
+                .clone()
+                .map(|llm| Arc::new(LlmEngine::new(llm, DEFAULT_TIMEOUT)) as Arc<dyn AnswerEngine>),
             settings: Settings {
                 app_id: config.meta.app_id.clone(),
                 app_secret: config.meta.app_secret.clone(),

@@ -4,9 +4,16 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{App, FlowError};
 use crate::escalation::{escalation_id_for, Escalation, EscalationSummary, TranscriptLine};
+use crate::llm::apply_engine;
 use crate::message::{AnswerRef, Direction, Message, Role};
-use crate::policy::{decide, Decision, Outcome, Turn};
-use crate::ports::{ConversationSnapshot, EscalationOpening, ReplyReservation};
+use crate::policy::{
+    decide, Decision, Outcome, Turn, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
+};
+use crate::ports::{
+    ConversationSnapshot, EscalationOpening, PendingChange, QuickReplyButton, ReplyEffects,
+    ReplyReservation,
+};
+use crate::state::PendingConfirmation;
 use crate::webhook::OWN_METADATA_PREFIX;
 
 /// How many recent messages the policy reads (and the handoff's transcript snapshot holds).
@@ -22,6 +29,8 @@ pub enum RespondOutcome {
     Answered {
         entry: String,
     },
+    /// Nothing to answer (a sticker, a thumbs-up).
+    Acknowledged,
     /// Already answered (redelivery).
     AlreadyAnswered,
     /// Undeliverable (outside the window, person unavailable); logged.
@@ -51,85 +60,168 @@ pub async fn respond(
         return Ok(RespondOutcome::Paused);
     }
     let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
-    let decision = decide(
+    let history: Vec<Message> = snapshot
+        .messages
+        .iter()
+        .filter(|m| m.mid != message.mid)
+        .cloned()
+        .collect();
+    let mut decision = decide(
         &app.policy,
         &app.knowledge,
         Turn {
             text: message.text.as_deref(),
             payload: message.payload.as_deref(),
             attachments: &message.attachments,
+            history: &history,
+            pending: snapshot.state.pending_confirmation.as_ref(),
         },
         written_at,
     );
+    if let (Some(engine), true) = (&app.engine, decision.decided_by_knowledge()) {
+        let question = message.text.as_deref().unwrap_or_default();
+        let ranked = app.knowledge.rank(question);
+        let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
+        let result = if top.is_empty() {
+            Err(crate::llm::EngineError::Invalid(
+                "no knowledge entry to answer from".into(),
+            ))
+        } else {
+            engine.answer(question, &top).await
+        };
+        decision = apply_engine(&app.policy, decision, result, written_at);
+    }
     tracing::info!(
         conversation = %message.conversation,
         mid = %message.mid,
         decision = %decision.headline(),
         "decided"
     );
-    match &decision.outcome {
+    let had_pending = snapshot.state.pending_confirmation.is_some();
+    let (text, answer, quick_replies, pending) = match &decision.outcome {
+        Outcome::Escalate { .. } => return escalate(app, message, &snapshot, &decision, now).await,
+        Outcome::Acknowledge => return Ok(RespondOutcome::Acknowledged),
         Outcome::Answer {
             entry,
             text,
             confidence,
+        } => (
+            text.clone(),
+            AnswerRef {
+                entry: entry.clone(),
+                confidence: *confidence,
+                trace: Some(decision.trace.clone()),
+            },
+            Vec::new(),
+            if had_pending {
+                PendingChange::Clear
+            } else {
+                PendingChange::Keep
+            },
+        ),
+        Outcome::Clarify { text, confidence } => (
+            text.clone(),
+            AnswerRef {
+                entry: CLARIFY_ENTRY.into(),
+                confidence: *confidence,
+                trace: Some(decision.trace.clone()),
+            },
+            Vec::new(),
+            if had_pending {
+                PendingChange::Clear
+            } else {
+                PendingChange::Keep
+            },
+        ),
+        Outcome::Confirm {
+            entry,
+            text,
+            confidence,
         } => {
-            let reply = bot_message(
-                message,
-                format!("reply-{}", message.mid),
-                text,
-                Some(AnswerRef {
+            let c = &app.policy.confirm;
+            let mut trace = decision.trace.clone();
+            trace.record(
+                "proposal",
+                false,
+                "asked the customer to confirm with quick replies",
+            );
+            (
+                text.clone(),
+                AnswerRef {
                     entry: entry.clone(),
                     confidence: *confidence,
+                    trace: Some(trace),
+                },
+                vec![
+                    QuickReplyButton {
+                        title: c.yes.clone(),
+                        payload: CONFIRM_YES.into(),
+                    },
+                    QuickReplyButton {
+                        title: c.no.clone(),
+                        payload: CONFIRM_NO.into(),
+                    },
+                    QuickReplyButton {
+                        title: c.person.clone(),
+                        payload: ASK_PERSON.into(),
+                    },
+                ],
+                PendingChange::Set(PendingConfirmation {
+                    entry: entry.clone(),
+                    asked_at: now,
                 }),
-            );
-            match app
-                .store
-                .reserve_reply(
-                    &reply,
-                    snapshot.state.version,
-                    snapshot.state.expired_at(now),
-                )
-                .await?
-            {
-                ReplyReservation::AlreadySent => return Ok(RespondOutcome::AlreadyAnswered),
-                ReplyReservation::StateChanged => return Ok(RespondOutcome::Superseded),
-                ReplyReservation::Reserved => {}
-            }
-            let metadata = format!("{OWN_METADATA_PREFIX}{}", reply.mid);
-            match app
-                .messenger
-                .send_text(&message.conversation, text, &[], &metadata)
-                .await
-            {
-                Ok(mid) => {
-                    app.store.finish_reply(&reply, Some(&mid)).await?;
-                    Ok(RespondOutcome::Answered {
-                        entry: entry.clone(),
-                    })
-                }
-                Err(e) => {
-                    app.store.finish_reply(&reply, None).await?;
-                    if e.another_app_owns_thread() {
-                        tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
-                        let mut record =
-                            bot_message(message, format!("owner-{}", message.mid), "", None);
-                        record.role = Role::Human;
-                        record.direction = Direction::Event;
-                        record.text = None;
-                        record.event = Some("another app owns the thread".into());
-                        let until = now + Duration::hours(app.settings.pause_hours.into());
-                        app.store.record_human_activity(&record, until, now).await?;
-                        return Ok(RespondOutcome::Paused);
-                    }
-                    if e.is_undeliverable() {
-                        tracing::warn!(conversation = %message.conversation, error = %e, "reply undeliverable");
-                        return Ok(RespondOutcome::Undeliverable);
-                    }
-                    Err(e.into())
-                }
-            }
+            )
         }
-        Outcome::Escalate { .. } => escalate(app, message, &snapshot, &decision, now).await,
+    };
+    let entry = answer.entry.clone();
+    let reply = bot_message(
+        message,
+        format!("reply-{}", message.mid),
+        &text,
+        Some(answer),
+    );
+    let effects = ReplyEffects {
+        clear_expired_pause: snapshot.state.expired_at(now),
+        pending,
+    };
+    match app
+        .store
+        .reserve_reply(&reply, snapshot.state.version, &effects)
+        .await?
+    {
+        ReplyReservation::AlreadySent => return Ok(RespondOutcome::AlreadyAnswered),
+        ReplyReservation::StateChanged => return Ok(RespondOutcome::Superseded),
+        ReplyReservation::Reserved => {}
+    }
+    let metadata = format!("{OWN_METADATA_PREFIX}{}", reply.mid);
+    match app
+        .messenger
+        .send_text(&message.conversation, &text, &quick_replies, &metadata)
+        .await
+    {
+        Ok(mid) => {
+            app.store.finish_reply(&reply, Some(&mid)).await?;
+            Ok(RespondOutcome::Answered { entry })
+        }
+        Err(e) => {
+            app.store.finish_reply(&reply, None).await?;
+            if e.another_app_owns_thread() {
+                tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
+                let mut record = bot_message(message, format!("owner-{}", message.mid), "", None);
+                record.role = Role::Human;
+                record.direction = Direction::Event;
+                record.text = None;
+                record.event = Some("another app owns the thread".into());
+                let until = now + Duration::hours(app.settings.pause_hours.into());
+                app.store.record_human_activity(&record, until, now).await?;
+                return Ok(RespondOutcome::Paused);
+            }
+            if e.is_undeliverable() {
+                tracing::warn!(conversation = %message.conversation, error = %e, "reply undeliverable");
+                return Ok(RespondOutcome::Undeliverable);
+            }
+            Err(e.into())
+        }
     }
 }
 
@@ -150,6 +242,12 @@ fn bot_message(trigger: &Message, mid: String, text: &str, answer: Option<Answer
     }
 }
 
+fn m_is_proposal(a: &AnswerRef) -> bool {
+    a.trace
+        .as_ref()
+        .is_some_and(|t| t.steps.iter().any(|s| s.check == "proposal"))
+}
+
 /// What the bot already tried in this conversation, newest last.
 fn tried(snapshot: &ConversationSnapshot) -> Vec<String> {
     snapshot
@@ -158,10 +256,16 @@ fn tried(snapshot: &ConversationSnapshot) -> Vec<String> {
         .filter(|m| m.role == Role::Bot)
         .filter_map(|m| m.answer.as_ref())
         .map(|a| {
-            format!(
-                "answered with \"{}\" (confidence {:.2})",
-                a.entry, a.confidence
-            )
+            if a.entry == CLARIFY_ENTRY {
+                "asked the customer to rephrase".to_string()
+            } else if m_is_proposal(a) {
+                format!("proposed \"{}\" and asked to confirm", a.entry)
+            } else {
+                format!(
+                    "answered with \"{}\" (confidence {:.2})",
+                    a.entry, a.confidence
+                )
+            }
         })
         .collect()
 }

@@ -1,10 +1,12 @@
 //! The policy file: the brand's boundary, as written (TOML) and compiled for matching.
+//! `docs/policy.md` documents every key; `config/policy.toml` is a complete example.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
 use super::hours::{BusinessHours, HoursSpec};
+use super::lexicon::Lexicon;
 use super::text::Phrase;
 use super::PolicyError;
 use crate::escalation::ReasonCode;
@@ -15,19 +17,36 @@ use crate::escalation::ReasonCode;
 pub enum RuleAction {
     /// The bot answers alone with the rule's text.
     Resolve,
-    /// The bot proposes and asks the customer to confirm (falls back to resolve until the confirm flow lands).
+    /// The bot proposes (the rule's text) with yes / no / person buttons; yes sends `confirmed_text`.
     Confirm,
     /// A person takes over.
     Escalate,
 }
 
+/// What the bot does when no knowledge entry is good enough.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LowConfidence {
+    /// Escalate at once with `low_confidence` (the default: never guess).
+    #[default]
+    Escalate,
+    /// Ask the customer to rephrase; after `max_clarifications` in a row, escalate with
+    /// `repeated_fallback`.
+    Clarify,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicySpec {
+    /// Lexicons to use for the built-in triggers.
+    #[serde(default = "default_languages")]
+    languages: Vec<String>,
     #[serde(default)]
     messages: MessagesSpec,
     #[serde(default)]
     answers: AnswersSpec,
+    #[serde(default)]
+    confirm: ConfirmSpec,
     #[serde(default)]
     hours: Option<HoursSpec>,
     #[serde(default)]
@@ -36,6 +55,10 @@ struct PolicySpec {
     rules: Vec<RuleSpec>,
     #[serde(default)]
     routing: RoutingSpec,
+}
+
+fn default_languages() -> Vec<String> {
+    vec!["en".into(), "fr".into()]
 }
 
 /// Conversation Routing: pass the thread to the inbox on escalation, take it back on resume.
@@ -89,16 +112,63 @@ impl Default for MessagesSpec {
 struct AnswersSpec {
     #[serde(default = "default_threshold")]
     confidence_threshold: f64,
+    #[serde(default)]
+    on_low_confidence: LowConfidence,
+    #[serde(default = "default_clarify")]
+    clarify_text: String,
+    #[serde(default = "default_max_clarifications")]
+    max_clarifications: u32,
 }
 
 fn default_threshold() -> f64 {
-    0.6
+    0.55
+}
+fn default_clarify() -> String {
+    "Sorry, I'm not sure I understood. Could you say it another way? You can also ask for a person at any time.".into()
+}
+fn default_max_clarifications() -> u32 {
+    2
 }
 
 impl Default for AnswersSpec {
     fn default() -> Self {
         Self {
             confidence_threshold: default_threshold(),
+            on_low_confidence: LowConfidence::default(),
+            clarify_text: default_clarify(),
+            max_clarifications: default_max_clarifications(),
+        }
+    }
+}
+
+/// Button titles of the confirm flow.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmSpec {
+    #[serde(default = "default_yes")]
+    pub yes: String,
+    #[serde(default = "default_no")]
+    pub no: String,
+    #[serde(default = "default_person")]
+    pub person: String,
+}
+
+fn default_yes() -> String {
+    "Yes".into()
+}
+fn default_no() -> String {
+    "No".into()
+}
+fn default_person() -> String {
+    "Talk to a person".into()
+}
+
+impl Default for ConfirmSpec {
+    fn default() -> Self {
+        Self {
+            yes: default_yes(),
+            no: default_no(),
+            person: default_person(),
         }
     }
 }
@@ -113,6 +183,8 @@ struct TriggersSpec {
     #[serde(default)]
     money: Option<PhraseTriggerSpec>,
     #[serde(default)]
+    frustration: Option<FrustrationSpec>,
+    #[serde(default)]
     media: Option<MediaTriggerSpec>,
 }
 
@@ -121,10 +193,37 @@ struct TriggersSpec {
 struct PhraseTriggerSpec {
     #[serde(default = "yes")]
     enabled: bool,
+    /// Use the shipped lexicon for the chosen languages.
+    #[serde(default = "yes")]
+    builtin: bool,
+    /// The brand's own phrases, added to the lexicon.
     #[serde(default)]
     phrases: Vec<String>,
+    /// Answer from knowledge when the customer asks *about* the topic ("what is your refund
+    /// policy?") instead of invoking it ("I want a refund").
+    #[serde(default)]
+    answer_questions_about: Option<bool>,
     #[serde(default)]
     next_step: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrustrationSpec {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "default_frustration_threshold")]
+    threshold: f64,
+    #[serde(default)]
+    negative: Vec<String>,
+    #[serde(default)]
+    profanity: Vec<String>,
+    #[serde(default)]
+    next_step: Option<String>,
+}
+
+fn default_frustration_threshold() -> f64 {
+    0.7
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,8 +257,13 @@ struct RuleSpec {
     payloads: Vec<String>,
     #[serde(default)]
     attachments: Vec<String>,
+    /// Knowledge topics: the rule fires when the best entry above the threshold has one of them.
+    #[serde(default)]
+    topics: Vec<String>,
     #[serde(default)]
     text: Option<String>,
+    #[serde(default)]
+    confirmed_text: Option<String>,
     #[serde(default)]
     next_step: Option<String>,
 }
@@ -169,6 +273,16 @@ struct RuleSpec {
 pub struct PhraseTrigger {
     pub reason: ReasonCode,
     pub phrases: Vec<Phrase>,
+    pub answer_questions_about: bool,
+    pub next_step: Option<String>,
+}
+
+/// The frustration score's settings.
+#[derive(Clone, Debug)]
+pub struct FrustrationTrigger {
+    pub threshold: f64,
+    pub negative: Vec<Phrase>,
+    pub profanity: Vec<Phrase>,
     pub next_step: Option<String>,
 }
 
@@ -187,23 +301,35 @@ pub struct Rule {
     pub phrases: Vec<Phrase>,
     pub payloads: Vec<String>,
     pub attachments: Vec<String>,
+    pub topics: Vec<String>,
     pub text: Option<String>,
+    pub confirmed_text: Option<String>,
     pub next_step: Option<String>,
 }
 
 /// The compiled boundary.
 #[derive(Clone, Debug)]
 pub struct Policy {
+    pub languages: Vec<String>,
+    pub lexicon: Lexicon,
     pub messages: MessagesSpec,
+    pub confirm: ConfirmSpec,
     pub confidence_threshold: f64,
+    pub on_low_confidence: LowConfidence,
+    pub clarify_text: String,
+    pub max_clarifications: u32,
     pub hours: Option<BusinessHours>,
     pub hours_next_step: Option<String>,
-    /// In the order they are checked: human request, complaint, money.
-    pub phrase_triggers: Vec<PhraseTrigger>,
+    pub human_request: Option<PhraseTrigger>,
+    pub complaint: Option<PhraseTrigger>,
+    pub money: Option<PhraseTrigger>,
+    pub frustration: Option<FrustrationTrigger>,
     pub media: Option<MediaTrigger>,
     pub rules: Vec<Rule>,
     /// Whether to call pass/take thread control.
     pub routing: bool,
+    /// Things that are legal but probably not what the brand meant.
+    pub warnings: Vec<String>,
 }
 
 fn phrases(list: &[String], owner: &str) -> Result<Vec<Phrase>, PolicyError> {
@@ -216,51 +342,137 @@ fn phrases(list: &[String], owner: &str) -> Result<Vec<Phrase>, PolicyError> {
         .collect()
 }
 
+fn phrase_trigger(
+    spec: &Option<PhraseTriggerSpec>,
+    name: &str,
+    reason: ReasonCode,
+    builtin: &[Phrase],
+    about_default: bool,
+) -> Result<Option<PhraseTrigger>, PolicyError> {
+    // A trigger left out of the file is on with the shipped lexicon: the safe default.
+    let Some(spec) = spec else {
+        return Ok(Some(PhraseTrigger {
+            reason,
+            phrases: builtin.to_vec(),
+            answer_questions_about: about_default,
+            next_step: None,
+        }));
+    };
+    if !spec.enabled {
+        return Ok(None);
+    }
+    let mut list = if spec.builtin {
+        builtin.to_vec()
+    } else {
+        Vec::new()
+    };
+    list.extend(phrases(&spec.phrases, &format!("[triggers.{name}]"))?);
+    if list.is_empty() {
+        return Err(PolicyError::Invalid(format!(
+            "[triggers.{name}] has no phrases: set builtin = true or list phrases, or set enabled = false"
+        )));
+    }
+    Ok(Some(PhraseTrigger {
+        reason,
+        phrases: list,
+        answer_questions_about: spec.answer_questions_about.unwrap_or(about_default),
+        next_step: spec.next_step.clone(),
+    }))
+}
+
 impl Policy {
     /// Parses and compiles a policy file.
     pub fn from_toml(source: &str) -> Result<Self, PolicyError> {
         let spec: PolicySpec = toml::from_str(source).map_err(|e| PolicyError::parse(source, e))?;
+        Self::compile(spec).map_err(|e| e.located(source))
+    }
+
+    fn compile(spec: PolicySpec) -> Result<Self, PolicyError> {
         let threshold = spec.answers.confidence_threshold;
         if !(0.0..=1.0).contains(&threshold) {
             return Err(PolicyError::Invalid(format!(
                 "[answers] confidence_threshold {threshold} must be between 0 and 1"
             )));
         }
-        let mut phrase_triggers = Vec::new();
-        for (name, reason, t) in [
-            (
-                "human_request",
-                ReasonCode::HumanRequest,
-                &spec.triggers.human_request,
-            ),
-            ("complaint", ReasonCode::Complaint, &spec.triggers.complaint),
-            ("money", ReasonCode::Money, &spec.triggers.money),
-        ] {
-            if let Some(t) = t.as_ref().filter(|t| t.enabled) {
-                phrase_triggers.push(PhraseTrigger {
-                    reason,
-                    phrases: phrases(&t.phrases, &format!("[triggers.{name}]"))?,
-                    next_step: t.next_step.clone(),
-                });
-            }
+        if spec.answers.max_clarifications == 0 {
+            return Err(PolicyError::Invalid(
+                "[answers] max_clarifications must be at least 1".into(),
+            ));
         }
-        let media = spec
-            .triggers
-            .media
-            .as_ref()
-            .filter(|m| m.enabled)
-            .map(|m| MediaTrigger {
+        let lexicon = Lexicon::for_languages(&spec.languages)?;
+        let t = &spec.triggers;
+        let human_request = phrase_trigger(
+            &t.human_request,
+            "human_request",
+            ReasonCode::HumanRequest,
+            &lexicon.human_request,
+            false,
+        )?;
+        let complaint = phrase_trigger(
+            &t.complaint,
+            "complaint",
+            ReasonCode::Complaint,
+            &lexicon.complaint,
+            false,
+        )?;
+        let money = phrase_trigger(&t.money, "money", ReasonCode::Money, &lexicon.money, true)?;
+        let frustration = match &t.frustration {
+            Some(f) if !f.enabled => None,
+            Some(f) => {
+                if !(0.0..=3.0).contains(&f.threshold) {
+                    return Err(PolicyError::Invalid(format!(
+                        "[triggers.frustration] threshold {} must be between 0 and 3",
+                        f.threshold
+                    )));
+                }
+                let mut negative = lexicon.negative.clone();
+                negative.extend(phrases(&f.negative, "[triggers.frustration] negative")?);
+                let mut profanity = lexicon.profanity.clone();
+                profanity.extend(phrases(&f.profanity, "[triggers.frustration] profanity")?);
+                Some(FrustrationTrigger {
+                    threshold: f.threshold,
+                    negative,
+                    profanity,
+                    next_step: f.next_step.clone(),
+                })
+            }
+            None => Some(FrustrationTrigger {
+                threshold: default_frustration_threshold(),
+                negative: lexicon.negative.clone(),
+                profanity: lexicon.profanity.clone(),
+                next_step: None,
+            }),
+        };
+        let media = match &t.media {
+            Some(m) if !m.enabled => None,
+            Some(m) => Some(MediaTrigger {
                 types: m.escalate.clone(),
                 next_step: m.next_step.clone(),
-            });
-        let mut rules = Vec::new();
+            }),
+            None => Some(MediaTrigger {
+                types: default_media(),
+                next_step: None,
+            }),
+        };
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut warnings = Vec::new();
         for r in &spec.rules {
             if r.name.trim().is_empty() {
                 return Err(PolicyError::Invalid("a [[rule]] has an empty name".into()));
             }
-            if r.phrases.is_empty() && r.payloads.is_empty() && r.attachments.is_empty() {
+            if rules.iter().any(|o| o.name == r.name) {
                 return Err(PolicyError::Invalid(format!(
-                    "rule {:?} matches nothing: give it phrases, payloads or attachments",
+                    "rule {:?} appears twice; rule names must be unique",
+                    r.name
+                )));
+            }
+            if r.phrases.is_empty()
+                && r.payloads.is_empty()
+                && r.attachments.is_empty()
+                && r.topics.is_empty()
+            {
+                return Err(PolicyError::Invalid(format!(
+                    "rule {:?} matches nothing: give it phrases, payloads, attachments or topics",
                     r.name
                 )));
             }
@@ -270,29 +482,64 @@ impl Policy {
                     r.name
                 )));
             }
-            rules.push(Rule {
+            if r.action == RuleAction::Confirm && r.confirmed_text.is_none() {
+                return Err(PolicyError::Invalid(format!(
+                    "rule {:?} confirms but has no confirmed_text to send after the customer says yes",
+                    r.name
+                )));
+            }
+            let compiled = Rule {
                 name: r.name.clone(),
                 action: r.action,
                 phrases: phrases(&r.phrases, &format!("rule {:?}", r.name))?,
                 payloads: r.payloads.clone(),
                 attachments: r.attachments.clone(),
+                topics: r.topics.clone(),
                 text: r.text.clone(),
+                confirmed_text: r.confirmed_text.clone(),
                 next_step: r.next_step.clone(),
-            });
+            };
+            // A rule whose every matcher an earlier rule already covers can never fire.
+            if let Some(earlier) = rules.iter().find(|e| shadows(e, &compiled)) {
+                warnings.push(format!(
+                    "rule {:?} can never fire: rule {:?} before it matches everything it matches",
+                    compiled.name, earlier.name
+                ));
+            }
+            rules.push(compiled);
         }
         let (hours, hours_next_step) = match spec.hours.as_ref().filter(|h| h.enabled) {
             Some(h) => (Some(BusinessHours::compile(h)?), h.next_step.clone()),
             None => (None, None),
         };
+        for reason in spec.messages.by_reason.keys() {
+            let builtin = ReasonCode::from(reason.clone());
+            let known_rule = spec.rules.iter().any(|r| &r.name == reason);
+            if matches!(builtin, ReasonCode::Rule(_)) && !known_rule {
+                warnings.push(format!(
+                    "[messages.by_reason] {reason:?} is neither a reason code nor a rule name; it will never be used"
+                ));
+            }
+        }
         Ok(Self {
+            languages: spec.languages,
+            lexicon,
             messages: spec.messages,
+            confirm: spec.confirm,
             confidence_threshold: threshold,
+            on_low_confidence: spec.answers.on_low_confidence,
+            clarify_text: spec.answers.clarify_text,
+            max_clarifications: spec.answers.max_clarifications,
             hours,
             hours_next_step,
-            phrase_triggers,
+            human_request,
+            complaint,
+            money,
+            frustration,
             media,
             rules,
             routing: spec.routing.enabled,
+            warnings,
         })
     }
 
@@ -304,4 +551,25 @@ impl Policy {
             .map(String::as_str)
             .unwrap_or(&self.messages.handoff)
     }
+
+    /// Built-in phrase triggers in the order they are checked after frustration.
+    pub fn topic_triggers(&self) -> impl Iterator<Item = &PhraseTrigger> {
+        self.complaint.iter().chain(self.money.iter())
+    }
+}
+
+fn shadows(earlier: &Rule, later: &Rule) -> bool {
+    let covered_phrases = later.phrases.iter().all(|p| {
+        earlier
+            .phrases
+            .iter()
+            .any(|e| e.source.to_lowercase() == p.source.to_lowercase())
+    });
+    let covered_payloads = later.payloads.iter().all(|p| earlier.payloads.contains(p));
+    let covered_attachments = later
+        .attachments
+        .iter()
+        .all(|a| earlier.attachments.contains(a));
+    let covered_topics = later.topics.iter().all(|t| earlier.topics.contains(t));
+    covered_phrases && covered_payloads && covered_attachments && covered_topics
 }

@@ -1,22 +1,57 @@
-//! One decision: answer from knowledge, or escalate with a reason, always with a trace.
+//! One decision: answer, confirm, clarify, stay quiet, or escalate with a reason — always with a
+//! trace of every check and its score.
 
 use chrono::{DateTime, Utc};
 
-use super::boundary::{Policy, RuleAction};
+use super::boundary::{LowConfidence, Policy, RuleAction};
+use super::frustration::frustration_score;
 use super::hours::{describe_opening, WhenClosed};
-use super::knowledge::Knowledge;
+use super::knowledge::{Knowledge, Retrieval};
+use super::money::currency_amount;
 use super::text::tokens;
 use super::trace::DecisionTrace;
 use crate::escalation::ReasonCode;
-use crate::message::Attachment;
+use crate::message::{Attachment, Message, Role};
+use crate::state::PendingConfirmation;
 
-/// What the customer just sent.
+/// Payload of the "yes" quick reply of the confirm flow.
+pub const CONFIRM_YES: &str = "HANDOFF_CONFIRM_YES";
+/// Payload of the "no" quick reply.
+pub const CONFIRM_NO: &str = "HANDOFF_CONFIRM_NO";
+/// Payload of the "talk to a person" quick reply.
+pub const ASK_PERSON: &str = "HANDOFF_HUMAN";
+/// Attachment types Meta documents; anything else is unreadable by definition.
+const KNOWN_ATTACHMENTS: &[&str] = &[
+    "audio",
+    "image",
+    "video",
+    "file",
+    "sticker",
+    "fallback",
+    "reel",
+    "ig_reel",
+    "post",
+    "ig_post",
+    "share",
+    "story_mention",
+    "template",
+    "location",
+];
+
+/// Entry name of the bot's "please rephrase" replies (counted for `repeated_fallback`).
+pub const CLARIFY_ENTRY: &str = "clarify";
+
+/// What the customer just sent, and the context it arrives in.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Turn<'a> {
     pub text: Option<&'a str>,
     /// Quick-reply or postback payload: decided on before any text.
     pub payload: Option<&'a str>,
     pub attachments: &'a [Attachment],
+    /// Earlier messages of the conversation, oldest first (not including this one).
+    pub history: &'a [Message],
+    /// A proposal the bot made and is waiting on.
+    pub pending: Option<&'a PendingConfirmation>,
 }
 
 /// What the bot does about a turn.
@@ -28,6 +63,16 @@ pub enum Outcome {
         text: String,
         confidence: f64,
     },
+    /// Propose `text` with yes / no / person buttons and wait.
+    Confirm {
+        entry: String,
+        text: String,
+        confidence: f64,
+    },
+    /// Ask the customer to rephrase (only with `on_low_confidence = "clarify"`).
+    Clarify { text: String, confidence: f64 },
+    /// Nothing to answer (a sticker, a thumbs-up): stay quiet.
+    Acknowledge,
     /// Hand the customer to a person.
     Escalate {
         reason: ReasonCode,
@@ -47,16 +92,28 @@ pub struct Decision {
 }
 
 impl Decision {
-    /// One line: `answer <entry>` or `escalate <reason>` (the first line of `policy explain`).
+    /// One line: `answer <entry>`, `confirm <entry>`, `clarify`, `acknowledge` or
+    /// `escalate <reason>` (the first line of `policy explain`).
     pub fn headline(&self) -> String {
         match &self.outcome {
             Outcome::Answer { entry, .. } => format!("answer {entry}"),
+            Outcome::Confirm { entry, .. } => format!("confirm {entry}"),
+            Outcome::Clarify { .. } => "clarify".into(),
+            Outcome::Acknowledge => "acknowledge".into(),
             Outcome::Escalate { reason, .. } => format!("escalate {reason}"),
         }
     }
+
+    /// Whether knowledge retrieval decided (where an LLM engine may take over).
+    pub fn decided_by_knowledge(&self) -> bool {
+        self.trace
+            .deciding()
+            .is_some_and(|s| s.check == "knowledge")
+    }
 }
 
-fn default_next_step(reason: &ReasonCode) -> &'static str {
+/// The next step a person should take, when the policy file names none.
+pub fn default_next_step(reason: &ReasonCode) -> &'static str {
     match reason {
         ReasonCode::Complaint => "Read the complaint, apologise and propose a remedy.",
         ReasonCode::Money => "Check the order and payment, then decide on the refund or charge.",
@@ -68,7 +125,7 @@ fn default_next_step(reason: &ReasonCode) -> &'static str {
         ReasonCode::OutsideHours => "Reply when the shop opens.",
         ReasonCode::UnsupportedMedia => "Open the attachment and reply to what it says.",
         ReasonCode::ConfirmDeclined => "Find out what the customer wants instead.",
-        ReasonCode::RepeatedFallback => "Answer the question the bot could not.",
+        ReasonCode::RepeatedFallback => "Answer the question the bot could not understand.",
         ReasonCode::Rule(_) => "Handle the request named by the rule.",
     }
 }
@@ -82,10 +139,13 @@ fn short(text: &str, max: usize) -> String {
     }
 }
 
-/// Decides what to do with `turn` at `now`. Checks, in order (first that fires wins): rules matching
-/// the payload, rules matching phrases or attachments (file order), the human-request, complaint
-/// and money triggers, unreadable media, business hours, then knowledge retrieval against the
-/// confidence threshold. Below the threshold the bot escalates: it never guesses.
+/// Decides what to do with `turn` at `now` (the customer's time, for business hours).
+///
+/// Order (the first check that fires wins): a pending confirmation's answer; rules matching the
+/// payload; rules matching phrases, attachments or knowledge topics (file order); the request for a
+/// person; frustration; complaint and money (unless the customer only asks about them and knowledge
+/// answers); unreadable media; business hours when they escalate; knowledge against the confidence
+/// threshold. Below the threshold the bot escalates (or asks to rephrase): it never guesses.
 pub fn decide(
     policy: &Policy,
     knowledge: &Knowledge,
@@ -119,6 +179,77 @@ fn with_opening(policy: &Policy, mut d: Decision, label: &str) -> Decision {
     d
 }
 
+struct Ctx<'p> {
+    policy: &'p Policy,
+    intent: String,
+}
+
+impl Ctx<'_> {
+    fn escalate(
+        &self,
+        reason: ReasonCode,
+        detail: String,
+        next: Option<&str>,
+        trace: DecisionTrace,
+    ) -> Decision {
+        let next_step = next.unwrap_or(default_next_step(&reason)).to_string();
+        let customer_text = self.policy.handoff_message(&reason).to_string();
+        Decision {
+            outcome: Outcome::Escalate {
+                reason,
+                detail,
+                next_step,
+                customer_text,
+            },
+            intent: self.intent.clone(),
+            trace,
+        }
+    }
+
+    fn outcome(&self, outcome: Outcome, trace: DecisionTrace) -> Decision {
+        Decision {
+            outcome,
+            intent: self.intent.clone(),
+            trace,
+        }
+    }
+}
+
+fn intent_of(
+    policy: &Policy,
+    retrieval: &Option<Retrieval<'_>>,
+    turn: &Turn<'_>,
+    text: &str,
+) -> String {
+    match retrieval {
+        Some(r) if r.confidence >= policy.confidence_threshold / 2.0 => {
+            r.entry.topic.clone().unwrap_or_else(|| r.entry.id.clone())
+        }
+        _ if !text.trim().is_empty() => format!("\"{}\"", short(text, 80)),
+        _ if !turn.attachments.is_empty() => format!(
+            "sent {}",
+            turn.attachments
+                .iter()
+                .map(|a| a.kind.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "unknown".to_string(),
+    }
+}
+
+/// How many "please rephrase" replies the bot sent in a row, most recent last.
+fn clarifications_in_a_row(history: &[Message]) -> u32 {
+    let mut n = 0;
+    for m in history.iter().rev().filter(|m| m.role == Role::Bot) {
+        match &m.answer {
+            Some(a) if a.entry == CLARIFY_ENTRY => n += 1,
+            _ => break,
+        }
+    }
+    n
+}
+
 fn decide_open(
     policy: &Policy,
     knowledge: &Knowledge,
@@ -128,39 +259,78 @@ fn decide_open(
     let mut trace = DecisionTrace::default();
     let text = turn.text.unwrap_or("");
     let words = tokens(text);
+    let lex = &policy.lexicon;
     let retrieval = knowledge.retrieve(text);
-    let intent = match (&retrieval, text.trim().is_empty()) {
-        (Some(r), _) if r.confidence >= policy.confidence_threshold / 2.0 => {
-            r.entry.topic.clone().unwrap_or_else(|| r.entry.id.clone())
-        }
-        (_, false) => format!("\"{}\"", short(text, 80)),
-        (_, true) if !turn.attachments.is_empty() => format!(
-            "sent {}",
-            turn.attachments
-                .iter()
-                .map(|a| a.kind.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => "unknown".to_string(),
+    let answers_well = retrieval
+        .as_ref()
+        .filter(|r| r.confidence >= policy.confidence_threshold);
+    let ctx = Ctx {
+        policy,
+        intent: intent_of(policy, &retrieval, &turn, text),
     };
-    let escalate =
-        |reason: ReasonCode, detail: String, next: Option<&str>, trace: DecisionTrace| {
-            let next_step = next.unwrap_or(default_next_step(&reason)).to_string();
-            let customer_text = policy.handoff_message(&reason).to_string();
-            Decision {
-                outcome: Outcome::Escalate {
-                    reason,
-                    detail,
-                    next_step,
-                    customer_text,
-                },
-                intent: intent.clone(),
-                trace,
-            }
-        };
 
-    // 1–2. The brand's own rules: payload matches first, then phrases and attachments.
+    // 0. The answer to a pending proposal.
+    if let Some(pending) = turn.pending {
+        let said_yes = turn.payload == Some(CONFIRM_YES)
+            || (turn.payload.is_none()
+                && lex.is_only(&lex.yes, &words)
+                && !lex.is_only(&lex.no, &words));
+        let said_no = turn.payload == Some(CONFIRM_NO)
+            || (turn.payload.is_none() && lex.is_only(&lex.no, &words));
+        if said_yes {
+            trace.record(
+                "confirm",
+                true,
+                format!("customer confirmed {}", pending.entry),
+            );
+            let text = confirmed_text(policy, knowledge, &pending.entry);
+            return match text {
+                Some(text) => ctx.outcome(
+                    Outcome::Answer {
+                        entry: pending.entry.clone(),
+                        text,
+                        confidence: 1.0,
+                    },
+                    trace,
+                ),
+                None => ctx.escalate(
+                    ReasonCode::LowConfidence,
+                    format!(
+                        "the customer confirmed {}, which no longer exists in the boundary",
+                        pending.entry
+                    ),
+                    None,
+                    trace,
+                ),
+            };
+        }
+        if said_no {
+            trace.record(
+                "confirm",
+                true,
+                format!("customer declined {}", pending.entry),
+            );
+            return ctx.escalate(
+                ReasonCode::ConfirmDeclined,
+                format!(
+                    "the customer said no to the bot's proposal ({})",
+                    pending.entry
+                ),
+                None,
+                trace,
+            );
+        }
+        trace.record(
+            "confirm",
+            false,
+            format!(
+                "pending {}; the message is neither yes nor no, evaluated afresh",
+                pending.entry
+            ),
+        );
+    }
+
+    // 1–2. The brand's own rules: payload matches first, then phrases, attachments and topics.
     let payload_rule = turn.payload.and_then(|p| {
         policy
             .rules
@@ -171,33 +341,52 @@ fn decide_open(
         .map(|r| (r, format!("payload {:?}", turn.payload.unwrap_or(""))))
         .or_else(|| {
             policy.rules.iter().find_map(|r| {
-                if let Some(p) = r.phrases.iter().find(|p| p.is_in(&words)) {
+                if let Some(p) = r
+                    .phrases
+                    .iter()
+                    .find(|p| p.positions_in(&words).any(|at| !lex.negated(&words, at)))
+                {
                     return Some((r, format!("phrase {:?}", p.source)));
                 }
-                turn.attachments
+                if let Some(a) = turn
+                    .attachments
                     .iter()
                     .find(|a| r.attachments.contains(&a.kind))
-                    .map(|a| (r, format!("attachment {}", a.kind)))
+                {
+                    return Some((r, format!("attachment {}", a.kind)));
+                }
+                answers_well
+                    .and_then(|a| a.entry.topic.as_ref().filter(|t| r.topics.contains(t)))
+                    .map(|t| (r, format!("knowledge topic {t:?}")))
             })
         });
     if let Some((rule, why)) = matched_rule {
         trace.record(format!("rule:{}", rule.name), true, why.clone());
+        let entry = format!("rule:{}", rule.name);
+        let text = rule.text.clone().unwrap_or_default();
         return match rule.action {
-            RuleAction::Escalate => escalate(
+            RuleAction::Escalate => ctx.escalate(
                 ReasonCode::Rule(rule.name.clone()),
                 format!("rule {} matched {why}", rule.name),
                 rule.next_step.as_deref(),
                 trace,
             ),
-            RuleAction::Resolve | RuleAction::Confirm => Decision {
-                outcome: Outcome::Answer {
-                    entry: format!("rule:{}", rule.name),
-                    text: rule.text.clone().unwrap_or_default(),
+            RuleAction::Resolve => ctx.outcome(
+                Outcome::Answer {
+                    entry,
+                    text,
                     confidence: 1.0,
                 },
-                intent,
                 trace,
-            },
+            ),
+            RuleAction::Confirm => ctx.outcome(
+                Outcome::Confirm {
+                    entry,
+                    text,
+                    confidence: 1.0,
+                },
+                trace,
+            ),
         };
     }
     trace.record(
@@ -206,26 +395,84 @@ fn decide_open(
         format!("{} rules, none matched", policy.rules.len()),
     );
 
-    // 3. Built-in phrase triggers.
-    for t in &policy.phrase_triggers {
-        let check = format!("trigger:{}", t.reason);
-        match t.phrases.iter().find(|p| p.is_in(&words)) {
-            Some(p) => {
-                trace.record(check, true, format!("phrase {:?}", p.source));
-                return escalate(
-                    t.reason.clone(),
-                    format!("the customer wrote {:?}", p.source),
+    // 3. A request for a person, typed or tapped.
+    if let Some(t) = &policy.human_request {
+        let hit = if turn.payload == Some(ASK_PERSON) {
+            Some("the \"talk to a person\" button".to_string())
+        } else {
+            lex.find(&t.phrases, &words)
+                .map(|p| format!("phrase {:?}", p.source))
+        };
+        match hit {
+            Some(why) => {
+                trace.record("trigger:human_request", true, why.clone());
+                return ctx.escalate(
+                    ReasonCode::HumanRequest,
+                    format!("the customer asked for a person ({why})"),
                     t.next_step.as_deref(),
                     trace,
                 );
             }
-            None => trace.record(check, false, "no phrase matched"),
+            None => trace.record("trigger:human_request", false, "no request for a person"),
         }
     }
 
-    // 4. Media the bot cannot read (stickers are never a request).
+    // 4. Frustration.
+    if let Some(f) = &policy.frustration {
+        let score = frustration_score(f, lex, text, &words, turn.history);
+        let fired = score.total >= f.threshold;
+        trace.record_score(
+            "trigger:frustration",
+            fired,
+            format!("{} (threshold {:.2})", score.describe(), f.threshold),
+            score.total,
+        );
+        if fired {
+            return ctx.escalate(
+                ReasonCode::Frustration,
+                format!("frustration score {:.2}: {}", score.total, score.describe()),
+                f.next_step.as_deref(),
+                trace,
+            );
+        }
+    }
+
+    // 5. Complaint and money: topics the bot never touches, unless the customer only asks about them.
+    for t in policy.topic_triggers() {
+        let check = format!("trigger:{}", t.reason);
+        let mut hit = lex
+            .find(&t.phrases, &words)
+            .map(|p| format!("phrase {:?}", p.source));
+        if hit.is_none() && t.reason == ReasonCode::Money {
+            hit = currency_amount(text).map(|a| format!("amount {a:?}"));
+        }
+        let Some(why) = hit else {
+            trace.record(check, false, "no phrase matched");
+            continue;
+        };
+        if t.answer_questions_about && lex.asks_about(&words) && answers_well.is_some() {
+            trace.record(
+                check,
+                false,
+                format!("{why}, but the customer asks about it and knowledge answers"),
+            );
+            continue;
+        }
+        trace.record(check, true, why.clone());
+        return ctx.escalate(
+            t.reason.clone(),
+            format!("the customer wrote {why}"),
+            t.next_step.as_deref(),
+            trace,
+        );
+    }
+
+    // 6. Media the bot cannot read (stickers are never a request).
     if let Some(m) = &policy.media {
-        match turn.attachments.iter().find(|a| m.types.contains(&a.kind)) {
+        // Types Meta may add later are treated as unreadable: a person looks rather than nobody.
+        let unreadable =
+            |kind: &str| m.types.iter().any(|t| t == kind) || !KNOWN_ATTACHMENTS.contains(&kind);
+        match turn.attachments.iter().find(|a| unreadable(&a.kind)) {
             Some(a) => {
                 trace.record(
                     "trigger:unsupported_media",
@@ -237,7 +484,7 @@ fn decide_open(
                 } else {
                     format!("a {} attachment", a.kind)
                 };
-                return escalate(
+                return ctx.escalate(
                     ReasonCode::UnsupportedMedia,
                     format!("the customer sent {what}"),
                     m.next_step.as_deref(),
@@ -252,7 +499,7 @@ fn decide_open(
         }
     }
 
-    // 5. Business hours: outside them a person still takes over, later.
+    // 7. Business hours: in `escalate` mode a person takes every conversation, later.
     match &policy.hours {
         Some(h) if !h.is_open(now) => {
             let label = h
@@ -262,7 +509,7 @@ fn decide_open(
                 .unwrap_or_else(|| "soon".into());
             if h.when_closed == WhenClosed::Escalate {
                 trace.record("hours", true, format!("closed; next opening {label}"));
-                let d = escalate(
+                let d = ctx.escalate(
                     ReasonCode::OutsideHours,
                     format!("message arrived outside business hours; next opening {label}"),
                     policy.hours_next_step.as_deref(),
@@ -280,9 +527,19 @@ fn decide_open(
         None => {}
     }
 
-    // 6. Knowledge, or escalate rather than guess.
-    match retrieval {
-        Some(r) if r.confidence >= policy.confidence_threshold => {
+    // 8. Nothing to read: a sticker or emoji is not a question.
+    if words.is_empty() {
+        trace.record(
+            "content",
+            true,
+            "no words to answer (sticker, emoji or empty)",
+        );
+        return ctx.outcome(Outcome::Acknowledge, trace);
+    }
+
+    // 9. Knowledge, or escalate rather than guess.
+    match answers_well {
+        Some(r) => {
             let runner = r
                 .runner_up
                 .map(|(id, c)| format!("; runner-up {id} {c:.2}"))
@@ -296,18 +553,28 @@ fn decide_open(
                 ),
                 r.confidence,
             );
-            Decision {
-                outcome: Outcome::Answer {
-                    entry: r.entry.id.clone(),
-                    text: r.entry.answer.clone(),
-                    confidence: r.confidence,
-                },
-                intent,
-                trace,
+            let entry = r.entry.id.clone();
+            match (&r.entry.confirm_prompt, r.entry.confirm) {
+                (Some(prompt), true) => ctx.outcome(
+                    Outcome::Confirm {
+                        entry,
+                        text: prompt.clone(),
+                        confidence: r.confidence,
+                    },
+                    trace,
+                ),
+                _ => ctx.outcome(
+                    Outcome::Answer {
+                        entry,
+                        text: r.entry.answer.clone(),
+                        confidence: r.confidence,
+                    },
+                    trace,
+                ),
             }
         }
-        other => {
-            let (detail, score) = match &other {
+        None => {
+            let (detail, score) = match &retrieval {
                 Some(r) => (
                     format!(
                         "best {} below threshold {:.2}",
@@ -320,12 +587,77 @@ fn decide_open(
                     0.0,
                 ),
             };
+            if policy.on_low_confidence == LowConfidence::Clarify {
+                let previous = clarifications_in_a_row(turn.history);
+                if previous + 1 >= policy.max_clarifications {
+                    trace.record_score(
+                        "knowledge",
+                        true,
+                        format!("{detail}; {} clarifications in a row", previous + 1),
+                        score,
+                    );
+                    return ctx.escalate(
+                        ReasonCode::RepeatedFallback,
+                        format!(
+                            "the bot could not understand {} messages in a row",
+                            previous + 1
+                        ),
+                        None,
+                        trace,
+                    );
+                }
+                trace.record_score(
+                    "knowledge",
+                    true,
+                    format!("{detail}; asking to rephrase"),
+                    score,
+                );
+                return ctx.outcome(
+                    Outcome::Clarify {
+                        text: policy.clarify_text.clone(),
+                        confidence: score,
+                    },
+                    trace,
+                );
+            }
             trace.record_score("knowledge", true, detail.clone(), score);
-            escalate(ReasonCode::LowConfidence, detail, None, trace)
+            ctx.escalate(ReasonCode::LowConfidence, detail, None, trace)
         }
     }
 }
 
+/// What the customer is told when handed to a person for `reason` at `now` (the outside-hours
+/// variant, with the next opening, while the shop is closed).
+pub fn customer_handoff_text(policy: &Policy, reason: &ReasonCode, now: DateTime<Utc>) -> String {
+    match policy.hours.as_ref().filter(|h| !h.is_open(now)) {
+        Some(h) => {
+            let label = h
+                .next_opening(now)
+                .as_ref()
+                .map(describe_opening)
+                .unwrap_or_else(|| "soon".into());
+            policy
+                .messages
+                .by_reason
+                .get("outside_hours")
+                .unwrap_or(&policy.messages.outside_hours)
+                .replace("{next_opening}", &label)
+        }
+        None => policy.handoff_message(reason).to_string(),
+    }
+}
+
+/// What to send once the customer said yes to `entry`'s proposal.
+pub fn confirmed_text(policy: &Policy, knowledge: &Knowledge, entry: &str) -> Option<String> {
+    match entry.strip_prefix("rule:") {
+        Some(name) => policy
+            .rules
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.confirmed_text.clone()),
+        None => knowledge.get(entry).map(|e| e.answer.clone()),
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,7 +728,7 @@ mod tests {
             headline("What is the airspeed of an unladen swallow?"),
             "escalate low_confidence"
         );
-        assert_eq!(headline(""), "escalate low_confidence");
+        assert_eq!(headline(""), "acknowledge");
     }
 
     #[test]
@@ -408,7 +740,7 @@ mod tests {
             Turn {
                 text: Some("I want to complain"),
                 payload: Some("BOOK_WORKSHOP"),
-                attachments: &[],
+                ..Default::default()
             },
             open_time(),
         );

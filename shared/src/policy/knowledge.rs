@@ -24,9 +24,12 @@ pub struct KnowledgeEntry {
     pub topic: Option<String>,
     pub questions: Vec<String>,
     pub answer: String,
-    /// Propose the answer and ask the customer to confirm before acting on it.
+    /// Propose first (`confirm_prompt`, with yes / no / person buttons) and send `answer` only
+    /// after the customer says yes.
     #[serde(default)]
     pub confirm: bool,
+    #[serde(default)]
+    pub confirm_prompt: Option<String>,
 }
 
 /// Words that carry no meaning for retrieval (English and French, the shipped languages).
@@ -54,6 +57,69 @@ pub struct Knowledge {
     variant_entry: Vec<usize>,
     variant_len: Vec<f64>,
     avg_len: f64,
+    /// Legal but suspicious: the same question under two entries.
+    pub warnings: Vec<String>,
+}
+
+fn validate(entries: &[KnowledgeEntry]) -> Result<(), PolicyError> {
+    let mut seen = HashSet::new();
+    for e in entries {
+        if e.id.trim().is_empty() {
+            return Err(PolicyError::Invalid(
+                "a knowledge entry has an empty id".into(),
+            ));
+        }
+        if !seen.insert(e.id.as_str()) {
+            return Err(PolicyError::Invalid(format!(
+                "knowledge entry id {:?} appears twice; ids must be unique",
+                e.id
+            )));
+        }
+        if e.questions.iter().all(|q| content_terms(q).is_empty()) {
+            return Err(PolicyError::Invalid(format!(
+                "knowledge entry {:?} has no question with searchable words",
+                e.id
+            )));
+        }
+        if e.confirm
+            && e.confirm_prompt
+                .as_deref()
+                .is_none_or(|p| p.trim().is_empty())
+        {
+            return Err(PolicyError::Invalid(format!(
+                "knowledge entry {:?} has confirm = true but no confirm_prompt to propose",
+                e.id
+            )));
+        }
+        if e.answer.trim().is_empty() {
+            return Err(PolicyError::Invalid(format!(
+                "knowledge entry {:?} has an empty answer",
+                e.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn duplicate_questions(entries: &[KnowledgeEntry]) -> Vec<String> {
+    let mut seen: HashMap<Vec<String>, &str> = HashMap::new();
+    let mut warnings = Vec::new();
+    for e in entries {
+        for q in &e.questions {
+            let key = tokens(q);
+            match seen.get(&key) {
+                Some(other) if *other != e.id => warnings.push(format!(
+                    "question {q:?} appears in entries {other:?} and {:?}; customers asking it get whichever ranks first",
+                    e.id
+                )),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, &e.id);
+                }
+            }
+        }
+    }
+    warnings
 }
 
 /// The best entry for a message and how sure retrieval is (0..=1).
@@ -61,7 +127,6 @@ pub struct Knowledge {
 pub struct Retrieval<'a> {
     pub entry: &'a KnowledgeEntry,
     pub confidence: f64,
-    pub score: f64,
     /// Confidence of the runner-up entry, for the trace.
     pub runner_up: Option<(&'a str, f64)>,
 }
@@ -79,33 +144,10 @@ impl Knowledge {
     pub fn from_toml(source: &str) -> Result<Self, PolicyError> {
         let file: KnowledgeFile =
             toml::from_str(source).map_err(|e| PolicyError::parse(source, e))?;
-        let mut seen = HashSet::new();
-        for e in &file.entries {
-            if e.id.trim().is_empty() {
-                return Err(PolicyError::Invalid(
-                    "a knowledge entry has an empty id".into(),
-                ));
-            }
-            if !seen.insert(e.id.as_str()) {
-                return Err(PolicyError::Invalid(format!(
-                    "knowledge entry id {:?} appears twice; ids must be unique",
-                    e.id
-                )));
-            }
-            if e.questions.iter().all(|q| content_terms(q).is_empty()) {
-                return Err(PolicyError::Invalid(format!(
-                    "knowledge entry {:?} has no question with searchable words",
-                    e.id
-                )));
-            }
-            if e.answer.trim().is_empty() {
-                return Err(PolicyError::Invalid(format!(
-                    "knowledge entry {:?} has an empty answer",
-                    e.id
-                )));
-            }
-        }
-        Ok(Self::index(file.entries))
+        validate(&file.entries).map_err(|e| e.located(source))?;
+        let mut knowledge = Self::index(file.entries);
+        knowledge.warnings = duplicate_questions(&knowledge.entries);
+        Ok(knowledge)
     }
 
     /// Builds the index over already validated entries.
@@ -142,6 +184,7 @@ impl Knowledge {
             variant_entry,
             variant_len,
             avg_len,
+            warnings: Vec::new(),
         }
     }
 
@@ -159,35 +202,33 @@ impl Knowledge {
         ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
     }
 
-    /// Ranks entries for `text`. Confidence is the BM25 score of the best variant divided by the
-    /// score a variant containing every query term once would get: IDF-weighted coverage of what
-    /// the customer asked, so a message with words the brand never wrote about scores low.
-    pub fn retrieve(&self, text: &str) -> Option<Retrieval<'_>> {
+    /// Ranks entries for `text`, best first, with their confidence (see `retrieve`).
+    pub fn rank(&self, text: &str) -> Vec<(&KnowledgeEntry, f64)> {
         let mut query = content_terms(text);
         query.sort();
         query.dedup();
         if query.is_empty() || self.variant_entry.is_empty() {
-            return None;
+            return Vec::new();
         }
         let mut scores: HashMap<usize, f64> = HashMap::new();
         let mut ideal = 0.0;
+        let unknown_idf = self.idf("\u{0}never");
         for term in &query {
-            let idf = self.idf(term);
-            // A known word weighs at least as much as the rarest unknown one would.
-            ideal += if self.postings.contains_key(term) {
-                idf
-            } else {
-                self.idf("\u{0}never")
-            };
-            if let Some(list) = self.postings.get(term) {
-                for &(vi, tf) in list {
-                    let tf = tf as f64;
-                    let norm = 1.0 - B + B * self.variant_len[vi] / self.avg_len;
-                    *scores.entry(vi).or_default() += idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+            match self.postings.get(term) {
+                Some(list) => {
+                    let idf = self.idf(term);
+                    ideal += idf;
+                    for &(vi, tf) in list {
+                        let tf = tf as f64;
+                        let norm = 1.0 - B + B * self.variant_len[vi] / self.avg_len;
+                        *scores.entry(vi).or_default() += idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+                    }
                 }
+                // A word the brand never wrote about weighs as much as the rarest known word:
+                // the more of the message the knowledge ignores, the less sure the answer.
+                None => ideal += unknown_idf,
             }
         }
-        // Best variant per entry.
         let mut per_entry: HashMap<usize, f64> = HashMap::new();
         for (vi, s) in scores {
             let e = per_entry.entry(self.variant_entry[vi]).or_default();
@@ -197,15 +238,22 @@ impl Knowledge {
         }
         let mut ranked: Vec<(usize, f64)> = per_entry.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let (best, score) = *ranked.first()?;
-        let to_conf = |s: f64| (s / ideal).clamp(0.0, 1.0);
+        ranked
+            .into_iter()
+            .map(|(i, s)| (&self.entries[i], (s / ideal).clamp(0.0, 1.0)))
+            .collect()
+    }
+
+    /// The best entry for `text`. Confidence is the BM25 score of the best question variant divided
+    /// by the score a variant containing every query term once would get: IDF-weighted coverage of
+    /// what the customer asked.
+    pub fn retrieve(&self, text: &str) -> Option<Retrieval<'_>> {
+        let ranked = self.rank(text);
+        let (entry, confidence) = *ranked.first()?;
         Some(Retrieval {
-            entry: &self.entries[best],
-            confidence: to_conf(score),
-            score,
-            runner_up: ranked
-                .get(1)
-                .map(|&(i, s)| (self.entries[i].id.as_str(), to_conf(s))),
+            entry,
+            confidence,
+            runner_up: ranked.get(1).map(|(e, c)| (e.id.as_str(), *c)),
         })
     }
 }

@@ -2,14 +2,25 @@
 
 mod boundary;
 mod decide;
+mod frustration;
 pub mod hours;
 mod knowledge;
+mod lexicon;
+mod money;
 pub mod text;
 mod trace;
 
-pub use boundary::{MediaTrigger, PhraseTrigger, Policy, Rule, RuleAction};
-pub use decide::{decide, Decision, Outcome, Turn};
+pub use boundary::{
+    FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Rule, RuleAction,
+};
+pub use decide::{
+    confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,
+    ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
+};
+pub use frustration::{frustration_score, FrustrationScore};
 pub use knowledge::{content_terms, Knowledge, KnowledgeEntry, Retrieval};
+pub use lexicon::{Lexicon, LANGUAGES};
+pub use money::currency_amount;
 pub use trace::{DecisionTrace, TraceStep};
 
 use thiserror::Error;
@@ -28,6 +39,29 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
+    /// Points an `Invalid` error at the line of the first quoted value it names, when the source
+    /// contains it, so `policy check` can say where to look.
+    pub(crate) fn located(self, source: &str) -> Self {
+        let PolicyError::Invalid(message) = &self else {
+            return self;
+        };
+        let Some(quoted) = message.split('"').nth(1).filter(|q| !q.is_empty()) else {
+            return self;
+        };
+        let Some(offset) = source
+            .find(&format!("\"{quoted}\""))
+            .or_else(|| source.find(&format!("'{quoted}'")))
+        else {
+            return self;
+        };
+        let before = &source[..offset];
+        PolicyError::Parse {
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            message: message.clone(),
+        }
+    }
+
     fn parse(source: &str, err: toml::de::Error) -> Self {
         let (line, column) = match err.span() {
             Some(span) => {

@@ -64,11 +64,14 @@ impl Phrase {
 
     /// Index of the first word of the first occurrence.
     pub fn position_in(&self, haystack: &[String]) -> Option<usize> {
+        self.positions_in(haystack).next()
+    }
+
+    /// Index of the first word of every occurrence.
+    pub fn positions_in<'a>(&'a self, haystack: &'a [String]) -> impl Iterator<Item = usize> + 'a {
         let n = self.words.len();
-        if haystack.len() < n {
-            return None;
-        }
-        (0..=haystack.len() - n).find(|&start| {
+        let last = (haystack.len() + 1).saturating_sub(n.max(1));
+        (0..last).filter(move |&start| {
             self.words
                 .iter()
                 .zip(&haystack[start..start + n])
@@ -77,6 +80,15 @@ impl Phrase {
                     PhraseWord::Prefix(p) => t.starts_with(p.as_str()),
                 })
         })
+    }
+
+    /// Number of words in the phrase.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
     }
 }
 

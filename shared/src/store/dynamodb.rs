@@ -229,7 +229,7 @@ impl ConversationStore for DynamoStore {
         &self,
         reply: &Message,
         state_version: u64,
-        clear_expired_pause: bool,
+        effects: &ReplyEffects,
     ) -> Result<ReplyReservation, StoreError> {
         let put = Self::build(
             Put::builder()
@@ -244,23 +244,42 @@ impl ConversationStore for DynamoStore {
         )?;
         let state_key = Self::key(reply.conversation.partition_key(), STATE_SK);
         let (cond, v) = Self::state_unchanged(state_version);
-        let state_item = if clear_expired_pause {
+        let state_item = if effects.touches_state() {
+            let mut set = vec!["version = if_not_exists(version, :zero) + :one".to_string()];
+            let mut remove: Vec<&str> = Vec::new();
             let mut u = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(state_key))
-                .update_expression(
-                    "SET #status = :active, version = version + :one \
-                     REMOVE escalation_id, paused_at, paused_until, pending_confirmation",
-                )
                 .condition_expression(cond)
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":one", n(1));
+            if effects.clear_expired_pause {
+                set.push("#status = :active".into());
+                remove.extend(["escalation_id", "paused_at", "paused_until"]);
+                u = u
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(":active", s("active"));
+            }
+            match &effects.pending {
+                PendingChange::Keep => {}
+                PendingChange::Clear => remove.push("pending_confirmation"),
+                PendingChange::Set(p) => {
+                    set.push("pending_confirmation = :pending".into());
+                    let value = to_item(&HashMap::from([("v", p)]))?
+                        .remove("v")
+                        .ok_or_else(|| StoreError::Corrupt("pending confirmation".into()))?;
+                    u = u.expression_attribute_values(":pending", value);
+                }
+            }
+            let mut expr = format!("SET {}", set.join(", "));
+            if !remove.is_empty() {
+                expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
+            }
             if let Some(v) = v {
                 u = u.expression_attribute_values(":v", v);
             }
             TransactWriteItem::builder()
-                .update(Self::build(u.build())?)
+                .update(Self::build(u.update_expression(expr).build())?)
                 .build()
         } else {
             let mut c = ConditionCheck::builder()

@@ -44,6 +44,8 @@ pub struct MessageItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<crate::policy::DecisionTrace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_mid: Option<String>,
@@ -66,6 +68,7 @@ impl MessageItem {
             standby: m.standby,
             entry: m.answer.as_ref().map(|a| a.entry.clone()),
             confidence: m.answer.as_ref().map(|a| a.confidence),
+            trace: m.answer.as_ref().and_then(|a| a.trace.clone()),
             delivery: delivery.map(str::to_string),
             sent_mid: None,
             expires_at: m.timestamp_ms / 1000 + MESSAGE_RETENTION_DAYS * 86_400,
@@ -85,7 +88,11 @@ impl MessageItem {
             event: self.event,
             standby: self.standby,
             answer: match (self.entry, self.confidence) {
-                (Some(entry), Some(confidence)) => Some(AnswerRef { entry, confidence }),
+                (Some(entry), Some(confidence)) => Some(AnswerRef {
+                    entry,
+                    confidence,
+                    trace: self.trace,
+                }),
                 _ => None,
             },
         })

@@ -1,0 +1,229 @@
+//! The optional LLM answer engine: an OpenAI-compatible chat completions endpoint that may only
+//! answer from the knowledge entries it is given, and must say how sure it is.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use thiserror::Error;
+
+use crate::config::LlmConfig;
+use crate::policy::KnowledgeEntry;
+use crate::ports::{AnswerEngine, EngineAnswer};
+
+/// A call that produced no usable answer. Every variant escalates with `low_confidence`.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("the answer engine did not reply within {0:?}")]
+    Timeout(Duration),
+    #[error("the answer engine answered HTTP {0}")]
+    Http(u16),
+    #[error("the answer engine could not be reached: {0}")]
+    Transport(String),
+    #[error("the answer engine's output is invalid: {0}")]
+    Invalid(String),
+}
+
+/// Chat completions over reqwest (rustls). The key travels as a bearer token, never in a URL.
+pub struct LlmEngine {
+    http: reqwest::Client,
+    config: LlmConfig,
+    timeout: Duration,
+}
+
+/// Seconds the customer may wait for the engine before the bot escalates instead.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
+
+const SYSTEM_PROMPT: &str = "You answer customers of a small shop on Messenger and Instagram. \
+Answer ONLY from the knowledge entries given; never invent facts, prices, dates or promises. \
+If the entries do not answer the question, or the customer wants money back, complains, is upset \
+or asks for a person, set needs_human to true. Reply with one JSON object and nothing else: \
+{\"answer\": string (in the customer's language, at most 600 characters), \"confidence\": number \
+from 0 to 1 (how sure you are the entries answer this exact question), \"intent\": string (a few \
+words: what the customer wants), \"needs_human\": boolean, \"entry\": string (the id of the entry you used)}.";
+
+#[derive(Deserialize)]
+struct RawAnswer {
+    answer: String,
+    confidence: f64,
+    intent: String,
+    needs_human: bool,
+    #[serde(default)]
+    entry: Option<String>,
+}
+
+impl LlmEngine {
+    pub fn new(config: LlmConfig, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(timeout)
+            .build()
+            .expect("reqwest client with rustls builds");
+        Self {
+            http,
+            config,
+            timeout,
+        }
+    }
+
+    fn request(&self, question: &str, entries: &[&KnowledgeEntry]) -> Value {
+        let knowledge: Vec<Value> = entries
+            .iter()
+            .map(|e| json!({"id": e.id, "topic": e.topic, "questions": e.questions, "answer": e.answer}))
+            .collect();
+        json!({
+            "model": self.config.model,
+            "temperature": 0,
+            "response_format": {"type": "json_object"},
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": json!({"knowledge": knowledge, "customer_message": question}).to_string()},
+            ],
+        })
+    }
+}
+
+/// Validates the model's JSON: every field present and typed, confidence within 0..1, an answer
+/// unless a person is needed, and an entry id among those given.
+pub fn parse_engine_output(
+    content: &str,
+    entries: &[&KnowledgeEntry],
+) -> Result<EngineAnswer, EngineError> {
+    let trimmed = content
+        .trim()
+        .trim_start_matches("```json")
+        .trim_start_matches("```")
+        .trim_end_matches("```")
+        .trim();
+    let raw: RawAnswer = serde_json::from_str(trimmed)
+        .map_err(|e| EngineError::Invalid(format!("not the expected JSON: {e}")))?;
+    if !(0.0..=1.0).contains(&raw.confidence) || raw.confidence.is_nan() {
+        return Err(EngineError::Invalid(format!(
+            "confidence {} is outside 0..1",
+            raw.confidence
+        )));
+    }
+    if !raw.needs_human && raw.answer.trim().is_empty() {
+        return Err(EngineError::Invalid("empty answer".into()));
+    }
+    if raw.answer.chars().count() > 2000 {
+        return Err(EngineError::Invalid(
+            "answer longer than 2000 characters".into(),
+        ));
+    }
+    let entry = match raw.entry.filter(|e| !e.is_empty()) {
+        Some(id) if entries.iter().any(|e| e.id == id) => Some(id),
+        Some(id) if !raw.needs_human => {
+            return Err(EngineError::Invalid(format!(
+                "entry {id:?} was not among the entries given"
+            )));
+        }
+        _ => None,
+    };
+    Ok(EngineAnswer {
+        answer: raw.answer.trim().to_string(),
+        confidence: raw.confidence,
+        intent: raw.intent.trim().to_string(),
+        needs_human: raw.needs_human,
+        entry,
+    })
+}
+
+#[async_trait]
+impl AnswerEngine for LlmEngine {
+    async fn answer(
+        &self,
+        question: &str,
+        entries: &[&KnowledgeEntry],
+    ) -> Result<EngineAnswer, EngineError> {
+        let url = format!(
+            "{}/chat/completions",
+            self.config.api_base.trim_end_matches('/')
+        );
+        let mut req = self.http.post(url).json(&self.request(question, entries));
+        if !self.config.api_key.expose().is_empty() {
+            req = req.bearer_auth(self.config.api_key.expose());
+        }
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                EngineError::Timeout(self.timeout)
+            } else {
+                EngineError::Transport(e.without_url().to_string())
+            }
+        })?;
+        if !resp.status().is_success() {
+            return Err(EngineError::Http(resp.status().as_u16()));
+        }
+        let body: Value = resp.json().await.map_err(|e| {
+            if e.is_timeout() {
+                EngineError::Timeout(self.timeout)
+            } else {
+                EngineError::Invalid(format!("response is not JSON: {}", e.without_url()))
+            }
+        })?;
+        let content = body
+            .pointer("/choices/0/message/content")
+            .and_then(Value::as_str)
+            .ok_or_else(|| EngineError::Invalid("no choices[0].message.content".into()))?;
+        parse_engine_output(content, entries)
+    }
+}
+
+/// Lets the engine's answer (or failure) replace a decision that knowledge retrieval made. Anything
+/// but a confident answer that needs no person escalates with `low_confidence`: never a guess.
+pub fn apply_engine(
+    policy: &crate::policy::Policy,
+    mut decision: crate::policy::Decision,
+    result: Result<EngineAnswer, EngineError>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::policy::Decision {
+    use crate::escalation::ReasonCode;
+    use crate::policy::{customer_handoff_text, default_next_step, Outcome};
+    let detail = match result {
+        Ok(a) if !a.needs_human && a.confidence >= policy.confidence_threshold => {
+            let entry = a.entry.clone().unwrap_or_else(|| "?".into());
+            decision.trace.record_score(
+                "llm",
+                true,
+                format!("answered from entry {entry}"),
+                a.confidence,
+            );
+            decision.outcome = Outcome::Answer {
+                entry: format!("llm:{entry}"),
+                text: a.answer,
+                confidence: a.confidence,
+            };
+            if !a.intent.is_empty() {
+                decision.intent = a.intent;
+            }
+            return decision;
+        }
+        Ok(a) => {
+            if !a.intent.is_empty() {
+                decision.intent = a.intent;
+            }
+            if a.needs_human {
+                format!(
+                    "the answer engine says a person is needed (confidence {:.2})",
+                    a.confidence
+                )
+            } else {
+                format!(
+                    "the answer engine was only {:.2} sure (threshold {:.2})",
+                    a.confidence, policy.confidence_threshold
+                )
+            }
+        }
+        Err(e) => e.to_string(),
+    };
+    decision.trace.record("llm", true, detail.clone());
+    let reason = ReasonCode::LowConfidence;
+    decision.outcome = Outcome::Escalate {
+        customer_text: customer_handoff_text(policy, &reason, now),
+        next_step: default_next_step(&reason).to_string(),
+        detail,
+        reason,
+    };
+    decision
+}
