@@ -68,7 +68,11 @@ async fn a_conversation_goes_all_the_way_round() {
         .as_str()
         .unwrap()
         .contains("person"));
-    let passes = graph_calls(&dev.graph, "pass_thread_control").await;
+    let passes = eventually("pass_thread_control", || async {
+        let p = graph_calls(&dev.graph, "pass_thread_control").await;
+        (!p.is_empty()).then_some(p)
+    })
+    .await;
     assert_eq!(passes.len(), 1);
     assert_eq!(passes[0]["target_app_id"], "263902037430900");
     assert_eq!(passes[0]["recipient"]["id"], user);
@@ -201,4 +205,103 @@ async fn a_conversation_goes_all_the_way_round() {
         "a second SNS message arrived"
     );
     assert_eq!(dev.sends_to(user).await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proposal_waits_for_the_customer_yes_or_no() {
+    let dev = DevServer::start().await;
+    let t0 = now_ms();
+
+    // Yes: the proposal goes out with three quick replies and waits in STATE; yes sends the result.
+    let user = "7000000000000201";
+    dev.post_signed(&customer_text(
+        user,
+        "m_gift_1",
+        "Can you gift wrap it?",
+        t0,
+    ))
+    .await;
+    let sends = eventually("the proposal", || async {
+        let s = dev.sends_to(user).await;
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    let buttons = sends[0]["message"]["quick_replies"].as_array().unwrap();
+    let payloads: Vec<&str> = buttons
+        .iter()
+        .map(|b| b["payload"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        payloads,
+        ["HANDOFF_CONFIRM_YES", "HANDOFF_CONFIRM_NO", "HANDOFF_HUMAN"]
+    );
+    assert_eq!(buttons[0]["title"], "Yes please");
+    let state = dev.state(user).await.unwrap();
+    let pending = state["pending_confirmation"].as_m().unwrap();
+    assert_eq!(pending["entry"].as_s().unwrap(), "rule:gift_wrap");
+    dev.post_signed(&quick_reply(
+        user,
+        "m_gift_2",
+        "Yes please",
+        "HANDOFF_CONFIRM_YES",
+        t0 + 1000,
+    ))
+    .await;
+    let sends = eventually("the confirmed answer", || async {
+        let s = dev.sends_to(user).await;
+        (s.len() == 2).then_some(s)
+    })
+    .await;
+    assert!(sends[1]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("gift wrapping"));
+    assert!(!dev
+        .state(user)
+        .await
+        .unwrap()
+        .contains_key("pending_confirmation"));
+
+    // No: the customer is handed to a person with confirm_declined.
+    let other = "7000000000000202";
+    dev.post_signed(&customer_text(
+        other,
+        "m_news_1",
+        "Do you have a newsletter?",
+        t0,
+    ))
+    .await;
+    eventually("the newsletter proposal", || async {
+        (!dev.sends_to(other).await.is_empty()).then_some(())
+    })
+    .await;
+    dev.post_signed(&quick_reply(
+        other,
+        "m_news_2",
+        "No",
+        "HANDOFF_CONFIRM_NO",
+        t0 + 1000,
+    ))
+    .await;
+    let state = eventually("the pause", || async {
+        dev.state(other)
+            .await
+            .filter(|st| s(st, "status") == "paused")
+    })
+    .await;
+    let esc = dev
+        .items(other)
+        .await
+        .into_iter()
+        .find(|i| s(i, "sk") == format!("E#{}", s(&state, "escalation_id")))
+        .unwrap();
+    assert_eq!(s(&esc, "reason"), "confirm_declined");
+    let tried = esc["summary"].as_m().unwrap()["tried"].as_l().unwrap();
+    assert!(
+        tried[0]
+            .as_s()
+            .unwrap()
+            .contains("proposed \"newsletter-signup\""),
+        "{tried:?}"
+    );
 }

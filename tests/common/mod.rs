@@ -386,3 +386,12 @@ pub fn echo(user: &str, mid: &str, text: &str, app_id: u64, ts: i64) -> String {
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+/// A Messenger quick-reply tap: the title as text, the payload as the decision.
+pub fn quick_reply(user: &str, mid: &str, title: &str, payload: &str, ts: i64) -> String {
+    json!({"object": "page", "entry": [{"id": PAGE, "time": ts, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": ts,
+        "message": {"mid": mid, "text": title, "quick_reply": {"payload": payload}}
+    }]}]})
+    .to_string()
+}

@@ -844,4 +844,121 @@ mod tests {
             .iter()
             .any(|s| s.check == "trigger:human_request" && !s.fired));
     }
+
+    fn bot_said(entry: &str) -> Message {
+        Message {
+            conversation: crate::conversation::ConversationKey::new(
+                crate::conversation::Channel::Messenger,
+                "1",
+                "2",
+            ),
+            timestamp_ms: 1,
+            mid: format!("bot-{entry}"),
+            role: Role::Bot,
+            direction: crate::message::Direction::Out,
+            text: Some("…".into()),
+            payload: None,
+            attachments: vec![],
+            event: None,
+            standby: false,
+            answer: Some(crate::message::AnswerRef {
+                entry: entry.into(),
+                confidence: 0.1,
+                trace: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn clarify_mode_asks_to_rephrase_then_escalates_with_repeated_fallback() {
+        let (_, k) = boundary();
+        let p = Policy::from_toml(
+            "[answers]\non_low_confidence = \"clarify\"\nmax_clarifications = 2\n",
+        )
+        .unwrap();
+        let turn = |history: &'static [Message]| Turn {
+            text: Some("blorp zzz"),
+            history,
+            ..Default::default()
+        };
+        let d = decide(&p, &k, turn(&[]), open_time());
+        assert_eq!(d.headline(), "clarify");
+        let once: &'static [Message] = Box::leak(Box::new([bot_said(CLARIFY_ENTRY)]));
+        assert_eq!(
+            decide(&p, &k, turn(once), open_time()).headline(),
+            "escalate repeated_fallback"
+        );
+        // A real answer in between resets the count.
+        let reset: &'static [Message] =
+            Box::leak(Box::new([bot_said(CLARIFY_ENTRY), bot_said("dishwasher")]));
+        assert_eq!(
+            decide(&p, &k, turn(reset), open_time()).headline(),
+            "clarify"
+        );
+    }
+
+    #[test]
+    fn frustration_adds_up_its_signals_against_the_threshold() {
+        let (p, k) = boundary();
+        let d = decide(
+            &p,
+            &k,
+            Turn {
+                text: Some("WHERE IS MY ORDER???"),
+                ..Default::default()
+            },
+            open_time(),
+        );
+        assert_eq!(d.headline(), "escalate frustration");
+        let step = d
+            .trace
+            .steps
+            .iter()
+            .find(|s| s.check == "trigger:frustration")
+            .unwrap();
+        assert!(
+            step.detail.contains("capitals 0.40") && step.detail.contains("punctuation 0.35"),
+            "{}",
+            step.detail
+        );
+        let calm = decide(
+            &p,
+            &k,
+            Turn {
+                text: Some("Where is my order?"),
+                ..Default::default()
+            },
+            open_time(),
+        );
+        assert_eq!(calm.headline(), "answer order-tracking");
+        // Switched off in the file: the same shouting is just a question.
+        let off = Policy::from_toml("[triggers.frustration]\nenabled = false\n").unwrap();
+        let d = decide(
+            &off,
+            &k,
+            Turn {
+                text: Some("WHERE IS MY ORDER???"),
+                ..Default::default()
+            },
+            open_time(),
+        );
+        assert_eq!(d.headline(), "answer order-tracking");
+    }
+
+    #[test]
+    fn asking_about_money_can_be_made_to_escalate_too() {
+        let (_, k) = boundary();
+        let strict =
+            Policy::from_toml("[triggers.money]\nanswer_questions_about = false\n").unwrap();
+        let d = decide(
+            &strict,
+            &k,
+            Turn {
+                text: Some("What is your refund policy?"),
+                ..Default::default()
+            },
+            open_time(),
+        );
+        assert_eq!(d.headline(), "escalate money");
+    }
 }

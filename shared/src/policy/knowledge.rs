@@ -210,7 +210,9 @@ impl Knowledge {
         if query.is_empty() || self.variant_entry.is_empty() {
             return Vec::new();
         }
-        let mut scores: HashMap<usize, f64> = HashMap::new();
+        // Dense per-variant and per-entry accumulators: no hashing on the hot path.
+        let mut scores = vec![0.0_f64; self.variant_entry.len()];
+        let mut touched: Vec<usize> = Vec::new();
         let mut ideal = 0.0;
         let unknown_idf = self.idf("\u{0}never");
         for term in &query {
@@ -221,7 +223,10 @@ impl Knowledge {
                     for &(vi, tf) in list {
                         let tf = tf as f64;
                         let norm = 1.0 - B + B * self.variant_len[vi] / self.avg_len;
-                        *scores.entry(vi).or_default() += idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+                        if scores[vi] == 0.0 {
+                            touched.push(vi);
+                        }
+                        scores[vi] += idf * tf * (K1 + 1.0) / (tf + K1 * norm);
                     }
                 }
                 // A word the brand never wrote about weighs as much as the rarest known word:
@@ -229,15 +234,22 @@ impl Knowledge {
                 None => ideal += unknown_idf,
             }
         }
-        let mut per_entry: HashMap<usize, f64> = HashMap::new();
-        for (vi, s) in scores {
-            let e = per_entry.entry(self.variant_entry[vi]).or_default();
-            if s > *e {
-                *e = s;
+        let mut best_per_entry = vec![0.0_f64; self.entries.len()];
+        let mut entries: Vec<usize> = Vec::new();
+        for vi in touched {
+            let e = self.variant_entry[vi];
+            if best_per_entry[e] == 0.0 {
+                entries.push(e);
+            }
+            if scores[vi] > best_per_entry[e] {
+                best_per_entry[e] = scores[vi];
             }
         }
-        let mut ranked: Vec<(usize, f64)> = per_entry.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut ranked: Vec<(usize, f64)> = entries
+            .into_iter()
+            .map(|e| (e, best_per_entry[e]))
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
             .into_iter()
             .map(|(i, s)| (&self.entries[i], (s / ideal).clamp(0.0, 1.0)))

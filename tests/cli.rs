@@ -1,0 +1,139 @@
+//! `handoff policy check|explain` as a brand runs them.
+
+mod common;
+
+use std::process::Command;
+
+use common::repo_path;
+
+fn handoff(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_file(name: &str, content: &str) -> String {
+    let dir = repo_path("artifacts/cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = format!("{dir}/{}-{name}", std::process::id());
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn check_accepts_the_example_boundary() {
+    let (code, out, err) = handoff(&[
+        "policy",
+        "check",
+        &repo_path("config/policy.toml"),
+        &repo_path("config/knowledge.toml"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ok: 3 rules"), "{out}");
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn check_reports_file_line_and_column() {
+    let knowledge = repo_path("config/knowledge.toml");
+    let syntax = temp_file(
+        "syntax.toml",
+        "[answers]\nconfidence_threshold = 0.5\n\n[hours\ntimezone = \"Europe/Paris\"\n",
+    );
+    let (code, _, err) = handoff(&["policy", "check", &syntax, &knowledge]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("{syntax}:4:")), "{err}");
+    let typo = temp_file("typo.toml", "[answers]\nconfidence_treshold = 0.5\n");
+    let (_, _, err) = handoff(&["policy", "check", &typo, &knowledge]);
+    assert!(
+        err.contains(&format!(
+            "{typo}:2:1: error: unknown field `confidence_treshold`"
+        )),
+        "{err}"
+    );
+    let zone = temp_file(
+        "zone.toml",
+        "[hours]\ntimezone = \"Paris\"\nmonday = [\"09:00-18:00\"]\n",
+    );
+    let (_, _, err) = handoff(&["policy", "check", &zone, &knowledge]);
+    assert!(
+        err.contains(&format!(
+            "{zone}:2:12: error: [hours] timezone \"Paris\" is not an IANA time zone"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_warns_about_rules_that_never_fire_and_duplicate_questions() {
+    let policy = temp_file(
+        "shadow.toml",
+        "[[rule]]\nname = \"a\"\nphrases = [\"wholesale\", \"bulk\"]\naction = \"escalate\"\n\n[[rule]]\nname = \"b\"\nphrases = [\"bulk\"]\naction = \"escalate\"\n",
+    );
+    let knowledge = temp_file(
+        "dup.toml",
+        "[[entry]]\nid = \"x\"\nquestions = [\"When are you open?\"]\nanswer = \"9-5\"\n\n[[entry]]\nid = \"y\"\nquestions = [\"when are you OPEN\"]\nanswer = \"10-6\"\n",
+    );
+    let (code, out, err) = handoff(&["policy", "check", &policy, &knowledge]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("rule \"b\" can never fire: rule \"a\" before it"),
+        "{err}"
+    );
+    assert!(err.contains("appears in entries \"x\" and \"y\""), "{err}");
+    assert!(out.contains("2 warnings"), "{out}");
+}
+
+#[test]
+fn explain_prints_the_decision_first_then_the_trace() {
+    let p = repo_path("config/policy.toml");
+    let k = repo_path("config/knowledge.toml");
+    let (code, out, _) = handoff(&[
+        "policy",
+        "explain",
+        &p,
+        &k,
+        "I want a refund",
+        "--at",
+        "2026-11-24T11:00:00+01:00",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "escalate money");
+    assert!(out.contains("FIRED trigger:money"), "{out}");
+    let (_, out, _) = handoff(&[
+        "policy",
+        "explain",
+        &p,
+        &k,
+        "what is your refund policy?",
+        "--at",
+        "2026-11-24T11:00:00+01:00",
+    ]);
+    assert_eq!(out.lines().next(), Some("answer returns-policy"), "{out}");
+    let (_, out, _) = handoff(&[
+        "policy",
+        "explain",
+        &p,
+        &k,
+        "",
+        "--attachment",
+        "audio",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["decision"], "escalate unsupported_media");
+    assert_eq!(
+        v["trace"]["steps"].as_array().unwrap().last().unwrap()["check"],
+        "trigger:unsupported_media"
+    );
+    let (code, _, err) = handoff(&["policy", "explain", &p, &k, "hi", "--at", "yesterday"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("RFC 3339"), "{err}");
+}

@@ -1,0 +1,161 @@
+//! The optional LLM engine against a local stub: it answers only when confident and grounded,
+//! and every failure escalates with low_confidence instead of guessing.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use common::repo_path;
+use handoff::app::load_boundary;
+use handoff::config::{LlmConfig, Secret};
+use handoff::escalation::ReasonCode;
+use handoff::llm::{apply_engine, LlmEngine};
+use handoff::policy::{decide, Decision, Outcome, Turn};
+use handoff::ports::AnswerEngine;
+use serde_json::{json, Value};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn completion(content: &str) -> Value {
+    json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]})
+}
+
+async fn run(response: ResponseTemplate, timeout: Duration) -> (Decision, MockServer) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(header("authorization", "Bearer sk-test"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    let (policy, knowledge) = load_boundary(
+        &repo_path("config/policy.toml"),
+        &repo_path("config/knowledge.toml"),
+    )
+    .unwrap();
+    let engine = LlmEngine::new(
+        LlmConfig {
+            api_base: format!("{}/v1", server.uri()),
+            api_key: Secret::new("sk-test"),
+            model: "small-model".into(),
+        },
+        timeout,
+    );
+    let now = DateTime::parse_from_rfc3339("2026-11-24T11:00:00+01:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let question = "Are the mugs ok in a dishwasher?";
+    let decision = decide(
+        &policy,
+        &knowledge,
+        Turn {
+            text: Some(question),
+            ..Default::default()
+        },
+        now,
+    );
+    assert!(decision.decided_by_knowledge());
+    let ranked = knowledge.rank(question);
+    let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
+    let result = engine.answer(question, &top).await;
+    (apply_engine(&policy, decision, result, now), server)
+}
+
+fn escalated_low_confidence(d: &Decision) -> String {
+    match &d.outcome {
+        Outcome::Escalate {
+            reason: ReasonCode::LowConfidence,
+            detail,
+            ..
+        } => detail.clone(),
+        other => panic!("expected low_confidence, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_confident_grounded_answer_is_sent_and_the_request_carries_only_the_top_entries() {
+    let content = json!({"answer": "Yes, all our glazed mugs are dishwasher safe.", "confidence": 0.92, "intent": "care question", "needs_human": false, "entry": "dishwasher"}).to_string();
+    let (d, server) = run(
+        ResponseTemplate::new(200).set_body_json(completion(&content)),
+        Duration::from_secs(2),
+    )
+    .await;
+    match &d.outcome {
+        Outcome::Answer {
+            entry,
+            text,
+            confidence,
+        } => {
+            assert_eq!(entry, "llm:dishwasher");
+            assert!(text.contains("dishwasher safe"));
+            assert!(*confidence > 0.9);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.intent, "care question");
+    assert_eq!(d.trace.deciding().unwrap().check, "llm");
+    let sent: Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
+    assert_eq!(sent["model"], "small-model");
+    assert_eq!(sent["response_format"]["type"], "json_object");
+    let user: Value =
+        serde_json::from_str(sent["messages"][1]["content"].as_str().unwrap()).unwrap();
+    assert!(user["knowledge"].as_array().unwrap().len() <= 3);
+    assert_eq!(user["customer_message"], "Are the mugs ok in a dishwasher?");
+}
+
+#[tokio::test]
+async fn low_confidence_or_needs_human_escalates() {
+    let low = json!({"answer": "Maybe?", "confidence": 0.3, "intent": "care", "needs_human": false, "entry": "dishwasher"}).to_string();
+    let (d, _) = run(
+        ResponseTemplate::new(200).set_body_json(completion(&low)),
+        Duration::from_secs(2),
+    )
+    .await;
+    assert!(escalated_low_confidence(&d).contains("only 0.30 sure"));
+    let human = json!({"answer": "", "confidence": 0.9, "intent": "refund", "needs_human": true})
+        .to_string();
+    let (d, _) = run(
+        ResponseTemplate::new(200).set_body_json(completion(&human)),
+        Duration::from_secs(2),
+    )
+    .await;
+    assert!(escalated_low_confidence(&d).contains("person is needed"));
+}
+
+#[tokio::test]
+async fn invalid_output_escalates() {
+    for content in [
+        "Sure! The mugs are fine.".to_string(),
+        json!({"answer": "ok", "confidence": 7, "intent": "x", "needs_human": false}).to_string(),
+        json!({"answer": "ok", "confidence": 0.9, "intent": "x", "needs_human": false, "entry": "made-up"}).to_string(),
+        json!({"confidence": 0.9}).to_string(),
+    ] {
+        let (d, _) = run(ResponseTemplate::new(200).set_body_json(completion(&content)), Duration::from_secs(2)).await;
+        assert!(escalated_low_confidence(&d).contains("invalid"), "{content}");
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_escalates() {
+    let content = json!({"answer": "late", "confidence": 0.99, "intent": "x", "needs_human": false, "entry": "dishwasher"}).to_string();
+    let slow = ResponseTemplate::new(200)
+        .set_body_json(completion(&content))
+        .set_delay(Duration::from_secs(3));
+    let (d, _) = run(slow, Duration::from_millis(300)).await;
+    assert!(escalated_low_confidence(&d).contains("did not reply"));
+}
+
+#[tokio::test]
+async fn an_http_error_escalates() {
+    let (d, _) = run(
+        ResponseTemplate::new(500).set_body_string("overloaded"),
+        Duration::from_secs(2),
+    )
+    .await;
+    assert_eq!(
+        escalated_low_confidence(&d),
+        "the answer engine answered HTTP 500"
+    );
+}
