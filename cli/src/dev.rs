@@ -91,6 +91,33 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
         )));
     }
 
+    // The same sweep the template schedules every 5 minutes, on a shorter timer locally.
+    let sweep_every = std::env::var("HANDOFF_SWEEP_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(60)
+        .max(1);
+    let sweeper = {
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(sweep_every));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        match handoff::app::sweep(&app, chrono::Utc::now()).await {
+                            Ok(report) if report.auto_resumed + report.reminders > 0 => tracing::info!(?report, "sweep"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "sweep failed; next tick retries"),
+                        }
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+        })
+    };
+    consumers.push(sweeper);
+
     let router = Router::new().fallback(route).with_state(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, table, topic = %config.topic_arn, "handoff dev is serving /webhook and /resume/{{token}}; Ctrl-C stops it");

@@ -174,6 +174,25 @@ pub trait ConversationStore: Send + Sync {
     /// Sets STATE active and records the resume on the escalation, on condition that the pause
     /// still belongs to it.
     async fn resume(&self, request: ResumeRequest<'_>) -> Result<ResumeResult, StoreError>;
+    /// Escalations created since `since` that are not resumed (through the by-time index).
+    async fn open_escalations(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Escalation>, StoreError>;
+    /// Claims the single reminder of an escalation: true when this caller should publish it.
+    async fn claim_reminder(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Gives the reminder claim back after a failed publish.
+    async fn release_reminder(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// Sends to the team (SNS).
@@ -212,6 +231,8 @@ pub trait Messenger: Send + Sync {
         to: &ConversationKey,
         metadata: &str,
     ) -> Result<(), GraphError>;
+    /// The customer's name from the user profile, when the page token allows it.
+    async fn profile_name(&self, who: &ConversationKey) -> Result<Option<String>, GraphError>;
 }
 
 /// What an answer engine proposes.

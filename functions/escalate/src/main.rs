@@ -1,8 +1,10 @@
-//! The escalate function: fed by the table's stream (filtered in the template). Wiring only.
+//! The escalate function: fed by the table's stream (new escalations, filtered in the template)
+//! and by a schedule (`{"sweep": true}`: reminders and expired pauses). Wiring only.
 
-use handoff::entry::{handle_escalate_batch, StreamEvent};
+use handoff::entry::handle_escalate_event;
 use handoff::{App, Config};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -12,10 +14,8 @@ async fn main() -> Result<(), Error> {
     let aws = handoff::config::load_aws().await;
     let app = App::from_config(&config, &aws)?;
     let app = &app;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<StreamEvent>| async move {
-            Ok::<_, Error>(handle_escalate_batch(app, &event.payload).await)
-        },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<_, Error>(handle_escalate_event(app, event.payload).await?)
+    }))
     .await
 }

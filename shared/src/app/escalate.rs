@@ -53,6 +53,17 @@ pub async fn notify_escalation(
         }
         NotificationClaim::Claimed => {}
     }
+    let mut e = e.clone();
+    if e.customer_name.is_none() {
+        // The profile is a courtesy: without it the handoff names the customer by id.
+        match app.messenger.profile_name(&e.conversation).await {
+            Ok(name) => e.customer_name = name,
+            Err(err) => {
+                tracing::debug!(escalation_id = %e.escalation_id, error = %err, "no profile name")
+            }
+        }
+    }
+    let e = &e;
     let message = build_handoff(e, &resume_url(app, e), NoticeKind::Escalation, now);
     match app.notifier.publish(&message).await {
         Ok(message_id) => {

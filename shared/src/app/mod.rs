@@ -5,11 +5,13 @@ mod escalate;
 mod ingest;
 mod respond;
 mod resume;
+mod sweep;
 
-pub use escalate::{notify_escalation, NotifyOutcome};
+pub use escalate::{notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
 pub use respond::{respond, RespondOutcome};
 pub use resume::{resume_escalation, ResumeOutcome};
+pub use sweep::{sweep, SweepReport};
 
 use std::sync::Arc;
 

@@ -313,6 +313,7 @@ async fn escalate(
         last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
         customer_name: None,
         notified_at: None,
+        reminded_at: None,
         resumed_at: None,
         resumed_by: None,
         outcome: None,

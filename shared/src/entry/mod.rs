@@ -13,5 +13,5 @@ pub use aws_lambda_events::lambda_function_urls::{
 pub use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 pub use http::{request, text_response};
 pub use resume_route::handle_resume;
-pub use stream::{handle_escalate_batch, handle_policy_batch};
+pub use stream::{handle_escalate_batch, handle_escalate_event, handle_policy_batch};
 pub use webhook_route::handle_webhook;

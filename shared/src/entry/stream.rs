@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::{DynamoDbBatchItemFailure, DynamoDbEventResponse, StreamEvent, StreamEventRecord};
-use crate::app::{notify_escalation, respond, App, FlowError};
+use crate::app::{notify_escalation, respond, sweep, App, FlowError};
 use crate::store::items::{EscalationItem, MessageItem};
 
 /// Inbound customer messages (template: the policy function's FilterCriteria).
@@ -115,4 +115,29 @@ pub async fn handle_escalate_batch(app: &App, event: &StreamEvent) -> DynamoDbEv
         Ok(())
     })
     .await
+}
+
+/// The escalate function's input: the stream batch, or the scheduled sweep
+/// (`{"sweep": true}`, reminders and expired pauses).
+pub async fn handle_escalate_event(
+    app: &App,
+    event: serde_json::Value,
+) -> Result<serde_json::Value, FlowError> {
+    if event.get("Records").is_some() {
+        let batch: StreamEvent = serde_json::from_value(event)
+            .map_err(|e| FlowError::Busy(format!("stream event: {e}")))?;
+        let response = handle_escalate_batch(app, &batch).await;
+        return Ok(serde_json::to_value(response).unwrap_or_default());
+    }
+    if event.get("sweep").and_then(serde_json::Value::as_bool) == Some(true) {
+        let report = sweep(app, Utc::now()).await?;
+        tracing::info!(?report, "sweep done");
+        return Ok(
+            serde_json::json!({"open": report.open, "auto_resumed": report.auto_resumed, "reminders": report.reminders}),
+        );
+    }
+    tracing::warn!(
+        "escalate function got an event that is neither a stream batch nor a sweep; ignored"
+    );
+    Ok(serde_json::json!({"ignored": true}))
 }

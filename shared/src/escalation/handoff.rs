@@ -65,7 +65,22 @@ fn who(e: &Escalation) -> String {
 
 /// Makes a string safe as an SNS subject: transliterated to ASCII, printable, one line, < 100 chars.
 pub fn ascii_subject(raw: &str) -> String {
-    let ascii = deunicode::deunicode_with_tofu(raw, "?");
+    // Letters and digits are transliterated ("Zoë" → "Zoe"); emoji and other symbols are dropped
+    // rather than spelled out.
+    let ascii: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else if c.is_alphanumeric() {
+                deunicode::deunicode_char(c).unwrap_or("?").to_string()
+            } else if c == '€' {
+                "EUR".to_string()
+            } else {
+                " ".to_string()
+            }
+        })
+        .collect();
     let mut s: String = ascii
         .chars()
         .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
@@ -103,7 +118,48 @@ fn fmt_span(d: Duration) -> String {
     }
 }
 
-/// Builds the handoff for `e` at `now`.
+/// SNS's limit is 256 KB for the whole message; keep a margin for subject and attributes.
+const MAX_BODY_BYTES: usize = 250 * 1024;
+/// Longest text of one transcript line in the JSON document.
+const MAX_LINE_CHARS: usize = 2000;
+/// Longest text of one line in the email.
+const EMAIL_LINE_CHARS: usize = 400;
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+/// The frustration signal from the decision trace, when there was one.
+fn frustration_signal(e: &Escalation) -> Option<String> {
+    e.trace
+        .steps
+        .iter()
+        .find(|s| s.check == "trigger:frustration" && s.score.is_some_and(|sc| sc > 0.0))
+        .map(|s| format!("{:.2} — {}", s.score.unwrap_or_default(), s.detail))
+}
+
+fn line_json(l: &super::TranscriptLine) -> Value {
+    let mut v = json!({
+        "at": l.at.to_rfc3339(),
+        "role": l.role.as_str(),
+        "text": clip(&l.text, MAX_LINE_CHARS),
+    });
+    if !l.attachments.is_empty() {
+        v["attachments"] = l
+            .attachments
+            .iter()
+            .map(|a| json!({"type": a.kind, "url": a.url}))
+            .collect();
+    }
+    v
+}
+
+/// Builds the handoff for `e` at `now`. The transcript is trimmed from the oldest line until the
+/// whole SNS message fits under the size limit.
 pub fn build_handoff(
     e: &Escalation,
     resume_url: &str,
@@ -140,9 +196,32 @@ pub fn build_handoff(
     line(&format!("NEXT STEP: {}", e.summary.next_step));
     line("");
     line(&format!("Who:     {}", who(e)));
-    line(&format!("Why:     {} ({})", e.reason.describe(), e.reason));
+    let describe = e.reason.describe();
+    if describe == e.reason.as_str() {
+        line(&format!("Why:     {describe}"));
+    } else {
+        line(&format!("Why:     {describe} ({})", e.reason));
+    }
     line(&format!("         {}", e.reason_detail));
     line(&format!("Intent:  {}", e.summary.intent));
+    if let Some(signal) = frustration_signal(e) {
+        line(&format!("Mood:    frustration {signal}"));
+    }
+    if let Some(closed) = e
+        .trace
+        .steps
+        .iter()
+        .find(|s| s.check == "hours" && s.detail.starts_with("closed"))
+    {
+        let opening = closed
+            .detail
+            .split("next opening ")
+            .nth(1)
+            .unwrap_or("when you open");
+        line(&format!(
+            "Hours:   closed; the customer was told a person replies {opening}"
+        ));
+    }
     line("Tried:");
     if e.summary.tried.is_empty() {
         line("  - nothing yet: the bot stopped at once");
@@ -150,15 +229,41 @@ pub fn build_handoff(
     for t in &e.summary.tried {
         line(&format!("  - {t}"));
     }
+    let attachments: Vec<&crate::message::Attachment> =
+        e.transcript.iter().flat_map(|l| &l.attachments).collect();
+    if !attachments.is_empty() {
+        line("");
+        line("Attachments:");
+        for a in attachments {
+            let what = if a.kind == "audio" {
+                "voice message / audio".to_string()
+            } else {
+                a.kind.clone()
+            };
+            line(&format!(
+                "  - {what}: {}",
+                a.url.as_deref().unwrap_or("(no link)")
+            ));
+        }
+    }
     line("");
     line("Last messages:");
     let start = e.transcript.len().saturating_sub(EMAIL_LINES);
     for l in &e.transcript[start..] {
+        let text = if l.text.trim().is_empty() {
+            l.attachments
+                .iter()
+                .map(|a| format!("[{}]", a.kind))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            clip(&l.text, EMAIL_LINE_CHARS)
+        };
         line(&format!(
             "  {} {}: {}",
-            l.at.format("%H:%M"),
+            l.at.format("%a %H:%M"),
             l.role.as_str(),
-            l.text
+            text
         ));
     }
     line("");
@@ -186,7 +291,7 @@ pub fn build_handoff(
     ));
     line(&format!("Escalation {}", e.escalation_id));
 
-    let document = json!({
+    let mut document = json!({
         "type": "handoff.escalation",
         "version": 1,
         "kind": kind.as_str(),
@@ -203,11 +308,7 @@ pub fn build_handoff(
             "tried": e.summary.tried,
             "next_step": e.summary.next_step,
         },
-        "transcript": e.transcript.iter().map(|l| json!({
-            "at": l.at.to_rfc3339(),
-            "role": l.role.as_str(),
-            "text": l.text,
-        })).collect::<Vec<_>>(),
+        "transcript": e.transcript.iter().map(line_json).collect::<Vec<_>>(),
         "reply_window": {
             "standard_closes_at": standard_closes.to_rfc3339(),
             "human_agent_until": human_agent_until.to_rfc3339(),
@@ -215,7 +316,10 @@ pub fn build_handoff(
         "resume_url": resume_url,
         "paused_until": e.paused_until.to_rfc3339(),
     });
-    HandoffMessage {
+    if let Some(signal) = frustration_signal(e) {
+        document["frustration"] = json!(signal);
+    }
+    let mut message = HandoffMessage {
         subject,
         email,
         document,
@@ -225,7 +329,22 @@ pub fn build_handoff(
             ("channel", e.conversation.channel.as_str().to_string()),
             ("page_id", e.conversation.page_id.clone()),
         ],
+    };
+    // Drop the oldest lines until the message fits; say how many were left out.
+    let mut dropped = 0;
+    while message.sns_body().len() > MAX_BODY_BYTES {
+        let Some(lines) = message.document["transcript"].as_array_mut() else {
+            break;
+        };
+        if lines.is_empty() {
+            break;
+        }
+        let n = (lines.len() / 10).max(1);
+        lines.drain(..n);
+        dropped += n;
+        message.document["transcript_omitted"] = json!(dropped);
     }
+    message
 }
 
 #[cfg(test)]
@@ -260,16 +379,19 @@ mod tests {
                     at: at("2026-11-25T10:00:00Z"),
                     role: Role::Customer,
                     text: "When does it ship?".into(),
+                    attachments: vec![],
                 },
                 TranscriptLine {
                     at: at("2026-11-25T10:00:01Z"),
                     role: Role::Bot,
                     text: "Within 2 days.".into(),
+                    attachments: vec![],
                 },
                 TranscriptLine {
                     at: at("2026-11-25T10:05:00Z"),
                     role: Role::Customer,
                     text: "I want to file a complaint".into(),
+                    attachments: vec![],
                 },
             ],
             trace: DecisionTrace::default(),
@@ -278,6 +400,7 @@ mod tests {
             last_customer_at: at("2026-11-25T10:05:00Z"),
             customer_name: Some("Zoë Ångström 😀".into()),
             notified_at: None,
+            reminded_at: None,
             resumed_at: None,
             resumed_by: None,
             outcome: None,

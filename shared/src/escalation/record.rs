@@ -22,6 +22,9 @@ pub struct TranscriptLine {
     pub at: DateTime<Utc>,
     pub role: Role,
     pub text: String,
+    /// What was attached, with links (a voice message is a link, never dropped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::message::Attachment>,
 }
 
 impl From<&Message> for TranscriptLine {
@@ -30,6 +33,7 @@ impl From<&Message> for TranscriptLine {
             at: DateTime::from_timestamp_millis(m.timestamp_ms).unwrap_or_default(),
             role: m.role,
             text: m.display_text(),
+            attachments: m.attachments.clone(),
         }
     }
 }
@@ -93,6 +97,9 @@ pub struct Escalation {
     pub customer_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notified_at: Option<DateTime<Utc>>,
+    /// When the "nobody picked it up" reminder went out (at most once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -142,6 +142,62 @@ impl Messenger for GraphClient {
             .map(|_| ())
     }
 
+    async fn profile_name(&self, who: &ConversationKey) -> Result<Option<String>, GraphError> {
+        let token = self
+            .page_tokens
+            .get(&who.page_id)
+            .ok_or_else(|| GraphError::NoToken(who.page_id.clone()))?;
+        // Messenger's user profile has first/last name; Instagram's has name and username.
+        let fields = match who.channel {
+            crate::conversation::Channel::Messenger => "first_name,last_name",
+            crate::conversation::Channel::Instagram => "name,username",
+        };
+        let resp = self
+            .http
+            .get(format!("{}/{}", self.base, who.user_id))
+            .query(&[("fields", fields)])
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .map_err(|e| GraphError::Transport(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let v: Value = resp.json().await.unwrap_or_default();
+        if !(200..300).contains(&status) {
+            let err = v.get("error").cloned().unwrap_or_default();
+            return Err(GraphError::Api {
+                status,
+                code: err.get("code").and_then(Value::as_i64).unwrap_or(0),
+                subcode: err.get("error_subcode").and_then(Value::as_i64),
+                message: err
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .chars()
+                    .take(300)
+                    .collect(),
+            });
+        }
+        let get = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+        };
+        let name = match (
+            get("first_name"),
+            get("last_name"),
+            get("name"),
+            get("username"),
+        ) {
+            (Some(f), Some(l), _, _) => Some(format!("{f} {l}")),
+            (Some(f), None, _, _) => Some(f.to_string()),
+            (_, _, Some(n), Some(u)) => Some(format!("{n} (@{u})")),
+            (_, _, Some(n), None) => Some(n.to_string()),
+            (_, _, None, Some(u)) => Some(format!("@{u}")),
+            _ => None,
+        };
+        Ok(name)
+    }
+
     async fn take_thread_control(
         &self,
         to: &ConversationKey,

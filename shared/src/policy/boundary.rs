@@ -55,6 +55,31 @@ struct PolicySpec {
     rules: Vec<RuleSpec>,
     #[serde(default)]
     routing: RoutingSpec,
+    #[serde(default)]
+    reminders: RemindersSpec,
+}
+
+/// "Nobody picked it up": one reminder when an escalation had no human activity for a while.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemindersSpec {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "default_remind_after")]
+    after_minutes: u32,
+}
+
+fn default_remind_after() -> u32 {
+    15
+}
+
+impl Default for RemindersSpec {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            after_minutes: default_remind_after(),
+        }
+    }
 }
 
 fn default_languages() -> Vec<String> {
@@ -88,6 +113,10 @@ pub struct MessagesSpec {
     /// Reason code → a message replacing `handoff` for that reason.
     #[serde(default)]
     pub by_reason: HashMap<String, String>,
+    /// Sent when a person hands the customer back (off when absent). Where the law asks, say the
+    /// customer is talking to an automated assistant again.
+    #[serde(default)]
+    pub on_resume: Option<String>,
 }
 
 fn default_handoff() -> String {
@@ -103,6 +132,7 @@ impl Default for MessagesSpec {
             handoff: default_handoff(),
             outside_hours: default_outside_hours(),
             by_reason: HashMap::new(),
+            on_resume: None,
         }
     }
 }
@@ -328,6 +358,8 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Whether to call pass/take thread control.
     pub routing: bool,
+    /// Remind the team once when nobody acted on an escalation for this long.
+    pub remind_after: Option<chrono::Duration>,
     /// Things that are legal but probably not what the brand meant.
     pub warnings: Vec<String>,
 }
@@ -393,6 +425,11 @@ impl Policy {
             return Err(PolicyError::Invalid(format!(
                 "[answers] confidence_threshold {threshold} must be between 0 and 1"
             )));
+        }
+        if spec.reminders.enabled && spec.reminders.after_minutes == 0 {
+            return Err(PolicyError::Invalid(
+                "[reminders] after_minutes must be at least 1".into(),
+            ));
         }
         if spec.answers.max_clarifications == 0 {
             return Err(PolicyError::Invalid(
@@ -539,6 +576,10 @@ impl Policy {
             media,
             rules,
             routing: spec.routing.enabled,
+            remind_after: spec
+                .reminders
+                .enabled
+                .then(|| chrono::Duration::minutes(spec.reminders.after_minutes.into())),
             warnings,
         })
     }

@@ -169,6 +169,15 @@ pub fn decide(
 /// Replaces the customer text of an escalation with the outside-hours message.
 fn with_opening(policy: &Policy, mut d: Decision, label: &str) -> Decision {
     if let Outcome::Escalate { customer_text, .. } = &mut d.outcome {
+        if !d
+            .trace
+            .steps
+            .iter()
+            .any(|s| s.check == "hours" && s.detail.starts_with("closed"))
+        {
+            d.trace
+                .record("hours", false, format!("closed; next opening {label}"));
+        }
         *customer_text = policy
             .messages
             .by_reason
@@ -230,7 +239,11 @@ fn intent_of(
             "sent {}",
             turn.attachments
                 .iter()
-                .map(|a| a.kind.as_str())
+                .map(|a| if a.kind == "audio" {
+                    "a voice message"
+                } else {
+                    a.kind.as_str()
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -346,7 +359,7 @@ fn decide_open(
                     .iter()
                     .find(|p| p.positions_in(&words).any(|at| !lex.negated(&words, at)))
                 {
-                    return Some((r, format!("phrase {:?}", p.source)));
+                    return Some((r, format!("{:?}", p.source)));
                 }
                 if let Some(a) = turn
                     .attachments
@@ -401,7 +414,7 @@ fn decide_open(
             Some("the \"talk to a person\" button".to_string())
         } else {
             lex.find(&t.phrases, &words)
-                .map(|p| format!("phrase {:?}", p.source))
+                .map(|p| format!("{:?}", p.source))
         };
         match hit {
             Some(why) => {
@@ -442,9 +455,9 @@ fn decide_open(
         let check = format!("trigger:{}", t.reason);
         let mut hit = lex
             .find(&t.phrases, &words)
-            .map(|p| format!("phrase {:?}", p.source));
+            .map(|p| format!("{:?}", p.source));
         if hit.is_none() && t.reason == ReasonCode::Money {
-            hit = currency_amount(text).map(|a| format!("amount {a:?}"));
+            hit = currency_amount(text).map(|a| format!("the amount {a:?}"));
         }
         let Some(why) = hit else {
             trace.record(check, false, "no phrase matched");

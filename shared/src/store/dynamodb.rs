@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 use super::items::*;
 use super::StoreError;
@@ -616,5 +616,90 @@ impl ConversationStore for DynamoStore {
             at: r.now,
             by: Some(by),
         })
+    }
+
+    async fn open_escalations(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let mut out = Vec::new();
+        // One index partition per month, oldest first.
+        let mut month = since.date_naive().with_day(1).unwrap_or(since.date_naive());
+        let last = now.date_naive();
+        while month <= last {
+            let mut start_key = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(ESCALATIONS_BY_TIME_INDEX)
+                    .key_condition_expression("gsi1pk = :m AND gsi1sk >= :since")
+                    .filter_expression("attribute_not_exists(resumed_at)")
+                    .expression_attribute_values(":m", s(format!("ESC#{}", month.format("%Y-%m"))))
+                    .expression_attribute_values(
+                        ":since",
+                        s(format!("{:013}", since.timestamp_millis())),
+                    )
+                    .set_exclusive_start_key(start_key)
+                    .send()
+                    .await
+                    .map_err(aws)?;
+                for item in page.items.unwrap_or_default() {
+                    out.push(from_item::<EscalationItem>(item)?.escalation);
+                }
+                start_key = page.last_evaluated_key;
+                if start_key.is_none() {
+                    break;
+                }
+            }
+            month = month
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or_else(|| StoreError::Corrupt("month overflow".into()))?;
+        }
+        Ok(out)
+    }
+
+    async fn claim_reminder(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(key.partition_key(), escalation_sort_key(escalation_id))))
+            .update_expression("SET reminded_at = :now")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(reminded_at) AND attribute_not_exists(resumed_at)")
+            .expression_attribute_values(":now", s(time_attr(now)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(aws(e)),
+        }
+    }
+
+    async fn release_reminder(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                key.partition_key(),
+                escalation_sort_key(escalation_id),
+            )))
+            .update_expression("REMOVE reminded_at")
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
     }
 }

@@ -150,7 +150,11 @@ impl EscalationItem {
             pk: e.conversation.partition_key(),
             sk: e.sort_key(),
             gsi1pk: format!("ESC#{}", e.created_at.format("%Y-%m")),
-            gsi1sk: format!("{}#{}", e.created_at.timestamp_millis(), e.escalation_id),
+            gsi1sk: format!(
+                "{:013}#{}",
+                e.created_at.timestamp_millis(),
+                e.escalation_id
+            ),
             escalation: e.clone(),
         }
     }

@@ -1,0 +1,300 @@
+//! The handoff as the team receives it: golden emails for five reasons (tests/golden/, rewrite
+//! with UPDATE_GOLDEN=1), the JSON document against docs/handoff.schema.json, the subject, the
+//! size limit.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::repo_path;
+use handoff::app::load_boundary;
+use handoff::conversation::{Channel, ConversationKey};
+use handoff::escalation::{
+    build_handoff, Escalation, EscalationSummary, NoticeKind, TranscriptLine,
+};
+use handoff::message::{Attachment, Role};
+use handoff::policy::{decide, Outcome, Turn};
+
+const LINK: &str = "https://abcdefg.lambda-url.eu-west-1.on.aws/resume/v1.k1.MTc2NDA2NDkwMDAwMC0zZmEyYzFkOXxDI21lc3Nlbmdlcg.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2ln";
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn line(t: &str, role: Role, text: &str) -> TranscriptLine {
+    TranscriptLine {
+        at: at(t),
+        role,
+        text: text.into(),
+        attachments: vec![],
+    }
+}
+
+/// An escalation as the policy would open it for the last customer line of `transcript`.
+fn escalation(
+    name: Option<&str>,
+    channel: Channel,
+    mut transcript: Vec<TranscriptLine>,
+    attachments: Vec<Attachment>,
+    decided_at: &str,
+) -> Escalation {
+    let (policy, knowledge) = load_boundary(
+        &repo_path("config/policy.toml"),
+        &repo_path("config/knowledge.toml"),
+    )
+    .unwrap();
+    let last = transcript.last_mut().unwrap();
+    last.attachments = attachments.clone();
+    let text = last.text.clone();
+    let d = decide(
+        &policy,
+        &knowledge,
+        Turn {
+            text: Some(&text),
+            attachments: &attachments,
+            ..Default::default()
+        },
+        at(decided_at),
+    );
+    let Outcome::Escalate {
+        reason,
+        detail,
+        next_step,
+        ..
+    } = d.outcome
+    else {
+        panic!("{text} did not escalate")
+    };
+    let created = at(decided_at) + Duration::seconds(1);
+    let tried = transcript
+        .iter()
+        .filter(|l| l.role == Role::Bot)
+        .map(|_| "answered with \"shipping-time\" (confidence 0.81)".to_string())
+        .collect();
+    Escalation {
+        escalation_id: format!("{:013}-3fa2c1d9", created.timestamp_millis()),
+        conversation: ConversationKey::new(channel, "104729384756123", "7654321098765432"),
+        reason,
+        reason_detail: detail,
+        summary: EscalationSummary {
+            intent: d.intent,
+            tried,
+            next_step,
+        },
+        last_customer_at: transcript.last().unwrap().at,
+        transcript,
+        trace: d.trace,
+        created_at: created,
+        paused_until: created + Duration::hours(24),
+        customer_name: name.map(str::to_string),
+        notified_at: None,
+        reminded_at: None,
+        resumed_at: None,
+        resumed_by: None,
+        outcome: None,
+        note: None,
+    }
+}
+
+fn cases() -> Vec<(&'static str, Escalation)> {
+    vec![
+        (
+            "complaint",
+            escalation(
+                Some("Zoë Ångström 😀"),
+                Channel::Messenger,
+                vec![
+                    line(
+                        "2026-11-24T09:58:00Z",
+                        Role::Customer,
+                        "How long does shipping take?",
+                    ),
+                    line(
+                        "2026-11-24T09:58:01Z",
+                        Role::Bot,
+                        "Orders ship within 2 working days; delivery takes 2–4 days in France.",
+                    ),
+                    line(
+                        "2026-11-24T10:04:00Z",
+                        Role::Customer,
+                        "Well my vase arrived broken. I want to file a complaint.",
+                    ),
+                ],
+                vec![],
+                "2026-11-24T10:04:00Z",
+            ),
+        ),
+        (
+            "money",
+            escalation(
+                Some("Marc Dupont"),
+                Channel::Messenger,
+                vec![line(
+                    "2026-11-24T14:30:00Z",
+                    Role::Customer,
+                    "Vous m'avez débité deux fois 49,90 € pour la commande 1042",
+                )],
+                vec![],
+                "2026-11-24T14:30:00Z",
+            ),
+        ),
+        (
+            "human_request",
+            escalation(
+                None,
+                Channel::Instagram,
+                vec![line(
+                    "2026-11-25T16:10:00Z",
+                    Role::Customer,
+                    "Can I talk to a real person please?",
+                )],
+                vec![],
+                "2026-11-25T16:10:00Z",
+            ),
+        ),
+        (
+            "unsupported_media",
+            escalation(
+                Some("Lena"),
+                Channel::Instagram,
+                vec![line("2026-11-26T11:00:00Z", Role::Customer, "")],
+                vec![Attachment {
+                    kind: "audio".into(),
+                    url: Some("https://cdn.fbsbx.example/v/t59/voice-note-8841.mp4?_nc=1".into()),
+                }],
+                "2026-11-26T11:00:00Z",
+            ),
+        ),
+        (
+            "outside_hours_frustration",
+            escalation(
+                Some("Sam"),
+                Channel::Messenger,
+                vec![
+                    line("2026-11-22T21:40:00Z", Role::Customer, "where is my order"),
+                    line(
+                        "2026-11-22T21:40:01Z",
+                        Role::Bot,
+                        "Your tracking link is in the shipping email from the Atelier.",
+                    ),
+                    line(
+                        "2026-11-22T21:55:00Z",
+                        Role::Customer,
+                        "I CHECKED ALREADY, WHERE IS MY ORDER???",
+                    ),
+                ],
+                vec![],
+                "2026-11-22T21:55:00Z",
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn emails_match_the_golden_files() {
+    let update = std::env::var("UPDATE_GOLDEN").is_ok();
+    let mut mismatches = Vec::new();
+    for (name, e) in cases() {
+        let now = e.created_at + Duration::seconds(2);
+        let m = build_handoff(&e, LINK, NoticeKind::Escalation, now);
+        let rendered = format!("Subject: {}\n\n{}", m.subject, m.email);
+        let path = repo_path(&format!("tests/golden/email-{name}.txt"));
+        if update {
+            std::fs::write(&path, &rendered).unwrap();
+            continue;
+        }
+        let golden = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{path} missing: run with UPDATE_GOLDEN=1"));
+        if golden != rendered {
+            mismatches.push(format!(
+                "{name}: rendered email differs from {path}\n--- rendered ---\n{rendered}"
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn documents_validate_against_the_published_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("docs/handoff.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for (name, e) in cases() {
+        for kind in [NoticeKind::Escalation, NoticeKind::Reminder] {
+            let m = build_handoff(&e, LINK, kind, e.created_at);
+            let errors: Vec<String> = validator
+                .iter_errors(&m.document)
+                .map(|err| format!("{} at {}", err, err.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            let body: serde_json::Value = serde_json::from_str(&m.sns_body()).unwrap();
+            let default: serde_json::Value =
+                serde_json::from_str(body["default"].as_str().unwrap()).unwrap();
+            assert_eq!(default, m.document);
+        }
+    }
+    // The schema is strict: a document missing the resume link is refused.
+    let mut broken =
+        build_handoff(&cases()[0].1, LINK, NoticeKind::Escalation, Utc::now()).document;
+    broken.as_object_mut().unwrap().remove("resume_url");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn subjects_are_ascii_and_attributes_filterable() {
+    for (name, e) in cases() {
+        let m = build_handoff(&e, LINK, NoticeKind::Escalation, e.created_at);
+        assert!(
+            m.subject.is_ascii() && !m.subject.contains('\n') && m.subject.len() < 100,
+            "{name}: {}",
+            m.subject
+        );
+        let reason = m.attributes.iter().find(|(k, _)| *k == "reason").unwrap();
+        assert_eq!(reason.1, e.reason.as_str());
+    }
+    let zoe = &cases()[0].1;
+    let subject = build_handoff(zoe, LINK, NoticeKind::Escalation, zoe.created_at).subject;
+    assert!(
+        subject.starts_with("[Handoff] complaint: Zoe Angstrom"),
+        "{subject}"
+    );
+    let reminder = build_handoff(zoe, LINK, NoticeKind::Reminder, zoe.created_at).subject;
+    assert!(reminder.starts_with("Reminder [Handoff]"), "{reminder}");
+}
+
+#[test]
+fn a_500_message_transcript_stays_under_the_sns_limit() {
+    let mut e = cases()[0].1.clone();
+    let base = at("2026-11-20T08:00:00Z");
+    e.transcript = (0..500)
+        .map(|i| TranscriptLine {
+            at: base + Duration::minutes(i),
+            role: if i % 2 == 0 {
+                Role::Customer
+            } else {
+                Role::Bot
+            },
+            text: format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(40)),
+            attachments: vec![],
+        })
+        .collect();
+    let m = build_handoff(&e, LINK, NoticeKind::Escalation, e.created_at);
+    let body = m.sns_body();
+    assert!(body.len() < 256 * 1024, "{} bytes", body.len());
+    let kept = m.document["transcript"].as_array().unwrap();
+    assert!(!kept.is_empty());
+    assert_eq!(
+        kept.len() + m.document["transcript_omitted"].as_u64().unwrap() as usize,
+        500
+    );
+    assert!(
+        kept.last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("message 499"),
+        "the newest lines are kept"
+    );
+    // The email stays short whatever the transcript.
+    assert!(m.email.lines().count() < 50);
+}
