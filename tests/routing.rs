@@ -1,0 +1,279 @@
+//! Conversation Routing and human activity, in-process against the local AWS endpoint and a Graph
+//! stub: thread control on escalation, another app owning the thread, sliding pauses, inbox
+//! hand-back, reminders and auto-resume.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use handoff::app::{ingest_webhook, notify_escalation, respond, sweep, RespondOutcome};
+use handoff::conversation::{Channel, ConversationKey};
+use handoff::message::{Direction, Message, Role};
+use handoff::webhook::sign;
+use handoff::{App, Config};
+use serde_json::json;
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn app(graph: &MockServer) -> (App, Team, aws_config::SdkConfig) {
+    let aws = aws().await;
+    let team = Team::new(&aws).await;
+    let table = unique("routing");
+    handoff::store::bootstrap(
+        &aws_sdk_dynamodb::Client::new(&aws),
+        &aws_sdk_sns::Client::new(&aws),
+        &table,
+        &unique("unused"),
+    )
+    .await
+    .unwrap();
+    let env = base_env(
+        &table,
+        &team.topic_arn,
+        &graph.uri(),
+        "https://resume.example",
+    );
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    (App::from_config(&config, &aws).unwrap(), team, aws)
+}
+
+fn customer(channel: Channel, page: &str, user: &str, mid: &str, text: &str, ts: i64) -> Message {
+    Message {
+        conversation: ConversationKey::new(channel, page, user),
+        timestamp_ms: ts,
+        mid: mid.into(),
+        role: Role::Customer,
+        direction: Direction::In,
+        text: Some(text.into()),
+        payload: None,
+        attachments: vec![],
+        event: None,
+        standby: false,
+        answer: None,
+    }
+}
+
+/// Stores `m` as ingest would and runs the policy on it.
+async fn say(app: &App, m: &Message) -> RespondOutcome {
+    app.store.record_message(m).await.unwrap();
+    respond(app, m, Utc::now()).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn escalation_passes_the_thread_to_the_right_inbox_unless_routing_is_off() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let ig = customer(
+        Channel::Instagram,
+        "17841400000000001",
+        "5566778899001122",
+        "m_ig_c",
+        "I want a refund",
+        now_ms(),
+    );
+    let RespondOutcome::Escalated { escalation_id } = say(&app, &ig).await else {
+        panic!()
+    };
+    let passes = graph_calls(&graph, "pass_thread_control").await;
+    assert_eq!(passes.len(), 1);
+    assert_eq!(passes[0]["target_app_id"], "1217981644879628");
+    assert!(passes[0]["metadata"]
+        .as_str()
+        .unwrap()
+        .contains(&escalation_id));
+
+    // Routing switched off: no routing calls at all.
+    let mut quiet = app.clone();
+    quiet.settings.routing = false;
+    let m = customer(
+        Channel::Messenger,
+        PAGE,
+        "7000000000000401",
+        "m_quiet",
+        "I want a refund",
+        now_ms(),
+    );
+    assert!(matches!(
+        say(&quiet, &m).await,
+        RespondOutcome::Escalated { .. }
+    ));
+    assert_eq!(graph_calls(&graph, "pass_thread_control").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_app_owning_the_thread_means_a_person_is_active() {
+    let graph = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"/messages$"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "message": "(#10) This message is sent outside of allowed window.", "type": "OAuthException",
+            "code": 10, "error_subcode": 2018300, "fbtrace_id": "A1"}})))
+        .mount(&graph)
+        .await;
+    let (app, _team, _) = app(&graph).await;
+    let m = customer(
+        Channel::Messenger,
+        PAGE,
+        "7000000000000402",
+        "m_owned",
+        "When are you open?",
+        now_ms(),
+    );
+    assert_eq!(say(&app, &m).await, RespondOutcome::Paused);
+    let state = app.store.get_state(&m.conversation).await.unwrap();
+    assert!(state.holds_at(Utc::now()));
+    assert!(state.last_human_at.is_some());
+    // One attempt: not a transient error, so no retry storm against Meta.
+    assert_eq!(graph_calls(&graph, "messages").await.len(), 1);
+}
+
+fn signed(body: &serde_json::Value) -> (String, String) {
+    let b = body.to_string();
+    let sig = sign(APP_SECRET.as_bytes(), b.as_bytes());
+    (b, sig)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_echo_slides_the_pause_and_an_inbox_hand_back_resumes() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000403";
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let t0 = Utc::now();
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_slide_c",
+        "I want to speak to someone",
+        t0.timestamp_millis(),
+    );
+    let RespondOutcome::Escalated { escalation_id } = say(&app, &c).await else {
+        panic!()
+    };
+    let first = app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .paused_until
+        .unwrap();
+
+    // A person replies two hours later: the pause now runs PAUSE_HOURS from that reply.
+    let later = t0 + Duration::hours(2);
+    let (b, sig) = signed(
+        &serde_json::from_str(&echo(
+            user,
+            "m_slide_h",
+            "Hi, Camille here",
+            263902037430900,
+            later.timestamp_millis(),
+        ))
+        .unwrap(),
+    );
+    ingest_webhook(&app, b.as_bytes(), Some(&sig), later)
+        .await
+        .unwrap();
+    let state = app.store.get_state(&conv).await.unwrap();
+    assert_eq!(state.paused_until.unwrap(), later + Duration::hours(24));
+    assert!(state.paused_until.unwrap() > first);
+    assert_eq!(
+        state.escalation_id.as_deref(),
+        Some(escalation_id.as_str()),
+        "the escalation still owns the pause"
+    );
+
+    // The inbox passes the thread back to our app: resumed exactly as the link would.
+    let back = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": later.timestamp_millis() + 60_000,
+        "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]});
+    let (b, sig) = signed(&back);
+    let report = ingest_webhook(&app, b.as_bytes(), Some(&sig), later + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(report.resumed, 1);
+    let state = app.store.get_state(&conv).await.unwrap();
+    assert!(!state.holds_at(Utc::now()));
+    let esc = app
+        .store
+        .get_escalation(&conv, &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(esc.resumed_by, Some(handoff::escalation::ResumedBy::Inbox));
+    assert!(esc.outcome.is_none(), "inbox hand-backs are unlabelled");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_reminds_once_and_resumes_expired_pauses() {
+    let graph = graph_stub().await;
+    let (app, team, _) = app(&graph).await;
+    let user = "7000000000000404";
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_sweep_c",
+        "This is unacceptable",
+        now_ms(),
+    );
+    let RespondOutcome::Escalated { escalation_id } = say(&app, &c).await else {
+        panic!()
+    };
+    let esc = app
+        .store
+        .get_escalation(&conv, &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    notify_escalation(&app, &esc, Utc::now()).await.unwrap();
+    assert_eq!(team.published().await.len(), 1);
+
+    // Before 15 minutes: nothing. After: one reminder, however often the sweep runs.
+    assert_eq!(
+        sweep(&app, Utc::now() + Duration::minutes(5))
+            .await
+            .unwrap()
+            .reminders,
+        0
+    );
+    let at = Utc::now() + Duration::minutes(16);
+    let mut reminders = 0;
+    for _ in 0..3 {
+        reminders += sweep(&app, at).await.unwrap().reminders;
+    }
+    assert_eq!(reminders, 1);
+    let published = team.published().await;
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[1]["attributes"]["kind"]["Value"], "reminder");
+    assert!(published[1]["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("Reminder [Handoff]"));
+
+    // A day later the pause has run out: resumed automatically, and recorded so.
+    let report = sweep(&app, Utc::now() + Duration::hours(25)).await.unwrap();
+    assert_eq!(report.auto_resumed, 1);
+    let esc = app
+        .store
+        .get_escalation(&conv, &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        esc.resumed_by,
+        Some(handoff::escalation::ResumedBy::Expired)
+    );
+    assert_eq!(
+        app.store.get_state(&conv).await.unwrap().status,
+        handoff::state::PauseStatus::Active
+    );
+    assert_eq!(
+        sweep(&app, Utc::now() + Duration::hours(26))
+            .await
+            .unwrap()
+            .open,
+        0
+    );
+}
