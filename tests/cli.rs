@@ -129,10 +129,9 @@ fn explain_prints_the_decision_first_then_the_trace() {
     ]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["decision"], "escalate unsupported_media");
-    assert_eq!(
-        v["trace"]["steps"].as_array().unwrap().last().unwrap()["check"],
-        "trigger:unsupported_media"
-    );
+    let steps = v["trace"]["steps"].as_array().unwrap();
+    let deciding = steps.iter().rev().find(|s| s["fired"] == true).unwrap();
+    assert_eq!(deciding["check"], "trigger:unsupported_media");
     let (code, _, err) = handoff(&["policy", "explain", &p, &k, "hi", "--at", "yesterday"]);
     assert_eq!(code, 1);
     assert!(err.contains("RFC 3339"), "{err}");

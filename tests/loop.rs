@@ -191,10 +191,14 @@ async fn a_conversation_goes_all_the_way_round() {
     .await;
     let sends = eventually("the answer after resume", || async {
         let s = dev.sends_to(user).await;
-        (s.len() == 3).then_some(s)
+        (s.len() == 4).then_some(s)
     })
     .await;
     assert!(sends[2]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("automated assistant"));
+    assert!(sends[3]["message"]["text"]
         .as_str()
         .unwrap()
         .contains("2–4 days"));
@@ -204,7 +208,7 @@ async fn a_conversation_goes_all_the_way_round() {
         0,
         "a second SNS message arrived"
     );
-    assert_eq!(dev.sends_to(user).await.len(), 3);
+    assert_eq!(dev.sends_to(user).await.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]

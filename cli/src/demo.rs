@@ -284,12 +284,14 @@ pub async fn run(server: &str, aws_endpoint: &str, events: &Path) -> Res<()> {
         .unwrap_or("");
     println!("   POST again → \"{title}\"");
 
+    let sends = demo.wait_for_sends(after + 2).await?;
+    say("bot", &last_text(&sends));
     println!("\n5. The bot answers again");
     say(
         "customer",
         &demo.post_event(&file("04-question-again.json")).await?,
     );
-    let sends = demo.wait_for_sends(after + 2).await?;
+    let sends = demo.wait_for_sends(after + 3).await?;
     say("bot", &last_text(&sends));
     println!("\nThe loop went all the way round.");
     Ok(())

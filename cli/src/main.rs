@@ -3,6 +3,7 @@
 mod demo;
 mod dev;
 mod fake_graph;
+mod link_cmd;
 mod policy_cmd;
 
 use std::path::PathBuf;
@@ -47,6 +48,25 @@ enum Command {
         #[arg(long, default_value = "events/demo")]
         events: PathBuf,
     },
+    /// Hand a customer back to the bot without the emailed link.
+    Resume {
+        #[arg(long)]
+        page: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "messenger")]
+        channel: String,
+        /// needed_person, bot_could_handle or spam
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Sign or verify resume links.
+    Link {
+        #[command(subcommand)]
+        command: link_cmd::LinkCommand,
+    },
     /// Validate and try the boundary.
     Policy {
         #[command(subcommand)]
@@ -71,6 +91,16 @@ async fn main() -> ExitCode {
             events,
         } => demo::run(&server, &aws_endpoint, &events).await,
         Command::Policy { command } => return policy_cmd::run(command),
+        Command::Resume {
+            page,
+            user,
+            channel,
+            outcome,
+            note,
+        } => {
+            link_cmd::run_resume(&channel, &page, &user, outcome.as_deref(), note.as_deref()).await
+        }
+        Command::Link { command } => link_cmd::run_link(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

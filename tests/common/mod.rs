@@ -186,12 +186,18 @@ impl Team {
     /// Every publish to the topic with its whole body (the email text too), from the local
     /// endpoint's own record.
     pub async fn published(&self) -> Vec<Value> {
-        let data: Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        // The endpoint serialises its whole state; under parallel writes it can fail once.
+        let mut data = Value::Null;
+        for _ in 0..10 {
+            let resp = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+                .await
+                .unwrap();
+            if let Ok(v) = resp.json::<Value>().await {
+                data = v;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         data.pointer("/sns/Topic")
             .and_then(Value::as_array)
             .into_iter()

@@ -1,12 +1,35 @@
 //! The resume function: a Function URL. Wiring only; the route lives in `handoff::entry`.
+//! Its logs never carry the raw event: the runtime's own event logging (TRACE) is capped here,
+//! whatever the log level asks, because the request path holds the resume token.
 
 use handoff::entry::{handle_resume, UrlRequest};
 use handoff::{App, Config};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into())
+        .to_lowercase();
+    let filter = EnvFilter::new(format!(
+        "{level},lambda_runtime=info,lambda_runtime_api_client=info"
+    ));
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .without_time();
+    if json {
+        fmt.json().init();
+    } else {
+        fmt.init();
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    init_tracing();
     let config = Config::from_env()?;
     let aws = handoff::config::load_aws().await;
     let app = App::from_config(&config, &aws)?;

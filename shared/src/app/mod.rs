@@ -94,6 +94,7 @@ impl App {
     pub fn from_config(config: &Config, aws: &aws_config::SdkConfig) -> Result<Self, StartupError> {
         let (policy, knowledge) = load_boundary(&config.policy_file, &config.knowledge_file)?;
         let routing = policy.routing;
+        let link_days = i64::from(policy.link_days);
         Ok(Self {
             store: Arc::new(DynamoStore::new(
                 aws_sdk_dynamodb::Client::new(aws),
@@ -120,7 +121,7 @@ impl App {
                 resume_base_url: config.resume_base_url.clone().unwrap_or_default(),
                 link_keys: config.link_keys.clone(),
                 pause_hours: config.pause_hours,
-                link_days: 7,
+                link_days,
                 routing,
             },
         })

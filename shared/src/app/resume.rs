@@ -53,6 +53,35 @@ pub async fn resume_escalation(
                     tracing::warn!(escalation_id = %token.escalation_id, error = %e, "take_thread_control failed");
                 }
             }
+            if let Some(text) = app.policy.messages.on_resume.as_deref() {
+                // Sent once: the notice's key is derived from the escalation.
+                let notice = crate::message::Message {
+                    conversation: token.conversation.clone(),
+                    timestamp_ms: now.timestamp_millis(),
+                    mid: format!("resumed-{}", token.escalation_id),
+                    role: crate::message::Role::Bot,
+                    direction: crate::message::Direction::Out,
+                    text: Some(text.to_string()),
+                    payload: None,
+                    attachments: Vec::new(),
+                    event: None,
+                    standby: false,
+                    answer: None,
+                };
+                if app.store.reserve_notice(&notice).await? {
+                    let metadata = format!("{}{}", crate::webhook::OWN_METADATA_PREFIX, notice.mid);
+                    let sent = app
+                        .messenger
+                        .send_text(&token.conversation, text, &[], &metadata)
+                        .await;
+                    if let Err(e) = &sent {
+                        tracing::warn!(escalation_id = %token.escalation_id, error = %e, "resume message not delivered");
+                    }
+                    app.store
+                        .finish_reply(&notice, Some(sent.as_deref().unwrap_or("")))
+                        .await?;
+                }
+            }
             match app
                 .store
                 .get_escalation(&token.conversation, &token.escalation_id)

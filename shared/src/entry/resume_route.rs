@@ -37,20 +37,20 @@ fn refused(err: &TokenError) -> UrlResponse {
     )
 }
 
-/// A cross-site POST is refused where the browser tells us (Origin, Sec-Fetch-Site).
+/// A cross-site POST is refused where the browser tells us. `Sec-Fetch-Site` decides when sent;
+/// otherwise the `Origin` host must be ours. With `Referrer-Policy: no-referrer` browsers send
+/// `Origin: null` on the page's own form, so "null" alone proves nothing either way.
 fn cross_site(req: &UrlRequest) -> bool {
     if let Some(site) = header(req, "sec-fetch-site") {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
+        return !matches!(site, "same-origin" | "none");
     }
     match (header(req, "origin"), header(req, "host")) {
-        (Some("null"), _) => true,
+        (Some("null"), _) | (None, _) => false,
         (Some(origin), Some(host)) => {
             let origin_host = origin.split("://").nth(1).unwrap_or(origin);
             !origin_host.eq_ignore_ascii_case(host)
         }
-        _ => false,
+        (Some(_), None) => true,
     }
 }
 

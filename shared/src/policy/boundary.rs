@@ -57,6 +57,28 @@ struct PolicySpec {
     routing: RoutingSpec,
     #[serde(default)]
     reminders: RemindersSpec,
+    #[serde(default)]
+    links: LinksSpec,
+}
+
+/// The resume link's lifetime (never past the end of the human-agent window either way).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinksSpec {
+    #[serde(default = "default_link_days")]
+    valid_days: u32,
+}
+
+fn default_link_days() -> u32 {
+    7
+}
+
+impl Default for LinksSpec {
+    fn default() -> Self {
+        Self {
+            valid_days: default_link_days(),
+        }
+    }
 }
 
 /// "Nobody picked it up": one reminder when an escalation had no human activity for a while.
@@ -360,6 +382,8 @@ pub struct Policy {
     pub routing: bool,
     /// Remind the team once when nobody acted on an escalation for this long.
     pub remind_after: Option<chrono::Duration>,
+    /// How long a resume link is valid.
+    pub link_days: u32,
     /// Things that are legal but probably not what the brand meant.
     pub warnings: Vec<String>,
 }
@@ -424,6 +448,12 @@ impl Policy {
         if !(0.0..=1.0).contains(&threshold) {
             return Err(PolicyError::Invalid(format!(
                 "[answers] confidence_threshold {threshold} must be between 0 and 1"
+            )));
+        }
+        if !(1..=30).contains(&spec.links.valid_days) {
+            return Err(PolicyError::Invalid(format!(
+                "[links] valid_days {} must be between 1 and 30",
+                spec.links.valid_days
             )));
         }
         if spec.reminders.enabled && spec.reminders.after_minutes == 0 {
@@ -576,6 +606,7 @@ impl Policy {
             media,
             rules,
             routing: spec.routing.enabled,
+            link_days: spec.links.valid_days,
             remind_after: spec
                 .reminders
                 .enabled

@@ -1,0 +1,142 @@
+//! `handoff link sign|verify` and `handoff resume`: the resume link for operators without email.
+
+use std::error::Error;
+
+use chrono::{Duration, Utc};
+use clap::Subcommand;
+use handoff::app::{resume_escalation, resume_url, ResumeOutcome};
+use handoff::conversation::{Channel, ConversationKey};
+use handoff::escalation::{OutcomeLabel, ResumedBy};
+use handoff::resume::{LinkKeys, ResumeToken};
+use handoff::{App, Config};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+#[derive(Subcommand)]
+pub enum LinkCommand {
+    /// Sign a resume link for a customer's open escalation (needs the AWS settings and LINK_KEYS).
+    Sign {
+        #[arg(long)]
+        page: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "messenger")]
+        channel: String,
+        /// A specific escalation; by default the one that holds the customer now.
+        #[arg(long)]
+        escalation: Option<String>,
+    },
+    /// Verify a link (or its token) with LINK_KEYS and print what it grants.
+    Verify { link: String },
+}
+
+fn conversation(channel: &str, page: &str, user: &str) -> Res<ConversationKey> {
+    let channel: Channel = channel.parse()?;
+    Ok(ConversationKey::new(channel, page, user))
+}
+
+async fn app() -> Res<App> {
+    let config = Config::from_env()?;
+    let aws = handoff::config::load_aws().await;
+    Ok(App::from_config(&config, &aws)?)
+}
+
+pub async fn run_link(cmd: LinkCommand) -> Res<()> {
+    match cmd {
+        LinkCommand::Sign {
+            page,
+            user,
+            channel,
+            escalation,
+        } => {
+            let app = app().await?;
+            if app.settings.resume_base_url.is_empty() {
+                return Err("RESUME_BASE_URL must be set to sign links".into());
+            }
+            let conv = conversation(&channel, &page, &user)?;
+            let id = match escalation {
+                Some(id) => id,
+                None => app
+                    .store
+                    .get_state(&conv)
+                    .await?
+                    .escalation_id
+                    .ok_or_else(|| format!("no escalation holds {conv}; pass --escalation to sign a link for an earlier one"))?,
+            };
+            let e = app
+                .store
+                .get_escalation(&conv, &id)
+                .await?
+                .ok_or_else(|| format!("escalation {id} of {conv} does not exist"))?;
+            if let Some(at) = e.resumed_at {
+                return Err(format!("escalation {id} was already resumed at {at}").into());
+            }
+            println!("{}", resume_url(&app, &e));
+            Ok(())
+        }
+        LinkCommand::Verify { link } => {
+            let keys =
+                LinkKeys::parse(&std::env::var("LINK_KEYS").map_err(|_| "LINK_KEYS must be set")?)
+                    .map_err(|e| format!("LINK_KEYS: {e}"))?;
+            let token = link.rsplit("/resume/").next().unwrap_or(&link).trim();
+            match ResumeToken::verify(token, &keys, Utc::now()) {
+                Ok(t) => {
+                    println!(
+                        "valid: resumes escalation {} of {}",
+                        t.escalation_id, t.conversation
+                    );
+                    println!(
+                        "expires {} (in {} h)",
+                        t.expires_at.to_rfc3339(),
+                        (t.expires_at - Utc::now()).num_hours()
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(format!("not valid: {e}").into()),
+            }
+        }
+    }
+}
+
+/// `handoff resume`: hands a customer back to the bot from the command line.
+pub async fn run_resume(
+    channel: &str,
+    page: &str,
+    user: &str,
+    outcome: Option<&str>,
+    note: Option<&str>,
+) -> Res<()> {
+    let outcome = match outcome {
+        None => None,
+        Some(o) => Some(
+            OutcomeLabel::parse(o)
+                .ok_or("--outcome must be needed_person, bot_could_handle or spam")?,
+        ),
+    };
+    let app = app().await?;
+    let conv = conversation(channel, page, user)?;
+    let state = app.store.get_state(&conv).await?;
+    let Some(id) = state.escalation_id.clone() else {
+        return Err(match state.paused_until {
+            Some(until) if state.holds_at(Utc::now()) => format!(
+                "{conv} is paused by a person's activity in the inbox (no escalation); it resumes by itself at {until}"
+            ),
+            _ => format!("{conv} is not paused: the bot already answers"),
+        }
+        .into());
+    };
+    let token = ResumeToken {
+        escalation_id: id.clone(),
+        conversation: conv.clone(),
+        expires_at: Utc::now() + Duration::minutes(5),
+    };
+    match resume_escalation(&app, &token, ResumedBy::Cli, outcome, note, Utc::now()).await? {
+        ResumeOutcome::Resumed(_) => {
+            println!("resumed: the bot answers {conv} again (escalation {id})")
+        }
+        ResumeOutcome::AlreadyResumed { at, by } => println!("already resumed at {at} ({:?})", by),
+        ResumeOutcome::Superseded => println!("a newer escalation holds {conv}; nothing changed"),
+        ResumeOutcome::NotFound => return Err(format!("escalation {id} not found").into()),
+    }
+    Ok(())
+}
