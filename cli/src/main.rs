@@ -62,6 +62,17 @@ enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Estimate the monthly AWS cost per component, and per 1,000 messages.
+    Cost {
+        #[arg(long)]
+        messages_per_month: f64,
+        /// Share of messages that escalate, 0..1.
+        #[arg(long, default_value_t = 0.10)]
+        escalation_rate: f64,
+        /// People subscribed to the topic by email.
+        #[arg(long, default_value_t = 1.0)]
+        email_subscribers: f64,
+    },
     /// Sign or verify resume links.
     Link {
         #[command(subcommand)]
@@ -101,6 +112,27 @@ async fn main() -> ExitCode {
             link_cmd::run_resume(&channel, &page, &user, outcome.as_deref(), note.as_deref()).await
         }
         Command::Link { command } => link_cmd::run_link(command).await,
+        Command::Cost {
+            messages_per_month,
+            escalation_rate,
+            email_subscribers,
+        } => {
+            if !(0.0..=1.0).contains(&escalation_rate) || messages_per_month < 0.0 {
+                eprintln!("error: --escalation-rate must be between 0 and 1 and --messages-per-month positive");
+                return ExitCode::FAILURE;
+            }
+            let e = handoff::cost::estimate(messages_per_month, escalation_rate, email_subscribers);
+            println!("Monthly estimate for {messages_per_month:.0} messages, {:.0}% escalated (prices {}, no free tier):", escalation_rate * 100.0, handoff::cost::prices::AS_OF);
+            for l in &e.lines {
+                println!(
+                    "  {:<24} {:>22}  ${:>10.4}",
+                    l.component, l.quantity, l.dollars
+                );
+            }
+            println!("  {:<24} {:>22}  ${:>10.4}", "total", "", e.total);
+            println!("per 1,000 messages: ${:.4}", e.per_thousand_messages);
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

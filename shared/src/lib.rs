@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod conversation;
+pub mod cost;
 pub mod entry;
 pub mod escalation;
 pub mod graph;
