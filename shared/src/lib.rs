@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod graph;
 pub mod llm;
 pub mod message;
+pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod ports;

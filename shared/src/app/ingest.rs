@@ -108,6 +108,7 @@ pub async fn ingest_webhook(
                         if result == ResumeResult::Resumed {
                             tracing::info!(conversation = %record.conversation, escalation_id = eid, "handed back in the inbox");
                             report.resumed += 1;
+                            crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
                         }
                     }
                 } else {
@@ -129,6 +130,9 @@ pub async fn ingest_webhook(
                 report.unusable += 1;
             }
         }
+    }
+    if report.stored > 0 {
+        crate::metrics::emit("MessagesStored", report.stored as f64, "Count", None);
     }
     Ok(report)
 }

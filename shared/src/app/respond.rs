@@ -201,6 +201,7 @@ pub async fn respond(
     {
         Ok(mid) => {
             app.store.finish_reply(&reply, Some(&mid)).await?;
+            crate::metrics::emit("Answers", 1.0, "Count", None);
             Ok(RespondOutcome::Answered { entry })
         }
         Err(e) => {
@@ -326,6 +327,12 @@ async fn escalate(
     {
         EscalationOpening::StateChanged => return Ok(RespondOutcome::Superseded),
         EscalationOpening::Opened => {
+            crate::metrics::emit(
+                "Escalations",
+                1.0,
+                "Count",
+                Some(("Reason", reason.as_str())),
+            );
             tracing::info!(conversation = %message.conversation, %escalation_id, reason = %reason, "escalated; customer paused");
         }
         EscalationOpening::AlreadyOpen => {

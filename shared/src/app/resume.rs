@@ -18,6 +18,15 @@ pub enum ResumeOutcome {
     NotFound,
 }
 
+fn by_label(by: ResumedBy) -> &'static str {
+    match by {
+        ResumedBy::Link => "link",
+        ResumedBy::Inbox => "inbox",
+        ResumedBy::Cli => "cli",
+        ResumedBy::Expired => "expired",
+    }
+}
+
 /// Resumes the escalation a verified token grants.
 pub async fn resume_escalation(
     app: &App,
@@ -40,6 +49,7 @@ pub async fn resume_escalation(
         .await?;
     Ok(match result {
         ResumeResult::Resumed => {
+            crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", by_label(by))));
             tracing::info!(escalation_id = %token.escalation_id, by = ?by, "customer handed back to the bot");
             if app.settings.routing {
                 let metadata = format!("handoff resume {}", token.escalation_id);
@@ -87,7 +97,11 @@ pub async fn resume_escalation(
                 .get_escalation(&token.conversation, &token.escalation_id)
                 .await?
             {
-                Some(e) => ResumeOutcome::Resumed(e),
+                Some(e) => {
+                    let seconds = (now - e.created_at).num_seconds().max(0) as f64;
+                    crate::metrics::emit("TimeToResume", seconds, "Seconds", None);
+                    ResumeOutcome::Resumed(e)
+                }
                 None => ResumeOutcome::NotFound,
             }
         }

@@ -54,6 +54,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
             ) {
                 tracing::info!(escalation_id = %e.escalation_id, "pause ran out; resumed automatically");
                 report.auto_resumed += 1;
+                crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "expired")));
             }
             continue;
         }
@@ -80,6 +81,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
             Ok(id) => {
                 tracing::info!(escalation_id = %e.escalation_id, message_id = %id, "reminder published");
                 report.reminders += 1;
+                crate::metrics::emit("Reminders", 1.0, "Count", None);
             }
             Err(err) => {
                 app.store
