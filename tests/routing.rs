@@ -277,3 +277,52 @@ async fn the_sweep_reminds_once_and_resumes_expired_pauses() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instagram_echoes_are_ours_only_when_our_sends_got_their_mid() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let (page, user) = ("17841400000000001", "5566778899001199");
+    let conv = ConversationKey::new(Channel::Instagram, page, user);
+    let q = customer(
+        Channel::Instagram,
+        page,
+        user,
+        "m_ig_q",
+        "Do you ship abroad?",
+        now_ms(),
+    );
+    assert!(matches!(
+        say(&app, &q).await,
+        RespondOutcome::Answered { .. }
+    ));
+    let echo = |mid: &str| {
+        json!({"object": "instagram", "entry": [{"id": page, "time": 1, "messaging": [{
+            "sender": {"id": page}, "recipient": {"id": user}, "timestamp": now_ms(),
+            "message": {"mid": mid, "is_echo": true, "text": "We ship to the EU"}}]}]})
+    };
+    // The echo of our own reply (the stub answered message_id m_sent_by_bot).
+    let (b, sig) = signed(&echo("m_sent_by_bot"));
+    let report = ingest_webhook(&app, b.as_bytes(), Some(&sig), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.ignored, 1);
+    assert!(!app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+    // A person typing in the Instagram inbox: a mid our sends never got.
+    let (b, sig) = signed(&echo("aWdfZAG1_human_reply"));
+    let report = ingest_webhook(&app, b.as_bytes(), Some(&sig), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.human_activity, 1);
+    assert!(app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+}

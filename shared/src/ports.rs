@@ -174,6 +174,15 @@ pub trait ConversationStore: Send + Sync {
     /// Sets STATE active and records the resume on the escalation, on condition that the pause
     /// still belongs to it.
     async fn resume(&self, request: ResumeRequest<'_>) -> Result<ResumeResult, StoreError>;
+    /// Whether `mid` is one of our own recent sends to this customer: a sent reply whose Graph
+    /// message id is `mid`, or a reply reserved in the last minute whose id is not back yet (the
+    /// echo can overtake the send's response).
+    async fn is_own_send(
+        &self,
+        key: &ConversationKey,
+        mid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Escalations created since `since` that are not resumed (through the by-time index).
     async fn open_escalations(
         &self,

@@ -76,13 +76,24 @@ pub async fn ingest_webhook(
                     true,
                 );
             }
-            WebhookEvent::OwnEcho {
-                conversation,
-                verified,
-                ..
-            } => {
-                tracing::debug!(%conversation, verified, "own echo ignored");
+            WebhookEvent::OwnEcho { conversation, .. } => {
+                tracing::debug!(%conversation, "own echo ignored");
                 report.ignored += 1;
+            }
+            WebhookEvent::UnattributedEcho(m) => {
+                if app.store.is_own_send(&m.conversation, &m.mid, now).await? {
+                    tracing::debug!(conversation = %m.conversation, "own Instagram echo ignored");
+                    report.ignored += 1;
+                } else {
+                    tracing::info!(conversation = %m.conversation, "a person replied on Instagram; pausing the bot");
+                    count(
+                        &mut report,
+                        app.store
+                            .record_human_activity(&m, pause_until, now)
+                            .await?,
+                        true,
+                    );
+                }
             }
             WebhookEvent::ThreadControl {
                 record,

@@ -618,6 +618,38 @@ impl ConversationStore for DynamoStore {
         })
     }
 
+    async fn is_own_send(
+        &self,
+        key: &ConversationKey,
+        mid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :m)")
+            .expression_attribute_values(":pk", s(key.partition_key()))
+            .expression_attribute_values(":m", s("M#"))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(30)
+            .send()
+            .await
+            .map_err(aws)?;
+        let recent = (now - Duration::seconds(60)).timestamp_millis();
+        Ok(out.items.unwrap_or_default().into_iter().any(|item| {
+            let attr = |n: &str| item.get(n).and_then(|v| v.as_s().ok()).map(String::as_str);
+            let ts = item
+                .get("ts")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<i64>().ok())
+                .unwrap_or(0);
+            attr("sent_mid") == Some(mid)
+                || (attr("delivery") == Some(DELIVERY_RESERVED) && ts >= recent)
+        }))
+    }
+
     async fn open_escalations(
         &self,
         since: DateTime<Utc>,

@@ -15,13 +15,14 @@ pub enum WebhookEvent {
     Customer(Message),
     /// A person replied from another app (the Page Inbox): the bot must stay out.
     Human(Message),
-    /// Our own send echoed back. Instagram echoes carry no app id, so `verified` is false there and
-    /// the mid has to be compared with what our sends returned.
+    /// Our own send echoed back (our app id, or our metadata marker).
     OwnEcho {
         conversation: ConversationKey,
         mid: String,
-        verified: bool,
     },
+    /// An Instagram echo without an app id: ours only if its mid is one our sends got back;
+    /// otherwise a person replied (the message is prepared as theirs).
+    UnattributedEcho(Message),
     /// Kept for the record, never answered: reactions and unsends.
     Activity(Message),
     /// Conversation Routing moved the thread.
@@ -161,32 +162,21 @@ fn normalize(
                 .is_some_and(|md| md.starts_with(OWN_METADATA_PREFIX));
             match m.app_id.as_deref() {
                 Some(app) if app == our_app_id => {
-                    return WebhookEvent::OwnEcho {
-                        conversation,
-                        mid,
-                        verified: true,
-                    }
+                    return WebhookEvent::OwnEcho { conversation, mid }
                 }
-                _ if own_metadata => {
-                    return WebhookEvent::OwnEcho {
-                        conversation,
-                        mid,
-                        verified: true,
-                    }
-                }
-                None if channel == Channel::Instagram => {
-                    return WebhookEvent::OwnEcho {
-                        conversation,
-                        mid,
-                        verified: false,
-                    }
-                }
+                _ if own_metadata => return WebhookEvent::OwnEcho { conversation, mid },
                 _ => {}
             }
             let mut msg = base(mid, Role::Human, Direction::Out);
             msg.text = m.text.clone();
             msg.attachments = m.attachments.iter().map(attachment).collect();
-            msg.event = m.app_id.as_ref().map(|a| format!("echo from app {a}"));
+            msg.event = Some(match m.app_id.as_ref() {
+                Some(a) => format!("echo from app {a}"),
+                None => "echo without app id".to_string(),
+            });
+            if m.app_id.is_none() && channel == Channel::Instagram {
+                return WebhookEvent::UnattributedEcho(msg);
+            }
             return WebhookEvent::Human(msg);
         }
         let mut msg = base(mid, Role::Customer, Direction::In);
@@ -341,7 +331,7 @@ mod tests {
         }
         assert!(matches!(
             &parse("messenger-echo-own")[0],
-            WebhookEvent::OwnEcho { verified: true, .. }
+            WebhookEvent::OwnEcho { .. }
         ));
     }
 
