@@ -1,5 +1,6 @@
 //! `handoff`: the local dev server, the demo, and the policy tools.
 
+mod cases_cmd;
 mod demo;
 mod dev;
 mod fake_graph;
@@ -73,6 +74,24 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         email_subscribers: f64,
     },
+    /// Escalations as test cases.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
+    /// Knowledge drafts from escalations.
+    Knowledge {
+        #[command(subcommand)]
+        command: KnowledgeCommand,
+    },
+    /// Escalations per week by reason, answered vs escalated, time to resume.
+    Report {
+        #[arg(long, default_value_t = 8)]
+        weeks: u32,
+        /// Also write an HTML page with SVG charts.
+        #[arg(long)]
+        html: Option<String>,
+    },
     /// Sign or verify resume links.
     Link {
         #[command(subcommand)]
@@ -83,6 +102,27 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum CasesCommand {
+    /// Write escalations as JSON Lines test cases (docs/cases.md), through the by-time index.
+    Export {
+        /// A date (2026-11-01) or RFC 3339 time; default 90 days ago.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Default: standard output.
+        #[arg(long)]
+        out: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KnowledgeCommand {
+    /// Draft knowledge entries (TOML) from cases labelled "the bot could have handled it".
+    Suggest { cases: String },
 }
 
 #[tokio::main]
@@ -112,6 +152,13 @@ async fn main() -> ExitCode {
             link_cmd::run_resume(&channel, &page, &user, outcome.as_deref(), note.as_deref()).await
         }
         Command::Link { command } => link_cmd::run_link(command).await,
+        Command::Cases {
+            command: CasesCommand::Export { since, reason, out },
+        } => cases_cmd::export(since.as_deref(), reason.as_deref(), out.as_deref()).await,
+        Command::Knowledge {
+            command: KnowledgeCommand::Suggest { cases },
+        } => cases_cmd::suggest_cmd(&cases),
+        Command::Report { weeks, html } => cases_cmd::report(weeks, html.as_deref()).await,
         Command::Cost {
             messages_per_month,
             escalation_rate,

@@ -14,6 +14,18 @@ pub enum PolicyCommand {
     /// Validate a policy file and a knowledge file: errors with file, line and column; warnings for
     /// rules that can never fire and questions listed twice.
     Check { policy: String, knowledge: String },
+    /// Replay test cases (JSON Lines from `handoff cases export`) against the boundary. Exit status
+    /// 1 when a case labelled "needed a person" would now be answered by the bot.
+    Test {
+        cases: String,
+        #[arg(long, env = "POLICY_FILE", default_value = "config/policy.toml")]
+        policy: String,
+        #[arg(long, env = "KNOWLEDGE_FILE", default_value = "config/knowledge.toml")]
+        knowledge: String,
+        /// Show each changed case with both traces.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Print the decision for a message: first line `answer <entry>`, `confirm <entry>`, `clarify`,
     /// `acknowledge` or `escalate <reason>`, then the trace.
     Explain {
@@ -55,6 +67,12 @@ fn report(e: &StartupError) {
 
 pub fn run(cmd: PolicyCommand) -> ExitCode {
     match cmd {
+        PolicyCommand::Test {
+            cases,
+            policy,
+            knowledge,
+            verbose,
+        } => crate::cases_cmd::test(&cases, &policy, &knowledge, verbose),
         PolicyCommand::Check { policy, knowledge } => match load_boundary(&policy, &knowledge) {
             Ok((p, k)) => {
                 for w in &p.warnings {

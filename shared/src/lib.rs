@@ -6,6 +6,7 @@
 //! the adapters behind the `ports`.
 
 pub mod app;
+pub mod cases;
 pub mod config;
 pub mod conversation;
 pub mod cost;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod ports;
+pub mod report;
 pub mod resume;
 pub mod state;
 pub mod store;

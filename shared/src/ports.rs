@@ -183,6 +183,23 @@ pub trait ConversationStore: Send + Sync {
         mid: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Every escalation created in `[since, until)`, oldest first, through the by-time index (never
+    /// a table scan), optionally of one reason; `progress` hears the running count after each page.
+    async fn escalations_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: Option<&str>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Escalation>, StoreError>;
+    /// Counts one answer on its day (for the report's answered-vs-escalated share).
+    async fn count_answer(&self, day: chrono::NaiveDate) -> Result<(), StoreError>;
+    /// Answers per day in `[from, to]`.
+    async fn answers_per_day(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>, StoreError>;
     /// Escalations created since `since` that are not resumed (through the by-time index).
     async fn open_escalations(
         &self,

@@ -202,6 +202,10 @@ pub async fn respond(
         Ok(mid) => {
             app.store.finish_reply(&reply, Some(&mid)).await?;
             crate::metrics::emit("Answers", 1.0, "Count", None);
+            // The report's answered-vs-escalated share; a lost count is not worth a retry.
+            if let Err(e) = app.store.count_answer(now.date_naive()).await {
+                tracing::warn!(error = %e, "answer not counted");
+            }
             Ok(RespondOutcome::Answered { entry })
         }
         Err(e) => {

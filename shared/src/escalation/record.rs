@@ -69,6 +69,14 @@ pub enum OutcomeLabel {
 }
 
 impl OutcomeLabel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NeededPerson => "needed_person",
+            Self::BotCouldHandle => "bot_could_handle",
+            Self::Spam => "spam",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "needed_person" => Some(Self::NeededPerson),

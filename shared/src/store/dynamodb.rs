@@ -650,6 +650,103 @@ impl ConversationStore for DynamoStore {
         }))
     }
 
+    async fn escalations_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: Option<&str>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let mut out = Vec::new();
+        let mut month = since.date_naive().with_day(1).unwrap_or(since.date_naive());
+        while month <= until.date_naive() {
+            let mut start_key = None;
+            loop {
+                let mut q = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(ESCALATIONS_BY_TIME_INDEX)
+                    .key_condition_expression("gsi1pk = :m AND gsi1sk BETWEEN :since AND :until")
+                    .expression_attribute_values(":m", s(format!("ESC#{}", month.format("%Y-%m"))))
+                    .expression_attribute_values(
+                        ":since",
+                        s(format!("{:013}", since.timestamp_millis())),
+                    )
+                    .expression_attribute_values(
+                        ":until",
+                        s(format!("{:013}", until.timestamp_millis())),
+                    )
+                    .set_exclusive_start_key(start_key);
+                if let Some(r) = reason {
+                    q = q
+                        .filter_expression("reason = :r")
+                        .expression_attribute_values(":r", s(r));
+                }
+                let page = q.send().await.map_err(aws)?;
+                for item in page.items.unwrap_or_default() {
+                    out.push(from_item::<EscalationItem>(item)?.escalation);
+                }
+                progress(out.len());
+                start_key = page.last_evaluated_key;
+                if start_key.is_none() {
+                    break;
+                }
+            }
+            month = month
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or_else(|| StoreError::Corrupt("month overflow".into()))?;
+        }
+        Ok(out)
+    }
+
+    async fn count_answer(&self, day: chrono::NaiveDate) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(STATS_PK.to_string(), format!("D#{day}"))))
+            .update_expression("ADD answers :one")
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn answers_per_day(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+            .expression_attribute_values(":pk", s(STATS_PK))
+            .expression_attribute_values(":a", s(format!("D#{from}")))
+            .expression_attribute_values(":b", s(format!("D#{to}")))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|item| {
+                let day = item
+                    .get("sk")?
+                    .as_s()
+                    .ok()?
+                    .strip_prefix("D#")?
+                    .parse()
+                    .ok()?;
+                let n = item.get("answers")?.as_n().ok()?.parse().ok()?;
+                Some((day, n))
+            })
+            .collect())
+    }
+
     async fn open_escalations(
         &self,
         since: DateTime<Utc>,

@@ -9,6 +9,8 @@ use crate::escalation::Escalation;
 use crate::message::{AnswerRef, Attachment, Direction, Message, Role};
 use crate::state::{PauseFlag, PauseStatus, PendingConfirmation};
 
+/// Partition of the daily counters (answers per day, for the report).
+pub const STATS_PK: &str = "STATS";
 /// Sort key of the pause flag.
 pub const STATE_SK: &str = "STATE";
 /// Messages are kept 90 days (TTL); escalations are kept as data.

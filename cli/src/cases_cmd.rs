@@ -1,0 +1,191 @@
+//! `handoff cases export`, `handoff policy test`, `handoff knowledge suggest`, `handoff report`:
+//! every escalation is data.
+
+use std::error::Error;
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use handoff::app::load_boundary;
+use handoff::cases::{replay, suggest, suggestions_toml, Case, ReplayStatus};
+use handoff::report::{build_report, render_html, render_text};
+use handoff::{App, Config};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+async fn app() -> Res<App> {
+    let config = Config::from_env()?;
+    let aws = handoff::config::load_aws().await;
+    Ok(App::from_config(&config, &aws)?)
+}
+
+fn parse_since(since: Option<&str>) -> Res<DateTime<Utc>> {
+    match since {
+        None => Ok(Utc::now() - Duration::days(90)),
+        Some(s) => {
+            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+                return Ok(t.with_timezone(&Utc));
+            }
+            let d: NaiveDate = s.parse().map_err(|_| {
+                format!("--since {s:?}: expected a date like 2026-11-01 or an RFC 3339 time")
+            })?;
+            Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        }
+    }
+}
+
+/// Writes one case per line (JSON Lines) for escalations since `since`.
+pub async fn export(since: Option<&str>, reason: Option<&str>, out: Option<&str>) -> Res<()> {
+    let since = parse_since(since)?;
+    let app = app().await?;
+    let mut progress = |n: usize| eprint!("\rexported {n} escalations…");
+    let escalations = app
+        .store
+        .escalations_between(since, Utc::now(), reason, &mut progress)
+        .await?;
+    eprintln!(
+        "\rexported {} escalations since {}",
+        escalations.len(),
+        since.date_naive()
+    );
+    let mut sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    for e in &escalations {
+        writeln!(
+            sink,
+            "{}",
+            serde_json::to_string(&Case::from_escalation(e))?
+        )?;
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+fn read_cases(path: &str) -> Res<Vec<Case>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| Case::parse(l).map_err(|e| format!("{path}:{}: {e}", i + 1).into()))
+        .collect()
+}
+
+/// Replays cases against a boundary; exit status 1 when a "needed a person" case would now be answered.
+pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCode {
+    let run = || -> Res<ExitCode> {
+        let (p, k) = load_boundary(policy, knowledge)?;
+        let cases = read_cases(cases)?;
+        let mut counts = std::collections::BTreeMap::<ReplayStatus, usize>::new();
+        let mut regressions = Vec::new();
+        println!(
+            "{:<24} {:<18} {:<28} {:<18} status",
+            "case", "label", "was", "now"
+        );
+        for c in &cases {
+            let r = replay(&p, &k, c);
+            *counts.entry(r.status).or_default() += 1;
+            let changed = r.status != ReplayStatus::StillEscalates;
+            println!(
+                "{:<24} {:<18} {:<28} {:<18} {}{}",
+                c.escalation_id,
+                c.label.as_deref().unwrap_or("-"),
+                format!("escalate {}", c.reason),
+                r.headline,
+                r.status.describe(),
+                if r.regression {
+                    "  << REGRESSION: a person was needed"
+                } else {
+                    ""
+                }
+            );
+            if verbose && changed {
+                println!(
+                    "  customer: {}",
+                    c.messages.last().map(|m| m.text.as_str()).unwrap_or("")
+                );
+                print!("  then:\n{}", indent(&c.trace.to_string()));
+                print!("  now:\n{}", indent(&r.trace.to_string()));
+            }
+            if r.regression {
+                regressions.push(c.escalation_id.clone());
+            }
+        }
+        println!();
+        for status in [
+            ReplayStatus::StillEscalates,
+            ReplayStatus::ReasonChanged,
+            ReplayStatus::NowAnswered,
+            ReplayStatus::NoLongerEscalates,
+        ] {
+            println!(
+                "{:<44} {}",
+                status.describe(),
+                counts.get(&status).copied().unwrap_or(0)
+            );
+        }
+        if regressions.is_empty() {
+            println!("ok: no case labelled \"needed a person\" would be answered by the bot");
+            Ok(ExitCode::SUCCESS)
+        } else {
+            println!(
+                "FAIL: {} case(s) labelled \"needed a person\" would now be answered: {}",
+                regressions.len(),
+                regressions.join(", ")
+            );
+            Ok(ExitCode::from(1))
+        }
+    };
+    run().unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Drafts knowledge entries from the cases the bot could have handled.
+pub fn suggest_cmd(cases: &str) -> Res<()> {
+    let cases = read_cases(cases)?;
+    let drafts = suggest(&cases);
+    eprintln!(
+        "{} draft entries from {} cases labelled \"the bot could have handled it\"",
+        drafts.len(),
+        cases
+            .iter()
+            .filter(|c| c.label.as_deref() == Some("bot_could_handle"))
+            .count()
+    );
+    print!("{}", suggestions_toml(&drafts));
+    Ok(())
+}
+
+/// The weekly report on stdout, and as HTML with charts.
+pub async fn report(weeks: u32, html: Option<&str>) -> Res<()> {
+    if weeks == 0 || weeks > 104 {
+        return Err("--weeks must be between 1 and 104".into());
+    }
+    let app = app().await?;
+    let now = Utc::now();
+    let since = now - Duration::weeks(weeks.into()) - Duration::days(7);
+    let escalations = app
+        .store
+        .escalations_between(since, now, None, &mut |_| {})
+        .await?;
+    let answers = app
+        .store
+        .answers_per_day(since.date_naive(), now.date_naive())
+        .await?;
+    let r = build_report(&escalations, &answers, weeks, now);
+    print!("{}", render_text(&r));
+    if let Some(path) = html {
+        std::fs::write(path, render_html(&r)?).map_err(|e| format!("{path}: {e}"))?;
+        eprintln!("wrote {path}");
+    }
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! Every escalation is data: escalations become test cases (a versioned JSON Lines format,
+//! docs/cases.md), cases replay against the current boundary, and the cases the bot could have
+//! handled become draft knowledge entries.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::conversation::{Channel, ConversationKey};
+use crate::escalation::{Escalation, OutcomeLabel, ResumedBy};
+use crate::message::{Attachment, Direction, Message, Role};
+use crate::policy::{content_terms, decide, DecisionTrace, Knowledge, Outcome, Policy, Turn};
+
+pub const CASE_FORMAT: &str = "handoff.case";
+pub const CASE_VERSION: u32 = 1;
+
+/// One customer message of a case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseMessage {
+    pub at: DateTime<Utc>,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
+}
+
+/// One test case: what the customer wrote, what the bot decided, what the humans said.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub format: String,
+    pub version: u32,
+    pub escalation_id: String,
+    pub created_at: DateTime<Utc>,
+    pub channel: Channel,
+    /// The reason the bot escalated.
+    pub reason: String,
+    pub reason_detail: String,
+    /// The customer's messages in order; the last one made the bot escalate.
+    pub messages: Vec<CaseMessage>,
+    pub trace: DecisionTrace,
+    /// `needed_person`, `bot_could_handle`, `spam`, or absent when nobody labelled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Why there is no label: resumed in the inbox, automatically, or not resumed yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlabelled_because: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<DateTime<Utc>>,
+    /// The answer the bot should have given (the note of a `bot_could_handle` label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn resumed_str(r: ResumedBy) -> &'static str {
+    match r {
+        ResumedBy::Link => "link",
+        ResumedBy::Inbox => "inbox",
+        ResumedBy::Cli => "cli",
+        ResumedBy::Expired => "expired",
+    }
+}
+
+impl Case {
+    /// The case an escalation teaches.
+    pub fn from_escalation(e: &Escalation) -> Self {
+        let messages = e
+            .transcript
+            .iter()
+            .filter(|l| l.role == Role::Customer)
+            .map(|l| CaseMessage {
+                at: l.at,
+                text: if l.attachments.is_empty() {
+                    l.text.clone()
+                } else {
+                    strip_attachment_marks(&l.text)
+                },
+                attachments: l.attachments.iter().map(|a| a.kind.clone()).collect(),
+            })
+            .collect();
+        let label = e.outcome.map(|o| o.as_str().to_string());
+        let unlabelled_because = match (label.is_some(), e.resumed_by) {
+            (true, _) => None,
+            (false, Some(ResumedBy::Inbox)) => {
+                Some("handed back in the inbox: no label is asked there".into())
+            }
+            (false, Some(ResumedBy::Expired)) => {
+                Some("resumed automatically when the pause ran out".into())
+            }
+            (false, Some(_)) => Some("resumed without choosing an outcome".into()),
+            (false, None) => Some("not resumed yet".into()),
+        };
+        let suggested_answer = match e.outcome {
+            Some(OutcomeLabel::BotCouldHandle) => e.note.clone().filter(|n| !n.trim().is_empty()),
+            _ => None,
+        };
+        Case {
+            format: CASE_FORMAT.into(),
+            version: CASE_VERSION,
+            escalation_id: e.escalation_id.clone(),
+            created_at: e.created_at,
+            channel: e.conversation.channel,
+            reason: e.reason.as_str().to_string(),
+            reason_detail: e.reason_detail.clone(),
+            messages,
+            trace: e.trace.clone(),
+            label,
+            unlabelled_because,
+            resumed_by: e.resumed_by.map(|r| resumed_str(r).to_string()),
+            resumed_at: e.resumed_at,
+            suggested_answer,
+            note: e.note.clone(),
+        }
+    }
+
+    /// Reads one JSON line, checking the format and version.
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let case: Case = serde_json::from_str(line).map_err(|e| format!("not a case: {e}"))?;
+        if case.format != CASE_FORMAT || case.version != CASE_VERSION {
+            return Err(format!(
+                "format {:?} version {} is not {CASE_FORMAT:?} version {CASE_VERSION}",
+                case.format, case.version
+            ));
+        }
+        if case.messages.is_empty() {
+            return Err("a case needs at least one customer message".into());
+        }
+        Ok(case)
+    }
+}
+
+/// Display text keeps "[audio: url]" marks; a case keeps the attachment kinds separately.
+fn strip_attachment_marks(text: &str) -> String {
+    static MARK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\s*\[[a-z_]+(?:: [^\]]*)?\]").expect("valid regex")
+    });
+    MARK.replace_all(text, "").trim().to_string()
+}
+
+/// How a case fares under the current boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReplayStatus {
+    StillEscalates,
+    ReasonChanged,
+    NowAnswered,
+    NoLongerEscalates,
+}
+
+impl ReplayStatus {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReplayStatus::StillEscalates => "still escalates",
+            ReplayStatus::ReasonChanged => "reason changed",
+            ReplayStatus::NowAnswered => "now answered",
+            ReplayStatus::NoLongerEscalates => "no longer escalates (clarify or stay quiet)",
+        }
+    }
+}
+
+/// The replay of one case.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    pub status: ReplayStatus,
+    pub headline: String,
+    pub trace: DecisionTrace,
+    /// A person was needed and the bot would now answer alone: a regression.
+    pub regression: bool,
+}
+
+/// Decides the case's last customer message again, with the earlier ones as history, at the time
+/// it arrived. Same code as the policy function; no AWS.
+pub fn replay(policy: &Policy, knowledge: &Knowledge, case: &Case) -> Replay {
+    let conversation = ConversationKey::new(case.channel, "replay", "replay");
+    let history: Vec<Message> = case.messages[..case.messages.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Message {
+            conversation: conversation.clone(),
+            timestamp_ms: m.at.timestamp_millis(),
+            mid: format!("case-{i}"),
+            role: Role::Customer,
+            direction: Direction::In,
+            text: Some(m.text.clone()),
+            payload: None,
+            attachments: m
+                .attachments
+                .iter()
+                .map(|k| Attachment {
+                    kind: k.clone(),
+                    url: None,
+                })
+                .collect(),
+            event: None,
+            standby: false,
+            answer: None,
+        })
+        .collect();
+    let last = case
+        .messages
+        .last()
+        .expect("parse checks there is a message");
+    let attachments: Vec<Attachment> = last
+        .attachments
+        .iter()
+        .map(|k| Attachment {
+            kind: k.clone(),
+            url: None,
+        })
+        .collect();
+    let d = decide(
+        policy,
+        knowledge,
+        Turn {
+            text: Some(&last.text),
+            attachments: &attachments,
+            history: &history,
+            ..Default::default()
+        },
+        last.at,
+    );
+    let status = match &d.outcome {
+        Outcome::Escalate { reason, .. } if reason.as_str() == case.reason => {
+            ReplayStatus::StillEscalates
+        }
+        Outcome::Escalate { .. } => ReplayStatus::ReasonChanged,
+        Outcome::Answer { .. } | Outcome::Confirm { .. } => ReplayStatus::NowAnswered,
+        Outcome::Clarify { .. } | Outcome::Acknowledge => ReplayStatus::NoLongerEscalates,
+    };
+    let escalates = matches!(
+        status,
+        ReplayStatus::StillEscalates | ReplayStatus::ReasonChanged
+    );
+    Replay {
+        regression: case.label.as_deref() == Some("needed_person") && !escalates,
+        status,
+        headline: d.headline(),
+        trace: d.trace,
+    }
+}
+
+/// A draft knowledge entry from cases the bot could have handled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuggestedEntry {
+    pub id: String,
+    pub questions: Vec<String>,
+    pub answer: Option<String>,
+    pub cases: Vec<String>,
+}
+
+fn jaccard(a: &[String], b: &[String]) -> f64 {
+    let inter = a.iter().filter(|t| b.contains(t)).count() as f64;
+    let union = (a.len() + b.len()) as f64 - inter;
+    if union == 0.0 {
+        0.0
+    } else {
+        inter / union
+    }
+}
+
+/// Groups the questions of `bot_could_handle` cases by shared words (Jaccard ≥ 0.4 with the group's
+/// first question) and drafts one entry per group, with the humans' suggested answer.
+pub fn suggest(cases: &[Case]) -> Vec<SuggestedEntry> {
+    let mut groups: Vec<(Vec<String>, SuggestedEntry)> = Vec::new();
+    for c in cases
+        .iter()
+        .filter(|c| c.label.as_deref() == Some("bot_could_handle"))
+    {
+        let question = c
+            .messages
+            .last()
+            .map(|m| m.text.trim().to_string())
+            .unwrap_or_default();
+        let terms = content_terms(&question);
+        if terms.is_empty() {
+            continue;
+        }
+        match groups.iter_mut().find(|(t, _)| jaccard(t, &terms) >= 0.4) {
+            Some((_, entry)) => {
+                if !entry.questions.contains(&question) {
+                    entry.questions.push(question);
+                }
+                if entry.answer.is_none() {
+                    entry.answer = c.suggested_answer.clone();
+                }
+                entry.cases.push(c.escalation_id.clone());
+            }
+            None => {
+                let id = terms.iter().take(4).cloned().collect::<Vec<_>>().join("-");
+                groups.push((
+                    terms,
+                    SuggestedEntry {
+                        id,
+                        questions: vec![question],
+                        answer: c.suggested_answer.clone(),
+                        cases: vec![c.escalation_id.clone()],
+                    },
+                ));
+            }
+        }
+    }
+    let mut entries: Vec<SuggestedEntry> = groups.into_iter().map(|(_, e)| e).collect();
+    // Unique ids, most-asked first.
+    entries.sort_by(|a, b| b.cases.len().cmp(&a.cases.len()).then(a.id.cmp(&b.id)));
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &mut entries {
+        let n = seen.entry(e.id.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            e.id = format!("{}-{n}", e.id);
+        }
+    }
+    entries
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The drafts as TOML, ready to review and paste into the knowledge file.
+pub fn suggestions_toml(entries: &[SuggestedEntry]) -> String {
+    let mut out = String::from("# Drafted by `handoff knowledge suggest` from escalations labelled \"the bot could have handled it\".\n# Review every answer before pasting these into the knowledge file.\n");
+    for e in entries {
+        out.push_str(&format!(
+            "\n# asked {} time(s): {}\n[[entry]]\nid = {}\nquestions = [\n",
+            e.cases.len(),
+            e.cases.join(", "),
+            toml_string(&format!("suggested-{}", e.id))
+        ));
+        for q in &e.questions {
+            out.push_str(&format!("  {},\n", toml_string(q)));
+        }
+        out.push_str("]\n");
+        match &e.answer {
+            Some(a) => out.push_str(&format!("answer = {}\n", toml_string(a))),
+            None => out.push_str("answer = \"TODO: write the answer (nobody suggested one)\"\n"),
+        }
+    }
+    out
+}
