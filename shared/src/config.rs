@@ -220,9 +220,14 @@ mod tests {
 /// The AWS SDK configuration every binary builds once: default chain (so `AWS_ENDPOINT_URL` points
 /// it at a local endpoint) with explicit timeouts, since the SDK sets none by default.
 pub async fn load_aws() -> aws_config::SdkConfig {
+    // A slower local endpoint (the moto server under load) may need longer attempts.
+    let attempt = std::env::var("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(3);
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .operation_timeout(std::time::Duration::from_secs(8))
-        .operation_attempt_timeout(std::time::Duration::from_secs(3))
+        .operation_timeout(std::time::Duration::from_secs(8.max(attempt * 3)))
+        .operation_attempt_timeout(std::time::Duration::from_secs(attempt))
         .connect_timeout(std::time::Duration::from_secs(2))
         .build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())

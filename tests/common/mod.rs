@@ -258,6 +258,8 @@ impl DevServer {
             .envs(base_env(&table, &team.topic_arn, &graph.uri(), &base))
             .env("HANDOFF_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "info,handoff=debug")
+            // The local endpoint deep-copies a table per transaction: give it time under load.
+            .env("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS", "20")
             .stdout(Stdio::null())
             .stderr(file);
         let child = cmd.spawn().expect("spawn handoff dev");

@@ -104,6 +104,9 @@ impl DynamoStore {
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            // Idempotent across the SDK's own retries: an attempt that timed out after committing
+            // must not come back as a condition failure ("already sent") and leave the reply unsent.
+            .client_request_token(uuid::Uuid::new_v4().to_string())
             .send()
             .await
         {
@@ -148,44 +151,28 @@ impl ConversationStore for DynamoStore {
         pause_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Stored, StoreError> {
-        let put = Self::build(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(to_item(&MessageItem::from_message(record, None))?))
-                .condition_expression("attribute_not_exists(pk)")
-                .build(),
-        )?;
-        let update = Self::build(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(
-                    record.conversation.partition_key(),
-                    STATE_SK,
-                )))
-                .update_expression(
-                    "SET #status = :paused, paused_until = :until, last_human_at = :now, \
-                     paused_at = if_not_exists(paused_at, :now), \
-                     version = if_not_exists(version, :zero) + :one",
-                )
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":paused", s("paused"))
-                .expression_attribute_values(":until", s(time_attr(pause_until)))
-                .expression_attribute_values(":now", s(time_attr(now)))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":one", n(1))
-                .build(),
-        )?;
-        let failed = self
-            .transact(vec![
-                TransactWriteItem::builder().put(put).build(),
-                TransactWriteItem::builder().update(update).build(),
-            ])
-            .await?;
-        Ok(if failed.is_some() {
-            Stored::Duplicate
-        } else {
-            Stored::New
-        })
+        // The pause first, then the record: a redelivery after a failure between the two still
+        // pauses (extending to the same bound), and the conditional put stays the dedupe. Not one
+        // transaction on purpose: a duplicate would cancel it, and the pause must hold regardless.
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(record.conversation.partition_key(), STATE_SK)))
+            .update_expression(
+                "SET #status = :paused, paused_until = :until, last_human_at = :now, \
+                 paused_at = if_not_exists(paused_at, :now), \
+                 version = if_not_exists(version, :zero) + :one",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":paused", s("paused"))
+            .expression_attribute_values(":until", s(time_attr(pause_until)))
+            .expression_attribute_values(":now", s(time_attr(now)))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(aws)?;
+        self.record_message(record).await
     }
 
     async fn load_conversation(
