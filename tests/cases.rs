@@ -166,6 +166,7 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
             intent: "seeded".into(),
             tried: vec![],
             next_step: "x".into(),
+            ai_summary: None,
         },
         transcript: vec![TranscriptLine {
             at: created - Duration::seconds(1),

@@ -79,6 +79,7 @@ fn escalation(
             intent: d.intent,
             tried,
             next_step,
+            ai_summary: None,
         },
         last_customer_at: transcript.last().unwrap().at,
         transcript,

@@ -159,3 +159,51 @@ async fn an_http_error_escalates() {
         "the answer engine answered HTTP 500"
     );
 }
+
+#[tokio::test]
+async fn the_handoff_summary_is_grounded_and_optional() {
+    use handoff::escalation::TranscriptLine;
+    use handoff::message::Role;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(
+            &json!({"summary": "The customer's vase arrived broken; they want a replacement. The bot answered a shipping question before."}).to_string(),
+        )))
+        .mount(&server)
+        .await;
+    let engine = LlmEngine::new(
+        LlmConfig {
+            api_base: format!("{}/v1", server.uri()),
+            api_key: Secret::new("sk-test"),
+            model: "small-model".into(),
+        },
+        Duration::from_secs(2),
+    );
+    let transcript = vec![TranscriptLine {
+        at: Utc::now(),
+        role: Role::Customer,
+        text: "My vase arrived broken, I want a replacement".into(),
+        attachments: vec![],
+    }];
+    let summary = engine.summarize(&transcript).await.unwrap();
+    assert!(summary.contains("vase arrived broken"));
+    let sent: Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
+    assert!(sent["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .contains("My vase arrived broken"));
+    // Invalid or failing: no summary, and the card stays deterministic.
+    assert!(handoff::llm::parse_summary("{\"summary\": \"\"}").is_err());
+    assert!(handoff::llm::parse_summary("not json").is_err());
+    let down = LlmEngine::new(
+        LlmConfig {
+            api_base: "http://127.0.0.1:9/v1".into(),
+            api_key: Secret::new("sk-test"),
+            model: "m".into(),
+        },
+        Duration::from_millis(300),
+    );
+    assert!(down.summarize(&transcript).await.is_err());
+}

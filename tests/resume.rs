@@ -13,23 +13,17 @@ use handoff::conversation::{Channel, ConversationKey};
 use handoff::resume::{LinkKeys, ResumeToken};
 use serde_json::json;
 
-/// Escalates `user` with `text` and returns the resume link from the email.
+/// Escalates `user` with `text` and returns the resume link the team received.
 async fn escalate(dev: &DevServer, user: &str, mid: &str, text: &str) -> String {
-    let before = dev.team.published().await.len();
+    let before = dev.team.delivered().await.len();
     dev.post_signed(&customer_text(user, mid, text, now_ms()))
         .await;
-    eventually("the handoff email", || async {
-        let p = dev.team.published().await;
-        (p.len() > before).then(|| {
-            let email = p.last().unwrap()["body"]["email"]
+    eventually("the handoff", || async {
+        let docs = dev.team.delivered().await;
+        (docs.len() > before).then(|| {
+            docs.last().unwrap()["resume_url"]
                 .as_str()
                 .unwrap()
-                .to_string();
-            email
-                .lines()
-                .find(|l| l.contains("/resume/"))
-                .unwrap()
-                .trim()
                 .to_string()
         })
     })

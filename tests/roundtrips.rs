@@ -8,9 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::response::Response;
 use chrono::Utc;
 use common::*;
 use handoff::app::{ingest_webhook, notify_escalation, respond, RespondOutcome};
@@ -18,48 +15,6 @@ use handoff::conversation::ConversationKey;
 use handoff::graph::GraphError;
 use handoff::ports::{Messenger, QuickReplyButton};
 use handoff::webhook::{parse_webhook, sign, WebhookEvent};
-use handoff::{App, Config};
-
-#[derive(Clone)]
-struct Proxy {
-    count: Arc<AtomicUsize>,
-    target: String,
-    http: reqwest::Client,
-}
-
-async fn forward(State(p): State<Proxy>, req: Request) -> Response {
-    p.count.fetch_add(1, Ordering::SeqCst);
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap();
-    let url = format!(
-        "{}{}",
-        p.target,
-        parts
-            .uri
-            .path_and_query()
-            .map(|x| x.as_str())
-            .unwrap_or("/")
-    );
-    let mut out = p
-        .http
-        .request(parts.method.clone(), url)
-        .body(bytes.to_vec());
-    for (k, v) in parts.headers.iter() {
-        if k != "host" && k != "content-length" {
-            out = out.header(k, v);
-        }
-    }
-    let resp = out.send().await.unwrap();
-    let mut builder = Response::builder().status(resp.status().as_u16());
-    for (k, v) in resp.headers() {
-        if k != "content-length" && k != "transfer-encoding" {
-            builder = builder.header(k, v);
-        }
-    }
-    builder
-        .body(Body::from(resp.bytes().await.unwrap()))
-        .unwrap()
-}
 
 /// Records how many AWS requests had been made when each Graph call happened.
 struct CountingMessenger {
@@ -101,58 +56,14 @@ impl Messenger for CountingMessenger {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn round_trips_per_message_stay_within_budget() {
-    let count = Arc::new(AtomicUsize::new(0));
-    let proxy = Proxy {
-        count: count.clone(),
-        target: endpoint(),
-        http: reqwest::Client::new(),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            axum::Router::new().fallback(forward).with_state(proxy),
-        )
-        .await
-        .unwrap()
-    });
+    let proxy = AwsProxy::start().await;
+    let count = proxy.count.clone();
 
     let direct = aws().await;
     let team = Team::new(&direct).await;
     let graph = graph_stub().await;
-    let table = unique("trips");
-    handoff::store::bootstrap(
-        &aws_sdk_dynamodb::Client::new(&direct),
-        &aws_sdk_sns::Client::new(&direct),
-        &table,
-        &unique("unused"),
-    )
-    .await
-    .unwrap();
-    let env = base_env(
-        &table,
-        &team.topic_arn,
-        &graph.uri(),
-        "https://resume.example",
-    );
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let mut app = App::from_config(&config, &direct).unwrap();
-    // The same adapters, their clients pointed at the counting proxy.
-    let ddb = aws_sdk_dynamodb::config::Builder::from(&direct)
-        .endpoint_url(&proxy_url)
-        .build();
-    let sns = aws_sdk_sns::config::Builder::from(&direct)
-        .endpoint_url(&proxy_url)
-        .build();
-    app.store = Arc::new(handoff::store::DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(ddb),
-        &table,
-    ));
-    app.notifier = Arc::new(handoff::notify::SnsNotifier::new(
-        aws_sdk_sns::Client::from_conf(sns),
-        &team.topic_arn,
-    ));
+    let table = fresh_table(&direct, "trips").await;
+    let mut app = proxy.app(&direct, &table, &team.topic_arn, &graph.uri());
     let messenger = Arc::new(CountingMessenger {
         inner: app.messenger.clone(),
         count: count.clone(),

@@ -10,31 +10,14 @@ use handoff::app::{ingest_webhook, notify_escalation, respond, sweep, RespondOut
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::message::{Direction, Message, Role};
 use handoff::webhook::sign;
-use handoff::{App, Config};
+use handoff::App;
 use serde_json::json;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn app(graph: &MockServer) -> (App, Team, aws_config::SdkConfig) {
-    let aws = aws().await;
-    let team = Team::new(&aws).await;
-    let table = unique("routing");
-    handoff::store::bootstrap(
-        &aws_sdk_dynamodb::Client::new(&aws),
-        &aws_sdk_sns::Client::new(&aws),
-        &table,
-        &unique("unused"),
-    )
-    .await
-    .unwrap();
-    let env = base_env(
-        &table,
-        &team.topic_arn,
-        &graph.uri(),
-        "https://resume.example",
-    );
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    (App::from_config(&config, &aws).unwrap(), team, aws)
+    let (app, team, _, aws) = rig("routing", &graph.uri()).await;
+    (app, team, aws)
 }
 
 fn customer(channel: Channel, page: &str, user: &str, mid: &str, text: &str, ts: i64) -> Message {
@@ -228,7 +211,7 @@ async fn the_sweep_reminds_once_and_resumes_expired_pauses() {
         .unwrap()
         .unwrap();
     notify_escalation(&app, &esc, Utc::now()).await.unwrap();
-    assert_eq!(team.published().await.len(), 1);
+    assert_eq!(team.delivered().await.len(), 1);
 
     // Before 15 minutes: nothing. After: one reminder, however often the sweep runs.
     assert_eq!(

@@ -24,7 +24,10 @@ enum Kind {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -43,7 +46,10 @@ const QUESTIONS: &[&str] = &[
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_storm_loses_nothing_and_answers_once() {
-    let total: usize = std::env::var("HANDOFF_STORM_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let total: usize = std::env::var("HANDOFF_STORM_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let customers = (total / 10).clamp(10, 200);
     let dev = DevServer::start().await;
     let mut rng = Lcg(20261125);
@@ -64,9 +70,25 @@ async fn a_storm_loses_nothing_and_answers_once() {
             let ts = t0 + (c * 10_000 + i * 100) as i64;
             let mid = format!("m_storm_{c}_{i}");
             let body = match (kind, i) {
-                (Kind::Handled, 0) => echo(&user, &mid, "Hi, Camille from the Atelier here", 263902037430900, ts),
-                (Kind::Complainer, 1) => customer_text(&user, &mid, "This is unacceptable, my mug arrived broken", ts),
-                _ => customer_text(&user, &mid, QUESTIONS[rng.below(QUESTIONS.len() as u64) as usize], ts),
+                (Kind::Handled, 0) => echo(
+                    &user,
+                    &mid,
+                    "Hi, Camille from the Atelier here",
+                    263902037430900,
+                    ts,
+                ),
+                (Kind::Complainer, 1) => customer_text(
+                    &user,
+                    &mid,
+                    "This is unacceptable, my mug arrived broken",
+                    ts,
+                ),
+                _ => customer_text(
+                    &user,
+                    &mid,
+                    QUESTIONS[rng.below(QUESTIONS.len() as u64) as usize],
+                    ts,
+                ),
             };
             bodies.push(body);
         }
@@ -87,7 +109,13 @@ async fn a_storm_loses_nothing_and_answers_once() {
         let sig = handoff::webhook::sign(b"attacker-guess", body.as_bytes());
         let base = dev.base.clone();
         tasks.push(tokio::spawn(async move {
-            let r = reqwest::Client::new().post(format!("{base}/webhook")).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
+            let r = reqwest::Client::new()
+                .post(format!("{base}/webhook"))
+                .header("x-hub-signature-256", sig)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 401);
         }));
     }
@@ -96,7 +124,13 @@ async fn a_storm_loses_nothing_and_answers_once() {
         let sig = handoff::webhook::sign(APP_SECRET.as_bytes(), body.as_bytes());
         let base = dev.base.clone();
         tasks.push(tokio::spawn(async move {
-            let r = reqwest::Client::new().post(format!("{base}/webhook")).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
+            let r = reqwest::Client::new()
+                .post(format!("{base}/webhook"))
+                .header("x-hub-signature-256", sig)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
         }));
     }
@@ -114,7 +148,13 @@ async fn a_storm_loses_nothing_and_answers_once() {
                 let sig = handoff::webhook::sign(APP_SECRET.as_bytes(), body.as_bytes());
                 for _ in 0..(1 + usize::from(dup)) {
                     let _permit = sem.acquire().await.unwrap();
-                    let r = http.post(format!("{base}/webhook")).header("x-hub-signature-256", &sig).body(body.clone()).send().await.unwrap();
+                    let r = http
+                        .post(format!("{base}/webhook"))
+                        .header("x-hub-signature-256", &sig)
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
                     assert_eq!(r.status(), 200);
                 }
                 // Meta waits for its 200 and the next message follows; let the stream keep the pace a real customer would.
@@ -139,9 +179,13 @@ async fn a_storm_loses_nothing_and_answers_once() {
         let sends = graph_calls(&dev.graph, "messages").await;
         let mut per_user: HashMap<String, usize> = HashMap::new();
         for s in &sends {
-            *per_user.entry(s["recipient"]["id"].as_str().unwrap_or("").to_string()).or_default() += 1;
+            *per_user
+                .entry(s["recipient"]["id"].as_str().unwrap_or("").to_string())
+                .or_default() += 1;
         }
-        let done = plans.iter().all(|(u, k, _)| per_user.get(u).copied().unwrap_or(0) >= expected_sends(*k));
+        let done = plans
+            .iter()
+            .all(|(u, k, _)| per_user.get(u).copied().unwrap_or(0) >= expected_sends(*k));
         if done || Instant::now() > deadline {
             break;
         }
@@ -153,28 +197,57 @@ async fn a_storm_loses_nothing_and_answers_once() {
     let sends = graph_calls(&dev.graph, "messages").await;
     let mut per_user: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
     for s in sends {
-        per_user.entry(s["recipient"]["id"].as_str().unwrap_or("").to_string()).or_default().push(s);
+        per_user
+            .entry(s["recipient"]["id"].as_str().unwrap_or("").to_string())
+            .or_default()
+            .push(s);
     }
     for (user, kind, bodies) in &plans {
         let items = dev.items(user).await;
-        let stored: HashSet<String> = items.iter().filter(|i| s(i, "sk").starts_with("M#")).map(|i| s(i, "mid")).collect();
+        let stored: HashSet<String> = items
+            .iter()
+            .filter(|i| s(i, "sk").starts_with("M#"))
+            .map(|i| s(i, "mid"))
+            .collect();
         let c: usize = user[2..].parse().unwrap();
         for i in 0..bodies.len() {
-            assert!(stored.contains(&format!("m_storm_{c}_{i}")), "{user}: message {i} lost");
+            assert!(
+                stored.contains(&format!("m_storm_{c}_{i}")),
+                "{user}: message {i} lost"
+            );
         }
-        let customer_msgs = items.iter().filter(|i| s(i, "role") == "customer" && s(i, "kind") == "in").count();
+        let customer_msgs = items
+            .iter()
+            .filter(|i| s(i, "role") == "customer" && s(i, "kind") == "in")
+            .count();
         let human_msgs = items.iter().filter(|i| s(i, "role") == "human").count();
-        assert_eq!(customer_msgs + human_msgs, bodies.len(), "{user}: stored messages (none lost, none twice)");
+        assert_eq!(
+            customer_msgs + human_msgs,
+            bodies.len(),
+            "{user}: stored messages (none lost, none twice)"
+        );
         let got = per_user.get(user).map(Vec::len).unwrap_or(0);
         assert_eq!(got, expected_sends(*kind), "{user}: bot messages");
         if *kind != Kind::Asker {
-            assert_eq!(s(&dev.state(user).await.unwrap(), "status"), "paused", "{user}");
+            assert_eq!(
+                s(&dev.state(user).await.unwrap(), "status"),
+                "paused",
+                "{user}"
+            );
         }
     }
-    let published = dev.team.published().await;
-    assert_eq!(published.len(), complainers, "one notification per escalation");
+    let published = dev.team.delivered().await;
+    assert_eq!(
+        published.len(),
+        complainers,
+        "one notification per escalation"
+    );
     for u in &forged_users {
         assert!(dev.items(u).await.is_empty(), "a forged body left a trace");
     }
-    eprintln!("storm: {} events (+dups, {forged} forged, {malformed} malformed) posted in {:?}", customers * per_customer, posted_in);
+    eprintln!(
+        "storm: {} events (+dups, {forged} forged, {malformed} malformed) posted in {:?}",
+        customers * per_customer,
+        posted_in
+    );
 }

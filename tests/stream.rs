@@ -27,15 +27,7 @@ async fn rig_with_topic(topic_override: Option<&str>) -> Rig {
     let aws = aws().await;
     let team = Team::new(&aws).await;
     let graph = graph_stub().await;
-    let table = unique("stream");
-    handoff::store::bootstrap(
-        &aws_sdk_dynamodb::Client::new(&aws),
-        &aws_sdk_sns::Client::new(&aws),
-        &table,
-        &unique("unused"),
-    )
-    .await
-    .unwrap();
+    let table = fresh_table(&aws, "stream").await;
     let env = base_env(
         &table,
         topic_override.unwrap_or(&team.topic_arn),

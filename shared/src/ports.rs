@@ -280,4 +280,11 @@ pub trait AnswerEngine: Send + Sync {
         question: &str,
         entries: &[&crate::policy::KnowledgeEntry],
     ) -> Result<EngineAnswer, crate::llm::EngineError>;
+
+    /// Summarises a conversation for the handoff (what the customer wants, what happened), from
+    /// the transcript alone.
+    async fn summarize(
+        &self,
+        transcript: &[crate::escalation::TranscriptLine],
+    ) -> Result<String, crate::llm::EngineError>;
 }

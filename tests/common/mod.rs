@@ -106,6 +106,7 @@ pub struct Team {
     pub topic_arn: String,
     pub queue_url: String,
     sqs: aws_sdk_sqs::Client,
+    seen: std::sync::Mutex<Vec<Value>>,
 }
 
 impl Team {
@@ -150,6 +151,7 @@ impl Team {
             topic_arn,
             queue_url,
             sqs,
+            seen: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -183,8 +185,21 @@ impl Team {
         }
     }
 
+    /// Every JSON document delivered to the subscribed queue so far (what non-email subscribers
+    /// get). Cheap: prefer it to `published` when the email text is not needed.
+    pub async fn delivered(&self) -> Vec<Value> {
+        let fresh = self.received().await;
+        let mut seen = self.seen.lock().unwrap();
+        seen.extend(
+            fresh
+                .iter()
+                .map(|b| serde_json::from_str(b).unwrap_or(Value::Null)),
+        );
+        seen.clone()
+    }
+
     /// Every publish to the topic with its whole body (the email text too), from the local
-    /// endpoint's own record.
+    /// endpoint's own record (slow: the endpoint serialises all its state).
     pub async fn published(&self) -> Vec<Value> {
         // The endpoint serialises its whole state; under parallel writes it can fail once.
         let mut data = Value::Null;
@@ -402,4 +417,145 @@ pub fn quick_reply(user: &str, mid: &str, title: &str, payload: &str, ts: i64) -
         "message": {"mid": mid, "text": title, "quick_reply": {"payload": payload}}
     }]}]})
     .to_string()
+}
+
+/// A proxy in front of the local AWS endpoint that counts requests and can play an outage.
+#[derive(Clone)]
+pub struct AwsProxy {
+    pub url: String,
+    pub count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pub down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    target: String,
+    http: reqwest::Client,
+}
+
+async fn forward(
+    axum::extract::State(p): axum::extract::State<ProxyState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use std::sync::atomic::Ordering;
+    p.count.fetch_add(1, Ordering::SeqCst);
+    if p.down.load(Ordering::SeqCst) {
+        return axum::response::Response::builder()
+            .status(503)
+            .body(axum::body::Body::from("endpoint down"))
+            .unwrap();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap();
+    let url = format!(
+        "{}{}",
+        p.target,
+        parts
+            .uri
+            .path_and_query()
+            .map(|x| x.as_str())
+            .unwrap_or("/")
+    );
+    let mut out = p
+        .http
+        .request(parts.method.clone(), url)
+        .body(bytes.to_vec());
+    for (k, v) in parts.headers.iter() {
+        if k != "host" && k != "content-length" {
+            out = out.header(k, v);
+        }
+    }
+    let resp = out.send().await.unwrap();
+    let mut builder = axum::response::Response::builder().status(resp.status().as_u16());
+    for (k, v) in resp.headers() {
+        if k != "content-length" && k != "transfer-encoding" {
+            builder = builder.header(k, v);
+        }
+    }
+    builder
+        .body(axum::body::Body::from(resp.bytes().await.unwrap()))
+        .unwrap()
+}
+
+impl AwsProxy {
+    pub async fn start() -> Self {
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let state = ProxyState {
+            count: count.clone(),
+            down: down.clone(),
+            target: endpoint(),
+            http: reqwest::Client::new(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                axum::Router::new().fallback(forward).with_state(state),
+            )
+            .await
+            .unwrap()
+        });
+        Self { url, count, down }
+    }
+
+    /// An App whose DynamoDB and SNS adapters talk through this proxy.
+    pub fn app(
+        &self,
+        direct: &aws_config::SdkConfig,
+        table: &str,
+        topic_arn: &str,
+        graph: &str,
+    ) -> handoff::App {
+        let env = base_env(table, topic_arn, graph, "https://resume.example");
+        let config = handoff::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+        let mut app = handoff::App::from_config(&config, direct).unwrap();
+        let ddb = aws_sdk_dynamodb::config::Builder::from(direct)
+            .endpoint_url(&self.url)
+            .build();
+        let sns = aws_sdk_sns::config::Builder::from(direct)
+            .endpoint_url(&self.url)
+            .build();
+        app.store = std::sync::Arc::new(handoff::store::DynamoStore::new(
+            aws_sdk_dynamodb::Client::from_conf(ddb),
+            table,
+        ));
+        app.notifier = std::sync::Arc::new(handoff::notify::SnsNotifier::new(
+            aws_sdk_sns::Client::from_conf(sns),
+            topic_arn,
+        ));
+        app
+    }
+}
+
+/// A new table (bootstrapped like `handoff dev --bootstrap`) on the local endpoint.
+pub async fn fresh_table(aws: &aws_config::SdkConfig, prefix: &str) -> String {
+    let table = unique(prefix);
+    handoff::store::bootstrap(
+        &aws_sdk_dynamodb::Client::new(aws),
+        &aws_sdk_sns::Client::new(aws),
+        &table,
+        &unique("unused"),
+    )
+    .await
+    .unwrap();
+    table
+}
+
+/// An in-process App on a fresh table, with its own team topic and the given Graph base URL.
+pub async fn rig(prefix: &str, graph: &str) -> (handoff::App, Team, String, aws_config::SdkConfig) {
+    let aws = aws().await;
+    let team = Team::new(&aws).await;
+    let table = fresh_table(&aws, prefix).await;
+    let env = base_env(&table, &team.topic_arn, graph, "https://resume.example");
+    let config = handoff::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    (
+        handoff::App::from_config(&config, &aws).unwrap(),
+        team,
+        table,
+        aws,
+    )
 }

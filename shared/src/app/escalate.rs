@@ -63,6 +63,15 @@ pub async fn notify_escalation(
             }
         }
     }
+    if let (Some(engine), None) = (&app.engine, &e.summary.ai_summary) {
+        // A courtesy too: any failure leaves the deterministic card as it is.
+        match engine.summarize(&e.transcript).await {
+            Ok(summary) => e.summary.ai_summary = Some(summary),
+            Err(err) => {
+                tracing::warn!(escalation_id = %e.escalation_id, error = %err, "no AI summary")
+            }
+        }
+    }
     let e = &e;
     let message = build_handoff(e, &resume_url(app, e), NoticeKind::Escalation, now);
     match app.notifier.publish(&message).await {

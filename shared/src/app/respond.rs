@@ -3,9 +3,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{App, FlowError};
+use crate::escalation::ReasonCode;
 use crate::escalation::{escalation_id_for, Escalation, EscalationSummary, TranscriptLine};
 use crate::llm::apply_engine;
 use crate::message::{AnswerRef, Direction, Message, Role};
+use crate::policy::customer_handoff_text;
 use crate::policy::{
     decide, Decision, Outcome, Turn, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
@@ -225,6 +227,31 @@ pub async fn respond(
                 tracing::warn!(conversation = %message.conversation, error = %e, "reply undeliverable");
                 return Ok(RespondOutcome::Undeliverable);
             }
+            if e.is_transient() {
+                // Meta kept failing through the client's retries (5xx, rate limits): hand the
+                // customer to a person rather than leave them unanswered. The team is notified
+                // through the escalation even if the handoff message cannot reach the customer.
+                tracing::warn!(conversation = %message.conversation, error = %e, "answer not delivered; escalating");
+                let reason = ReasonCode::LowConfidence;
+                let undelivered = Decision {
+                    outcome: Outcome::Escalate {
+                        customer_text: customer_handoff_text(&app.policy, &reason, written_at),
+                        next_step:
+                            "Send the customer the answer below: the bot could not deliver it."
+                                .into(),
+                        detail: format!("the answer ({entry}) could not be delivered: {e}"),
+                        reason,
+                    },
+                    intent: decision.intent.clone(),
+                    trace: decision.trace.clone(),
+                };
+                // The reservation may have moved STATE on by one version.
+                let mut after_reply = snapshot.clone();
+                if effects.touches_state() {
+                    after_reply.state.version += 1;
+                }
+                return escalate(app, message, &after_reply, &undelivered, now).await;
+            }
             Err(e.into())
         }
     }
@@ -310,6 +337,7 @@ async fn escalate(
             intent: decision.intent.clone(),
             tried: tried(snapshot),
             next_step: next_step.clone(),
+            ai_summary: None,
         },
         transcript,
         trace: decision.trace.clone(),

@@ -204,6 +204,9 @@ pub fn build_handoff(
     }
     line(&format!("         {}", e.reason_detail));
     line(&format!("Intent:  {}", e.summary.intent));
+    if let Some(summary) = &e.summary.ai_summary {
+        line(&format!("Summary: {summary} (AI, from the transcript)"));
+    }
     if let Some(signal) = frustration_signal(e) {
         line(&format!("Mood:    frustration {signal}"));
     }
@@ -308,6 +311,7 @@ pub fn build_handoff(
             "tried": e.summary.tried,
             "next_step": e.summary.next_step,
         },
+        "ai_summary": e.summary.ai_summary,
         "transcript": e.transcript.iter().map(line_json).collect::<Vec<_>>(),
         "reply_window": {
             "standard_closes_at": standard_closes.to_rfc3339(),
@@ -373,6 +377,7 @@ mod tests {
                 intent: "damaged order".into(),
                 tried: vec!["answered with \"shipping-time\" (confidence 0.81)".into()],
                 next_step: "Offer a replacement.".into(),
+                ai_summary: None,
             },
             transcript: vec![
                 TranscriptLine {

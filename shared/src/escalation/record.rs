@@ -14,6 +14,9 @@ pub struct EscalationSummary {
     pub intent: String,
     pub tried: Vec<String>,
     pub next_step: String,
+    /// Two sentences from the optional LLM, grounded on the transcript; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
 }
 
 /// One line of the transcript snapshot.

@@ -82,19 +82,7 @@ impl GraphClient {
         if (200..300).contains(&status) && value.get("error").is_none() {
             return Ok(value);
         }
-        let err = value.get("error").cloned().unwrap_or_default();
-        Err(GraphError::Api {
-            status,
-            code: err.get("code").and_then(Value::as_i64).unwrap_or(0),
-            subcode: err.get("error_subcode").and_then(Value::as_i64),
-            message: err
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("no error message")
-                .chars()
-                .take(300)
-                .collect(),
-        })
+        Err(GraphError::from_response(status, &value))
     }
 }
 
@@ -163,19 +151,7 @@ impl Messenger for GraphClient {
         let status = resp.status().as_u16();
         let v: Value = resp.json().await.unwrap_or_default();
         if !(200..300).contains(&status) {
-            let err = v.get("error").cloned().unwrap_or_default();
-            return Err(GraphError::Api {
-                status,
-                code: err.get("code").and_then(Value::as_i64).unwrap_or(0),
-                subcode: err.get("error_subcode").and_then(Value::as_i64),
-                message: err
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .chars()
-                    .take(300)
-                    .collect(),
-            });
+            return Err(GraphError::from_response(status, &v));
         }
         let get = |k: &str| {
             v.get(k)

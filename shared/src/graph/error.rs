@@ -19,6 +19,26 @@ pub enum GraphError {
 }
 
 impl GraphError {
+    /// Meta's `{"error": {"code", "error_subcode", "message"}}` body (message cut to 300 chars).
+    pub fn from_response(status: u16, body: &serde_json::Value) -> Self {
+        let err = body.get("error").cloned().unwrap_or_default();
+        GraphError::Api {
+            status,
+            code: err
+                .get("code")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
+            subcode: err.get("error_subcode").and_then(serde_json::Value::as_i64),
+            message: err
+                .get("message")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("no error message")
+                .chars()
+                .take(300)
+                .collect(),
+        }
+    }
+
     /// Another app (a person in an inbox) owns the thread: treat the human as active.
     pub fn another_app_owns_thread(&self) -> bool {
         matches!(self, GraphError::Api { code, subcode, .. }

@@ -130,18 +130,41 @@ pub fn parse_engine_output(
     })
 }
 
-#[async_trait]
-impl AnswerEngine for LlmEngine {
-    async fn answer(
-        &self,
-        question: &str,
-        entries: &[&KnowledgeEntry],
-    ) -> Result<EngineAnswer, EngineError> {
+const SUMMARY_PROMPT: &str = "You brief a shop's support person taking over a chat from a bot. From the \
+transcript only (never invent), write at most two short sentences: what the customer wants and what has \
+happened so far. Reply with one JSON object: {\"summary\": string}.";
+
+/// Validates the summary JSON: one non-empty string of at most 400 characters.
+pub fn parse_summary(content: &str) -> Result<String, EngineError> {
+    let trimmed = content
+        .trim()
+        .trim_start_matches("```json")
+        .trim_start_matches("```")
+        .trim_end_matches("```")
+        .trim();
+    let v: Value = serde_json::from_str(trimmed)
+        .map_err(|e| EngineError::Invalid(format!("not the expected JSON: {e}")))?;
+    let summary = v
+        .get("summary")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| EngineError::Invalid("no summary".into()))?;
+    if summary.chars().count() > 400 {
+        return Err(EngineError::Invalid(
+            "summary longer than 400 characters".into(),
+        ));
+    }
+    Ok(summary.to_string())
+}
+
+impl LlmEngine {
+    async fn complete(&self, body: Value) -> Result<String, EngineError> {
         let url = format!(
             "{}/chat/completions",
             self.config.api_base.trim_end_matches('/')
         );
-        let mut req = self.http.post(url).json(&self.request(question, entries));
+        let mut req = self.http.post(url).json(&body);
         if !self.config.api_key.expose().is_empty() {
             req = req.bearer_auth(self.config.api_key.expose());
         }
@@ -162,11 +185,47 @@ impl AnswerEngine for LlmEngine {
                 EngineError::Invalid(format!("response is not JSON: {}", e.without_url()))
             }
         })?;
-        let content = body
-            .pointer("/choices/0/message/content")
+        body.pointer("/choices/0/message/content")
             .and_then(Value::as_str)
-            .ok_or_else(|| EngineError::Invalid("no choices[0].message.content".into()))?;
-        parse_engine_output(content, entries)
+            .map(str::to_string)
+            .ok_or_else(|| EngineError::Invalid("no choices[0].message.content".into()))
+    }
+}
+
+#[async_trait]
+impl AnswerEngine for LlmEngine {
+    async fn summarize(
+        &self,
+        transcript: &[crate::escalation::TranscriptLine],
+    ) -> Result<String, EngineError> {
+        let lines: Vec<Value> = transcript
+            .iter()
+            .rev()
+            .take(30)
+            .rev()
+            .map(|l| json!({"role": l.role.as_str(), "text": l.text}))
+            .collect();
+        let content = self
+            .complete(json!({
+                "model": self.config.model,
+                "temperature": 0,
+                "response_format": {"type": "json_object"},
+                "messages": [
+                    {"role": "system", "content": SUMMARY_PROMPT},
+                    {"role": "user", "content": json!({"transcript": lines}).to_string()},
+                ],
+            }))
+            .await?;
+        parse_summary(&content)
+    }
+
+    async fn answer(
+        &self,
+        question: &str,
+        entries: &[&KnowledgeEntry],
+    ) -> Result<EngineAnswer, EngineError> {
+        let content = self.complete(self.request(question, entries)).await?;
+        parse_engine_output(&content, entries)
     }
 }
 

@@ -118,6 +118,68 @@ impl DynamoStore {
         }
     }
 
+    /// Escalations created in `[since, until]` through the by-time index, one month partition
+    /// after another (never a table scan); optionally of one reason, optionally only unresumed.
+    async fn escalations_by_time(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: Option<&str>,
+        only_open: bool,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let mut filters = Vec::new();
+        if reason.is_some() {
+            filters.push("reason = :r");
+        }
+        if only_open {
+            filters.push("attribute_not_exists(resumed_at)");
+        }
+        let mut out = Vec::new();
+        let mut month = since.date_naive().with_day(1).unwrap_or(since.date_naive());
+        while month <= until.date_naive() {
+            let mut start_key = None;
+            loop {
+                let mut q = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(ESCALATIONS_BY_TIME_INDEX)
+                    .key_condition_expression("gsi1pk = :m AND gsi1sk BETWEEN :since AND :until")
+                    .expression_attribute_values(":m", s(format!("ESC#{}", month.format("%Y-%m"))))
+                    .expression_attribute_values(
+                        ":since",
+                        s(format!("{:013}", since.timestamp_millis())),
+                    )
+                    // "~" sorts after "#": every id of the last millisecond is included.
+                    .expression_attribute_values(
+                        ":until",
+                        s(format!("{:013}~", until.timestamp_millis())),
+                    )
+                    .set_exclusive_start_key(start_key);
+                if !filters.is_empty() {
+                    q = q.filter_expression(filters.join(" AND "));
+                }
+                if let Some(r) = reason {
+                    q = q.expression_attribute_values(":r", s(r));
+                }
+                let page = q.send().await.map_err(aws)?;
+                for item in page.items.unwrap_or_default() {
+                    out.push(from_item::<EscalationItem>(item)?.escalation);
+                }
+                progress(out.len());
+                start_key = page.last_evaluated_key;
+                if start_key.is_none() {
+                    break;
+                }
+            }
+            month = month
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or_else(|| StoreError::Corrupt("month overflow".into()))?;
+        }
+        Ok(out)
+    }
+
     fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
         r.map_err(|e| StoreError::Corrupt(format!("request: {e}")))
     }
@@ -157,7 +219,10 @@ impl ConversationStore for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(record.conversation.partition_key(), STATE_SK)))
+            .set_key(Some(Self::key(
+                record.conversation.partition_key(),
+                STATE_SK,
+            )))
             .update_expression(
                 "SET #status = :paused, paused_until = :until, last_human_at = :now, \
                  paused_at = if_not_exists(paused_at, :now), \
@@ -644,47 +709,8 @@ impl ConversationStore for DynamoStore {
         reason: Option<&str>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<Vec<Escalation>, StoreError> {
-        let mut out = Vec::new();
-        let mut month = since.date_naive().with_day(1).unwrap_or(since.date_naive());
-        while month <= until.date_naive() {
-            let mut start_key = None;
-            loop {
-                let mut q = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(ESCALATIONS_BY_TIME_INDEX)
-                    .key_condition_expression("gsi1pk = :m AND gsi1sk BETWEEN :since AND :until")
-                    .expression_attribute_values(":m", s(format!("ESC#{}", month.format("%Y-%m"))))
-                    .expression_attribute_values(
-                        ":since",
-                        s(format!("{:013}", since.timestamp_millis())),
-                    )
-                    .expression_attribute_values(
-                        ":until",
-                        s(format!("{:013}", until.timestamp_millis())),
-                    )
-                    .set_exclusive_start_key(start_key);
-                if let Some(r) = reason {
-                    q = q
-                        .filter_expression("reason = :r")
-                        .expression_attribute_values(":r", s(r));
-                }
-                let page = q.send().await.map_err(aws)?;
-                for item in page.items.unwrap_or_default() {
-                    out.push(from_item::<EscalationItem>(item)?.escalation);
-                }
-                progress(out.len());
-                start_key = page.last_evaluated_key;
-                if start_key.is_none() {
-                    break;
-                }
-            }
-            month = month
-                .checked_add_months(chrono::Months::new(1))
-                .ok_or_else(|| StoreError::Corrupt("month overflow".into()))?;
-        }
-        Ok(out)
+        self.escalations_by_time(since, until, reason, false, progress)
+            .await
     }
 
     async fn count_answer(&self, day: chrono::NaiveDate) -> Result<(), StoreError> {
@@ -739,42 +765,8 @@ impl ConversationStore for DynamoStore {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Escalation>, StoreError> {
-        let mut out = Vec::new();
-        // One index partition per month, oldest first.
-        let mut month = since.date_naive().with_day(1).unwrap_or(since.date_naive());
-        let last = now.date_naive();
-        while month <= last {
-            let mut start_key = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(ESCALATIONS_BY_TIME_INDEX)
-                    .key_condition_expression("gsi1pk = :m AND gsi1sk >= :since")
-                    .filter_expression("attribute_not_exists(resumed_at)")
-                    .expression_attribute_values(":m", s(format!("ESC#{}", month.format("%Y-%m"))))
-                    .expression_attribute_values(
-                        ":since",
-                        s(format!("{:013}", since.timestamp_millis())),
-                    )
-                    .set_exclusive_start_key(start_key)
-                    .send()
-                    .await
-                    .map_err(aws)?;
-                for item in page.items.unwrap_or_default() {
-                    out.push(from_item::<EscalationItem>(item)?.escalation);
-                }
-                start_key = page.last_evaluated_key;
-                if start_key.is_none() {
-                    break;
-                }
-            }
-            month = month
-                .checked_add_months(chrono::Months::new(1))
-                .ok_or_else(|| StoreError::Corrupt("month overflow".into()))?;
-        }
-        Ok(out)
+        self.escalations_by_time(since, now, None, true, &mut |_| {})
+            .await
     }
 
     async fn claim_reminder(

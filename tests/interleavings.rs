@@ -1,0 +1,183 @@
+//! Interleavings (proptest): random sequences of customer messages, escalations, human echoes,
+//! link resumes, inbox hand-backs and pause expiry against the real adapters. Invariants: the bot
+//! never sends while paused, every escalation is notified exactly once, and the pause flag always
+//! matches the last event. `PROPTEST_CASES` runs more.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use handoff::app::{ingest_webhook, notify_escalation, respond, resume_escalation, sweep};
+use handoff::conversation::{Channel, ConversationKey};
+use handoff::escalation::ResumedBy;
+use handoff::resume::ResumeToken;
+use handoff::webhook::{parse_webhook, sign, WebhookEvent};
+use proptest::prelude::*;
+use serde_json::json;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Ask,
+    Complain,
+    HumanEcho,
+    LinkResume,
+    InboxHandBack,
+    Expire,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => Just(Op::Ask),
+        2 => Just(Op::Complain),
+        1 => Just(Op::HumanEcho),
+        2 => Just(Op::LinkResume),
+        1 => Just(Op::InboxHandBack),
+        1 => Just(Op::Expire),
+    ]
+}
+
+async fn ingest(app: &handoff::App, body: String, now: DateTime<Utc>) -> Vec<WebhookEvent> {
+    let sig = sign(APP_SECRET.as_bytes(), body.as_bytes());
+    ingest_webhook(app, body.as_bytes(), Some(&sig), now)
+        .await
+        .unwrap();
+    parse_webhook(body.as_bytes(), APP_ID).unwrap()
+}
+
+async fn run(ops: Vec<Op>, case: u32) -> Result<(), TestCaseError> {
+    let direct = aws().await;
+    let team = Team::new(&direct).await;
+    let graph = graph_stub().await;
+    let table = fresh_table(&direct, "props").await;
+    let env = base_env(
+        &table,
+        &team.topic_arn,
+        &graph.uri(),
+        "https://resume.example",
+    );
+    let config = handoff::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let mut app = handoff::App::from_config(&config, &direct).unwrap();
+    app.settings.routing = false;
+    let user = format!("73{case:014}");
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, &user);
+    let mut now = Utc::now();
+    let mut paused = false;
+    let mut escalations = 0usize;
+    for (i, op) in ops.iter().enumerate() {
+        now += Duration::seconds(30);
+        let sends_before = graph_calls(&graph, "messages").await.len();
+        match op {
+            Op::Ask | Op::Complain => {
+                let text = if matches!(op, Op::Ask) {
+                    "What are your opening hours?"
+                } else {
+                    "I want to file a complaint"
+                };
+                let events = ingest(
+                    &app,
+                    customer_text(
+                        &user,
+                        &format!("m_p{case}_{i}"),
+                        text,
+                        now.timestamp_millis(),
+                    ),
+                    now,
+                )
+                .await;
+                let WebhookEvent::Customer(m) = &events[0] else {
+                    panic!()
+                };
+                respond(&app, m, now).await.unwrap();
+                let sent = graph_calls(&graph, "messages").await.len() - sends_before;
+                if paused {
+                    prop_assert_eq!(sent, 0, "step {}: the bot spoke while paused", i);
+                } else {
+                    prop_assert_eq!(sent, 1, "step {}: one reply (answer or handoff message)", i);
+                    if matches!(op, Op::Complain) {
+                        paused = true;
+                        escalations += 1;
+                        let state = app.store.get_state(&conv).await.unwrap();
+                        let esc = app
+                            .store
+                            .get_escalation(&conv, state.escalation_id.as_deref().unwrap())
+                            .await
+                            .unwrap()
+                            .unwrap();
+                        // Delivered twice, as streams do: published once.
+                        notify_escalation(&app, &esc, now).await.unwrap();
+                        notify_escalation(&app, &esc, now).await.unwrap();
+                    }
+                }
+            }
+            Op::HumanEcho => {
+                ingest(
+                    &app,
+                    echo(
+                        &user,
+                        &format!("m_h{case}_{i}"),
+                        "Camille here",
+                        263902037430900,
+                        now.timestamp_millis(),
+                    ),
+                    now,
+                )
+                .await;
+                paused = true;
+            }
+            Op::LinkResume => {
+                let state = app.store.get_state(&conv).await.unwrap();
+                if let Some(eid) = state.escalation_id.clone() {
+                    let token = ResumeToken {
+                        escalation_id: eid,
+                        conversation: conv.clone(),
+                        expires_at: now + Duration::days(1),
+                    };
+                    resume_escalation(&app, &token, ResumedBy::Link, None, None, now)
+                        .await
+                        .unwrap();
+                    paused = false;
+                }
+            }
+            Op::InboxHandBack => {
+                let state = app.store.get_state(&conv).await.unwrap();
+                let body = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+                    "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": now.timestamp_millis(),
+                    "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID}}]}]});
+                ingest(&app, body.to_string(), now).await;
+                if state.escalation_id.is_some() {
+                    paused = false;
+                }
+            }
+            Op::Expire => {
+                now += Duration::hours(25);
+                sweep(&app, now).await.unwrap();
+                paused = false;
+            }
+        }
+        let state = app.store.get_state(&conv).await.unwrap();
+        prop_assert_eq!(
+            state.holds_at(now),
+            paused,
+            "step {} ({:?}): the pause flag does not match the last event",
+            i,
+            op
+        );
+    }
+    prop_assert_eq!(
+        team.delivered().await.len(),
+        escalations,
+        "one notification per escalation"
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8), ..ProptestConfig::default() })]
+    #[test]
+    fn interleavings_keep_the_invariants(ops in proptest::collection::vec(op(), 4..14)) {
+        static CASE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let case = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        rt.block_on(run(ops, case))?;
+    }
+}
