@@ -139,4 +139,7 @@ pub enum FlowError {
     Notify(#[from] NotifyError),
     #[error("{0}")]
     Busy(String),
+    /// An event of a shape this function does not take; retrying will not help.
+    #[error("unusable event: {0}")]
+    BadEvent(String),
 }

@@ -274,7 +274,7 @@ fn bot_message(trigger: &Message, mid: String, text: &str, answer: Option<Answer
     }
 }
 
-fn m_is_proposal(a: &AnswerRef) -> bool {
+fn is_proposal(a: &AnswerRef) -> bool {
     a.trace
         .as_ref()
         .is_some_and(|t| t.steps.iter().any(|s| s.check == "proposal"))
@@ -290,7 +290,7 @@ fn tried(snapshot: &ConversationSnapshot) -> Vec<String> {
         .map(|a| {
             if a.entry == CLARIFY_ENTRY {
                 "asked the customer to rephrase".to_string()
-            } else if m_is_proposal(a) {
+            } else if is_proposal(a) {
                 format!("proposed \"{}\" and asked to confirm", a.entry)
             } else {
                 format!(

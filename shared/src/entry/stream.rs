@@ -125,7 +125,7 @@ pub async fn handle_escalate_event(
 ) -> Result<serde_json::Value, FlowError> {
     if event.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(event)
-            .map_err(|e| FlowError::Busy(format!("stream event: {e}")))?;
+            .map_err(|e| FlowError::BadEvent(format!("stream event: {e}")))?;
         let response = handle_escalate_batch(app, &batch).await;
         return Ok(serde_json::to_value(response).unwrap_or_default());
     }
