@@ -155,6 +155,25 @@ impl Config {
     }
 }
 
+/// The AWS SDK configuration every binary builds once: default chain (so `AWS_ENDPOINT_URL` points
+/// it at a local endpoint) with explicit timeouts, since the SDK sets none by default.
+pub async fn load_aws() -> aws_config::SdkConfig {
+    // A slower local endpoint (the moto server under load) may need longer attempts.
+    let attempt = std::env::var("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(3);
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(std::time::Duration::from_secs(8.max(attempt * 3)))
+        .operation_attempt_timeout(std::time::Duration::from_secs(attempt))
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,23 +234,4 @@ mod tests {
         assert!(!err.contains("SECRETVALUE"));
         assert_eq!(format!("{:?}", Secret::new("abc")), "Secret(***)");
     }
-}
-
-/// The AWS SDK configuration every binary builds once: default chain (so `AWS_ENDPOINT_URL` points
-/// it at a local endpoint) with explicit timeouts, since the SDK sets none by default.
-pub async fn load_aws() -> aws_config::SdkConfig {
-    // A slower local endpoint (the moto server under load) may need longer attempts.
-    let attempt = std::env::var("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .unwrap_or(3);
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .operation_timeout(std::time::Duration::from_secs(8.max(attempt * 3)))
-        .operation_attempt_timeout(std::time::Duration::from_secs(attempt))
-        .connect_timeout(std::time::Duration::from_secs(2))
-        .build();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .load()
-        .await
 }

@@ -9,7 +9,7 @@ use crate::resume::ResumeToken;
 
 #[derive(Debug, PartialEq)]
 pub enum ResumeOutcome {
-    Resumed(Escalation),
+    Resumed(Box<Escalation>),
     AlreadyResumed {
         at: DateTime<Utc>,
         by: Option<ResumedBy>,
@@ -100,7 +100,7 @@ pub async fn resume_escalation(
                 Some(e) => {
                     let seconds = (now - e.created_at).num_seconds().max(0) as f64;
                     crate::metrics::emit("TimeToResume", seconds, "Seconds", None);
-                    ResumeOutcome::Resumed(e)
+                    ResumeOutcome::Resumed(Box::new(e))
                 }
                 None => ResumeOutcome::NotFound,
             }
