@@ -180,6 +180,27 @@ impl DynamoStore {
         Ok(out)
     }
 
+    /// Removes one attribute of an escalation item (giving a claim back).
+    async fn remove_from_escalation(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        attribute: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                key.partition_key(),
+                escalation_sort_key(escalation_id),
+            )))
+            .update_expression(format!("REMOVE {attribute}"))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
     fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
         r.map_err(|e| StoreError::Corrupt(format!("request: {e}")))
     }
@@ -565,18 +586,8 @@ impl ConversationStore for DynamoStore {
         key: &ConversationKey,
         escalation_id: &str,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                key.partition_key(),
-                escalation_sort_key(escalation_id),
-            )))
-            .update_expression("REMOVE notify_lease_until")
-            .send()
+        self.remove_from_escalation(key, escalation_id, "notify_lease_until")
             .await
-            .map_err(aws)?;
-        Ok(())
     }
 
     async fn resume(&self, r: ResumeRequest<'_>) -> Result<ResumeResult, StoreError> {
@@ -797,17 +808,7 @@ impl ConversationStore for DynamoStore {
         key: &ConversationKey,
         escalation_id: &str,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                key.partition_key(),
-                escalation_sort_key(escalation_id),
-            )))
-            .update_expression("REMOVE reminded_at")
-            .send()
+        self.remove_from_escalation(key, escalation_id, "reminded_at")
             .await
-            .map_err(aws)?;
-        Ok(())
     }
 }
