@@ -201,6 +201,32 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// A conditional put: true when written, false when the condition failed (already there).
+    async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        value: Option<(&str, AttributeValue)>,
+    ) -> Result<bool, StoreError> {
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        if let Some((name, v)) = value {
+            req = req.expression_attribute_values(name, v);
+        }
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(
+                e.as_service_error(),
+                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
+            ) => Ok(false),
+            Err(e) => Err(aws(e)),
+        }
+    }
+
     fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
         r.map_err(|e| StoreError::Corrupt(format!("request: {e}")))
     }
@@ -210,22 +236,8 @@ impl DynamoStore {
 impl ConversationStore for DynamoStore {
     async fn record_message(&self, message: &Message) -> Result<Stored, StoreError> {
         let item = to_item(&MessageItem::from_message(message, None))?;
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Stored::New),
-            Err(e) if matches!(
-                e.as_service_error(),
-                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
-            ) => Ok(Stored::Duplicate),
-            Err(e) => Err(aws(e)),
-        }
+        let new = self.put_if(item, "attribute_not_exists(pk)", None).await?;
+        Ok(if new { Stored::New } else { Stored::Duplicate })
     }
 
     async fn record_human_activity(
@@ -411,24 +423,13 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn reserve_notice(&self, notice: &Message) -> Result<bool, StoreError> {
-        let item = MessageItem::from_message(notice, Some(DELIVERY_RESERVED));
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .condition_expression("attribute_not_exists(pk) OR delivery = :failed")
-            .expression_attribute_values(":failed", s(DELIVERY_FAILED))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(
-                e.as_service_error(),
-                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
-            ) => Ok(false),
-            Err(e) => Err(aws(e)),
-        }
+        let item = to_item(&MessageItem::from_message(notice, Some(DELIVERY_RESERVED)))?;
+        self.put_if(
+            item,
+            "attribute_not_exists(pk) OR delivery = :failed",
+            Some((":failed", s(DELIVERY_FAILED))),
+        )
+        .await
     }
 
     async fn open_escalation(
