@@ -4,6 +4,7 @@ mod cases_cmd;
 mod demo;
 mod dev;
 mod fake_graph;
+mod knowledge_cmd;
 mod link_cmd;
 mod policy_cmd;
 
@@ -79,7 +80,7 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
-    /// Knowledge drafts from escalations.
+    /// Measure a knowledge file; draft entries from escalations.
     Knowledge {
         #[command(subcommand)]
         command: KnowledgeCommand,
@@ -123,6 +124,22 @@ enum CasesCommand {
 enum KnowledgeCommand {
     /// Draft knowledge entries (TOML) from cases labelled "the bot could have handled it".
     Suggest { cases: String },
+    /// Measure a knowledge file against labelled messages (JSON Lines: {"text", "expect":
+    /// "answer <entry>" | "escalate"}): right / wrong / escalated, off-topic answered, at every
+    /// threshold, and the threshold to use.
+    Eval {
+        policy: String,
+        knowledge: String,
+        messages: String,
+        /// The largest share of wrong answers (and of off-topic messages answered) to accept.
+        #[arg(long, default_value_t = 0.02)]
+        max_error: f64,
+        /// Decide as if at this time (RFC 3339), for business hours.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[tokio::main]
@@ -158,6 +175,25 @@ async fn main() -> ExitCode {
         Command::Knowledge {
             command: KnowledgeCommand::Suggest { cases },
         } => cases_cmd::suggest_cmd(&cases),
+        Command::Knowledge {
+            command:
+                KnowledgeCommand::Eval {
+                    policy,
+                    knowledge,
+                    messages,
+                    max_error,
+                    at,
+                    json,
+                },
+        } => knowledge_cmd::eval(
+            &policy,
+            &knowledge,
+            &messages,
+            max_error,
+            at.as_deref(),
+            json,
+        )
+        .map_err(Into::into),
         Command::Report { weeks, html } => cases_cmd::report(weeks, html.as_deref()).await,
         Command::Cost {
             messages_per_month,

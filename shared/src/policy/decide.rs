@@ -8,6 +8,8 @@ use super::frustration::frustration_score;
 use super::hours::{describe_opening, WhenClosed};
 use super::knowledge::{Knowledge, Retrieval};
 use super::money::currency_amount;
+use super::questions::split_questions;
+use super::small_talk::small_talk;
 use super::text::tokens;
 use super::trace::DecisionTrace;
 use crate::escalation::ReasonCode;
@@ -512,6 +514,21 @@ fn decide_open(
         }
     }
 
+    // 6b. Small talk gets a friendly reply whatever the hour: a greeting never pauses anyone.
+    if let Some(replies) = &policy.small_talk {
+        if let Some(kind) = small_talk(lex, &words) {
+            trace.record("small_talk", true, kind.as_str());
+            return ctx.outcome(
+                Outcome::Answer {
+                    entry: format!("small_talk:{}", kind.as_str()),
+                    text: replies.reply(kind).to_string(),
+                    confidence: 1.0,
+                },
+                trace,
+            );
+        }
+    }
+
     // 7. Business hours: in `escalate` mode a person takes every conversation, later.
     match &policy.hours {
         Some(h) if !h.is_open(now) => {
@@ -550,7 +567,15 @@ fn decide_open(
         return ctx.outcome(Outcome::Acknowledge, trace);
     }
 
-    // 9. Knowledge, or escalate rather than guess.
+    // 9. Several questions: each part answered, or the one the knowledge lacks named.
+    let parts = split_questions(text);
+    if !parts.is_empty() {
+        if let Some(d) = several_questions(&ctx, knowledge, &parts, &mut trace) {
+            return d;
+        }
+    }
+
+    // 10. Knowledge, or escalate rather than guess.
     match answers_well {
         Some(r) => {
             let runner = r
@@ -637,6 +662,101 @@ fn decide_open(
             ctx.escalate(ReasonCode::LowConfidence, detail, None, trace)
         }
     }
+}
+
+/// A message with several questions: one answer made of each part's entry when every part clears
+/// the threshold; an escalation naming the part nobody wrote about when only some do; `None`
+/// (decide on the whole message) when no part does, since the split may have been wrong.
+fn several_questions(
+    ctx: &Ctx<'_>,
+    knowledge: &Knowledge,
+    parts: &[String],
+    trace: &mut DecisionTrace,
+) -> Option<Decision> {
+    let threshold = ctx.policy.confidence_threshold;
+    let found: Vec<(&str, Option<Retrieval<'_>>)> = parts
+        .iter()
+        .map(|p| {
+            (
+                p.as_str(),
+                knowledge.retrieve(p).filter(|r| r.confidence >= threshold),
+            )
+        })
+        .collect();
+    let answered: Vec<&Retrieval<'_>> = found.iter().filter_map(|(_, r)| r.as_ref()).collect();
+    if answered.is_empty() {
+        return None;
+    }
+    let score = found
+        .iter()
+        .map(|(p, r)| match r {
+            Some(r) => r.confidence,
+            None => knowledge.retrieve(p).map_or(0.0, |r| r.confidence),
+        })
+        .fold(1.0_f64, f64::min);
+    let mut ids: Vec<&str> = Vec::new();
+    for r in &answered {
+        if !ids.contains(&r.entry.id.as_str()) {
+            ids.push(&r.entry.id);
+        }
+    }
+    let missing: Vec<&str> = found
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    if missing.is_empty() && answered.iter().all(|r| !r.entry.confirm) {
+        trace.record_score(
+            "knowledge",
+            true,
+            format!(
+                "best {} ≥ threshold {threshold:.2} ({} questions)",
+                ids.join("+"),
+                parts.len()
+            ),
+            score,
+        );
+        let text = ids
+            .iter()
+            .filter_map(|id| knowledge.get(id).map(|e| e.answer.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        return Some(ctx.outcome(
+            Outcome::Answer {
+                entry: ids.join("+"),
+                text,
+                confidence: score,
+            },
+            std::mem::take(trace),
+        ));
+    }
+    let unknown = missing
+        .iter()
+        .map(|p| format!("\"{}\"", short(p, 80)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    trace.record_score(
+        "knowledge",
+        true,
+        format!(
+            "best {} for part of the message; below threshold {threshold:.2}: {unknown}",
+            ids.join("+")
+        ),
+        score,
+    );
+    let next = format!(
+        "Answer {unknown}; the knowledge file answers the rest ({}).",
+        ids.join(", ")
+    );
+    Some(ctx.escalate(
+        ReasonCode::LowConfidence,
+        format!(
+            "the bot cannot answer {unknown}; it knows {}",
+            ids.join(", ")
+        ),
+        Some(&next),
+        std::mem::take(trace),
+    ))
 }
 
 /// What the customer is told when handed to a person for `reason` at `now` (the outside-hours

@@ -1,9 +1,11 @@
-//! The brand's question/answer entries and the retrieval that ranks them (BM25 over question variants).
+//! The brand's question/answer entries, the `[outside]` examples that need a person, and the
+//! answer engine built from both (see `engine`).
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::engine::{language::Language, AnswerEngine, Example, Scores};
 use super::text::tokens;
 use super::PolicyError;
 
@@ -13,6 +15,16 @@ use super::PolicyError;
 struct KnowledgeFile {
     #[serde(default, rename = "entry")]
     entries: Vec<KnowledgeEntry>,
+    #[serde(default)]
+    outside: Option<OutsideSpec>,
+}
+
+/// Messages that look like questions but need a person: the engine learns not to answer them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutsideSpec {
+    #[serde(default)]
+    examples: Vec<String>,
 }
 
 /// One answer the bot may give, with the ways customers ask for it.
@@ -32,31 +44,12 @@ pub struct KnowledgeEntry {
     pub confirm_prompt: Option<String>,
 }
 
-/// Words that carry no meaning for retrieval (English and French, the shipped languages).
-const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "is", "are", "was", "be", "do", "does", "did", "i", "you", "your", "my",
-    "me", "we", "our", "it", "to", "of", "in", "on", "for", "and", "or", "can", "could", "would",
-    "will", "what", "how", "when", "where", "which", "who", "there", "this", "that", "with", "at",
-    "have", "has", "please", "hi", "hello", "hey", "thanks", "s", "t", "m", "le", "la", "les",
-    "un", "une", "des", "de", "du", "et", "ou", "je", "vous", "tu", "est", "sont", "pour", "avec",
-    "mon", "ma", "mes", "votre", "vos", "quel", "quelle", "quels", "quelles", "comment", "quand",
-    "ou", "il", "elle", "ce", "cette", "ces", "bonjour", "merci", "d", "l", "j", "qu", "que",
-    "qui", "en", "au", "aux", "est", "ce",
-];
-
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
-
-/// The entries with an inverted index over their question variants.
+/// The entries and the engine trained on them.
 #[derive(Debug)]
 pub struct Knowledge {
     entries: Vec<KnowledgeEntry>,
-    /// term → (variant index, term frequency)
-    postings: HashMap<String, Vec<(usize, u32)>>,
-    /// variant index → entry index
-    variant_entry: Vec<usize>,
-    variant_len: Vec<f64>,
-    avg_len: f64,
+    outside: Vec<String>,
+    engine: AnswerEngine,
     /// Legal but suspicious: the same question under two entries.
     pub warnings: Vec<String>,
 }
@@ -122,68 +115,89 @@ fn duplicate_questions(entries: &[KnowledgeEntry]) -> Vec<String> {
     warnings
 }
 
-/// The best entry for a message and how sure retrieval is (0..=1).
+/// The best entry for a message and how sure the engine is (0..=1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Retrieval<'a> {
     pub entry: &'a KnowledgeEntry,
+    /// The engine's confidence: answer iff it clears the policy's threshold.
     pub confidence: f64,
-    /// Confidence of the runner-up entry, for the trace.
+    /// The runner-up entry and its probability, for the trace.
     pub runner_up: Option<(&'a str, f64)>,
+    /// The entry's probability among all entries (before margin and coverage).
+    pub probability: f64,
+    /// Share of the message's content words the entries know.
+    pub coverage: f64,
+    /// The `[outside]` examples fit the message better than any entry.
+    pub outside_best: bool,
 }
 
-/// Content words of a text, as retrieval sees them.
+/// Content words of a text: its words less the stop words of every shipped language.
 pub fn content_terms(text: &str) -> Vec<String> {
     tokens(text)
         .into_iter()
-        .filter(|t| !STOPWORDS.contains(&t.as_str()))
+        .filter(|t| !Language::is_any_stopword(t))
         .collect()
 }
 
+/// An entry's title as the engine learns it: its id and topic in words ("shipping-time" →
+/// "shipping time"). Brands name entries after what they answer.
+fn title(entry: &KnowledgeEntry) -> String {
+    let id = entry.id.replace(['-', '_', '.', '/'], " ");
+    match &entry.topic {
+        Some(t) => format!("{id} {t}"),
+        None => id,
+    }
+}
+
 impl Knowledge {
-    /// Parses and indexes a knowledge file.
+    /// Parses a knowledge file and trains the engine on it.
     pub fn from_toml(source: &str) -> Result<Self, PolicyError> {
         let file: KnowledgeFile =
             toml::from_str(source).map_err(|e| PolicyError::parse(source, e))?;
         validate(&file.entries).map_err(|e| e.located(source))?;
-        let mut knowledge = Self::index(file.entries);
+        let (outside, wordless): (Vec<String>, Vec<String>) = file
+            .outside
+            .unwrap_or_default()
+            .examples
+            .into_iter()
+            .partition(|x| !content_terms(x).is_empty());
+        let mut knowledge = Self::build(file.entries, outside);
         knowledge.warnings = duplicate_questions(&knowledge.entries);
+        knowledge.warnings.extend(outside_overlaps(&knowledge));
+        knowledge.warnings.extend(wordless.iter().map(|x| {
+            format!("[outside] example {x:?} has no searchable words; it teaches nothing")
+        }));
         Ok(knowledge)
     }
 
-    /// Builds the index over already validated entries.
+    /// Trains the engine over already validated entries (no `[outside]` examples).
     pub fn index(entries: Vec<KnowledgeEntry>) -> Self {
-        let mut postings: HashMap<String, Vec<(usize, u32)>> = HashMap::new();
-        let mut variant_entry = Vec::new();
-        let mut variant_len = Vec::new();
-        for (ei, entry) in entries.iter().enumerate() {
-            for q in &entry.questions {
-                let terms = content_terms(q);
-                if terms.is_empty() {
-                    continue;
-                }
-                let vi = variant_entry.len();
-                variant_entry.push(ei);
-                variant_len.push(terms.len() as f64);
-                let mut tf: HashMap<String, u32> = HashMap::new();
-                for t in terms {
-                    *tf.entry(t).or_default() += 1;
-                }
-                for (t, n) in tf {
-                    postings.entry(t).or_default().push((vi, n));
-                }
-            }
+        Self::build(entries, Vec::new())
+    }
+
+    /// Trains the engine over validated entries and `[outside]` examples.
+    pub fn build(entries: Vec<KnowledgeEntry>, outside: Vec<String>) -> Self {
+        let titles: Vec<String> = entries.iter().map(title).collect();
+        let mut examples: Vec<Example<'_>> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            examples.extend(e.questions.iter().map(|q| Example {
+                class: Some(i),
+                text: q,
+            }));
+            examples.push(Example {
+                class: Some(i),
+                text: &titles[i],
+            });
         }
-        let avg_len = if variant_len.is_empty() {
-            1.0
-        } else {
-            variant_len.iter().sum::<f64>() / variant_len.len() as f64
-        };
+        examples.extend(outside.iter().map(|t| Example {
+            class: None,
+            text: t,
+        }));
+        let engine = AnswerEngine::train(entries.len(), &examples);
         Self {
             entries,
-            postings,
-            variant_entry,
-            variant_len,
-            avg_len,
+            outside,
+            engine,
             warnings: Vec::new(),
         }
     }
@@ -192,82 +206,69 @@ impl Knowledge {
         &self.entries
     }
 
+    /// The `[outside]` examples, as written.
+    pub fn outside(&self) -> &[String] {
+        &self.outside
+    }
+
     pub fn get(&self, id: &str) -> Option<&KnowledgeEntry> {
         self.entries.iter().find(|e| e.id == id)
     }
 
-    fn idf(&self, term: &str) -> f64 {
-        let n = self.variant_entry.len() as f64;
-        let df = self.postings.get(term).map_or(0, Vec::len) as f64;
-        ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+    /// The engine's full reading of `text`.
+    pub fn scores(&self, text: &str) -> Scores {
+        self.engine.score(text)
     }
 
-    /// Ranks entries for `text`, best first, with their confidence (see `retrieve`).
+    /// Entries for `text`, best first, with their probability (the candidates a person or an LLM
+    /// chooses from). Entries that share nothing with the text are left out.
     pub fn rank(&self, text: &str) -> Vec<(&KnowledgeEntry, f64)> {
-        let mut query = content_terms(text);
-        query.sort();
-        query.dedup();
-        if query.is_empty() || self.variant_entry.is_empty() {
-            return Vec::new();
-        }
-        // Dense per-variant and per-entry accumulators: no hashing on the hot path.
-        let mut scores = vec![0.0_f64; self.variant_entry.len()];
-        let mut touched: Vec<usize> = Vec::new();
-        let mut ideal = 0.0;
-        let unknown_idf = self.idf("\u{0}never");
-        for term in &query {
-            match self.postings.get(term) {
-                Some(list) => {
-                    let idf = self.idf(term);
-                    ideal += idf;
-                    for &(vi, tf) in list {
-                        let tf = tf as f64;
-                        let norm = 1.0 - B + B * self.variant_len[vi] / self.avg_len;
-                        if scores[vi] == 0.0 {
-                            touched.push(vi);
-                        }
-                        scores[vi] += idf * tf * (K1 + 1.0) / (tf + K1 * norm);
-                    }
-                }
-                // A word the brand never wrote about weighs as much as the rarest known word:
-                // the more of the message the knowledge ignores, the less sure the answer.
-                None => ideal += unknown_idf,
-            }
-        }
-        let mut best_per_entry = vec![0.0_f64; self.entries.len()];
-        let mut entries: Vec<usize> = Vec::new();
-        for vi in touched {
-            let e = self.variant_entry[vi];
-            if best_per_entry[e] == 0.0 {
-                entries.push(e);
-            }
-            if scores[vi] > best_per_entry[e] {
-                best_per_entry[e] = scores[vi];
-            }
-        }
-        let mut ranked: Vec<(usize, f64)> = entries
+        let s = self.engine.score(text);
+        let floor = 1.0 / (self.entries.len() as f64 + 1.0);
+        s.ranked
             .into_iter()
-            .map(|e| (e, best_per_entry[e]))
-            .collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked
-            .into_iter()
-            .map(|(i, s)| (&self.entries[i], (s / ideal).clamp(0.0, 1.0)))
+            .filter(|(_, p)| *p > floor * 0.5)
+            .map(|(i, p)| (&self.entries[i], p))
             .collect()
     }
 
-    /// The best entry for `text`. Confidence is the BM25 score of the best question variant divided
-    /// by the score a variant containing every query term once would get: IDF-weighted coverage of
-    /// what the customer asked.
+    /// The best entry for `text` and the engine's confidence in it; `None` when the text has
+    /// nothing the engine can read or there are no entries.
     pub fn retrieve(&self, text: &str) -> Option<Retrieval<'_>> {
-        let ranked = self.rank(text);
-        let (entry, confidence) = *ranked.first()?;
+        let s = self.engine.score(text);
+        let &(best, probability) = s.ranked.first()?;
         Some(Retrieval {
-            entry,
-            confidence,
-            runner_up: ranked.get(1).map(|(e, c)| (e.id.as_str(), *c)),
+            entry: &self.entries[best],
+            confidence: s.confidence,
+            runner_up: s
+                .ranked
+                .get(1)
+                .map(|&(i, p)| (self.entries[i].id.as_str(), p)),
+            probability,
+            coverage: s.coverage,
+            outside_best: s.outside_best,
         })
     }
+}
+
+/// `[outside]` examples that are also an entry's question: the engine cannot learn both.
+fn outside_overlaps(k: &Knowledge) -> Vec<String> {
+    let questions: HashMap<Vec<String>, &str> = k
+        .entries
+        .iter()
+        .flat_map(|e| e.questions.iter().map(move |q| (tokens(q), e.id.as_str())))
+        .collect();
+    let mut seen = HashSet::new();
+    k.outside
+        .iter()
+        .filter_map(|x| {
+            let key = tokens(x);
+            let id = questions.get(&key)?;
+            seen.insert(key).then(|| {
+                format!("[outside] example {x:?} is also a question of entry {id:?}; remove one")
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ use super::PolicyError;
 pub const LANGUAGES: &[(&str, &str)] = &[
     ("en", include_str!("lexicon/en.toml")),
     ("fr", include_str!("lexicon/fr.toml")),
+    ("de", include_str!("lexicon/de.toml")),
+    ("es", include_str!("lexicon/es.toml")),
+    ("it", include_str!("lexicon/it.toml")),
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -24,6 +27,13 @@ struct LexiconSpec {
     negation: Vec<String>,
     yes: Vec<String>,
     no: Vec<String>,
+    greeting: Vec<String>,
+    thanks: Vec<String>,
+    bye: Vec<String>,
+    acknowledge: Vec<String>,
+    /// Read by the answer engine (`engine::language`), not by the triggers.
+    #[allow(dead_code)]
+    stopwords: Vec<String>,
 }
 
 /// Every list, merged over the chosen languages.
@@ -39,6 +49,10 @@ pub struct Lexicon {
     pub negation: Vec<Phrase>,
     pub yes: Vec<Phrase>,
     pub no: Vec<Phrase>,
+    pub greeting: Vec<Phrase>,
+    pub thanks: Vec<Phrase>,
+    pub bye: Vec<Phrase>,
+    pub acknowledge: Vec<Phrase>,
 }
 
 fn compile(list: &[String]) -> Vec<Phrase> {
@@ -72,6 +86,10 @@ impl Lexicon {
             lex.negation.extend(compile(&spec.negation));
             lex.yes.extend(compile(&spec.yes));
             lex.no.extend(compile(&spec.no));
+            lex.greeting.extend(compile(&spec.greeting));
+            lex.thanks.extend(compile(&spec.thanks));
+            lex.bye.extend(compile(&spec.bye));
+            lex.acknowledge.extend(compile(&spec.acknowledge));
         }
         Ok(lex)
     }

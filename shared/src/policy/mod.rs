@@ -2,11 +2,15 @@
 
 mod boundary;
 mod decide;
+mod engine;
+pub mod evaluation;
 mod frustration;
 pub mod hours;
 mod knowledge;
 mod lexicon;
 mod money;
+mod questions;
+mod small_talk;
 pub mod text;
 mod trace;
 
@@ -17,10 +21,13 @@ pub use decide::{
     confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,
     ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
+pub use engine::Scores;
 pub use frustration::{frustration_score, FrustrationScore};
 pub use knowledge::{content_terms, Knowledge, KnowledgeEntry, Retrieval};
 pub use lexicon::{Lexicon, LANGUAGES};
 pub use money::currency_amount;
+pub use questions::split_questions;
+pub use small_talk::{small_talk, SmallTalkKind, SmallTalkReplies};
 pub use trace::{DecisionTrace, TraceStep};
 
 use thiserror::Error;

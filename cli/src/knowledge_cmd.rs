@@ -1,0 +1,147 @@
+//! `handoff knowledge eval`: how a knowledge file answers labelled messages, at every threshold.
+
+use std::io::BufRead;
+
+use chrono::{DateTime, Utc};
+use handoff::app::load_boundary;
+use handoff::policy::evaluation::{judge, recommend, tally, Judged, LabelledMessage, Tally};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+/// Thresholds shown in the table.
+const TABLE: &[f64] = &[
+    0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8,
+];
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn row(t: &Tally) -> String {
+    format!(
+        "  {:>9.2}  {:>7}  {:>7}  {:>9}  {:>18}",
+        t.threshold,
+        pct(t.right_rate()),
+        pct(t.wrong_rate()),
+        pct(t.escalated_rate()),
+        pct(t.off_topic_rate())
+    )
+}
+
+fn tally_json(t: &Tally) -> serde_json::Value {
+    json!({
+        "threshold": t.threshold,
+        "in_scope": t.in_scope, "right": t.right, "wrong": t.wrong, "escalated": t.escalated,
+        "off_topic": t.off_topic, "off_topic_answered": t.off_topic_answered, "small_talk": t.small_talk,
+        "right_rate": t.right_rate(), "wrong_rate": t.wrong_rate(),
+        "escalated_rate": t.escalated_rate(), "off_topic_rate": t.off_topic_rate(),
+    })
+}
+
+pub fn eval(
+    policy: &str,
+    knowledge: &str,
+    messages: &str,
+    max_error: f64,
+    at: Option<&str>,
+    as_json: bool,
+) -> Result<(), String> {
+    if !(0.0..1.0).contains(&max_error) {
+        return Err(format!(
+            "--max-error {max_error} must be a share between 0 and 1, e.g. 0.02"
+        ));
+    }
+    let now: DateTime<Utc> = match at {
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .map_err(|e| format!("--at {t:?} is not an RFC 3339 time ({e})"))?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    let (policy_set, knowledge_set) =
+        load_boundary(policy, knowledge).map_err(|e| e.to_string())?;
+    let file = std::fs::File::open(messages).map_err(|e| format!("{messages}: {e}"))?;
+    let mut labelled = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| format!("{messages}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let m = LabelledMessage::parse(&line).map_err(|e| format!("{messages}:{}: {e}", n + 1))?;
+        if let handoff::policy::evaluation::Expectation::Answer(id) = &m.expect {
+            if knowledge_set.get(id).is_none() {
+                return Err(format!(
+                    "{messages}:{}: entry {id:?} is not in {knowledge}",
+                    n + 1
+                ));
+            }
+        }
+        labelled.push(m);
+    }
+    if labelled.is_empty() {
+        return Err(format!("{messages} has no labelled messages"));
+    }
+    let bar = ProgressBar::new(labelled.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({eta} left)")
+            .map_err(|e| e.to_string())?,
+    );
+    if as_json || labelled.len() < 500 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let judged: Vec<Judged> = labelled
+        .iter()
+        .map(|m| {
+            bar.inc(1);
+            judge(&policy_set, &knowledge_set, m, now)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let at_policy = tally(&judged, policy_set.confidence_threshold);
+    let table: Vec<Tally> = TABLE.iter().map(|&t| tally(&judged, t)).collect();
+    let best = recommend(&judged, max_error);
+    if as_json {
+        let out = json!({
+            "messages": judged.len(),
+            "policy_threshold": tally_json(&at_policy),
+            "table": table.iter().map(tally_json).collect::<Vec<_>>(),
+            "max_error": max_error,
+            "recommended": best.as_ref().map(tally_json),
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    let t = &at_policy;
+    println!(
+        "{} messages: {} with an entry, {} without",
+        judged.len(),
+        t.in_scope,
+        t.off_topic
+    );
+    println!(
+        "At the policy's threshold {:.2}:\n  with an entry:    right {} ({})  wrong {} ({})  escalated {} ({})\n  without an entry: answered {} ({} of {})\n  small-talk replies (not answers): {}",
+        t.threshold,
+        pct(t.right_rate()), t.right,
+        pct(t.wrong_rate()), t.wrong,
+        pct(t.escalated_rate()), t.escalated,
+        pct(t.off_topic_rate()), t.off_topic_answered, t.off_topic,
+        t.small_talk
+    );
+    println!("\n  threshold    right    wrong  escalated  off-topic answered");
+    for t in &table {
+        println!("{}", row(t));
+    }
+    match best {
+        Some(b) => println!(
+            "\nRecommended threshold for at most {} wrong and {} off-topic answered: {:.3}\n{}",
+            pct(max_error),
+            pct(max_error),
+            b.threshold,
+            row(&b)
+        ),
+        None => println!(
+            "\nNo threshold keeps wrong answers and off-topic answers under {}: add questions or [outside] examples.",
+            pct(max_error)
+        ),
+    }
+    Ok(())
+}

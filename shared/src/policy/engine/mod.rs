@@ -1,0 +1,283 @@
+//! The answer engine: which knowledge entry a customer's message asks for, and how sure that is.
+//!
+//! A nearest-centroid classifier over TF-IDF features (stemmed words, word pairs, character
+//! n-grams of the stems). Each entry's centroid is the mean of its questions and its title (id and
+//! topic); `[outside]` examples form one more centroid that answers nothing. A message's
+//! similarities to the centroids become probabilities (softmax), and the confidence is
+//!
+//! ```text
+//! confidence = (p(best) - p(runner-up)) × √(share of the message's content words the entries know)
+//! ```
+//!
+//! The margin keeps the bot from choosing between two entries that fit equally well (a wrong
+//! answer costs more than a handoff); the coverage keeps it from answering a message that is
+//! mostly about something the brand never wrote about. Built once at start, in milliseconds for a
+//! few hundred entries; nothing is learned per message.
+
+mod features;
+pub(crate) mod language;
+mod typo;
+
+use std::collections::HashMap;
+
+pub(crate) use features::Analysis;
+use typo::Vocabulary;
+
+/// Softmax temperature over cosine similarities (tuned on CLINC150 `val` only, see BENCHMARKS.md).
+const TEMPERATURE: f32 = 10.0;
+
+/// One labelled text the engine learns from.
+pub(crate) struct Example<'a> {
+    /// Index of the entry, or `None` for an `[outside]` example.
+    pub class: Option<usize>,
+    pub text: &'a str,
+}
+
+/// The engine's reading of one message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scores {
+    /// Entries by probability, best first (entry index, probability).
+    pub ranked: Vec<(usize, f64)>,
+    /// Whether the `[outside]` examples fit the message better than any entry.
+    pub outside_best: bool,
+    /// Share of the message's content words the entries know (typos corrected), 0..=1.
+    pub coverage: f64,
+    /// The confidence (see the module doc), 0..=1; 0 when `[outside]` fits best.
+    pub confidence: f64,
+}
+
+/// The trained engine.
+#[derive(Debug)]
+pub struct AnswerEngine {
+    classes: usize,
+    has_outside: bool,
+    /// Feature key → (feature index, idf).
+    idf: HashMap<u64, (u32, f32)>,
+    /// Feature index → (class, centroid weight); class `classes` is `[outside]`.
+    postings: Vec<Vec<(u32, f32)>>,
+    vocabulary: Vocabulary,
+}
+
+fn weighted(counts: &HashMap<u64, f32>, idf: &HashMap<u64, (u32, f32)>) -> Vec<(u32, f32)> {
+    let mut v: Vec<(u32, f32)> = counts
+        .iter()
+        .filter_map(|(k, &tf)| idf.get(k).map(|&(i, w)| (i, (1.0 + tf.ln()) * w)))
+        .collect();
+    let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|(_, x)| *x /= norm);
+    }
+    v
+}
+
+impl AnswerEngine {
+    /// Learns from the entries' examples (`class` < `classes`) and the `[outside]` ones.
+    pub(crate) fn train(classes: usize, examples: &[Example<'_>]) -> Self {
+        let analysed: Vec<(Option<usize>, Analysis, Vec<String>)> = examples
+            .iter()
+            .map(|e| {
+                let words = crate::policy::text::tokens(e.text);
+                (e.class, Analysis::of_tokens(&words), words)
+            })
+            .collect();
+        let vocabulary = Vocabulary::new(analysed.iter().filter(|(c, _, _)| c.is_some()).flat_map(
+            |(_, a, w)| {
+                w.iter()
+                    .zip(&a.stems)
+                    .map(|(w, s)| (w.as_str(), s.as_str()))
+            },
+        ));
+        let blocks: Vec<(Option<usize>, HashMap<u64, f32>, HashMap<u64, f32>)> = analysed
+            .iter()
+            .map(|(c, a, _)| {
+                let (w, ch) = a.features();
+                (*c, w, ch)
+            })
+            .collect();
+        // Document frequencies over the entries' examples only: `[outside]` must not change what
+        // the brand's own words weigh.
+        let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut docs = 0u32;
+        for (c, w, ch) in &blocks {
+            if c.is_none() {
+                continue;
+            }
+            docs += 1;
+            for k in w.keys().chain(ch.keys()) {
+                *df.entry(*k).or_default() += 1;
+            }
+        }
+        let mut keys: Vec<(&u64, &u32)> = df.iter().collect();
+        keys.sort_unstable();
+        let idf: HashMap<u64, (u32, f32)> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, (&k, &d))| {
+                let w = ((1.0 + docs as f32) / (1.0 + d as f32)).ln() + 1.0;
+                (k, (i as u32, w))
+            })
+            .collect();
+        let n_classes = classes + 1;
+        let mut sums: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n_classes];
+        let mut counts = vec![0u32; n_classes];
+        for (c, w, ch) in &blocks {
+            let class = c.unwrap_or(classes);
+            counts[class] += 1;
+            for (i, x) in weighted(w, &idf).into_iter().chain(weighted(ch, &idf)) {
+                *sums[class].entry(i).or_default() += x;
+            }
+        }
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); idf.len()];
+        for (class, sum) in sums.iter().enumerate() {
+            let norm = sum.values().map(|x| x * x).sum::<f32>().sqrt();
+            if norm == 0.0 {
+                continue;
+            }
+            let mut features: Vec<(&u32, &f32)> = sum.iter().collect();
+            features.sort_unstable_by_key(|(i, _)| **i);
+            for (&i, &x) in features {
+                postings[i as usize].push((class as u32, x / norm));
+            }
+        }
+        Self {
+            classes,
+            has_outside: counts[classes] > 0,
+            idf,
+            postings,
+            vocabulary,
+        }
+    }
+
+    /// Scores `text` against every entry.
+    pub fn score(&self, text: &str) -> Scores {
+        let words = self.vocabulary.correct(crate::policy::text::tokens(text));
+        let analysis = Analysis::of_tokens(&words);
+        let coverage = if analysis.content.is_empty() {
+            0.0
+        } else {
+            let known = analysis
+                .content
+                .iter()
+                .filter(|s| self.vocabulary.knows_stem(s))
+                .count();
+            known as f64 / analysis.content.len() as f64
+        };
+        let (w, ch) = analysis.features();
+        let mut query: Vec<(u32, f32)> = weighted(&w, &self.idf);
+        query.extend(weighted(&ch, &self.idf));
+        let norm = query.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+        if norm == 0.0 || self.classes == 0 {
+            return Scores {
+                ranked: Vec::new(),
+                outside_best: false,
+                coverage,
+                confidence: 0.0,
+            };
+        }
+        let mut sims = vec![0.0_f32; self.classes + 1];
+        for (i, x) in query {
+            for &(class, c) in &self.postings[i as usize] {
+                sims[class as usize] += x / norm * c;
+            }
+        }
+        let n_classes = self.classes + usize::from(self.has_outside);
+        sims.truncate(n_classes);
+        let max = sims.iter().copied().fold(f32::MIN, f32::max);
+        let exps: Vec<f64> = sims
+            .iter()
+            .map(|s| f64::from(TEMPERATURE * (s - max)).exp())
+            .collect();
+        let total: f64 = exps.iter().sum();
+        // `[outside]` competes like an entry: when it fits best nothing is answered, and when it
+        // comes close the margin shrinks.
+        let outside_p = if self.has_outside {
+            exps[self.classes] / total
+        } else {
+            0.0
+        };
+        let mut ranked: Vec<(usize, f64)> = exps[..self.classes]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i, e / total))
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best = ranked.first().map_or(0.0, |r| r.1);
+        let runner_up = ranked.get(1).map_or(0.0, |r| r.1).max(outside_p);
+        let outside_best = outside_p > best;
+        let confidence = if outside_best {
+            0.0
+        } else {
+            ((best - runner_up) * coverage.sqrt()).clamp(0.0, 1.0)
+        };
+        Scores {
+            ranked,
+            outside_best,
+            coverage,
+            confidence,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(outside: &[&str]) -> AnswerEngine {
+        let entries = [
+            &["how long does shipping take", "when will my order arrive"][..],
+            &["what are your opening hours", "when are you open"][..],
+            &[
+                "do you ship to belgium",
+                "which countries do you deliver to",
+            ][..],
+        ];
+        let mut examples: Vec<Example> = entries
+            .iter()
+            .enumerate()
+            .flat_map(|(i, qs)| {
+                qs.iter().map(move |q| Example {
+                    class: Some(i),
+                    text: q,
+                })
+            })
+            .collect();
+        examples.extend(outside.iter().map(|t| Example {
+            class: None,
+            text: t,
+        }));
+        AnswerEngine::train(3, &examples)
+    }
+
+    #[test]
+    fn confident_on_the_brands_own_words_and_unsure_elsewhere() {
+        let e = engine(&[]);
+        let s = e.score("How long does shipping take?");
+        assert_eq!(s.ranked[0].0, 0);
+        assert!(s.confidence > 0.5, "{s:?}");
+        let s = e.score("what is the capital of peru");
+        assert!(s.confidence < 0.2, "{s:?}");
+        assert!(s.coverage < 0.5, "{s:?}");
+    }
+
+    #[test]
+    fn typos_and_word_order_do_not_lose_the_entry() {
+        let e = engine(&[]);
+        let s = e.score("how long does shiping take");
+        assert_eq!(s.ranked[0].0, 0);
+        assert_eq!(s.coverage, 1.0, "{s:?}");
+        let s = e.score("open hours what are they");
+        assert_eq!(s.ranked[0].0, 1);
+    }
+
+    #[test]
+    fn outside_examples_take_what_they_look_like() {
+        let e = engine(&[
+            "can you close my late father's account",
+            "I was charged twice",
+        ]);
+        let s = e.score("please close my father's account");
+        assert!(s.outside_best, "{s:?}");
+        assert_eq!(s.confidence, 0.0);
+        assert!(!e.score("how long does shipping take").outside_best);
+    }
+}

@@ -1,0 +1,263 @@
+//! How well a knowledge file answers real messages: right / wrong / escalated for messages that
+//! have an entry, answered for those that do not, at every threshold (`handoff knowledge eval`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::boundary::Policy;
+use super::decide::{decide, Outcome, Turn};
+use super::knowledge::Knowledge;
+
+/// What a labelled message should get.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// Answered (or proposed) with this entry.
+    Answer(String),
+    /// A person.
+    Escalate,
+}
+
+/// One line of a labelled file: `{"text": …, "expect": "answer <entry>" | "escalate"}`.
+#[derive(Clone, Debug)]
+pub struct LabelledMessage {
+    pub text: String,
+    pub expect: Expectation,
+}
+
+#[derive(Deserialize)]
+struct LabelledLine {
+    text: String,
+    expect: String,
+}
+
+impl LabelledMessage {
+    /// Parses one JSON line; the error says what to fix.
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let raw: LabelledLine = serde_json::from_str(line).map_err(|e| {
+            format!("{e}; each line must be {{\"text\": …, \"expect\": \"answer <entry>\" or \"escalate\"}}")
+        })?;
+        let expect = match raw.expect.split_once(' ') {
+            Some(("answer" | "confirm", id)) if !id.trim().is_empty() => {
+                Expectation::Answer(id.trim().to_string())
+            }
+            None if raw.expect == "escalate" => Expectation::Escalate,
+            Some(("escalate", _)) => Expectation::Escalate,
+            _ => {
+                return Err(format!(
+                    "expect {:?} must be \"answer <entry>\" or \"escalate\"",
+                    raw.expect
+                ))
+            }
+        };
+        Ok(Self {
+            text: raw.text,
+            expect,
+        })
+    }
+}
+
+/// The policy's reading of one message, enough to replay it at any threshold.
+#[derive(Clone, Debug, Serialize)]
+pub struct Judged {
+    #[serde(skip)]
+    pub expect: Option<String>,
+    /// Decided before knowledge (a rule, a trigger, small talk): the entry answered, if any,
+    /// whatever the threshold.
+    pub fixed: Option<Option<String>>,
+    /// Decided by knowledge: the best entry and the confidence.
+    pub best: Option<String>,
+    pub score: f64,
+    /// Got a small-talk reply ("hello" → the greeting), which answers no entry.
+    pub small_talk: bool,
+}
+
+impl Judged {
+    /// The entry answered at `threshold`, or `None` for a person.
+    pub fn answered_at(&self, threshold: f64) -> Option<&str> {
+        match &self.fixed {
+            Some(entry) => entry.as_deref(),
+            None if self.score >= threshold => self.best.as_deref(),
+            None => None,
+        }
+    }
+}
+
+/// Decides `message` as the bot would at `now`.
+pub fn judge(
+    policy: &Policy,
+    knowledge: &Knowledge,
+    message: &LabelledMessage,
+    now: DateTime<Utc>,
+) -> Judged {
+    let d = decide(
+        policy,
+        knowledge,
+        Turn {
+            text: Some(&message.text),
+            ..Default::default()
+        },
+        now,
+    );
+    let expect = match &message.expect {
+        Expectation::Answer(id) => Some(id.clone()),
+        Expectation::Escalate => None,
+    };
+    if d.decided_by_knowledge() {
+        let step = d.trace.deciding().expect("decided by knowledge");
+        let best = step
+            .detail
+            .strip_prefix("best ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_string);
+        return Judged {
+            expect,
+            fixed: None,
+            best,
+            score: step.score.unwrap_or(0.0),
+            small_talk: false,
+        };
+    }
+    let (entry, small_talk) = match d.outcome {
+        // A greeting answered with a greeting answers no entry: it is neither right nor wrong.
+        Outcome::Answer { entry, .. } if entry.starts_with("small_talk:") => (None, true),
+        Outcome::Answer { entry, .. } | Outcome::Confirm { entry, .. } => (Some(entry), false),
+        _ => (None, false),
+    };
+    Judged {
+        expect,
+        fixed: Some(entry),
+        best: None,
+        score: 0.0,
+        small_talk,
+    }
+}
+
+/// Counts at one threshold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Tally {
+    pub threshold: f64,
+    /// Messages that have an entry.
+    pub in_scope: usize,
+    pub right: usize,
+    pub wrong: usize,
+    pub escalated: usize,
+    /// Messages that should reach a person.
+    pub off_topic: usize,
+    pub off_topic_answered: usize,
+    /// Messages of either kind that got a small-talk reply (not counted as answered).
+    pub small_talk: usize,
+}
+
+impl Tally {
+    fn share(n: usize, of: usize) -> f64 {
+        if of == 0 {
+            0.0
+        } else {
+            n as f64 / of as f64
+        }
+    }
+    pub fn right_rate(&self) -> f64 {
+        Self::share(self.right, self.in_scope)
+    }
+    pub fn wrong_rate(&self) -> f64 {
+        Self::share(self.wrong, self.in_scope)
+    }
+    pub fn escalated_rate(&self) -> f64 {
+        Self::share(self.escalated, self.in_scope)
+    }
+    pub fn off_topic_rate(&self) -> f64 {
+        Self::share(self.off_topic_answered, self.off_topic)
+    }
+}
+
+/// Counts `judged` at `threshold`.
+pub fn tally(judged: &[Judged], threshold: f64) -> Tally {
+    let mut t = Tally {
+        threshold,
+        ..Tally::default()
+    };
+    for j in judged {
+        t.small_talk += usize::from(j.small_talk);
+        let answered = j.answered_at(threshold);
+        match &j.expect {
+            Some(want) => {
+                t.in_scope += 1;
+                match answered {
+                    Some(got) if got == want => t.right += 1,
+                    Some(_) => t.wrong += 1,
+                    None => t.escalated += 1,
+                }
+            }
+            None => {
+                t.off_topic += 1;
+                if answered.is_some() {
+                    t.off_topic_answered += 1;
+                }
+            }
+        }
+    }
+    t
+}
+
+/// The threshold that answers the most messages right while at most `max_error` of the messages
+/// with an entry get a wrong one and at most `max_error` of the others get any: the lowest such
+/// threshold among the scores seen (each score is a place where a count changes).
+pub fn recommend(judged: &[Judged], max_error: f64) -> Option<Tally> {
+    let mut candidates: Vec<f64> = judged
+        .iter()
+        .filter(|j| j.fixed.is_none())
+        .map(|j| j.score)
+        .chain([1.0])
+        .collect();
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .map(|t| tally(judged, t))
+        .filter(|t| t.wrong_rate() <= max_error && t.off_topic_rate() <= max_error)
+        .max_by(|a, b| {
+            a.right
+                .cmp(&b.right)
+                .then(b.threshold.total_cmp(&a.threshold))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(expect: Option<&str>, best: &str, score: f64) -> Judged {
+        Judged {
+            expect: expect.map(String::from),
+            fixed: None,
+            best: Some(best.into()),
+            score,
+            small_talk: false,
+        }
+    }
+
+    #[test]
+    fn counts_right_wrong_escalated_and_off_topic_answered() {
+        let judged = [
+            j(Some("a"), "a", 0.9),
+            j(Some("a"), "b", 0.4),
+            j(Some("b"), "b", 0.2),
+            j(None, "a", 0.5),
+            j(None, "b", 0.1),
+        ];
+        let t = tally(&judged, 0.3);
+        assert_eq!((t.right, t.wrong, t.escalated), (1, 1, 1));
+        assert_eq!((t.off_topic, t.off_topic_answered), (2, 1));
+        let best = recommend(&judged, 0.0).unwrap();
+        assert_eq!(best.threshold, 0.9);
+        assert_eq!((best.right, best.wrong, best.off_topic_answered), (1, 0, 0));
+    }
+
+    #[test]
+    fn a_bad_line_says_what_to_write() {
+        let err = LabelledMessage::parse(r#"{"text":"hi","expect":"maybe"}"#).unwrap_err();
+        assert!(err.contains("\"answer <entry>\" or \"escalate\""), "{err}");
+        let ok = LabelledMessage::parse(r#"{"text":"hi","expect":"answer hours"}"#).unwrap();
+        assert_eq!(ok.expect, Expectation::Answer("hours".into()));
+    }
+}
