@@ -416,6 +416,7 @@ fn decide_open(
             Some("the \"talk to a person\" button".to_string())
         } else {
             lex.find(&t.phrases, &words)
+                .or_else(|| lex.asks_for_person_alone(&words))
                 .map(|p| format!("{:?}", p.source))
         };
         match hit {

@@ -18,6 +18,7 @@ pub const LANGUAGES: &[(&str, &str)] = &[
 #[serde(deny_unknown_fields)]
 struct LexiconSpec {
     human_request: Vec<String>,
+    human_request_alone: Vec<String>,
     complaint: Vec<String>,
     money: Vec<String>,
     negative: Vec<String>,
@@ -40,6 +41,8 @@ struct LexiconSpec {
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
     pub human_request: Vec<Phrase>,
+    /// Words that ask for a person only when they are the whole message.
+    pub human_request_alone: Vec<Phrase>,
     pub complaint: Vec<Phrase>,
     pub money: Vec<Phrase>,
     pub negative: Vec<Phrase>,
@@ -77,6 +80,8 @@ impl Lexicon {
             let spec: LexiconSpec = toml::from_str(source)
                 .map_err(|e| PolicyError::Invalid(format!("lexicon {code}: {e}")))?;
             lex.human_request.extend(compile(&spec.human_request));
+            lex.human_request_alone
+                .extend(compile(&spec.human_request_alone));
             lex.complaint.extend(compile(&spec.complaint));
             lex.money.extend(compile(&spec.money));
             lex.negative.extend(compile(&spec.negative));
@@ -111,6 +116,20 @@ impl Lexicon {
     /// invoking it ("I want a refund").
     pub fn asks_about(&self, words: &[String]) -> bool {
         self.inquiry.iter().any(|p| p.is_in(words)) && !self.invoke.iter().any(|p| p.is_in(words))
+    }
+
+    /// "human?", "agent please": a word that asks for a person when nothing but small words
+    /// surrounds it (unlike "human error" or "travel agent").
+    pub fn asks_for_person_alone(&self, words: &[String]) -> Option<&Phrase> {
+        if words.is_empty() || words.len() > 4 {
+            return None;
+        }
+        let hit = self.human_request_alone.iter().find(|p| p.is_in(words))?;
+        let hit_words = super::text::tokens(&hit.source);
+        words
+            .iter()
+            .all(|w| hit_words.contains(w) || super::engine::language::Language::is_any_stopword(w))
+            .then_some(hit)
     }
 
     /// A short answer that is only yes (or only no) to a question.
