@@ -136,3 +136,72 @@ fn explain_prints_the_decision_first_then_the_trace() {
     assert_eq!(code, 1);
     assert!(err.contains("RFC 3339"), "{err}");
 }
+
+#[test]
+fn knowledge_eval_counts_right_wrong_escalated_and_recommends_a_threshold() {
+    let labelled = temp_file(
+        "labelled.jsonl",
+        concat!(
+            r#"{"text": "how long does shiping take", "expect": "answer shipping-time"}"#,
+            "\n",
+            r#"{"text": "when are you open on saturdays", "expect": "answer opening-hours"}"#,
+            "\n",
+            r#"{"text": "can I put my mug in the dishwasher", "expect": "answer dishwasher"}"#,
+            "\n",
+            r#"{"text": "do you sell bicycles", "expect": "escalate"}"#,
+            "\n",
+            r#"{"text": "what is the capital of Peru", "expect": "escalate"}"#,
+            "\n",
+            r#"{"text": "hello", "expect": "escalate"}"#,
+            "\n",
+        ),
+    );
+    let args = |json: bool| {
+        let mut a = vec![
+            "knowledge".to_string(),
+            "eval".into(),
+            repo_path("config/policy.toml"),
+            repo_path("config/knowledge.toml"),
+            labelled.clone(),
+            "--at".into(),
+            "2026-11-24T11:00:00+01:00".into(),
+        ];
+        if json {
+            a.push("--json".into());
+        }
+        a
+    };
+    let run = |json: bool| {
+        let a = args(json);
+        handoff(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (code, out, err) = run(false);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("6 messages: 3 with an entry, 3 without"),
+        "{out}"
+    );
+    assert!(
+        out.contains("threshold    right    wrong  escalated"),
+        "{out}"
+    );
+    assert!(out.contains("small-talk replies (not answers): 1"), "{out}");
+    let (code, out, err) = run(true);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let at = &v["policy_threshold"];
+    assert_eq!(at["right"], 3, "{v}");
+    assert_eq!(at["wrong"], 0, "{v}");
+    assert_eq!(at["off_topic_answered"], 0, "{v}");
+    assert!(v["recommended"]["threshold"].as_f64().is_some(), "{v}");
+
+    let bad = temp_file(
+        "bad.jsonl",
+        "{\"text\": \"hi\", \"expect\": \"answer nope\"}\n",
+    );
+    let mut a = args(false);
+    a[4] = bad;
+    let (code, _, err) = handoff(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1);
+    assert!(err.contains("entry \"nope\" is not in"), "{err}");
+}
