@@ -582,7 +582,8 @@ fn decide_open(
             let runner = r
                 .runner_up
                 .map(|(id, c)| format!("; runner-up {id} {c:.2}"))
-                .unwrap_or_default();
+                .unwrap_or_default()
+                + &format!("; words known {:.0}%", r.coverage * 100.0);
             trace.record_score(
                 "knowledge",
                 true,
@@ -616,8 +617,21 @@ fn decide_open(
             let (detail, score) = match &retrieval {
                 Some(r) => (
                     format!(
-                        "best {} below threshold {:.2}",
-                        r.entry.id, policy.confidence_threshold
+                        "best {} below threshold {:.2}; {}",
+                        r.entry.id,
+                        policy.confidence_threshold,
+                        if r.outside_best {
+                            "closest to an [outside] example".to_string()
+                        } else {
+                            format!(
+                                "p {:.2}, runner-up {}, words known {:.0}%",
+                                r.probability,
+                                r.runner_up
+                                    .map(|(id, p)| format!("{id} {p:.2}"))
+                                    .unwrap_or_else(|| "none".into()),
+                                r.coverage * 100.0
+                            )
+                        }
                     ),
                     r.confidence,
                 ),
@@ -677,23 +691,21 @@ fn several_questions(
     let threshold = ctx.policy.confidence_threshold;
     let found: Vec<(&str, Option<Retrieval<'_>>)> = parts
         .iter()
-        .map(|p| {
-            (
-                p.as_str(),
-                knowledge.retrieve(p).filter(|r| r.confidence >= threshold),
-            )
-        })
+        .map(|p| (p.as_str(), knowledge.retrieve(p)))
         .collect();
-    let answered: Vec<&Retrieval<'_>> = found.iter().filter_map(|(_, r)| r.as_ref()).collect();
+    let confident =
+        |r: &Option<Retrieval<'_>>| r.as_ref().is_some_and(|r| r.confidence >= threshold);
+    let answered: Vec<&Retrieval<'_>> = found
+        .iter()
+        .filter(|(_, r)| confident(r))
+        .filter_map(|(_, r)| r.as_ref())
+        .collect();
     if answered.is_empty() {
         return None;
     }
     let score = found
         .iter()
-        .map(|(p, r)| match r {
-            Some(r) => r.confidence,
-            None => knowledge.retrieve(p).map_or(0.0, |r| r.confidence),
-        })
+        .map(|(_, r)| r.as_ref().map_or(0.0, |r| r.confidence))
         .fold(1.0_f64, f64::min);
     let mut ids: Vec<&str> = Vec::new();
     for r in &answered {
@@ -703,7 +715,7 @@ fn several_questions(
     }
     let missing: Vec<&str> = found
         .iter()
-        .filter(|(_, r)| r.is_none())
+        .filter(|(_, r)| !confident(r))
         .map(|(p, _)| *p)
         .collect();
     if missing.is_empty() && answered.iter().all(|r| !r.entry.confirm) {

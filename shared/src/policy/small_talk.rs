@@ -129,8 +129,7 @@ mod tests {
 
     fn kind(text: &str) -> Option<SmallTalkKind> {
         let lex =
-            Lexicon::for_languages(&["en", "fr", "de", "es", "it"].map(String::from).to_vec())
-                .unwrap();
+            Lexicon::for_languages(&["en", "fr", "de", "es", "it"].map(String::from)).unwrap();
         small_talk(&lex, &tokens(text))
     }
 

@@ -26,6 +26,9 @@ use typo::Vocabulary;
 /// Softmax temperature over cosine similarities (tuned on CLINC150 `val` only, see BENCHMARKS.md).
 const TEMPERATURE: f32 = 10.0;
 
+/// Hashed feature → count, for one block (words or characters) of one text.
+type FeatureCounts = HashMap<u64, f32>;
+
 /// One labelled text the engine learns from.
 pub(crate) struct Example<'a> {
     /// Index of the entry, or `None` for an `[outside]` example.
@@ -87,7 +90,7 @@ impl AnswerEngine {
                     .map(|(w, s)| (w.as_str(), s.as_str()))
             },
         ));
-        let blocks: Vec<(Option<usize>, HashMap<u64, f32>, HashMap<u64, f32>)> = analysed
+        let blocks: Vec<(Option<usize>, FeatureCounts, FeatureCounts)> = analysed
             .iter()
             .map(|(c, a, _)| {
                 let (w, ch) = a.features();
