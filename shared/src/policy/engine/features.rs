@@ -26,7 +26,8 @@ impl Analysis {
         let mut out = Analysis::default();
         for w in words {
             let stem = lang.stem(w);
-            if !lang.is_stopword(w) && !Language::is_any_stopword(w) {
+            // Any shipped language's small words: customers mix languages ("merci, how long…").
+            if !Language::is_any_stopword(w) {
                 out.content.push(stem.clone());
             }
             out.stems.push(stem);

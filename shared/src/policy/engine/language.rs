@@ -79,10 +79,6 @@ impl Language {
         self.stemmer.stem(token).into_owned()
     }
 
-    pub fn is_stopword(&self, token: &str) -> bool {
-        self.stopwords.contains(token)
-    }
-
     /// A word that is a stop word in any shipped language (for messages mixing languages).
     pub fn is_any_stopword(token: &str) -> bool {
         ALL.iter().any(|l| l.stopwords.contains(token))
