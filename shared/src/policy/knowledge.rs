@@ -225,7 +225,7 @@ impl Knowledge {
     pub fn rank(&self, text: &str) -> Vec<(&KnowledgeEntry, f64)> {
         let s = self.engine.score(text);
         let floor = 1.0 / (self.entries.len() as f64 + 1.0);
-        s.ranked
+        s.ranked()
             .into_iter()
             .filter(|(_, p)| *p > floor * 0.5)
             .map(|(i, p)| (&self.entries[i], p))
@@ -236,14 +236,11 @@ impl Knowledge {
     /// nothing the engine can read or there are no entries.
     pub fn retrieve(&self, text: &str) -> Option<Retrieval<'_>> {
         let s = self.engine.score(text);
-        let &(best, probability) = s.ranked.first()?;
+        let (best, probability) = s.best?;
         Some(Retrieval {
             entry: &self.entries[best],
             confidence: s.confidence,
-            runner_up: s
-                .ranked
-                .get(1)
-                .map(|&(i, p)| (self.entries[i].id.as_str(), p)),
+            runner_up: s.runner_up.map(|(i, p)| (self.entries[i].id.as_str(), p)),
             probability,
             coverage: s.coverage,
             outside_best: s.outside_best,

@@ -1,10 +1,10 @@
 //! What the engine sees of a text: stemmed words, word pairs and character n-grams of the stems,
 //! hashed to fixed keys so a query allocates no feature strings.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::language::Language;
+use super::FeatureCounts;
 
 /// Character n-gram sizes taken inside each (padded) stem: robust to typos, plurals and
 /// compounds that the stemmer misses.
@@ -42,9 +42,9 @@ impl Analysis {
 
     /// Hashed feature counts in two blocks (words, characters), each later normalised alone so
     /// neither drowns the other.
-    pub fn features(&self) -> (HashMap<u64, f32>, HashMap<u64, f32>) {
-        let mut words: HashMap<u64, f32> = HashMap::new();
-        let mut chars: HashMap<u64, f32> = HashMap::new();
+    pub fn features(&self) -> (FeatureCounts, FeatureCounts) {
+        let mut words = FeatureCounts::default();
+        let mut chars = FeatureCounts::default();
         for s in &self.stems {
             *words.entry(key(&(0u8, s))).or_default() += 1.0;
         }

@@ -20,6 +20,8 @@ mod typo;
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 pub(crate) use features::Analysis;
 use typo::Vocabulary;
 
@@ -27,7 +29,7 @@ use typo::Vocabulary;
 const TEMPERATURE: f32 = 10.0;
 
 /// Hashed feature → count, for one block (words or characters) of one text.
-type FeatureCounts = HashMap<u64, f32>;
+pub(crate) type FeatureCounts = FxHashMap<u64, f32>;
 
 /// One labelled text the engine learns from.
 pub(crate) struct Example<'a> {
@@ -36,11 +38,19 @@ pub(crate) struct Example<'a> {
     pub text: &'a str,
 }
 
+/// Below this (in temperature-scaled similarity under the best), a class's softmax weight is
+/// under e^-25 of the best one's: counted as nothing, so no `exp` is spent on it.
+const NEGLIGIBLE: f32 = -25.0;
+
 /// The engine's reading of one message.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scores {
-    /// Entries by probability, best first (entry index, probability).
-    pub ranked: Vec<(usize, f64)>,
+    /// Probability of each entry, by entry index (empty when nothing could be read).
+    probabilities: Vec<f64>,
+    /// The most probable entry (index, probability).
+    pub best: Option<(usize, f64)>,
+    /// The next most probable entry.
+    pub runner_up: Option<(usize, f64)>,
     /// Whether the `[outside]` examples fit the message better than any entry.
     pub outside_best: bool,
     /// Share of the message's content words the entries know (typos corrected), 0..=1.
@@ -49,19 +59,30 @@ pub struct Scores {
     pub confidence: f64,
 }
 
+impl Scores {
+    /// Entries by probability, best first (entry index, probability); sorted on demand, since
+    /// the decision itself needs only the best two.
+    pub fn ranked(&self) -> Vec<(usize, f64)> {
+        let mut ranked: Vec<(usize, f64)> =
+            self.probabilities.iter().copied().enumerate().collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+    }
+}
+
 /// The trained engine.
 #[derive(Debug)]
 pub struct AnswerEngine {
     classes: usize,
     has_outside: bool,
-    /// Feature key → (feature index, idf).
-    idf: HashMap<u64, (u32, f32)>,
+    /// Feature key (already a hash) → (feature index, idf).
+    idf: FxHashMap<u64, (u32, f32)>,
     /// Feature index → (class, centroid weight); class `classes` is `[outside]`.
     postings: Vec<Vec<(u32, f32)>>,
     vocabulary: Vocabulary,
 }
 
-fn weighted(counts: &HashMap<u64, f32>, idf: &HashMap<u64, (u32, f32)>) -> Vec<(u32, f32)> {
+fn weighted(counts: &FeatureCounts, idf: &FxHashMap<u64, (u32, f32)>) -> Vec<(u32, f32)> {
     let mut v: Vec<(u32, f32)> = counts
         .iter()
         .filter_map(|(k, &tf)| idf.get(k).map(|&(i, w)| (i, (1.0 + tf.ln()) * w)))
@@ -112,7 +133,7 @@ impl AnswerEngine {
         }
         let mut keys: Vec<(&u64, &u32)> = df.iter().collect();
         keys.sort_unstable();
-        let idf: HashMap<u64, (u32, f32)> = keys
+        let idf: FxHashMap<u64, (u32, f32)> = keys
             .into_iter()
             .enumerate()
             .map(|(i, (&k, &d))| {
@@ -171,49 +192,61 @@ impl AnswerEngine {
         let norm = query.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm == 0.0 || self.classes == 0 {
             return Scores {
-                ranked: Vec::new(),
-                outside_best: false,
                 coverage,
-                confidence: 0.0,
+                ..Scores::default()
             };
         }
         let mut sims = vec![0.0_f32; self.classes + 1];
         for (i, x) in query {
+            let x = x / norm;
             for &(class, c) in &self.postings[i as usize] {
-                sims[class as usize] += x / norm * c;
+                sims[class as usize] += x * c;
             }
         }
-        let n_classes = self.classes + usize::from(self.has_outside);
-        sims.truncate(n_classes);
+        sims.truncate(self.classes + usize::from(self.has_outside));
         let max = sims.iter().copied().fold(f32::MIN, f32::max);
-        let exps: Vec<f64> = sims
+        let weights: Vec<f64> = sims
             .iter()
-            .map(|s| f64::from(TEMPERATURE * (s - max)).exp())
+            .map(|s| {
+                let z = TEMPERATURE * (s - max);
+                if z < NEGLIGIBLE {
+                    0.0
+                } else {
+                    f64::from(z).exp()
+                }
+            })
             .collect();
-        let total: f64 = exps.iter().sum();
+        let total: f64 = weights.iter().sum();
         // `[outside]` competes like an entry: when it fits best nothing is answered, and when it
         // comes close the margin shrinks.
         let outside_p = if self.has_outside {
-            exps[self.classes] / total
+            weights[self.classes] / total
         } else {
             0.0
         };
-        let mut ranked: Vec<(usize, f64)> = exps[..self.classes]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (i, e / total))
-            .collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let best = ranked.first().map_or(0.0, |r| r.1);
-        let runner_up = ranked.get(1).map_or(0.0, |r| r.1).max(outside_p);
-        let outside_best = outside_p > best;
+        let probabilities: Vec<f64> = weights[..self.classes].iter().map(|w| w / total).collect();
+        // The best two in one pass (ties go to the earlier entry, as in `ranked`).
+        let (mut best, mut runner_up): (Option<(usize, f64)>, Option<(usize, f64)>) = (None, None);
+        for (i, &p) in probabilities.iter().enumerate() {
+            if best.is_none_or(|(_, b)| p > b) {
+                runner_up = best;
+                best = Some((i, p));
+            } else if runner_up.is_none_or(|(_, r)| p > r) {
+                runner_up = Some((i, p));
+            }
+        }
+        let p_best = best.map_or(0.0, |b| b.1);
+        let p_second = runner_up.map_or(0.0, |r| r.1).max(outside_p);
+        let outside_best = outside_p > p_best;
         let confidence = if outside_best {
             0.0
         } else {
-            ((best - runner_up) * coverage.sqrt()).clamp(0.0, 1.0)
+            ((p_best - p_second) * coverage.sqrt()).clamp(0.0, 1.0)
         };
         Scores {
-            ranked,
+            probabilities,
+            best,
+            runner_up,
             outside_best,
             coverage,
             confidence,
@@ -255,7 +288,7 @@ mod tests {
     fn confident_on_the_brands_own_words_and_unsure_elsewhere() {
         let e = engine(&[]);
         let s = e.score("How long does shipping take?");
-        assert_eq!(s.ranked[0].0, 0);
+        assert_eq!(s.best.unwrap().0, 0);
         assert!(s.confidence > 0.5, "{s:?}");
         let s = e.score("what is the capital of peru");
         assert!(s.confidence < 0.2, "{s:?}");
@@ -266,10 +299,10 @@ mod tests {
     fn typos_and_word_order_do_not_lose_the_entry() {
         let e = engine(&[]);
         let s = e.score("how long does shiping take");
-        assert_eq!(s.ranked[0].0, 0);
+        assert_eq!(s.best.unwrap().0, 0);
         assert_eq!(s.coverage, 1.0, "{s:?}");
         let s = e.score("open hours what are they");
-        assert_eq!(s.ranked[0].0, 1);
+        assert_eq!(s.best.unwrap().0, 1);
     }
 
     #[test]
