@@ -226,7 +226,8 @@ impl AnswerEngine {
         };
         let probabilities: Vec<f64> = weights[..self.classes].iter().map(|w| w / total).collect();
         // The best two in one pass (ties go to the earlier entry, as in `ranked`).
-        let (mut best, mut runner_up): (Option<(usize, f64)>, Option<(usize, f64)>) = (None, None);
+        let mut best: Option<(usize, f64)> = None;
+        let mut runner_up: Option<(usize, f64)> = None;
         for (i, &p) in probabilities.iter().enumerate() {
             if best.is_none_or(|(_, b)| p > b) {
                 runner_up = best;
