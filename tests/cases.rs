@@ -11,7 +11,8 @@ use chrono::{Datelike, Duration, Utc};
 use common::*;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::escalation::{
-    Escalation, EscalationSummary, OutcomeLabel, ReasonCode, ResumedBy, TranscriptLine,
+    AnswersVerdict, Escalation, EscalationSummary, OutcomeLabel, ReasonCode, ResumedBy,
+    TranscriptLine,
 };
 use handoff::message::Role;
 use handoff::policy::{DecisionTrace, Knowledge};
@@ -28,6 +29,10 @@ struct Seed {
     note: Option<&'static str>,
     reminded: bool,
     days_ago: i64,
+    /// With bot_could_handle: the entry the person chose on the resume page.
+    entry: Option<&'static str>,
+    /// The person's verdict on the bot's answers before the handoff.
+    earlier: Option<AnswersVerdict>,
 }
 
 fn seeds() -> Vec<Seed> {
@@ -42,8 +47,10 @@ fn seeds() -> Vec<Seed> {
         note,
         reminded,
         days_ago,
+        entry: None,
+        earlier: None,
     };
-    vec![
+    let mut seeds = vec![
         s(
             "complaint",
             "My vase arrived broken, I want to file a complaint",
@@ -145,7 +152,13 @@ fn seeds() -> Vec<Seed> {
             17,
         ),
         s("confirm_declined", "no", None, None, 0, None, true, 2),
-    ]
+    ];
+    // Chosen on the resume page: the entry the bot could have used, and verdicts on the bot's
+    // earlier answers (one right, one wrong).
+    seeds[2].entry = Some("opening-hours");
+    seeds[3].earlier = Some(AnswersVerdict::Wrong);
+    seeds[1].earlier = Some(AnswersVerdict::Right);
+    seeds
 }
 
 fn escalation(i: usize, seed: &Seed) -> Escalation {
@@ -185,6 +198,8 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         resumed_by: seed.resumed_by,
         outcome: seed.label,
         note: seed.note.map(str::to_string),
+        answer_entry: seed.entry.map(str::to_string),
+        earlier_answers: seed.earlier,
     }
 }
 
@@ -347,7 +362,17 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     );
     assert!(out.contains("  now:"), "verbose shows both traces: {out}");
 
-    // Suggest: the two gift-card questions become one draft entry with the humans' answer.
+    let person = lines
+        .iter()
+        .find(|c| c["reason"] == "human_request")
+        .unwrap();
+    assert_eq!(person["entry"], "opening-hours");
+    let shouting = lines.iter().find(|c| c["reason"] == "frustration").unwrap();
+    assert_eq!(shouting["earlier_answers"], "wrong");
+
+    // Suggest: the two gift-card questions become one draft entry with the humans' answer; the
+    // case labelled with an entry adds its words to that entry; "Do you sell bicycles?" (needed a
+    // person, decided by the engine) becomes an [outside] example.
     let (code, toml_out, err) = handoff(&env, &["knowledge", "suggest", &cases_file]);
     assert_eq!(code, 0, "{err}");
     let drafts = Knowledge::from_toml(&toml_out).expect("the drafts are a valid knowledge file");
@@ -358,10 +383,64 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
         .unwrap();
     assert_eq!(gift.questions.len(), 2, "{toml_out}");
     assert!(gift.answer.contains("gift cards from 20"));
-    assert!(drafts
-        .entries()
-        .iter()
-        .any(|e| e.answer.contains("open Tuesday")));
+    assert!(
+        !drafts
+            .entries()
+            .iter()
+            .any(|e| e.answer.contains("open Tuesday")),
+        "a case labelled with an entry drafts no new entry: {toml_out}"
+    );
+    assert!(toml_out.contains("# Add to the questions of entry \"opening-hours\":\n#   \"Can I talk to a real person please?\""), "{toml_out}");
+    assert_eq!(drafts.outside(), ["Do you sell bicycles?"], "{toml_out}");
+    assert!(
+        err.contains(
+            "1 question(s) for 1 existing entries, 1 draft entries, 1 [outside] example(s)"
+        ),
+        "{err}"
+    );
+
+    // With --knowledge: the brand's own file, comments kept, with every suggestion applied.
+    let (code, applied, err) = handoff(
+        &env,
+        &[
+            "knowledge",
+            "suggest",
+            &cases_file,
+            "--knowledge",
+            &knowledge,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        applied.starts_with("# What the Atelier Lumen bot may answer alone"),
+        "comments kept"
+    );
+    let merged = Knowledge::from_toml(&applied).expect("a valid knowledge file");
+    let shipped = Knowledge::from_toml(&std::fs::read_to_string(&knowledge).unwrap()).unwrap();
+    assert_eq!(
+        merged.entries().len(),
+        shipped.entries().len() + 1,
+        "one draft added"
+    );
+    assert!(merged
+        .get("opening-hours")
+        .unwrap()
+        .questions
+        .contains(&"Can I talk to a real person please?".to_string()));
+    assert_eq!(merged.outside(), ["Do you sell bicycles?"]);
+    // Applying twice adds nothing twice.
+    let twice = format!("{dir}/{table}-applied.toml");
+    std::fs::write(&twice, &applied).unwrap();
+    let (_, again, _) = handoff(
+        &env,
+        &["knowledge", "suggest", &cases_file, "--knowledge", &twice],
+    );
+    let again = Knowledge::from_toml(&again).unwrap();
+    assert_eq!(again.outside().len(), 1);
+    assert_eq!(
+        again.get("opening-hours").unwrap().questions.len(),
+        merged.get("opening-hours").unwrap().questions.len()
+    );
 
     // Report: numbers match the seed.
     let html = format!("{dir}/{table}-report.html");
@@ -378,6 +457,10 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
         "{out}"
     );
     assert!(out.contains("Reminders sent: 3"), "{out}");
+    assert!(
+        out.contains("Bot answers judged at a handoff: 2 (1 wrong, 50%)"),
+        "{out}"
+    );
     assert!(
         out.contains("Labels: bot_could_handle 3, needed_person 4, spam 1"),
         "{out}"
@@ -400,7 +483,8 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     assert_eq!(cols[n - 3], expected.to_string(), "{row}");
     assert_eq!(cols[n - 2], "30", "{row}");
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(page.matches("<svg").count(), 2, "two charts");
+    assert_eq!(page.matches("<svg").count(), 3, "three charts");
+    assert!(page.contains("Share answered by the bot, and of its answers marked wrong"));
     assert!(
         page.contains("Escalations per week, by reason")
             && page.contains("Answered by the bot vs escalated")

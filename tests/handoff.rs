@@ -93,6 +93,8 @@ fn escalation(
         resumed_by: None,
         outcome: None,
         note: None,
+        answer_entry: None,
+        earlier_answers: None,
     }
 }
 

@@ -132,7 +132,7 @@ async fn run(ops: Vec<Op>, case: u32) -> Result<(), TestCaseError> {
                         conversation: conv.clone(),
                         expires_at: now + Duration::days(1),
                     };
-                    resume_escalation(&app, &token, ResumedBy::Link, None, None, now)
+                    resume_escalation(&app, &token, ResumedBy::Link, &Default::default(), now)
                         .await
                         .unwrap();
                     paused = false;

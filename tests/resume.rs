@@ -3,9 +3,11 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use common::*;
 use fantoccini::{ClientBuilder, Locator};
@@ -128,6 +130,13 @@ async fn a_person_hands_the_customer_back_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    // "With which answer?": typed into the suggestion box (the browser offers every entry).
+    c.find(Locator::Css("input[name=entry_other]"))
+        .await
+        .unwrap()
+        .send_keys("returns-policy")
+        .await
+        .unwrap();
     c.find(Locator::Css("textarea[name=note]"))
         .await
         .unwrap()
@@ -168,6 +177,7 @@ async fn a_person_hands_the_customer_back_in_a_real_browser() {
         .find(|i| s(i, "sk").starts_with("E#"))
         .unwrap();
     assert_eq!(s(&esc, "outcome"), "bot_could_handle");
+    assert_eq!(s(&esc, "answer_entry"), "returns-policy");
     assert_eq!(
         s(&esc, "note"),
         "Answer: lids are covered by the 30-day return policy."
@@ -442,4 +452,104 @@ async fn operators_sign_verify_and_resume_from_the_command_line() {
     let (code, _, err) = run(&["resume", "--page", PAGE, "--user", user]);
     assert_eq!(code, Some(1));
     assert!(err.contains("not paused"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_form_records_which_entry_could_have_answered_and_whether_earlier_answers_were_right() {
+    let dev = DevServer::start().await;
+    let http = dev.http();
+    let esc_item = |items: Vec<HashMap<String, AttributeValue>>| {
+        items
+            .into_iter()
+            .filter(|i| s(i, "sk").starts_with("E#"))
+            .last()
+            .unwrap()
+    };
+
+    // A question the engine was unsure of: the page offers its best entries and all the others.
+    let user = "7000000000000503";
+    let link = escalate(
+        &dev,
+        user,
+        "m_form_1",
+        "how much does it cost to ship a mug to Bruxelles",
+    )
+    .await;
+    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("name=\"entry\" value=\""),
+        "candidates offered: {page}"
+    );
+    assert!(
+        page.contains("<datalist id=\"entries\">")
+            && page.contains("<option value=\"opening-hours\">")
+    );
+    assert!(
+        !page.contains("Were its answers right?"),
+        "the bot answered nothing before"
+    );
+
+    // Wrong forms get a page that says what to fix, and change nothing.
+    let resp = http
+        .post(&link)
+        .form(&[
+            ("outcome", "bot_could_handle"),
+            ("entry_other", "gift-cards"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("is not an entry of the knowledge file"));
+    let resp = http
+        .post(&link)
+        .form(&[("outcome", "spam"), ("entry", "shipping-countries")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(s(&dev.state(user).await.unwrap(), "status"), "paused");
+
+    // An entry alone means "the bot could have handled it", with that entry.
+    let resp = http
+        .post(&link)
+        .form(&[("entry", ""), ("entry_other", "shipping-countries")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let esc = esc_item(dev.items(user).await);
+    assert_eq!(s(&esc, "outcome"), "bot_could_handle");
+    assert_eq!(s(&esc, "answer_entry"), "shipping-countries");
+
+    // After the bot answered, the page asks whether it was right, and the verdict is kept.
+    let user = "7000000000000504";
+    dev.post_signed(&customer_text(
+        user,
+        "m_form_2",
+        "How long does shipping take?",
+        now_ms(),
+    ))
+    .await;
+    eventually("the bot's answer", || async {
+        (!dev.sends_to(user).await.is_empty()).then_some(())
+    })
+    .await;
+    let link = escalate(&dev, user, "m_form_3", "I want to talk to a person").await;
+    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Were its answers right?"), "{page}");
+    let resp = http
+        .post(&link)
+        .form(&[("outcome", "needed_person"), ("earlier_answers", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let esc = esc_item(dev.items(user).await);
+    assert_eq!(s(&esc, "earlier_answers"), "wrong");
+    assert!(!esc.contains_key("answer_entry"));
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use handoff::app::load_boundary;
-use handoff::cases::{replay, suggest, suggestions_toml, Case, ReplayStatus};
+use handoff::cases::{
+    apply_suggestions, knowledge_suggestions, replay, suggestions_toml, Case, ReplayStatus,
+};
 use handoff::report::{build_report, render_html, render_text};
 use handoff::{App, Config};
 
@@ -150,18 +152,27 @@ fn indent(s: &str) -> String {
 }
 
 /// Drafts knowledge entries from the cases the bot could have handled.
-pub fn suggest_cmd(cases: &str) -> Res<()> {
+pub fn suggest_cmd(cases: &str, knowledge: Option<&str>) -> Res<()> {
     let cases = read_cases(cases)?;
-    let drafts = suggest(&cases);
+    let s = knowledge_suggestions(&cases);
     eprintln!(
-        "{} draft entries from {} cases labelled \"the bot could have handled it\"",
-        drafts.len(),
-        cases
-            .iter()
-            .filter(|c| c.label.as_deref() == Some("bot_could_handle"))
-            .count()
+        "{} question(s) for {} existing entries, {} draft entries, {} [outside] example(s) from {} cases",
+        s.questions.values().map(Vec::len).sum::<usize>(),
+        s.questions.len(),
+        s.drafts.len(),
+        s.outside.len(),
+        cases.len()
     );
-    print!("{}", suggestions_toml(&drafts));
+    match knowledge {
+        Some(path) => {
+            let source = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            print!(
+                "{}",
+                apply_suggestions(&source, &s).map_err(|e| format!("{path}: {e}"))?
+            );
+        }
+        None => print!("{}", suggestions_toml(&s)),
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use clap::Subcommand;
 use handoff::app::{resume_escalation, resume_url, ResumeOutcome};
 use handoff::conversation::{Channel, ConversationKey};
-use handoff::escalation::{OutcomeLabel, ResumedBy};
+use handoff::escalation::{AnswersVerdict, HumanLabel, OutcomeLabel, ResumedBy};
 use handoff::resume::{LinkKeys, ResumeToken};
 use handoff::{App, Config};
 
@@ -105,15 +105,40 @@ pub async fn run_resume(
     user: &str,
     outcome: Option<&str>,
     note: Option<&str>,
+    entry: Option<&str>,
+    earlier_answers: Option<&str>,
 ) -> Res<()> {
-    let outcome = match outcome {
+    let mut outcome = match outcome {
         None => None,
         Some(o) => Some(
             OutcomeLabel::parse(o)
                 .ok_or("--outcome must be needed_person, bot_could_handle or spam")?,
         ),
     };
+    let earlier_answers = match earlier_answers {
+        None => None,
+        Some(v) => {
+            Some(AnswersVerdict::parse(v).ok_or("--earlier-answers must be right or wrong")?)
+        }
+    };
     let app = app().await?;
+    if let Some(id) = entry {
+        if app.knowledge.get(id).is_none() {
+            return Err(format!("--entry {id:?} is not an entry of the knowledge file").into());
+        }
+        match outcome {
+            None | Some(OutcomeLabel::BotCouldHandle) => {
+                outcome = Some(OutcomeLabel::BotCouldHandle)
+            }
+            Some(o) => {
+                return Err(format!(
+                    "--entry goes with --outcome bot_could_handle, not {}",
+                    o.as_str()
+                )
+                .into())
+            }
+        }
+    }
     let conv = conversation(channel, page, user)?;
     let state = app.store.get_state(&conv).await?;
     let Some(id) = state.escalation_id.clone() else {
@@ -130,7 +155,13 @@ pub async fn run_resume(
         conversation: conv.clone(),
         expires_at: Utc::now() + Duration::minutes(5),
     };
-    match resume_escalation(&app, &token, ResumedBy::Cli, outcome, note, Utc::now()).await? {
+    let label = HumanLabel {
+        outcome,
+        note: note.map(str::to_string),
+        entry: entry.map(str::to_string),
+        earlier_answers,
+    };
+    match resume_escalation(&app, &token, ResumedBy::Cli, &label, Utc::now()).await? {
         ResumeOutcome::Resumed(_) => {
             println!("resumed: the bot answers {conv} again (escalation {id})")
         }

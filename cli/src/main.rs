@@ -63,6 +63,12 @@ enum Command {
         outcome: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        /// With bot_could_handle: the knowledge entry the bot should have answered with.
+        #[arg(long)]
+        entry: Option<String>,
+        /// right or wrong: were the bot's answers before the handoff right?
+        #[arg(long)]
+        earlier_answers: Option<String>,
     },
     /// Estimate the monthly AWS cost per component, and per 1,000 messages.
     Cost {
@@ -122,8 +128,16 @@ enum CasesCommand {
 
 #[derive(Subcommand)]
 enum KnowledgeCommand {
-    /// Draft knowledge entries (TOML) from cases labelled "the bot could have handled it".
-    Suggest { cases: String },
+    /// What labelled cases teach the knowledge file: "could have answered with X" adds the
+    /// customer's words to X, "could have handled it" without an entry drafts a new entry, and
+    /// "needed a person" on a message the engine decided adds it to `[outside]`.
+    Suggest {
+        cases: String,
+        /// Print this knowledge file with the suggestions applied (comments kept) instead of a
+        /// separate file to paste from.
+        #[arg(long)]
+        knowledge: Option<String>,
+    },
     /// Measure a knowledge file against labelled messages (JSON Lines: {"text", "expect":
     /// "answer <entry>" | "escalate"}): right / wrong / escalated, off-topic answered, at every
     /// threshold, and the threshold to use.
@@ -165,16 +179,27 @@ async fn main() -> ExitCode {
             channel,
             outcome,
             note,
+            entry,
+            earlier_answers,
         } => {
-            link_cmd::run_resume(&channel, &page, &user, outcome.as_deref(), note.as_deref()).await
+            link_cmd::run_resume(
+                &channel,
+                &page,
+                &user,
+                outcome.as_deref(),
+                note.as_deref(),
+                entry.as_deref(),
+                earlier_answers.as_deref(),
+            )
+            .await
         }
         Command::Link { command } => link_cmd::run_link(command).await,
         Command::Cases {
             command: CasesCommand::Export { since, reason, out },
         } => cases_cmd::export(since.as_deref(), reason.as_deref(), out.as_deref()).await,
         Command::Knowledge {
-            command: KnowledgeCommand::Suggest { cases },
-        } => cases_cmd::suggest_cmd(&cases),
+            command: KnowledgeCommand::Suggest { cases, knowledge },
+        } => cases_cmd::suggest_cmd(&cases, knowledge.as_deref()),
         Command::Knowledge {
             command:
                 KnowledgeCommand::Eval {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::conversation::ConversationKey;
-use crate::escalation::{Escalation, HandoffMessage, OutcomeLabel, ResumedBy};
+use crate::escalation::{Escalation, HandoffMessage, HumanLabel, ResumedBy};
 use crate::graph::GraphError;
 use crate::message::Message;
 use crate::state::PauseFlag;
@@ -100,8 +100,8 @@ pub struct ResumeRequest<'a> {
     pub conversation: &'a ConversationKey,
     pub escalation_id: &'a str,
     pub by: ResumedBy,
-    pub outcome: Option<OutcomeLabel>,
-    pub note: Option<&'a str>,
+    /// What the person said (empty for automatic and inbox resumes).
+    pub label: &'a HumanLabel,
     pub now: DateTime<Utc>,
 }
 

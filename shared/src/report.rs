@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use plotters::prelude::*;
 
-use crate::escalation::{Escalation, ResumedBy};
+use crate::escalation::{AnswersVerdict, Escalation, ResumedBy};
 
 /// One week (Monday first).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -15,6 +15,24 @@ pub struct Week {
     pub by_reason: BTreeMap<String, u64>,
     pub escalations: u64,
     pub answers: u64,
+    /// Escalations whose person said whether the bot's earlier answers were right.
+    pub answers_judged: u64,
+    /// Of those, the ones marked wrong.
+    pub answers_wrong: u64,
+}
+
+impl Week {
+    /// Share of the week's conversations the bot answered, 0..=100.
+    pub fn answered_percent(&self) -> Option<f64> {
+        let all = self.answers + self.escalations;
+        (all > 0).then(|| self.answers as f64 * 100.0 / all as f64)
+    }
+
+    /// Share of the judged earlier answers marked wrong, 0..=100.
+    pub fn wrong_percent(&self) -> Option<f64> {
+        (self.answers_judged > 0)
+            .then(|| self.answers_wrong as f64 * 100.0 / self.answers_judged as f64)
+    }
 }
 
 /// The report's figures.
@@ -31,6 +49,8 @@ pub struct Report {
     pub auto_resumed: u64,
     pub reminders: u64,
     pub labels: BTreeMap<String, u64>,
+    pub answers_judged: u64,
+    pub answers_wrong: u64,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -84,6 +104,13 @@ pub fn build_report(
         }
         if let Some(label) = e.outcome {
             *report.labels.entry(label.as_str().to_string()).or_default() += 1;
+        }
+        if let Some(verdict) = e.earlier_answers {
+            let wrong = u64::from(verdict == AnswersVerdict::Wrong);
+            week.answers_judged += 1;
+            week.answers_wrong += wrong;
+            report.answers_judged += 1;
+            report.answers_wrong += wrong;
         }
         match (e.resumed_by, e.resumed_at) {
             (Some(ResumedBy::Expired), Some(_)) => {
@@ -181,6 +208,12 @@ pub fn render_text(r: &Report) -> String {
         share(r.auto_resumed, r.resumed)
     ));
     out.push_str(&format!("Reminders sent: {}\n", r.reminders));
+    out.push_str(&format!(
+        "Bot answers judged at a handoff: {} ({} wrong, {})\n",
+        r.answers_judged,
+        r.answers_wrong,
+        share(r.answers_wrong, r.answers_judged)
+    ));
     let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k} {v}")).collect();
     out.push_str(&format!(
         "Labels: {}\n",
@@ -348,15 +381,92 @@ fn answered_chart(r: &Report) -> Result<String, String> {
     Ok(svg)
 }
 
-/// The report as a self-contained HTML page with two SVG charts.
+/// The boundary moving: the weekly share answered by the bot, and the share of the bot's answers
+/// that people marked wrong when they took over (weeks with no verdict have no point).
+fn boundary_chart(r: &Report) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 320)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let n = r.weeks.len().max(1) as u32;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Share answered by the bot, and of its answers marked wrong",
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0u32..n, 0f64..100f64)
+            .map_err(|e| e.to_string())?;
+        let weeks = r.weeks.clone();
+        chart
+            .configure_mesh()
+            .x_labels(weeks.len())
+            .x_label_formatter(&|i| {
+                weeks
+                    .get(*i as usize)
+                    .map(|w| w.start.format("%d %b").to_string())
+                    .unwrap_or_default()
+            })
+            .y_desc("%")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let series = |f: fn(&Week) -> Option<f64>| -> Vec<(u32, f64)> {
+            r.weeks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| f(w).map(|p| (i as u32, p)))
+                .collect()
+        };
+        for (label, points, color) in [
+            (
+                "answered by the bot",
+                series(Week::answered_percent),
+                PALETTE[2],
+            ),
+            (
+                "answers marked wrong",
+                series(Week::wrong_percent),
+                PALETTE[3],
+            ),
+        ] {
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 12, y)], color.stroke_width(3))
+                });
+            chart
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 4, color.filled())),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.8))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The report as a self-contained HTML page with three SVG charts.
 pub fn render_html(r: &Report) -> Result<String, String> {
     let text = html_escape::encode_text(&render_text(r)).to_string();
     Ok(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Handoff report</title>\
 <style>body{{font:15px/1.4 system-ui,sans-serif;max-width:820px;margin:1rem auto;padding:0 1rem}}pre{{background:#f6f6f6;padding:.8rem;overflow:auto}}</style></head>\
-<body><h1>Handoff report</h1><figure class=\"chart\" id=\"escalations\">{}</figure><figure class=\"chart\" id=\"answered\">{}</figure><pre>{}</pre></body></html>",
+<body><h1>Handoff report</h1><figure class=\"chart\" id=\"escalations\">{}</figure><figure class=\"chart\" id=\"answered\">{}</figure><figure class=\"chart\" id=\"boundary\">{}</figure><pre>{}</pre></body></html>",
         escalations_chart(r)?,
         answered_chart(r)?,
+        boundary_chart(r)?,
         text
     ))
 }

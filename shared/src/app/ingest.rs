@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use thiserror::Error;
 
 use super::App;
+use crate::escalation::HumanLabel;
 use crate::escalation::ResumedBy;
 use crate::ports::{ResumeRequest, ResumeResult, Stored};
 use crate::store::StoreError;
@@ -111,8 +112,7 @@ pub async fn ingest_webhook(
                                 conversation: &record.conversation,
                                 escalation_id: eid,
                                 by: ResumedBy::Inbox,
-                                outcome: None,
-                                note: None,
+                                label: &HumanLabel::default(),
                                 now,
                             })
                             .await?;

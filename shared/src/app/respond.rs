@@ -351,6 +351,8 @@ async fn escalate(
         resumed_by: None,
         outcome: None,
         note: None,
+        answer_entry: None,
+        earlier_answers: None,
     };
     match app
         .store

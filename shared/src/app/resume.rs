@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{App, FlowError};
-use crate::escalation::{Escalation, OutcomeLabel, ResumedBy};
+use crate::escalation::{Escalation, HumanLabel, ResumedBy};
 use crate::ports::{ResumeRequest, ResumeResult};
 use crate::resume::ResumeToken;
 
@@ -32,8 +32,7 @@ pub async fn resume_escalation(
     app: &App,
     token: &ResumeToken,
     by: ResumedBy,
-    outcome: Option<OutcomeLabel>,
-    note: Option<&str>,
+    label: &HumanLabel,
     now: DateTime<Utc>,
 ) -> Result<ResumeOutcome, FlowError> {
     let result = app
@@ -42,8 +41,7 @@ pub async fn resume_escalation(
             conversation: &token.conversation,
             escalation_id: &token.escalation_id,
             by,
-            outcome,
-            note,
+            label,
             now,
         })
         .await?;

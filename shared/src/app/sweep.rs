@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::escalate::resume_url;
 use super::{App, FlowError};
+use crate::escalation::HumanLabel;
 use crate::escalation::{build_handoff, NoticeKind, ResumedBy};
 use crate::ports::{ResumeRequest, ResumeResult};
 
@@ -39,8 +40,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
                     conversation: &e.conversation,
                     escalation_id: &e.escalation_id,
                     by: ResumedBy::Expired,
-                    outcome: None,
-                    note: None,
+                    label: &HumanLabel::default(),
                     now,
                 })
                 .await?;

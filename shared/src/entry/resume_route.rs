@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::http::{body_bytes, header, method, path, text_response, with_header};
 use super::{UrlRequest, UrlResponse};
 use crate::app::{resume_escalation, App, ResumeOutcome};
-use crate::escalation::{OutcomeLabel, ResumedBy};
+use crate::escalation::{AnswersVerdict, Escalation, HumanLabel, OutcomeLabel, ResumedBy};
 use crate::resume::{
     describe_resumed, render_outcome_page, render_resume_page, token_fingerprint, ResumePageView,
     ResumeToken, TokenError,
@@ -52,6 +52,84 @@ fn cross_site(req: &UrlRequest) -> bool {
         }
         (Some(_), None) => true,
     }
+}
+
+/// How many of the engine's best entries the page offers first.
+const CANDIDATES: usize = 3;
+
+/// The engine's best entries for the customer's last message, as (id, answer).
+fn candidates<'a>(app: &'a App, e: &Escalation) -> Vec<(&'a str, &'a str)> {
+    let question = e
+        .transcript
+        .iter()
+        .rev()
+        .find(|l| l.role == crate::message::Role::Customer)
+        .map(|l| l.text.as_str())
+        .unwrap_or("");
+    app.knowledge
+        .rank(question)
+        .into_iter()
+        .take(CANDIDATES)
+        .map(|(entry, _)| (entry.id.as_str(), entry.answer.as_str()))
+        .collect()
+}
+
+fn check_the_form(message: &str) -> Box<UrlResponse> {
+    Box::new(html(
+        400,
+        render_outcome_page("Check the form", message, false),
+    ))
+}
+
+/// Reads the form into a label; the error page says what to fix.
+fn read_label(app: &App, body: &[u8]) -> Result<HumanLabel, Box<UrlResponse>> {
+    let mut label = HumanLabel::default();
+    let mut entry = None;
+    let mut entry_other = None;
+    for (k, v) in form_urlencoded::parse(body) {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        match k.as_ref() {
+            "outcome" => {
+                label.outcome = Some(OutcomeLabel::parse(v).ok_or_else(|| {
+                    check_the_form("The outcome must be one of needed_person, bot_could_handle or spam (or left empty).")
+                })?)
+            }
+            "note" => label.note = Some(v.chars().take(2000).collect()),
+            "entry" => entry = Some(v.to_string()),
+            "entry_other" => entry_other = Some(v.to_string()),
+            "earlier_answers" => {
+                label.earlier_answers = Some(AnswersVerdict::parse(v).ok_or_else(|| {
+                    check_the_form("Whether the bot's earlier answers were right must be right or wrong (or left empty).")
+                })?)
+            }
+            _ => {}
+        }
+    }
+    // A typed entry is the more deliberate choice.
+    if let Some(id) = entry_other.or(entry) {
+        if app.knowledge.get(&id).is_none() {
+            return Err(check_the_form(&format!(
+                "\"{}\" is not an entry of the knowledge file. Go back and pick one from the list, or leave it empty and write the answer in the note.",
+                id.chars().take(200).collect::<String>()
+            )));
+        }
+        match label.outcome {
+            None | Some(OutcomeLabel::BotCouldHandle) => {
+                label.outcome = Some(OutcomeLabel::BotCouldHandle)
+            }
+            Some(other) => {
+                return Err(check_the_form(&format!(
+                    "An entry goes with \"the bot could have handled it\", not with {}. Go back and choose one or the other.",
+                    other.as_str()
+                )))
+            }
+        }
+        label.entry = Some(id);
+    }
+    Ok(label)
 }
 
 /// Handles one resume request.
@@ -107,6 +185,13 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
                 }
             };
             let action = format!("/resume/{raw}");
+            let candidates = candidates(app, &esc);
+            let entries: Vec<&str> = app
+                .knowledge
+                .entries()
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect();
             let mut r = html(
                 200,
                 render_resume_page(&ResumePageView {
@@ -114,6 +199,8 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
                     state: &state,
                     action: &action,
                     now,
+                    candidates: &candidates,
+                    entries: &entries,
                 }),
             );
             if m == "HEAD" {
@@ -134,25 +221,11 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
                 );
             }
             let body = body_bytes(req).unwrap_or_default();
-            let mut outcome = None;
-            let mut note = None;
-            for (k, v) in form_urlencoded::parse(&body) {
-                match k.as_ref() {
-                    "outcome" if !v.is_empty() => match OutcomeLabel::parse(&v) {
-                        Some(o) => outcome = Some(o),
-                        None => {
-                            return html(400, render_outcome_page(
-                                "Check the form",
-                                "The outcome must be one of needed_person, bot_could_handle or spam (or left empty).",
-                                false,
-                            ))
-                        }
-                    },
-                    "note" => note = Some(v.chars().take(2000).collect::<String>()),
-                    _ => {}
-                }
-            }
-            match resume_escalation(app, &token, ResumedBy::Link, outcome, note.as_deref(), now).await {
+            let label = match read_label(app, &body) {
+                Ok(l) => l,
+                Err(page) => return *page,
+            };
+            match resume_escalation(app, &token, ResumedBy::Link, &label, now).await {
                 Ok(ResumeOutcome::Resumed(_)) => html(200, render_outcome_page(
                     "Handed back to the bot",
                     "Done. The bot answers this customer again from their next message. Thank you!",

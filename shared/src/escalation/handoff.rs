@@ -410,6 +410,8 @@ mod tests {
             resumed_by: None,
             outcome: None,
             note: None,
+            answer_entry: None,
+            earlier_answers: None,
         }
     }
 

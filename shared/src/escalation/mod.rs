@@ -10,6 +10,6 @@ pub use handoff::{
 };
 pub use reason::ReasonCode;
 pub use record::{
-    escalation_id_for, escalation_sort_key, Escalation, EscalationSummary, OutcomeLabel, ResumedBy,
-    TranscriptLine,
+    escalation_id_for, escalation_sort_key, AnswersVerdict, Escalation, EscalationSummary,
+    HumanLabel, OutcomeLabel, ResumedBy, TranscriptLine,
 };

@@ -90,6 +90,42 @@ impl OutcomeLabel {
     }
 }
 
+/// Whether the answers the bot gave before the handoff were right, as the person judged them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswersVerdict {
+    Right,
+    Wrong,
+}
+
+impl AnswersVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Right => "right",
+            Self::Wrong => "wrong",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "right" => Some(Self::Right),
+            "wrong" => Some(Self::Wrong),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a person may say when they hand a customer back: the data the boundary learns from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HumanLabel {
+    pub outcome: Option<OutcomeLabel>,
+    pub note: Option<String>,
+    /// With `bot_could_handle`: the knowledge entry the bot should have answered with.
+    pub entry: Option<String>,
+    /// Whether the bot's answers before the handoff were right.
+    pub earlier_answers: Option<AnswersVerdict>,
+}
+
 /// The ESC item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Escalation {
@@ -119,9 +155,23 @@ pub struct Escalation {
     pub outcome: Option<OutcomeLabel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The entry a person said the bot could have answered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_entry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_answers: Option<AnswersVerdict>,
 }
 
 impl Escalation {
+    /// Whether the bot answered this customer before handing over (the resume page then asks
+    /// whether those answers were right).
+    pub fn bot_answered_before(&self) -> bool {
+        self.summary
+            .tried
+            .iter()
+            .any(|t| t.starts_with("answered with"))
+    }
+
     /// Sort key `E#{escalation_id}`.
     pub fn sort_key(&self) -> String {
         escalation_sort_key(&self.escalation_id)

@@ -14,6 +14,45 @@ pub struct ResumePageView<'a> {
     /// Where the form posts (the same link).
     pub action: &'a str,
     pub now: DateTime<Utc>,
+    /// The engine's best entries for the customer's last message (id, answer), best first: "the
+    /// bot could have answered with…" is a choice, so the label is usable as data.
+    pub candidates: &'a [(&'a str, &'a str)],
+    /// Every entry id, offered as suggestions for any other choice.
+    pub entries: &'a [&'a str],
+}
+
+fn snippet(text: &str, max: usize) -> String {
+    let t: String = text.chars().take(max).collect();
+    if t.len() < text.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
+}
+
+fn entry_choice(v: &ResumePageView<'_>) -> String {
+    let mut html =
+        String::from("<div class=\"sub\"><p>With which answer of the knowledge file?</p>");
+    for (id, answer) in v.candidates {
+        html.push_str(&format!(
+            "<label><input type=\"radio\" name=\"entry\" value=\"{}\"> <b>{}</b> <span class=\"who\">{}</span></label><br>",
+            encode_double_quoted_attribute(id),
+            encode_text(id),
+            encode_text(&snippet(answer, 90))
+        ));
+    }
+    html.push_str(
+        "<label for=\"entry_other\">Another entry</label> \
+<input id=\"entry_other\" name=\"entry_other\" list=\"entries\" autocomplete=\"off\" maxlength=\"200\"><datalist id=\"entries\">",
+    );
+    for id in v.entries {
+        html.push_str(&format!(
+            "<option value=\"{}\">",
+            encode_double_quoted_attribute(id)
+        ));
+    }
+    html.push_str("</datalist></div>");
+    html
 }
 
 const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
@@ -21,7 +60,7 @@ h1{font-size:1.3rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2
 ol{padding-left:1.2rem}li{margin:.2rem 0}.who{color:#555;font-size:.85rem}\
 button{font-size:1.05rem;padding:.8rem 1.2rem;border:0;border-radius:.4rem;background:#0b5cff;color:#fff;width:100%}\
 fieldset{border:1px solid #ccc;border-radius:.4rem;margin:1rem 0}textarea{width:100%;min-height:4rem}\
-.ok{background:#e8f5e9;padding:.8rem;border-radius:.4rem}.warn{background:#fff3e0;padding:.8rem;border-radius:.4rem}";
+.sub{margin:.2rem 0 .6rem 1.6rem}.ok{background:#e8f5e9;padding:.8rem;border-radius:.4rem}.warn{background:#fff3e0;padding:.8rem;border-radius:.4rem}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -93,11 +132,19 @@ pub fn render_resume_page(v: &ResumePageView<'_>) -> String {
 <button type=\"submit\">Hand the customer back to the bot</button>\
 <fieldset><legend>Optional: how did it go?</legend>\
 <label><input type=\"radio\" name=\"outcome\" value=\"needed_person\"> It needed a person</label><br>\
-<label><input type=\"radio\" name=\"outcome\" value=\"bot_could_handle\"> The bot could have handled it</label><br>\
-<label><input type=\"radio\" name=\"outcome\" value=\"spam\"> Spam</label><br>\
+<label><input type=\"radio\" name=\"outcome\" value=\"bot_could_handle\"> The bot could have handled it</label><br>{}\
+<label><input type=\"radio\" name=\"outcome\" value=\"spam\"> Spam</label><br>{}\
 <label for=\"note\">Note, or the answer the bot should have given</label>\
 <textarea id=\"note\" name=\"note\" maxlength=\"2000\"></textarea></fieldset></form>",
-        encode_double_quoted_attribute(v.action)
+        encode_double_quoted_attribute(v.action),
+        entry_choice(v),
+        if e.bot_answered_before() {
+            "<p>The bot answered this customer before handing over. Were its answers right?</p>\
+<label><input type=\"radio\" name=\"earlier_answers\" value=\"right\"> Right</label> \
+<label><input type=\"radio\" name=\"earlier_answers\" value=\"wrong\"> Wrong</label><br>"
+        } else {
+            ""
+        }
     ));
     page("Hand back to the bot", &body)
 }

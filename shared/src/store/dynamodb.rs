@@ -625,7 +625,7 @@ impl ConversationStore for DynamoStore {
                         .remove("v")
                         .unwrap_or_else(|| s("link")),
                 );
-            if let Some(o) = r.outcome {
+            if let Some(o) = r.label.outcome {
                 expr.push_str(", outcome = :o");
                 u = u.expression_attribute_values(
                     ":o",
@@ -634,9 +634,17 @@ impl ConversationStore for DynamoStore {
                         .unwrap_or_else(|| s("")),
                 );
             }
-            if let Some(note) = r.note.filter(|n| !n.trim().is_empty()) {
+            if let Some(note) = r.label.note.as_deref().filter(|n| !n.trim().is_empty()) {
                 expr.push_str(", note = :note");
                 u = u.expression_attribute_values(":note", s(note));
+            }
+            if let Some(entry) = r.label.entry.as_deref() {
+                expr.push_str(", answer_entry = :entry");
+                u = u.expression_attribute_values(":entry", s(entry));
+            }
+            if let Some(v) = r.label.earlier_answers {
+                expr.push_str(", earlier_answers = :earlier");
+                u = u.expression_attribute_values(":earlier", s(v.as_str()));
             }
             Self::build(u.update_expression(expr).build())
         };
