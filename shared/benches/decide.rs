@@ -97,34 +97,57 @@ fn bench_decide(c: &mut Criterion) {
     });
 }
 
-/// Percentiles over single decisions, since criterion reports means.
-fn percentiles() {
-    let (p, k, now) = setup();
-    let msgs = messages();
-    let mut samples: Vec<u128> = (0..20_000)
-        .map(|i| {
-            let start = Instant::now();
-            black_box(decide(
-                &p,
-                &k,
-                Turn {
-                    text: Some(msgs[i % msgs.len()]),
-                    ..Default::default()
-                },
-                now,
-            ));
-            start.elapsed().as_nanos()
-        })
-        .collect();
+fn report(what: &str, mut samples: Vec<u128>) {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize] as f64 / 1000.0;
     println!(
-        "decide over 20000 runs: p50 {:.1} µs, p90 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        "{what} over {} runs: p50 {:.1} µs, p90 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        samples.len(),
         at(0.5),
         at(0.9),
         at(0.99),
         at(1.0)
     );
+}
+
+/// Percentiles over single decisions, since criterion reports means; then the answer engine
+/// alone and each message's median, to see where the time goes.
+fn percentiles() {
+    let (p, k, now) = setup();
+    let msgs = messages();
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_nanos()
+    };
+    let decide_one = |m: &str| {
+        black_box(decide(
+            &p,
+            &k,
+            Turn {
+                text: Some(m),
+                ..Default::default()
+            },
+            now,
+        ));
+    };
+    let samples: Vec<u128> = (0..20_000)
+        .map(|i| time(&mut || decide_one(msgs[i % msgs.len()])))
+        .collect();
+    report("decide", samples);
+    let samples: Vec<u128> = (0..20_000)
+        .map(|i| {
+            time(&mut || {
+                black_box(k.scores(msgs[i % msgs.len()]));
+            })
+        })
+        .collect();
+    report("answer engine alone", samples);
+    for m in &msgs {
+        let mut samples: Vec<u128> = (0..2_000).map(|_| time(&mut || decide_one(m))).collect();
+        samples.sort_unstable();
+        println!("  {:>7.1} µs median  {m}", samples[1_000] as f64 / 1000.0);
+    }
 }
 
 criterion_group!(benches, bench_decide);

@@ -275,7 +275,7 @@ fn decide_open(
     let text = turn.text.unwrap_or("");
     let words = tokens(text);
     let lex = &policy.lexicon;
-    let retrieval = knowledge.retrieve(text);
+    let retrieval = knowledge.retrieve_words(words.clone());
     let answers_well = retrieval
         .as_ref()
         .filter(|r| r.confidence >= policy.confidence_threshold);
@@ -569,7 +569,7 @@ fn decide_open(
     }
 
     // 9. Several questions: each part answered, or the one the knowledge lacks named.
-    let parts = split_questions(text);
+    let parts = split_questions(text, &words);
     if !parts.is_empty() {
         if let Some(d) = several_questions(&ctx, knowledge, &parts, &mut trace) {
             return d;

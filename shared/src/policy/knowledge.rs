@@ -235,7 +235,12 @@ impl Knowledge {
     /// The best entry for `text` and the engine's confidence in it; `None` when the text has
     /// nothing the engine can read or there are no entries.
     pub fn retrieve(&self, text: &str) -> Option<Retrieval<'_>> {
-        let s = self.engine.score(text);
+        self.retrieve_words(tokens(text))
+    }
+
+    /// `retrieve` for a message already split into words (`text::tokens`).
+    pub fn retrieve_words(&self, words: Vec<String>) -> Option<Retrieval<'_>> {
+        let s = self.engine.score_words(words);
         let (best, probability) = s.best?;
         Some(Retrieval {
             entry: &self.entries[best],

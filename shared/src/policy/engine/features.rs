@@ -1,7 +1,7 @@
 //! What the engine sees of a text: stemmed words, word pairs and character n-grams of the stems,
 //! hashed to fixed keys so a query allocates no feature strings.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use super::language::Language;
 use super::FeatureCounts;
@@ -68,9 +68,8 @@ impl Analysis {
 }
 
 fn key<T: Hash>(value: &T) -> u64 {
-    // SipHash with fixed zero keys: stable within a build, which is all an index built at start
-    // (or by `knowledge build` with the same binary) needs.
-    let mut h = DefaultHasher::new();
+    // FxHash: fast, and deterministic (no random seed), which is all an index built at start needs.
+    let mut h = rustc_hash::FxHasher::default();
     value.hash(&mut h);
     h.finish()
 }

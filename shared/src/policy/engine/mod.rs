@@ -16,6 +16,8 @@
 
 mod features;
 pub(crate) mod language;
+mod postings;
+mod softmax;
 mod typo;
 
 use std::collections::HashMap;
@@ -23,6 +25,8 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 pub(crate) use features::Analysis;
+use postings::Postings;
+use softmax::softmax_weights;
 use typo::Vocabulary;
 
 /// Softmax temperature over cosine similarities (tuned on CLINC150 `val` only, see BENCHMARKS.md).
@@ -38,15 +42,13 @@ pub(crate) struct Example<'a> {
     pub text: &'a str,
 }
 
-/// Below this (in temperature-scaled similarity under the best), a class's softmax weight is
-/// under e^-25 of the best one's: counted as nothing, so no `exp` is spent on it.
-const NEGLIGIBLE: f32 = -25.0;
-
 /// The engine's reading of one message.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scores {
-    /// Probability of each entry, by entry index (empty when nothing could be read).
-    probabilities: Vec<f64>,
+    /// Softmax weight of each entry, by entry index (empty when nothing could be read); divided
+    /// by `total` only for the entries someone asks about.
+    weights: Vec<f32>,
+    total: f64,
     /// The most probable entry (index, probability).
     pub best: Option<(usize, f64)>,
     /// The next most probable entry.
@@ -63,8 +65,12 @@ impl Scores {
     /// Entries by probability, best first (entry index, probability); sorted on demand, since
     /// the decision itself needs only the best two.
     pub fn ranked(&self) -> Vec<(usize, f64)> {
-        let mut ranked: Vec<(usize, f64)> =
-            self.probabilities.iter().copied().enumerate().collect();
+        let mut ranked: Vec<(usize, f64)> = self
+            .weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, f64::from(*w) / self.total))
+            .collect();
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
     }
@@ -78,7 +84,7 @@ pub struct AnswerEngine {
     /// Feature key (already a hash) → (feature index, idf).
     idf: FxHashMap<u64, (u32, f32)>,
     /// Feature index → (class, centroid weight); class `classes` is `[outside]`.
-    postings: Vec<Vec<(u32, f32)>>,
+    postings: Postings,
     vocabulary: Vocabulary,
 }
 
@@ -167,14 +173,19 @@ impl AnswerEngine {
             classes,
             has_outside: counts[classes] > 0,
             idf,
-            postings,
+            postings: Postings::from_lists(postings),
             vocabulary,
         }
     }
 
     /// Scores `text` against every entry.
     pub fn score(&self, text: &str) -> Scores {
-        let words = self.vocabulary.correct(crate::policy::text::tokens(text));
+        self.score_words(crate::policy::text::tokens(text))
+    }
+
+    /// Scores a message already split into words (`text::tokens`), as `decide` has it.
+    pub fn score_words(&self, words: Vec<String>) -> Scores {
+        let words = self.vocabulary.correct(words);
         let analysis = Analysis::of_tokens(&words);
         let coverage = if analysis.content.is_empty() {
             0.0
@@ -199,43 +210,33 @@ impl AnswerEngine {
         let mut sims = vec![0.0_f32; self.classes + 1];
         for (i, x) in query {
             let x = x / norm;
-            for &(class, c) in &self.postings[i as usize] {
-                sims[class as usize] += x * c;
-            }
+            self.postings.accumulate(i, x, &mut sims);
         }
         sims.truncate(self.classes + usize::from(self.has_outside));
-        let max = sims.iter().copied().fold(f32::MIN, f32::max);
-        let weights: Vec<f64> = sims
-            .iter()
-            .map(|s| {
-                let z = TEMPERATURE * (s - max);
-                if z < NEGLIGIBLE {
-                    0.0
-                } else {
-                    f64::from(z).exp()
-                }
-            })
-            .collect();
-        let total: f64 = weights.iter().sum();
+        let (weights, total) = softmax_weights(&sims, TEMPERATURE);
+        let total = f64::from(total);
         // `[outside]` competes like an entry: when it fits best nothing is answered, and when it
         // comes close the margin shrinks.
         let outside_p = if self.has_outside {
-            weights[self.classes] / total
+            f64::from(weights[self.classes]) / total
         } else {
             0.0
         };
-        let probabilities: Vec<f64> = weights[..self.classes].iter().map(|w| w / total).collect();
+        let mut weights = weights;
+        weights.truncate(self.classes);
         // The best two in one pass (ties go to the earlier entry, as in `ranked`).
-        let mut best: Option<(usize, f64)> = None;
-        let mut runner_up: Option<(usize, f64)> = None;
-        for (i, &p) in probabilities.iter().enumerate() {
-            if best.is_none_or(|(_, b)| p > b) {
+        let mut best: Option<(usize, f32)> = None;
+        let mut runner_up: Option<(usize, f32)> = None;
+        for (i, &w) in weights.iter().enumerate() {
+            if best.is_none_or(|(_, b)| w > b) {
                 runner_up = best;
-                best = Some((i, p));
-            } else if runner_up.is_none_or(|(_, r)| p > r) {
-                runner_up = Some((i, p));
+                best = Some((i, w));
+            } else if runner_up.is_none_or(|(_, r)| w > r) {
+                runner_up = Some((i, w));
             }
         }
+        let probability = |(i, w): (usize, f32)| (i, f64::from(w) / total);
+        let (best, runner_up) = (best.map(probability), runner_up.map(probability));
         let p_best = best.map_or(0.0, |b| b.1);
         let p_second = runner_up.map_or(0.0, |r| r.1).max(outside_p);
         let outside_best = outside_p > p_best;
@@ -245,7 +246,8 @@ impl AnswerEngine {
             ((p_best - p_second) * coverage.sqrt()).clamp(0.0, 1.0)
         };
         Scores {
-            probabilities,
+            weights,
+            total,
             best,
             runner_up,
             outside_best,
