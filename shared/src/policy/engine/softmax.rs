@@ -11,7 +11,7 @@ fn exp_non_positive(x: f32) -> f32 {
     let f = t - k as f32;
     // Horner form of 1 + Σ (f·ln 2)^n / n!, n = 1..7.
     const C: [f32; 7] = [
-        0.693_147_2,
+        std::f32::consts::LN_2,
         0.240_226_5,
         0.055_504_1,
         0.009_618_1,
