@@ -1,6 +1,7 @@
 //! The boundary: what the bot resolves alone and where it stops. Pure: no I/O, time is a parameter.
 
 mod boundary;
+mod check;
 mod decide;
 mod engine;
 pub mod evaluation;

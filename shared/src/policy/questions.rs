@@ -5,7 +5,7 @@ use super::knowledge::content_terms;
 use super::text::tokens;
 
 /// Words that start a new question after "and" / "et" / "und" / "y" / "e".
-const QUESTION_STARTS: &[&str] = &[
+pub(crate) const QUESTION_STARTS: &[&str] = &[
     "how", "what", "when", "where", "which", "who", "why", "do", "does", "did", "can", "could",
     "is", "are", "will", "would", "should", "comment", "combien", "quand", "ou", "quel", "quelle",
     "est", "pouvez", "avez", "wie", "was", "wann", "wo", "welche", "konnen", "gibt", "como",

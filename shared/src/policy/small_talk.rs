@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::engine::language::Language;
 use super::lexicon::Lexicon;
+use super::questions::QUESTION_STARTS;
 use super::text::Phrase;
 
 /// What kind of small talk a message is.
@@ -110,12 +111,22 @@ pub fn small_talk(lex: &Lexicon, words: &[String]) -> Option<SmallTalkKind> {
             }
         }
     }
-    let others = words
-        .iter()
-        .zip(&covered)
-        .filter(|(w, c)| !**c && !Language::is_any_stopword(w))
-        .count();
-    if others > 1 {
+    let uncovered = || {
+        words
+            .iter()
+            .zip(&covered)
+            .filter(|(_, c)| !**c)
+            .map(|(w, _)| w)
+    };
+    // "thanks, where is my order": a question word outside the small talk makes it a question.
+    if uncovered().any(|w| QUESTION_STARTS.contains(&w.as_str())) {
+        return None;
+    }
+    if uncovered()
+        .filter(|w| !Language::is_any_stopword(w))
+        .count()
+        > 1
+    {
         return None;
     }
     // `lists` is in priority order, and so is `found` for each kind's first appearance.
@@ -153,6 +164,9 @@ mod tests {
     fn a_question_with_a_greeting_is_a_question() {
         assert_eq!(kind("hi, how long does shipping take?"), None);
         assert_eq!(kind("thanks, but where is my order"), None);
+        assert_eq!(kind("thanks, where is my order"), None);
+        assert_eq!(kind("hi, can I return it"), None);
+        assert_eq!(kind("hi, how are you?"), Some(SmallTalkKind::Greeting));
         assert_eq!(kind("parcel"), None);
         assert_eq!(kind(""), None);
     }

@@ -1,0 +1,115 @@
+//! Several questions in one message: one reply made of each part's entry when every part
+//! clears the threshold; an escalation naming the part nobody wrote about when only some do.
+
+use super::Ctx;
+use crate::escalation::ReasonCode;
+use crate::policy::decide::{short, Decision, Outcome};
+use crate::policy::knowledge::{Knowledge, Retrieval};
+use crate::policy::questions::split_questions;
+use crate::policy::trace::DecisionTrace;
+
+pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {
+    let knowledge = ctx.knowledge;
+    let text = ctx.text;
+    let words = &ctx.words;
+    let parts = split_questions(text, words);
+    if !parts.is_empty() {
+        if let Some(d) = several_questions(ctx, knowledge, &parts, trace) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// A message with several questions: one answer made of each part's entry when every part clears
+/// the threshold; an escalation naming the part nobody wrote about when only some do; `None`
+/// (decide on the whole message) when no part does, since the split may have been wrong.
+fn several_questions(
+    ctx: &Ctx<'_>,
+    knowledge: &Knowledge,
+    parts: &[String],
+    trace: &mut DecisionTrace,
+) -> Option<Decision> {
+    let threshold = ctx.policy.confidence_threshold;
+    let found: Vec<(&str, Option<Retrieval<'_>>)> = parts
+        .iter()
+        .map(|p| (p.as_str(), knowledge.retrieve(p)))
+        .collect();
+    let confident =
+        |r: &Option<Retrieval<'_>>| r.as_ref().is_some_and(|r| r.confidence >= threshold);
+    let answered: Vec<&Retrieval<'_>> = found
+        .iter()
+        .filter(|(_, r)| confident(r))
+        .filter_map(|(_, r)| r.as_ref())
+        .collect();
+    if answered.is_empty() {
+        return None;
+    }
+    let score = found
+        .iter()
+        .map(|(_, r)| r.as_ref().map_or(0.0, |r| r.confidence))
+        .fold(1.0_f64, f64::min);
+    let mut ids: Vec<&str> = Vec::new();
+    for r in &answered {
+        if !ids.contains(&r.entry.id.as_str()) {
+            ids.push(&r.entry.id);
+        }
+    }
+    let missing: Vec<&str> = found
+        .iter()
+        .filter(|(_, r)| !confident(r))
+        .map(|(p, _)| *p)
+        .collect();
+    if missing.is_empty() && answered.iter().all(|r| !r.entry.confirm) {
+        trace.record_score(
+            "knowledge",
+            true,
+            format!(
+                "best {} ≥ threshold {threshold:.2} ({} questions)",
+                ids.join("+"),
+                parts.len()
+            ),
+            score,
+        );
+        let text = ids
+            .iter()
+            .filter_map(|id| knowledge.get(id).map(|e| e.answer.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        return Some(ctx.outcome(
+            Outcome::Answer {
+                entry: ids.join("+"),
+                text,
+                confidence: score,
+            },
+            trace,
+        ));
+    }
+    let unknown = missing
+        .iter()
+        .map(|p| format!("\"{}\"", short(p, 80)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    trace.record_score(
+        "knowledge",
+        true,
+        format!(
+            "best {} for part of the message; below threshold {threshold:.2}: {unknown}",
+            ids.join("+")
+        ),
+        score,
+    );
+    let next = format!(
+        "Answer {unknown}; the knowledge file answers the rest ({}).",
+        ids.join(", ")
+    );
+    Some(ctx.escalate(
+        ReasonCode::LowConfidence,
+        format!(
+            "the bot cannot answer {unknown}; it knows {}",
+            ids.join(", ")
+        ),
+        Some(&next),
+        trace,
+    ))
+}
