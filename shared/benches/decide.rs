@@ -113,6 +113,29 @@ fn report(what: &str, mut samples: Vec<u128>) {
 /// Percentiles over single decisions, since criterion reports means; then the answer engine
 /// alone and each message's median, to see where the time goes.
 fn percentiles() {
+    // What the answer engine adds to a cold start: parsing and training, once per process.
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../config/knowledge.toml"
+    ))
+    .unwrap();
+    for (what, source) in [
+        ("the example shop (config/knowledge.toml)", example),
+        ("1,000 entries", knowledge(1000)),
+    ] {
+        let mut runs: Vec<u128> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                black_box(Knowledge::from_toml(&source).unwrap());
+                start.elapsed().as_micros()
+            })
+            .collect();
+        runs.sort_unstable();
+        println!(
+            "knowledge build, {what}: median {:.2} ms",
+            runs[2] as f64 / 1000.0
+        );
+    }
     let (p, k, now) = setup();
     let msgs = messages();
     let time = |f: &mut dyn FnMut()| {

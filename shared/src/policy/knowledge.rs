@@ -221,7 +221,8 @@ impl Knowledge {
     }
 
     /// Entries for `text`, best first, with their probability (the candidates a person or an LLM
-    /// chooses from). Entries that share nothing with the text are left out.
+    /// chooses from). Entries under half the probability of a uniform guess are left out: they
+    /// share next to nothing with the text.
     pub fn rank(&self, text: &str) -> Vec<(&KnowledgeEntry, f64)> {
         let s = self.engine.score(text);
         let floor = 1.0 / (self.entries.len() as f64 + 1.0);

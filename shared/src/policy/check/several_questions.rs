@@ -4,32 +4,18 @@
 use super::Ctx;
 use crate::escalation::ReasonCode;
 use crate::policy::decide::{short, Decision, Outcome};
-use crate::policy::knowledge::{Knowledge, Retrieval};
+use crate::policy::knowledge::Retrieval;
 use crate::policy::questions::split_questions;
 use crate::policy::trace::DecisionTrace;
 
+/// Passes the message on, to be decided as one question, when it holds a single question or when
+/// no part clears the threshold (the split may have been wrong).
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {
-    let knowledge = ctx.knowledge;
-    let text = ctx.text;
-    let words = &ctx.words;
-    let parts = split_questions(text, words);
-    if !parts.is_empty() {
-        if let Some(d) = several_questions(ctx, knowledge, &parts, trace) {
-            return Some(d);
-        }
+    let parts = split_questions(ctx.text, &ctx.words);
+    if parts.is_empty() {
+        return None;
     }
-    None
-}
-
-/// A message with several questions: one answer made of each part's entry when every part clears
-/// the threshold; an escalation naming the part nobody wrote about when only some do; `None`
-/// (decide on the whole message) when no part does, since the split may have been wrong.
-fn several_questions(
-    ctx: &Ctx<'_>,
-    knowledge: &Knowledge,
-    parts: &[String],
-    trace: &mut DecisionTrace,
-) -> Option<Decision> {
+    let knowledge = ctx.knowledge;
     let threshold = ctx.policy.confidence_threshold;
     let found: Vec<(&str, Option<Retrieval<'_>>)> = parts
         .iter()
