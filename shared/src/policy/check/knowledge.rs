@@ -23,7 +23,11 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
                 .runner_up
                 .map(|(id, c)| format!("; runner-up {id} {c:.2}"))
                 .unwrap_or_default()
-                + &format!("; words known {:.0}%", r.coverage * 100.0);
+                + &if r.exact {
+                    "; word for word a question of the entry".to_string()
+                } else {
+                    format!("; words known {:.0}%", r.coverage * 100.0)
+                };
             trace.record_score(
                 "knowledge",
                 true,

@@ -62,6 +62,13 @@ pub struct Scores {
 }
 
 impl Scores {
+    /// The probability of entry `i`.
+    pub fn probability(&self, i: usize) -> f64 {
+        self.weights
+            .get(i)
+            .map_or(0.0, |w| f64::from(*w) / self.total)
+    }
+
     /// Entries by probability, best first (entry index, probability); sorted on demand, since
     /// the decision itself needs only the best two.
     pub fn ranked(&self) -> Vec<(usize, f64)> {
