@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::Router;
 use base64::Engine;
 use handoff::entry::{self, StreamEvent, StreamEventRecord, UrlResponse};
+use handoff::store::call_log::as_function;
 use handoff::store::{self, StartAt, StreamReader};
 use handoff::{App, Config};
 use tokio::sync::watch;
@@ -105,7 +106,8 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
-                        match handoff::app::sweep(&app, chrono::Utc::now()).await {
+                        // In AWS the escalate function runs the sweep on its schedule.
+                        match as_function("escalate", handoff::app::sweep(&app, chrono::Utc::now())).await {
                             Ok(report) if report.auto_resumed + report.reminders > 0 => tracing::info!(?report, "sweep"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "sweep failed; next tick retries"),
@@ -143,8 +145,12 @@ async fn deliver(app: &App, consumer: Consumer, mut records: Vec<StreamEventReco
         let mut event = StreamEvent::default();
         event.records = records.clone();
         let response = match consumer {
-            Consumer::Policy => entry::handle_policy_batch(app, &event).await,
-            Consumer::Escalate => entry::handle_escalate_batch(app, &event).await,
+            Consumer::Policy => {
+                as_function("policy", entry::handle_policy_batch(app, &event)).await
+            }
+            Consumer::Escalate => {
+                as_function("escalate", entry::handle_escalate_batch(app, &event)).await
+            }
         };
         let Some(failed) = response
             .batch_item_failures
@@ -195,9 +201,9 @@ async fn route(State(state): State<Arc<DevState>>, req: Request) -> Response {
         Some(bytes.to_vec()),
     );
     let response = if path == "/webhook" {
-        entry::handle_webhook(&state.app, &request).await
+        as_function("ingest", entry::handle_webhook(&state.app, &request)).await
     } else if path.starts_with("/resume/") {
-        entry::handle_resume(&state.app, &request).await
+        as_function("resume", entry::handle_resume(&state.app, &request)).await
     } else {
         return plain(
             404,

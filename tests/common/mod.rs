@@ -259,6 +259,11 @@ pub fn free_port() -> u16 {
 
 impl DevServer {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// `start`, with more environment for the dev server.
+    pub async fn start_with(extra_env: &[(&str, &str)]) -> Self {
         let aws = aws().await;
         let team = Team::new(&aws).await;
         let graph = graph_stub().await;
@@ -275,6 +280,7 @@ impl DevServer {
             .env("RUST_LOG", "info,handoff=debug")
             // The local endpoint deep-copies a table per transaction: give it time under load.
             .env("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS", "20")
+            .envs(extra_env.iter().copied())
             .stdout(Stdio::null())
             .stderr(file);
         let child = cmd.spawn().expect("spawn handoff dev");

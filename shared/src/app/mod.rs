@@ -97,7 +97,7 @@ impl App {
         let link_days = i64::from(policy.link_days);
         Ok(Self {
             store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(aws),
+                crate::store::call_log::dynamodb_client(aws),
                 &config.table_name,
             )),
             messenger: Arc::new(GraphClient::new(
@@ -105,7 +105,7 @@ impl App {
                 config.meta.page_tokens.clone(),
             )),
             notifier: Arc::new(SnsNotifier::new(
-                aws_sdk_sns::Client::new(aws),
+                crate::store::call_log::sns_client(aws),
                 &config.topic_arn,
             )),
             policy: Arc::new(policy),

@@ -1,6 +1,7 @@
 //! Storage: the single DynamoDB table (DESIGN.md "The table").
 
 mod bootstrap;
+pub mod call_log;
 mod dynamodb;
 pub mod items;
 mod stream_reader;

@@ -1,0 +1,200 @@
+//! Least privilege, checked where the local endpoint cannot: it does not enforce IAM, so a call the
+//! template forgot to allow would pass every other test and fail only on AWS (the Instagram echo
+//! check once did exactly that: ingest queried the table without `dynamodb:Query`). Here
+//! `handoff dev` records every DynamoDB and SNS call with the function that made it
+//! (`HANDOFF_RECORD_AWS_CALLS`), the whole loop runs — answer, escalation and notice, a person's
+//! Instagram echo, the resume page and form, an inbox hand-back, the sweep — and each recorded
+//! call must be allowed by that function's statements in `template.yaml`, on the right resource.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use serde_json::json;
+
+/// The IAM statements of each function in the template: function → {(action, resource)}, where
+/// the resource is `table`, `index/<name>` or `topic`.
+fn template_grants() -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let template = std::fs::read_to_string(repo_path("template.yaml")).unwrap();
+    let functions = [
+        ("ingest", "IngestFunction:"),
+        ("policy", "PolicyFunction:"),
+        ("escalate", "EscalateFunction:"),
+        ("resume", "ResumeFunction:"),
+    ];
+    let mut grants = BTreeMap::new();
+    for (name, header) in functions {
+        let start = template
+            .find(&format!("\n  {header}"))
+            .unwrap_or_else(|| panic!("{header} not in template.yaml"));
+        let block: String = template[start + 1..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.is_empty() || l.starts_with("    "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut set = BTreeSet::new();
+        let mut actions: Vec<String> = Vec::new();
+        for line in block.lines().map(str::trim) {
+            if let Some(a) = line
+                .strip_prefix("- Action:")
+                .or_else(|| line.strip_prefix("Action:"))
+            {
+                actions = a
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect();
+            } else if let Some(r) = line.strip_prefix("Resource:") {
+                let resource = if let Some(i) = r.find("/index/") {
+                    format!("index/{}", r[i + 7..].trim_end_matches('"').trim())
+                } else if r.contains("Table.Arn") {
+                    "table".to_string()
+                } else if r.contains("EscalationsTopic") {
+                    "topic".to_string()
+                } else {
+                    panic!("{name}: unknown resource {r}")
+                };
+                for a in actions.drain(..) {
+                    set.insert((a, resource.clone()));
+                }
+            }
+        }
+        grants.insert(name.to_string(), set);
+    }
+    grants
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statements() {
+    let log = repo_path(&format!("artifacts/test-logs/{}.calls", unique("iam")));
+    let dev = DevServer::start_with(&[
+        ("HANDOFF_RECORD_AWS_CALLS", log.as_str()),
+        ("HANDOFF_SWEEP_SECONDS", "1"),
+    ])
+    .await;
+
+    // Answered, then escalated (the notice goes out), on Messenger.
+    let user = "7000000000000901";
+    dev.post_signed(&customer_text(
+        user,
+        "m_iam_1",
+        "How long does shipping take?",
+        now_ms(),
+    ))
+    .await;
+    eventually("the answer", || async {
+        (!dev.sends_to(user).await.is_empty()).then_some(())
+    })
+    .await;
+    dev.post_signed(&customer_text(
+        user,
+        "m_iam_2",
+        "I want to make a complaint",
+        now_ms(),
+    ))
+    .await;
+    let link = eventually("the handoff", || async {
+        dev.team
+            .delivered()
+            .await
+            .iter()
+            .find_map(|d| d["resume_url"].as_str().map(str::to_string))
+    })
+    .await;
+    // A person writes in the Messenger inbox (an echo from the Page Inbox app).
+    dev.post_signed(&echo(
+        user,
+        "m_iam_3",
+        "Hi, Camille here",
+        263902037430900,
+        now_ms(),
+    ))
+    .await;
+    // The resume page, then the form.
+    let http = dev.http();
+    assert_eq!(http.get(&link).send().await.unwrap().status(), 200);
+    let posted = http
+        .post(&link)
+        .form(&[("outcome", "needed_person")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+
+    // A person replying on Instagram: ingest asks the table whether our sends got that mid.
+    let (page, ig_user) = ("17841400000000001", "5566778899009901");
+    let ig_echo = json!({"object": "instagram", "entry": [{"id": page, "time": 1, "messaging": [{
+        "sender": {"id": page}, "recipient": {"id": ig_user}, "timestamp": now_ms(),
+        "message": {"mid": "aWdfZAG1_iam_human", "is_echo": true, "text": "Hello from the shop"}}]}]});
+    assert_eq!(dev.post_signed(&ig_echo.to_string()).await.status(), 200);
+
+    // Escalated again, then handed back in the inbox (thread control passed to our app).
+    dev.post_signed(&customer_text(
+        user,
+        "m_iam_4",
+        "I want to talk to a person",
+        now_ms(),
+    ))
+    .await;
+    eventually("the second handoff", || async {
+        (dev.team.delivered().await.len() >= 2).then_some(())
+    })
+    .await;
+    let back = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": now_ms(),
+        "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]});
+    assert_eq!(dev.post_signed(&back.to_string()).await.status(), 200);
+    // The sweep runs every second under `handoff dev`.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+
+    let recorded: BTreeSet<(String, String, String)> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut p = l.split(' ');
+            (
+                p.next().unwrap().to_string(),
+                p.next().unwrap().to_string(),
+                p.next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let grants = template_grants();
+    let functions: BTreeSet<&str> = recorded.iter().map(|(f, _, _)| f.as_str()).collect();
+    assert_eq!(
+        functions,
+        BTreeSet::from(["escalate", "ingest", "policy", "resume"]),
+        "every function was exercised and no call went unattributed: {recorded:?}"
+    );
+    let missing: Vec<String> = recorded
+        .iter()
+        .filter(|(f, action, resource)| {
+            !grants[f.as_str()].contains(&(action.clone(), resource.clone()))
+        })
+        .map(|(f, a, r)| format!("{f}: {a} on {r}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "calls the template does not allow (they would get AccessDenied on AWS):\n  {}\nrecorded: {recorded:#?}",
+        missing.join("\n  ")
+    );
+    // The recorder saw the calls that matter, so the check above cannot pass by seeing nothing.
+    for expected in [
+        ("ingest", "dynamodb:Query", "table"),
+        ("policy", "dynamodb:UpdateItem", "table"),
+        ("escalate", "sns:Publish", "topic"),
+        ("escalate", "dynamodb:Query", "index/escalations-by-time"),
+        ("resume", "dynamodb:GetItem", "table"),
+    ] {
+        let e = (expected.0.into(), expected.1.into(), expected.2.into());
+        assert!(
+            recorded.contains(&e),
+            "{expected:?} not recorded: {recorded:#?}"
+        );
+    }
+}
