@@ -309,3 +309,80 @@ async fn instagram_echoes_are_ours_only_when_our_sends_got_their_mid() {
         .unwrap()
         .holds_at(Utc::now()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_customers_own_standby_messages_are_not_a_persons_activity() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000405";
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_sb_c",
+        "I want to speak to someone",
+        now_ms(),
+    );
+    let RespondOutcome::Escalated { .. } = say(&app, &c).await else {
+        panic!()
+    };
+    let before = app.store.get_state(&conv).await.unwrap();
+    // The thread is with the inbox now, so the customer's "hello? anyone?" arrives on standby.
+    let standby = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "standby": [{
+        "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": now_ms(),
+        "message": {"mid": "m_sb_hello", "text": "hello? anyone?"}}]}]});
+    let (b, sig) = signed(&standby);
+    let report = ingest_webhook(
+        &app,
+        b.as_bytes(),
+        Some(&sig),
+        Utc::now() + Duration::minutes(20),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.human_activity, 0, "{report:?}");
+    let after = app.store.get_state(&conv).await.unwrap();
+    assert_eq!(after.last_human_at, before.last_human_at, "no person acted");
+    assert_eq!(
+        after.paused_until, before.paused_until,
+        "the pause did not slide"
+    );
+    // The message is kept for the card, and the bot still does not answer it.
+    let snapshot = app.store.load_conversation(&conv, 20).await.unwrap();
+    assert!(snapshot
+        .messages
+        .iter()
+        .any(|m| m.mid == "m_sb_hello" && m.standby));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auto_resume_takes_the_thread_back_from_the_inbox() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000406";
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_auto_c",
+        "I want to speak to someone",
+        now_ms(),
+    );
+    let RespondOutcome::Escalated { .. } = say(&app, &c).await else {
+        panic!()
+    };
+    assert!(graph_calls(&graph, "take_thread_control").await.is_empty());
+    let report = sweep(&app, Utc::now() + Duration::hours(25)).await.unwrap();
+    assert_eq!(report.auto_resumed, 1);
+    let takes = graph_calls(&graph, "take_thread_control").await;
+    assert_eq!(
+        takes.len(),
+        1,
+        "the thread comes back, or the next message lands on standby"
+    );
+    assert_eq!(takes[0]["recipient"]["id"], user);
+    // A second sweep changes nothing and takes nothing again.
+    sweep(&app, Utc::now() + Duration::hours(26)).await.unwrap();
+    assert_eq!(graph_calls(&graph, "take_thread_control").await.len(), 1);
+}

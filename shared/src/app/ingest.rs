@@ -54,16 +54,9 @@ pub async fn ingest_webhook(
     let pause_until = now + Duration::hours(app.settings.pause_hours.into());
     for event in events {
         match event {
-            WebhookEvent::Customer(m) if m.standby => {
-                // Another app owns the thread: a person is handling this customer.
-                count(
-                    &mut report,
-                    app.store
-                        .record_human_activity(&m, pause_until, now)
-                        .await?,
-                    true,
-                );
-            }
+            // A customer message on standby (another app owns the thread) is the customer's act,
+            // not a person's: stored for the card, never answered (respond skips standby), and it
+            // neither slides the pause nor silences the reminder. Only a person's acts below do.
             WebhookEvent::Customer(m) | WebhookEvent::Activity(m) => {
                 count(&mut report, app.store.record_message(&m).await?, false);
             }

@@ -27,6 +27,28 @@ fn by_label(by: ResumedBy) -> &'static str {
     }
 }
 
+/// Takes the thread back from the inbox after a resume (when routing is on), so the customer's
+/// next message reaches the bot instead of standby.
+pub(super) async fn take_thread_back(
+    app: &App,
+    conversation: &crate::conversation::ConversationKey,
+    escalation_id: &str,
+) {
+    if !app.settings.routing {
+        return;
+    }
+    let metadata = format!("handoff resume {escalation_id}");
+    if let Err(e) = app
+        .messenger
+        .take_thread_control(conversation, &metadata)
+        .await
+    {
+        // The bot answers again either way; a thread another app still owns only means the
+        // customer's next message arrives in standby.
+        tracing::warn!(escalation_id, error = %e, "take_thread_control failed");
+    }
+}
+
 /// Resumes the escalation a verified token grants.
 pub async fn resume_escalation(
     app: &App,
@@ -49,18 +71,7 @@ pub async fn resume_escalation(
         ResumeResult::Resumed => {
             crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", by_label(by))));
             tracing::info!(escalation_id = %token.escalation_id, by = ?by, "customer handed back to the bot");
-            if app.settings.routing {
-                let metadata = format!("handoff resume {}", token.escalation_id);
-                if let Err(e) = app
-                    .messenger
-                    .take_thread_control(&token.conversation, &metadata)
-                    .await
-                {
-                    // The bot answers again either way; a thread another app still owns only
-                    // means the customer's next message arrives in standby.
-                    tracing::warn!(escalation_id = %token.escalation_id, error = %e, "take_thread_control failed");
-                }
-            }
+            take_thread_back(app, &token.conversation, &token.escalation_id).await;
             if let Some(text) = app.policy.messages.on_resume.as_deref() {
                 // Sent once: the notice's key is derived from the escalation.
                 let notice = crate::message::Message {

@@ -44,6 +44,10 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
                     now,
                 })
                 .await?;
+            if result == ResumeResult::Resumed {
+                // Only the sweep that resumed takes the thread back: once, like the resume itself.
+                super::resume::take_thread_back(app, &e.conversation, &e.escalation_id).await;
+            }
             if matches!(
                 result,
                 ResumeResult::Resumed
