@@ -72,7 +72,13 @@ pub async fn resume_escalation(
             crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", by_label(by))));
             tracing::info!(escalation_id = %token.escalation_id, by = ?by, "customer handed back to the bot");
             take_thread_back(app, &token.conversation, &token.escalation_id).await;
-            if let Some(text) = app.policy.messages.on_resume.as_deref() {
+            if let Some(text) = app
+                .policy
+                .messages
+                .on_resume
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+            {
                 // Sent once: the notice's key is derived from the escalation.
                 let notice = crate::message::Message {
                     conversation: token.conversation.clone(),

@@ -138,10 +138,15 @@ pub struct MessagesSpec {
     /// Reason code → a message replacing `handoff` for that reason.
     #[serde(default)]
     pub by_reason: HashMap<String, String>,
-    /// Sent when a person hands the customer back (off when absent). Where the law asks, say the
-    /// customer is talking to an automated assistant again.
-    #[serde(default)]
+    /// Sent when a person hands the customer back. Meta's policy asks a bot to say it is
+    /// automated when a chat moves from a person back to automation, so the default says so; an
+    /// empty string turns it off (and `policy check` warns).
+    #[serde(default = "default_on_resume")]
     pub on_resume: Option<String>,
+}
+
+fn default_on_resume() -> Option<String> {
+    Some("You're chatting with our automated assistant again. Ask me anything, or ask for a person at any time.".into())
 }
 
 fn default_handoff() -> String {
@@ -157,7 +162,7 @@ impl Default for MessagesSpec {
             handoff: default_handoff(),
             outside_hours: default_outside_hours(),
             by_reason: HashMap::new(),
-            on_resume: None,
+            on_resume: default_on_resume(),
         }
     }
 }
@@ -596,6 +601,16 @@ impl Policy {
                 ));
             }
         }
+        if spec
+            .messages
+            .on_resume
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+        {
+            warnings.push(
+                "[messages] on_resume is empty: the customer is not told when the automated assistant takes over again from a person, which Meta's policy asks for".into(),
+            );
+        }
         Ok(Self {
             languages: spec.languages,
             lexicon,
@@ -653,4 +668,29 @@ fn shadows(earlier: &Rule, later: &Rule) -> bool {
         .all(|a| earlier.attachments.contains(a));
     let covered_topics = later.topics.iter().all(|t| earlier.topics.contains(t));
     covered_phrases && covered_payloads && covered_attachments && covered_topics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bot_says_it_is_automated_again_unless_the_brand_turns_it_off() {
+        let p = Policy::from_toml("").unwrap();
+        assert!(p
+            .messages
+            .on_resume
+            .as_deref()
+            .unwrap()
+            .contains("automated assistant"));
+        assert!(!p.warnings.iter().any(|w| w.contains("on_resume")));
+        let off = Policy::from_toml("[messages]\non_resume = \"\"\n").unwrap();
+        assert!(
+            off.warnings
+                .iter()
+                .any(|w| w.contains("on_resume is empty")),
+            "{:?}",
+            off.warnings
+        );
+    }
 }
