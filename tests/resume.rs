@@ -452,6 +452,27 @@ async fn operators_sign_verify_and_resume_from_the_command_line() {
     let (code, _, err) = run(&["resume", "--page", PAGE, "--user", user]);
     assert_eq!(code, Some(1));
     assert!(err.contains("not paused"), "{err}");
+
+    // A person replied in the inbox (no escalation): the operator's command ends that pause too.
+    dev.post_signed(&echo(
+        user,
+        "m_cli_h",
+        "Camille here",
+        263902037430900,
+        now_ms(),
+    ))
+    .await;
+    eventually("the pause", || async {
+        (s(&dev.state(user).await?, "status") == "paused").then_some(())
+    })
+    .await;
+    let (code, out, err) = run(&["resume", "--page", PAGE, "--user", user]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("paused by a person's reply in the inbox"),
+        "{out}"
+    );
+    assert_eq!(s(&dev.state(user).await.unwrap(), "status"), "active");
 }
 
 #[tokio::test(flavor = "multi_thread")]

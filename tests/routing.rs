@@ -386,3 +386,81 @@ async fn an_auto_resume_takes_the_thread_back_from_the_inbox() {
     sweep(&app, Utc::now() + Duration::hours(26)).await.unwrap();
     assert_eq!(graph_calls(&graph, "take_thread_control").await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn any_hand_back_to_our_app_resumes_and_a_stale_one_does_not() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000407";
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let back = |ts: i64| {
+        json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+            "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": ts,
+            "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]})
+    };
+    // A person replies in the inbox without any escalation: the bot pauses.
+    let t0 = Utc::now();
+    let (b, sig) = signed(
+        &serde_json::from_str(&echo(
+            user,
+            "m_hb_h",
+            "Hi, Camille here",
+            263902037430900,
+            t0.timestamp_millis(),
+        ))
+        .unwrap(),
+    );
+    ingest_webhook(&app, b.as_bytes(), Some(&sig), t0)
+        .await
+        .unwrap();
+    assert!(app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+    // A hand-back sent before that pause began (late, out of order) leaves it alone.
+    let (b, sig) = signed(&back(t0.timestamp_millis() - 60_000));
+    let r = ingest_webhook(&app, b.as_bytes(), Some(&sig), t0)
+        .await
+        .unwrap();
+    assert_eq!(r.resumed, 0);
+    assert!(app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+    // The person passes the thread back: the bot answers again.
+    let (b, sig) = signed(&back(t0.timestamp_millis() + 60_000));
+    let r = ingest_webhook(&app, b.as_bytes(), Some(&sig), t0 + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(r.resumed, 1, "{r:?}");
+    assert!(!app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+
+    // Escalated afterwards: a redelivery of that earlier hand-back does not resume the new one.
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_hb_c",
+        "I want to speak to someone",
+        (t0 + Duration::minutes(5)).timestamp_millis(),
+    );
+    let RespondOutcome::Escalated { escalation_id } = say(&app, &c).await else {
+        panic!()
+    };
+    let r = ingest_webhook(&app, b.as_bytes(), Some(&sig), t0 + Duration::minutes(6))
+        .await
+        .unwrap();
+    assert_eq!(r.resumed, 0);
+    let state = app.store.get_state(&conv).await.unwrap();
+    assert_eq!(state.escalation_id.as_deref(), Some(escalation_id.as_str()));
+    assert!(state.holds_at(Utc::now()));
+}

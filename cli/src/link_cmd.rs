@@ -4,7 +4,7 @@ use std::error::Error;
 
 use chrono::{Duration, Utc};
 use clap::Subcommand;
-use handoff::app::{resume_escalation, resume_url, ResumeOutcome};
+use handoff::app::{resume_escalation, resume_human_pause, resume_url, ResumeOutcome};
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::escalation::{AnswersVerdict, HumanLabel, OutcomeLabel, ResumedBy};
 use handoff::resume::{LinkKeys, ResumeToken};
@@ -142,13 +142,12 @@ pub async fn run_resume(
     let conv = conversation(channel, page, user)?;
     let state = app.store.get_state(&conv).await?;
     let Some(id) = state.escalation_id.clone() else {
-        return Err(match state.paused_until {
-            Some(until) if state.holds_at(Utc::now()) => format!(
-                "{conv} is paused by a person's activity in the inbox (no escalation); it resumes by itself at {until}"
-            ),
-            _ => format!("{conv} is not paused: the bot already answers"),
+        // A person paused the bot by replying in the inbox, with no escalation: end that pause.
+        if state.holds_at(Utc::now()) && resume_human_pause(&app, &conv).await? {
+            println!("resumed: the bot answers {conv} again (it was paused by a person's reply in the inbox, no escalation)");
+            return Ok(());
         }
-        .into());
+        return Err(format!("{conv} is not paused: the bot already answers").into());
     };
     let token = ResumeToken {
         escalation_id: id.clone(),

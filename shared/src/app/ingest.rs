@@ -95,26 +95,51 @@ pub async fn ingest_webhook(
                 ..
             } => {
                 if new_owner_app_id.as_deref() == Some(app.settings.app_id.as_str()) {
-                    // The inbox handed the thread back to us: resume exactly as the link would.
+                    // The inbox handed the thread back to us: resume exactly as the link would,
+                    // or end a pause a person's reply started without any escalation. Acted on
+                    // before the record is stored, so a redelivery after a failure acts again
+                    // (both are conditional); a hand-back older than the pause it would end (a
+                    // late or redelivered event) leaves a newer pause alone.
                     let state = app.store.get_state(&record.conversation).await?;
-                    count(&mut report, app.store.record_message(&record).await?, false);
+                    let event_ms = record.timestamp_ms;
                     if let Some(eid) = state.escalation_id.as_deref() {
-                        let result = app
-                            .store
-                            .resume(ResumeRequest {
-                                conversation: &record.conversation,
-                                escalation_id: eid,
-                                by: ResumedBy::Inbox,
-                                label: &HumanLabel::default(),
-                                now,
-                            })
-                            .await?;
-                        if result == ResumeResult::Resumed {
-                            tracing::info!(conversation = %record.conversation, escalation_id = eid, "handed back in the inbox");
-                            report.resumed += 1;
-                            crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
+                        // Escalation ids start with the trigger message's time (escalation_id_for).
+                        let escalated_ms =
+                            eid.split('-').next().and_then(|t| t.parse::<i64>().ok());
+                        if escalated_ms.is_some_and(|t| t <= event_ms) {
+                            let result = app
+                                .store
+                                .resume(ResumeRequest {
+                                    conversation: &record.conversation,
+                                    escalation_id: eid,
+                                    by: ResumedBy::Inbox,
+                                    label: &HumanLabel::default(),
+                                    now,
+                                })
+                                .await?;
+                            if result == ResumeResult::Resumed {
+                                tracing::info!(conversation = %record.conversation, escalation_id = eid, "handed back in the inbox");
+                                report.resumed += 1;
+                                crate::metrics::emit(
+                                    "Resumes",
+                                    1.0,
+                                    "Count",
+                                    Some(("By", "inbox")),
+                                );
+                            }
+                        } else {
+                            tracing::info!(conversation = %record.conversation, escalation_id = eid, "hand-back older than the escalation; the newer pause holds");
                         }
+                    } else if state
+                        .paused_at
+                        .is_some_and(|p| p.timestamp_millis() <= event_ms)
+                        && app.store.end_human_pause(&record.conversation).await?
+                    {
+                        tracing::info!(conversation = %record.conversation, "handed back in the inbox (no escalation)");
+                        report.resumed += 1;
+                        crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
                     }
+                    count(&mut report, app.store.record_message(&record).await?, false);
                 } else {
                     count(
                         &mut report,

@@ -10,7 +10,7 @@ mod sweep;
 pub use escalate::{notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
 pub use respond::{respond, RespondOutcome};
-pub use resume::{resume_escalation, ResumeOutcome};
+pub use resume::{resume_escalation, resume_human_pause, ResumeOutcome};
 pub use sweep::{sweep, SweepReport};
 
 use std::sync::Arc;

@@ -49,6 +49,21 @@ pub(super) async fn take_thread_back(
     }
 }
 
+/// Ends a pause no escalation owns (a person replied in the inbox) from the operator's command:
+/// STATE active and the thread taken back. `false` when the customer was not so paused.
+pub async fn resume_human_pause(
+    app: &App,
+    conversation: &crate::conversation::ConversationKey,
+) -> Result<bool, FlowError> {
+    if !app.store.end_human_pause(conversation).await? {
+        return Ok(false);
+    }
+    tracing::info!(%conversation, "pause without escalation ended by the operator");
+    crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "cli")));
+    take_thread_back(app, conversation, "none").await;
+    Ok(true)
+}
+
 /// Resumes the escalation a verified token grants.
 pub async fn resume_escalation(
     app: &App,

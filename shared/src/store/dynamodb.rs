@@ -524,6 +524,29 @@ impl ConversationStore for DynamoStore {
         }
     }
 
+    async fn end_human_pause(&self, key: &ConversationKey) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(key.partition_key(), STATE_SK)))
+            .update_expression(
+                "SET #status = :active, version = version + :one REMOVE paused_at, paused_until",
+            )
+            .condition_expression("#status = :paused AND attribute_not_exists(escalation_id)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":paused", s("paused"))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(aws(e)),
+        }
+    }
+
     async fn claim_notification(
         &self,
         key: &ConversationKey,
