@@ -205,3 +205,27 @@ fn knowledge_eval_counts_right_wrong_escalated_and_recommends_a_threshold() {
     assert_eq!(code, 1);
     assert!(err.contains("entry \"nope\" is not in"), "{err}");
 }
+
+#[test]
+fn check_refuses_an_answer_too_long_for_a_channel_in_use() {
+    let knowledge = temp_file(
+        "long.toml",
+        &format!(
+            "[[entry]]\nid = \"care\"\nquestions = [\"How do I clean the vase?\"]\nanswer = \"{}\"\n",
+            "Rinse with warm water. ".repeat(50)
+        ),
+    );
+    let (code, _, err) = handoff(&[
+        "policy",
+        "check",
+        &repo_path("config/policy.toml"),
+        &knowledge,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "error: entry \"care\" answer is 1150 bytes of UTF-8; Instagram takes at most 1000"
+        ),
+        "{err}"
+    );
+}

@@ -75,6 +75,13 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
         } => crate::cases_cmd::test(&cases, &policy, &knowledge, verbose),
         PolicyCommand::Check { policy, knowledge } => match load_boundary(&policy, &knowledge) {
             Ok((p, k)) => {
+                let too_long = handoff::policy::limits::check_lengths(&p, &k);
+                for e in &too_long {
+                    eprintln!("{policy} + {knowledge}: error: {e}");
+                }
+                if !too_long.is_empty() {
+                    return ExitCode::FAILURE;
+                }
                 for w in &p.warnings {
                     eprintln!("{policy}: warning: {w}");
                 }

@@ -62,6 +62,16 @@ struct PolicySpec {
     links: LinksSpec,
     #[serde(default)]
     small_talk: SmallTalkReplies,
+    /// The channels the brand answers on: their text limits apply to every fixed text.
+    #[serde(default = "default_channels")]
+    channels: Vec<crate::conversation::Channel>,
+}
+
+fn default_channels() -> Vec<crate::conversation::Channel> {
+    vec![
+        crate::conversation::Channel::Messenger,
+        crate::conversation::Channel::Instagram,
+    ]
 }
 
 /// The resume link's lifetime (never past the end of the human-agent window either way).
@@ -388,6 +398,8 @@ pub struct Policy {
     pub frustration: Option<FrustrationTrigger>,
     pub media: Option<MediaTrigger>,
     pub rules: Vec<Rule>,
+    /// The channels in use (their text limits apply).
+    pub channels: Vec<crate::conversation::Channel>,
     /// Replies to greetings, thanks, "ok" and goodbyes (`None`: small talk is decided like any
     /// other message).
     pub small_talk: Option<SmallTalkReplies>,
@@ -613,6 +625,7 @@ impl Policy {
         }
         Ok(Self {
             languages: spec.languages,
+            channels: spec.channels,
             lexicon,
             messages: spec.messages,
             confirm: spec.confirm,

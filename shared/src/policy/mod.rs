@@ -9,6 +9,7 @@ mod frustration;
 pub mod hours;
 mod knowledge;
 mod lexicon;
+pub mod limits;
 mod money;
 mod questions;
 mod small_talk;
