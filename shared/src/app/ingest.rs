@@ -9,7 +9,7 @@ use crate::escalation::HumanLabel;
 use crate::escalation::ResumedBy;
 use crate::ports::{ResumeRequest, ResumeResult, Stored};
 use crate::store::StoreError;
-use crate::webhook::{parse_webhook, verify_signature, SignatureError, WebhookEvent};
+use crate::webhook::{parse_webhook_at, verify_signature, SignatureError, WebhookEvent};
 
 /// What one webhook delivery did, for the log line.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub async fn ingest_webhook(
 ) -> Result<IngestReport, IngestError> {
     verify_signature(app.settings.app_secret.expose().as_bytes(), body, signature)?;
     let mut report = IngestReport::default();
-    let events = match parse_webhook(body, &app.settings.app_id) {
+    let events = match parse_webhook_at(body, &app.settings.app_id, now.timestamp_millis()) {
         Ok(events) => events,
         Err(e) => {
             tracing::warn!(error = %e, bytes = body.len(), "signed webhook body is unusable; acknowledged");

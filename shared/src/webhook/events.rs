@@ -52,6 +52,16 @@ pub const OWN_METADATA_PREFIX: &str = "handoff:";
 
 /// Parses a verified body into events. `our_app_id` tells our echoes from a human's.
 pub fn parse_webhook(body: &[u8], our_app_id: &str) -> Result<Vec<WebhookEvent>, UnusableBody> {
+    parse_webhook_at(body, our_app_id, chrono::Utc::now().timestamp_millis())
+}
+
+/// `parse_webhook`, with the receipt time: the last fallback for an event without a timestamp
+/// (after its entry's `time`), so no event is dropped for the lack of one.
+pub fn parse_webhook_at(
+    body: &[u8],
+    our_app_id: &str,
+    received_ms: i64,
+) -> Result<Vec<WebhookEvent>, UnusableBody> {
     let parsed: WebhookBody =
         serde_json::from_slice(body).map_err(|e| UnusableBody::Shape(e.to_string()))?;
     let channel = match parsed.object.as_str() {
@@ -61,6 +71,13 @@ pub fn parse_webhook(body: &[u8], our_app_id: &str) -> Result<Vec<WebhookEvent>,
     };
     let mut events = Vec::new();
     for entry in parsed.entry {
+        let fallback_ms = entry.time.unwrap_or(received_ms);
+        events.extend(entry.changes.iter().map(|c| WebhookEvent::Ignored {
+            kind: format!(
+                "changes ({})",
+                c.get("field").and_then(Value::as_str).unwrap_or("unknown field")
+            ),
+        }));
         for (raw, standby) in entry
             .messaging
             .into_iter()
@@ -73,6 +90,7 @@ pub fn parse_webhook(body: &[u8], our_app_id: &str) -> Result<Vec<WebhookEvent>,
                 entry.id.as_deref(),
                 standby,
                 our_app_id,
+                fallback_ms,
             ));
         }
     }
@@ -105,6 +123,7 @@ fn normalize(
     entry_id: Option<&str>,
     standby: bool,
     our_app_id: &str,
+    fallback_ms: i64,
 ) -> WebhookEvent {
     let ev: MessagingEvent = match serde_json::from_value(raw) {
         Ok(ev) => ev,
@@ -119,19 +138,33 @@ fn normalize(
             reason: "event without sender or recipient".into(),
         };
     };
-    let Some(timestamp_ms) = ev.timestamp else {
-        return WebhookEvent::Unusable {
-            reason: "event without timestamp".into(),
-        };
-    };
+    let timestamp_ms = ev.timestamp.unwrap_or(fallback_ms);
     let is_echo = ev.message.as_ref().is_some_and(|m| m.is_echo);
     // The page is the recipient of customer events and the sender of echoes.
-    let (page_id, user_id) = if is_echo {
-        (sender.id.as_str(), recipient.id.as_str())
+    let (page, user) = if is_echo {
+        (sender.id.as_deref(), recipient)
     } else {
-        (recipient.id.as_str(), sender.id.as_str())
+        (recipient.id.as_deref(), sender)
     };
-    let page_id = entry_id.unwrap_or(page_id);
+    let Some(user_id) = user.id.as_deref() else {
+        // A checkbox-plugin person known only by `user_ref`: no page-scoped id to store or
+        // answer yet; Meta sends an opt-in with the real id once they write.
+        return WebhookEvent::Ignored {
+            kind: format!(
+                "event from a user_ref without an id ({})",
+                if user.user_ref.is_some() {
+                    "checkbox plugin"
+                } else {
+                    "no id at all"
+                }
+            ),
+        };
+    };
+    let Some(page_id) = entry_id.or(page) else {
+        return WebhookEvent::Unusable {
+            reason: "event without a page id".into(),
+        };
+    };
     let conversation = ConversationKey::new(channel, page_id, user_id);
     let base = |mid: String, role: Role, direction: Direction| Message {
         conversation: conversation.clone(),
@@ -183,6 +216,13 @@ fn normalize(
         msg.text = m.text.clone();
         msg.payload = m.quick_reply.as_ref().map(|q| q.payload.clone());
         msg.attachments = m.attachments.iter().map(attachment).collect();
+        if m.is_unsupported {
+            // Something the bot cannot see at all: a person looks.
+            msg.attachments.push(Attachment {
+                kind: "unsupported".into(),
+                url: None,
+            });
+        }
         return WebhookEvent::Customer(msg);
     }
     if let Some(p) = &ev.postback {
@@ -427,5 +467,72 @@ mod tests {
             parse_webhook(br#"{"object":"page","entry":[]}"#, OUR_APP).unwrap(),
             vec![]
         );
+    }
+
+    fn wild(name: &str, received_ms: i64) -> Vec<WebhookEvent> {
+        let path = format!(
+            "{}/../events/meta/wild/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        parse_webhook_at(&body, OUR_APP, received_ms).unwrap()
+    }
+
+    #[test]
+    fn wild_float_timestamps_and_numeric_app_ids_still_pause_for_a_person() {
+        // bottender's echo: floats everywhere, another app's id as a number.
+        let events = wild("bottender-echo-float-timestamps", 0);
+        match &events[..] {
+            [WebhookEvent::Human(m)] => {
+                assert_eq!(m.timestamp_ms, 1_492_414_608_982);
+                assert_eq!(m.conversation.user_id, "1244813222196986");
+                assert_eq!(m.event.as_deref(), Some("echo from app 1821152484774199"));
+            }
+            other => panic!("a person's echo must never be dropped: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wild_echoes_on_standby_are_a_person() {
+        match &wild("messenger-standby-echo", 0)[..] {
+            [WebhookEvent::Human(m)] => assert!(m.standby),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn wild_ids_above_2_pow_53_stay_exact() {
+        let events = wild("instagram-ids-as-large-numbers", 0);
+        let m = customer(&events[0]);
+        assert_eq!(m.conversation.page_id, "17841400000000001");
+        assert_eq!(m.conversation.user_id, "9900000000000000123");
+    }
+
+    #[test]
+    fn wild_unreadable_instagram_messages_reach_a_person() {
+        let m = customer(&wild("instagram-is-unsupported", 0)[0]).clone();
+        assert_eq!(m.attachments[0].kind, "unsupported");
+        let m = customer(&wild("instagram-story-mention", 0)[0]).clone();
+        assert_eq!(m.attachments[0].kind, "story_mention");
+        assert!(m.text.is_none());
+    }
+
+    #[test]
+    fn wild_missing_timestamps_fall_back_to_the_entry_then_the_receipt() {
+        let events = wild("messenger-no-timestamps", 1_764_000_999_999);
+        assert_eq!(customer(&events[0]).timestamp_ms, 1_764_000_000_123);
+        assert_eq!(customer(&events[1]).timestamp_ms, 1_764_000_999_999);
+    }
+
+    #[test]
+    fn wild_user_refs_and_feed_changes_are_ignored_not_unusable() {
+        assert!(matches!(
+            &wild("messenger-user-ref-sender", 0)[..],
+            [WebhookEvent::Ignored { kind }] if kind.contains("user_ref")
+        ));
+        assert!(matches!(
+            &wild("page-feed-changes", 0)[..],
+            [WebhookEvent::Ignored { kind }] if kind == "changes (feed)"
+        ));
     }
 }

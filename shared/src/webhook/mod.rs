@@ -4,7 +4,9 @@ mod events;
 mod payload;
 mod signature;
 
-pub use events::{parse_webhook, UnusableBody, WebhookEvent, OWN_METADATA_PREFIX};
+pub use events::{
+    parse_webhook, parse_webhook_at, UnusableBody, WebhookEvent, OWN_METADATA_PREFIX,
+};
 pub use signature::{sign, verify_signature, SignatureError};
 
 /// The subscription handshake: `hub.mode=subscribe` with our verify token gets the challenge back.

@@ -17,10 +17,16 @@ pub struct WebhookBody {
 pub struct Entry {
     #[serde(default, deserialize_with = "opt_id")]
     pub id: Option<String>,
+    /// Milliseconds; the fallback for events that carry no timestamp of their own.
+    #[serde(default, deserialize_with = "opt_millis")]
+    pub time: Option<i64>,
     #[serde(default)]
     pub messaging: Vec<Value>,
     #[serde(default)]
     pub standby: Vec<Value>,
+    /// Page feed and other field changes (`object: page`): not messages; counted and ignored.
+    #[serde(default)]
+    pub changes: Vec<Value>,
 }
 
 /// One messaging (or standby) event.
@@ -30,7 +36,8 @@ pub struct MessagingEvent {
     pub sender: Option<Party>,
     #[serde(default)]
     pub recipient: Option<Party>,
-    #[serde(default)]
+    /// Milliseconds, as an integer, a float (`1492414608982.0`) or a string of digits.
+    #[serde(default, deserialize_with = "opt_millis")]
     pub timestamp: Option<i64>,
     #[serde(default)]
     pub message: Option<MessagePart>,
@@ -48,10 +55,14 @@ pub struct MessagingEvent {
     pub take_thread_control: Option<ThreadControl>,
 }
 
+/// A sender or recipient: an id (string or number), or only a `user_ref` (the checkbox plugin,
+/// before the person has a page-scoped id).
 #[derive(Debug, Deserialize)]
 pub struct Party {
-    #[serde(deserialize_with = "id")]
-    pub id: String,
+    #[serde(default, deserialize_with = "opt_id")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "opt_id")]
+    pub user_ref: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +83,9 @@ pub struct MessagePart {
     pub metadata: Option<String>,
     #[serde(default, deserialize_with = "flexible_bool")]
     pub is_deleted: bool,
+    /// Instagram: something the API cannot show (a voice effect, a new sticker kind…).
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub is_unsupported: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,13 +142,26 @@ fn value_to_id(v: Value) -> Option<String> {
     }
 }
 
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    value_to_id(Value::deserialize(d)?)
-        .ok_or_else(|| serde::de::Error::custom("id must be a string or a number"))
-}
-
 fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<Value>::deserialize(d)?.and_then(value_to_id))
+}
+
+/// Milliseconds from an integer, a float or a string of digits; anything else counts as absent
+/// (the event then takes its entry's time, or the receipt time), never as an error.
+fn opt_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().or_else(|| {
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(|f| f as i64)
+        }),
+        _ => None,
+    })
 }
 
 fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

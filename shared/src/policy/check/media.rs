@@ -29,8 +29,14 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
     let turn = &ctx.turn;
     if let Some(m) = &policy.media {
         // Types Meta may add later are treated as unreadable: a person looks rather than nobody.
-        let unreadable =
-            |kind: &str| m.types.iter().any(|t| t == kind) || !KNOWN_ATTACHMENTS.contains(&kind);
+        // A share, reel or story mention is read from the words that come with it; sent alone
+        // it asks for something nobody can tell, so a person looks too (stickers stay quiet).
+        let no_words = ctx.words.is_empty();
+        let unreadable = |kind: &str| {
+            m.types.iter().any(|t| t == kind)
+                || !KNOWN_ATTACHMENTS.contains(&kind)
+                || (no_words && kind != "sticker")
+        };
         match turn.attachments.iter().find(|a| unreadable(&a.kind)) {
             Some(a) => {
                 trace.record(
