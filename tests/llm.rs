@@ -59,7 +59,10 @@ async fn run(response: ResponseTemplate, timeout: Duration) -> (Decision, MockSe
     let ranked = knowledge.rank(question);
     let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
     let result = engine.answer(question, &top).await;
-    (apply_engine(&policy, decision, result, now), server)
+    (
+        apply_engine(&policy, &knowledge, decision, result, now),
+        server,
+    )
 }
 
 fn escalated_low_confidence(d: &Decision) -> String {
@@ -206,4 +209,77 @@ async fn the_handoff_summary_is_grounded_and_optional() {
         Duration::from_millis(300),
     );
     assert!(down.summarize(&transcript).await.is_err());
+}
+
+fn escalated_detail(d: &Decision) -> String {
+    match &d.outcome {
+        Outcome::Escalate {
+            reason: ReasonCode::LowConfidence,
+            detail,
+            ..
+        } => detail.clone(),
+        other => panic!("expected an escalation, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_engine_cannot_promise_money_the_entry_does_not_mention() {
+    let content = json!({"answer": "Yes, and we will refund you 20 € for the trouble.", "confidence": 0.95, "intent": "care", "needs_human": false, "entry": "dishwasher"}).to_string();
+    let (d, _server) = run(
+        ResponseTemplate::new(200).set_body_json(completion(&content)),
+        Duration::from_secs(2),
+    )
+    .await;
+    let detail = escalated_detail(&d);
+    assert!(
+        detail.contains("mentions") && detail.contains("20 €"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_naming_no_entry_escalates() {
+    let content = json!({"answer": "Yes, they are fine.", "confidence": 0.95, "intent": "care", "needs_human": false}).to_string();
+    let (d, _server) = run(
+        ResponseTemplate::new(200).set_body_json(completion(&content)),
+        Duration::from_secs(2),
+    )
+    .await;
+    assert!(escalated_detail(&d).contains("named no entry"));
+}
+
+#[tokio::test]
+async fn the_engine_never_turns_an_escalation_or_a_proposal_into_an_answer() {
+    let (policy, knowledge) = load_boundary(
+        &repo_path("config/policy.toml"),
+        &repo_path("config/knowledge.toml"),
+    )
+    .unwrap();
+    let now = DateTime::parse_from_rfc3339("2026-11-24T11:00:00+01:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let confident = || {
+        Ok(handoff::ports::EngineAnswer {
+            answer: "Sure!".into(),
+            confidence: 0.99,
+            intent: "x".into(),
+            needs_human: false,
+            entry: Some("dishwasher".into()),
+        })
+    };
+    for text in ["Do you sell bicycles?", "Do you have a newsletter?"] {
+        let decision = decide(
+            &policy,
+            &knowledge,
+            Turn {
+                text: Some(text),
+                ..Default::default()
+            },
+            now,
+        );
+        let before = decision.headline();
+        assert!(!before.starts_with("answer"), "{text}: {before}");
+        let after = apply_engine(&policy, &knowledge, decision, confident(), now);
+        assert_eq!(after.headline(), before, "{text}");
+    }
 }

@@ -80,7 +80,10 @@ pub async fn respond(
         },
         written_at,
     );
-    if let (Some(engine), true) = (&app.engine, decision.decided_by_knowledge()) {
+    // The engine only rephrases what knowledge already answers (see `apply_engine`).
+    let knowledge_answered =
+        decision.decided_by_knowledge() && matches!(decision.outcome, Outcome::Answer { .. });
+    if let (Some(engine), true) = (&app.engine, knowledge_answered) {
         let question = message.text.as_deref().unwrap_or_default();
         let ranked = app.knowledge.rank(question);
         let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
@@ -91,7 +94,7 @@ pub async fn respond(
         } else {
             engine.answer(question, &top).await
         };
-        decision = apply_engine(&app.policy, decision, result, written_at);
+        decision = apply_engine(&app.policy, &app.knowledge, decision, result, written_at);
     }
     tracing::info!(
         conversation = %message.conversation,

@@ -229,27 +229,69 @@ impl AnswerEngine for LlmEngine {
     }
 }
 
-/// Lets the engine's answer (or failure) replace a decision that knowledge retrieval made. Anything
-/// but a confident answer that needs no person escalates with `low_confidence`: never a guess.
+/// What in `text` touches the topics the bot never handles alone: money and complaint phrases of
+/// the policy's triggers, and currency amounts.
+fn sensitive(policy: &crate::policy::Policy, text: &str) -> Vec<String> {
+    let words = crate::policy::text::tokens(text);
+    let lex = &policy.lexicon;
+    let mut found: Vec<String> = policy
+        .topic_triggers()
+        .filter_map(|t| lex.find(&t.phrases, &words))
+        .map(|p| p.source.clone())
+        .collect();
+    found.extend(crate::policy::currency_amount(text));
+    found
+}
+
+/// Lets the engine's answer (or failure) replace a knowledge answer, and nothing else: a
+/// proposal, a request to rephrase and every escalation stand as decided. Anything but a confident
+/// answer that needs no person, names one of the entries it was given, and mentions no money,
+/// complaint or amount that entry's own answer does not, escalates with `low_confidence`: never a
+/// guess, never a promise the brand did not write.
 pub fn apply_engine(
     policy: &crate::policy::Policy,
+    knowledge: &crate::policy::Knowledge,
     mut decision: crate::policy::Decision,
     result: Result<EngineAnswer, EngineError>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::policy::Decision {
-    use crate::escalation::ReasonCode;
-    use crate::policy::{customer_handoff_text, default_next_step, Outcome};
+    use crate::policy::Outcome;
+    if !matches!(decision.outcome, Outcome::Answer { .. }) {
+        decision.trace.record(
+            "llm",
+            false,
+            "not consulted: the engine may only rephrase an answer knowledge already gives",
+        );
+        return decision;
+    }
     let detail = match result {
         Ok(a) if !a.needs_human && a.confidence >= policy.confidence_threshold => {
-            let entry = a.entry.clone().unwrap_or_else(|| "?".into());
+            let grounded = a.entry.as_deref().and_then(|id| knowledge.get(id));
+            let Some(entry) = grounded else {
+                let detail = "the answer engine named no entry it answered from".to_string();
+                return escalate_low_confidence(policy, decision, detail, now);
+            };
+            let allowed = sensitive(policy, &entry.answer);
+            let extra: Vec<String> = sensitive(policy, &a.answer)
+                .into_iter()
+                .filter(|s| !allowed.contains(s))
+                .collect();
+            if !extra.is_empty() {
+                let detail = format!(
+                    "the answer engine's text mentions {} that entry {} does not; a person answers",
+                    extra.join(", "),
+                    entry.id
+                );
+                return escalate_low_confidence(policy, decision, detail, now);
+            }
             decision.trace.record_score(
                 "llm",
                 true,
-                format!("answered from entry {entry}"),
+                format!("answered from entry {}", entry.id),
                 a.confidence,
             );
             decision.outcome = Outcome::Answer {
-                entry: format!("llm:{entry}"),
+                entry: format!("llm:{}", entry.id),
                 text: a.answer,
                 confidence: a.confidence,
             };
@@ -276,6 +318,17 @@ pub fn apply_engine(
         }
         Err(e) => e.to_string(),
     };
+    escalate_low_confidence(policy, decision, detail, now)
+}
+
+fn escalate_low_confidence(
+    policy: &crate::policy::Policy,
+    mut decision: crate::policy::Decision,
+    detail: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::policy::Decision {
+    use crate::escalation::ReasonCode;
+    use crate::policy::{customer_handoff_text, default_next_step, Outcome};
     decision.trace.record("llm", true, detail.clone());
     let reason = ReasonCode::LowConfidence;
     decision.outcome = Outcome::Escalate {
