@@ -464,3 +464,65 @@ async fn any_hand_back_to_our_app_resumes_and_a_stale_one_does_not() {
     assert_eq!(state.escalation_id.as_deref(), Some(escalation_id.as_str()));
     assert!(state.holds_at(Utc::now()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000408";
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let t0 = Utc::now();
+    let first_echo = echo(
+        user,
+        "m_re_h1",
+        "Camille here",
+        263902037430900,
+        t0.timestamp_millis(),
+    );
+    let (b_echo, sig_echo) = signed(&serde_json::from_str(&first_echo).unwrap());
+    ingest_webhook(&app, b_echo.as_bytes(), Some(&sig_echo), t0)
+        .await
+        .unwrap();
+    assert!(app.store.get_state(&conv).await.unwrap().holds_at(t0));
+    let back = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": t0.timestamp_millis() + 60_000,
+        "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]});
+    let (b, sig) = signed(&back);
+    let r = ingest_webhook(&app, b.as_bytes(), Some(&sig), t0 + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(r.resumed, 1);
+    // Meta delivers the first echo again: the customer stays with the bot.
+    let r = ingest_webhook(
+        &app,
+        b_echo.as_bytes(),
+        Some(&sig_echo),
+        t0 + Duration::minutes(2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.human_activity, 0, "{r:?}");
+    assert!(!app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(t0 + Duration::minutes(2)));
+    // A new reply from the person pauses again.
+    let later = t0 + Duration::minutes(3);
+    let (b, sig) = signed(
+        &serde_json::from_str(&echo(
+            user,
+            "m_re_h2",
+            "One more thing",
+            263902037430900,
+            later.timestamp_millis(),
+        ))
+        .unwrap(),
+    );
+    let r = ingest_webhook(&app, b.as_bytes(), Some(&sig), later)
+        .await
+        .unwrap();
+    assert_eq!(r.human_activity, 1);
+    assert!(app.store.get_state(&conv).await.unwrap().holds_at(later));
+}

@@ -176,7 +176,11 @@ pub trait ConversationStore: Send + Sync {
     async fn resume(&self, request: ResumeRequest<'_>) -> Result<ResumeResult, StoreError>;
     /// Ends a pause that no escalation owns (a person replied in the inbox, then handed the
     /// thread back): STATE active, on condition it is still such a pause. `false` when it was not.
-    async fn end_human_pause(&self, key: &ConversationKey) -> Result<bool, StoreError>;
+    async fn end_human_pause(
+        &self,
+        key: &ConversationKey,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Whether `mid` is one of our own recent sends to this customer: a sent reply whose Graph
     /// message id is `mid`, or a reply reserved in the last minute whose id is not back yet (the
     /// echo can overtake the send's response).

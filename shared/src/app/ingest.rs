@@ -133,7 +133,7 @@ pub async fn ingest_webhook(
                     } else if state
                         .paused_at
                         .is_some_and(|p| p.timestamp_millis() <= event_ms)
-                        && app.store.end_human_pause(&record.conversation).await?
+                        && app.store.end_human_pause(&record.conversation, now).await?
                     {
                         tracing::info!(conversation = %record.conversation, "handed back in the inbox (no escalation)");
                         report.resumed += 1;

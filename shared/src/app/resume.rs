@@ -55,7 +55,11 @@ pub async fn resume_human_pause(
     app: &App,
     conversation: &crate::conversation::ConversationKey,
 ) -> Result<bool, FlowError> {
-    if !app.store.end_human_pause(conversation).await? {
+    if !app
+        .store
+        .end_human_pause(conversation, chrono::Utc::now())
+        .await?
+    {
         return Ok(false);
     }
     tracing::info!(%conversation, "pause without escalation ended by the operator");

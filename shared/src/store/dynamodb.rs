@@ -249,7 +249,10 @@ impl ConversationStore for DynamoStore {
         // The pause first, then the record: a redelivery after a failure between the two still
         // pauses (extending to the same bound), and the conditional put stays the dedupe. Not one
         // transaction on purpose: a duplicate would cancel it, and the pause must hold regardless.
-        self.client
+        // An act older than the last resume (a redelivered or late echo) pauses nothing: the
+        // person handed the customer back after it.
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(
@@ -261,15 +264,25 @@ impl ConversationStore for DynamoStore {
                  paused_at = if_not_exists(paused_at, :now), \
                  version = if_not_exists(version, :zero) + :one",
             )
+            .condition_expression("attribute_not_exists(resumed_ms) OR resumed_ms < :event")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":paused", s("paused"))
             .expression_attribute_values(":until", s(time_attr(pause_until)))
             .expression_attribute_values(":now", s(time_attr(now)))
+            .expression_attribute_values(":event", n(record.timestamp_ms))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .send()
-            .await
-            .map_err(aws)?;
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if is_condition_failure(&e) => {
+                tracing::info!(conversation = %record.conversation, mid = %record.mid, "a person's act older than the last resume; not pausing again");
+                self.record_message(record).await?;
+                return Ok(Stored::Duplicate);
+            }
+            Err(e) => return Err(aws(e)),
+        }
         self.record_message(record).await
     }
 
@@ -524,20 +537,26 @@ impl ConversationStore for DynamoStore {
         }
     }
 
-    async fn end_human_pause(&self, key: &ConversationKey) -> Result<bool, StoreError> {
+    async fn end_human_pause(
+        &self,
+        key: &ConversationKey,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(key.partition_key(), STATE_SK)))
             .update_expression(
-                "SET #status = :active, version = version + :one REMOVE paused_at, paused_until",
+                "SET #status = :active, version = version + :one, resumed_ms = :now \
+                 REMOVE paused_at, paused_until",
             )
             .condition_expression("#status = :paused AND attribute_not_exists(escalation_id)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":active", s("active"))
             .expression_attribute_values(":paused", s("paused"))
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
             .send()
             .await;
         match result {
@@ -621,7 +640,7 @@ impl ConversationStore for DynamoStore {
                 .table_name(&self.table)
                 .set_key(Some(Self::key(pk.clone(), STATE_SK)))
                 .update_expression(
-                    "SET #status = :active, version = version + :one \
+                    "SET #status = :active, version = version + :one, resumed_ms = :now \
                      REMOVE escalation_id, paused_at, paused_until, pending_confirmation",
                 )
                 .condition_expression("escalation_id = :eid AND #status = :paused")
@@ -630,6 +649,7 @@ impl ConversationStore for DynamoStore {
                 .expression_attribute_values(":paused", s("paused"))
                 .expression_attribute_values(":eid", s(r.escalation_id))
                 .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(r.now.timestamp_millis()))
                 .build(),
         )?;
         let esc_update = |by: ResumedBy| -> Result<Update, StoreError> {

@@ -73,7 +73,10 @@ impl MessageItem {
             trace: m.answer.as_ref().and_then(|a| a.trace.clone()),
             delivery: delivery.map(str::to_string),
             sent_mid: None,
-            expires_at: m.timestamp_ms / 1000 + MESSAGE_RETENTION_DAYS * 86_400,
+            // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
+            // item (and with it the dedupe) at once.
+            expires_at: m.timestamp_ms.max(chrono::Utc::now().timestamp_millis()) / 1000
+                + MESSAGE_RETENTION_DAYS * 86_400,
         }
     }
 
@@ -168,4 +171,31 @@ pub fn time_attr(t: DateTime<Utc>) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| t.to_rfc3339())
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::*;
+    use crate::conversation::{Channel, ConversationKey};
+    use crate::message::{Direction, Role};
+
+    #[test]
+    fn an_old_timestamp_does_not_expire_the_message_and_its_dedupe_at_once() {
+        let m = Message {
+            conversation: ConversationKey::new(Channel::Messenger, "1", "2"),
+            timestamp_ms: 1_492_414_608_982, // 2017, as in public fixtures
+            mid: "m".into(),
+            role: Role::Customer,
+            direction: Direction::In,
+            text: Some("hi".into()),
+            payload: None,
+            attachments: vec![],
+            event: None,
+            standby: false,
+            answer: None,
+        };
+        let item = MessageItem::from_message(&m, None);
+        let in_89_days = chrono::Utc::now().timestamp() + 89 * 86_400;
+        assert!(item.expires_at > in_89_days, "{}", item.expires_at);
+    }
 }
