@@ -226,6 +226,14 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
+/// The x-axis label of week `i` ("24 Nov"), shared by the charts.
+fn week_label(weeks: &[Week], i: u32) -> String {
+    weeks
+        .get(i as usize)
+        .map(|w| w.start.format("%d %b").to_string())
+        .unwrap_or_default()
+}
+
 const PALETTE: [RGBColor; 12] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
@@ -266,12 +274,7 @@ fn escalations_chart(r: &Report) -> Result<String, String> {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(weeks.len())
-            .x_label_formatter(&|i| {
-                weeks
-                    .get(*i as usize)
-                    .map(|w| w.start.format("%d %b").to_string())
-                    .unwrap_or_default()
-            })
+            .x_label_formatter(&|i| week_label(&weeks, *i))
             .y_desc("escalations")
             .draw()
             .map_err(|e| e.to_string())?;
@@ -336,12 +339,7 @@ fn answered_chart(r: &Report) -> Result<String, String> {
         chart
             .configure_mesh()
             .x_labels(weeks.len())
-            .x_label_formatter(&|i| {
-                weeks
-                    .get(*i as usize)
-                    .map(|w| w.start.format("%d %b").to_string())
-                    .unwrap_or_default()
-            })
+            .x_label_formatter(&|i| week_label(&weeks, *i))
             .draw()
             .map_err(|e| e.to_string())?;
         let answered: Vec<(u32, u64)> = r
@@ -403,12 +401,7 @@ fn boundary_chart(r: &Report) -> Result<String, String> {
         chart
             .configure_mesh()
             .x_labels(weeks.len())
-            .x_label_formatter(&|i| {
-                weeks
-                    .get(*i as usize)
-                    .map(|w| w.start.format("%d %b").to_string())
-                    .unwrap_or_default()
-            })
+            .x_label_formatter(&|i| week_label(&weeks, *i))
             .y_desc("%")
             .draw()
             .map_err(|e| e.to_string())?;
