@@ -526,3 +526,58 @@ async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
     assert_eq!(r.human_activity, 1);
     assert!(app.store.get_state(&conv).await.unwrap().holds_at(later));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivered_trigger_finishes_the_handoff_a_failure_interrupted() {
+    let graph = graph_stub().await;
+    // Graph fails the handoff notice three times (every attempt of the first delivery).
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/messages$"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(
+            json!({"error": {"message": "oops", "type": "OAuthException", "code": 2, "is_transient": true}}),
+        ))
+        .up_to_n_times(3)
+        .with_priority(1)
+        .mount(&graph)
+        .await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000409";
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_fin_c",
+        "I want to file a complaint",
+        now_ms(),
+    );
+    app.store.record_message(&c).await.unwrap();
+    assert!(
+        respond(&app, &c, Utc::now()).await.is_err(),
+        "the notice failed"
+    );
+    assert!(graph_calls(&graph, "pass_thread_control").await.is_empty());
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    assert!(app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+    // The stream delivers the record again: the customer is told, the thread reaches the inbox.
+    let again = respond(&app, &c, Utc::now()).await.unwrap();
+    assert!(
+        matches!(again, RespondOutcome::Escalated { .. }),
+        "{again:?}"
+    );
+    let sends = graph_calls(&graph, "messages").await;
+    assert_eq!(sends.len(), 4, "three failed attempts, then the notice");
+    assert!(sends[3]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("sorry"));
+    assert_eq!(graph_calls(&graph, "pass_thread_control").await.len(), 1);
+    // A third delivery sends nothing more.
+    respond(&app, &c, Utc::now()).await.unwrap();
+    assert_eq!(graph_calls(&graph, "messages").await.len(), 4);
+    assert_eq!(graph_calls(&graph, "pass_thread_control").await.len(), 1);
+}

@@ -58,6 +58,22 @@ pub async fn respond(
         .load_conversation(&message.conversation, HISTORY)
         .await?;
     if snapshot.state.holds_at(now) {
+        // The pause may be this very message's escalation, redelivered because a step after the
+        // pause failed (Graph 5xx, a timeout): finish those steps instead of stopping at "paused",
+        // or the customer is never told and the thread never reaches the inbox.
+        let own = escalation_id_for(message.timestamp_ms, &message.mid);
+        if snapshot.state.escalation_id.as_deref() == Some(own.as_str()) {
+            if let Some(esc) = app
+                .store
+                .get_escalation(&message.conversation, &own)
+                .await?
+            {
+                tracing::info!(conversation = %message.conversation, escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
+                let customer_text = customer_handoff_text(&app.policy, &esc.reason, now);
+                finish_escalation(app, message, &own, &esc.reason, &customer_text).await?;
+                return Ok(RespondOutcome::Escalated { escalation_id: own });
+            }
+        }
         tracing::info!(conversation = %message.conversation, mid = %message.mid, "customer is paused; the bot stays silent");
         return Ok(RespondOutcome::Paused);
     }
@@ -376,7 +392,20 @@ async fn escalate(
             tracing::info!(%escalation_id, "escalation already open; finishing its steps");
         }
     }
-    // Tell the customer a person is coming (once: the notice's key is derived from the escalation).
+    finish_escalation(app, message, &escalation_id, reason, customer_text).await?;
+    Ok(RespondOutcome::Escalated { escalation_id })
+}
+
+/// The steps after the pause: tell the customer a person is coming, then pass the thread to the
+/// inbox. Once: the notice's key is derived from the escalation, and a failed notice can be
+/// reserved again, so a redelivery redoes exactly what did not happen.
+async fn finish_escalation(
+    app: &App,
+    message: &Message,
+    escalation_id: &str,
+    reason: &crate::escalation::ReasonCode,
+    customer_text: &str,
+) -> Result<(), FlowError> {
     let notice = bot_message(
         message,
         format!("handoff-{escalation_id}"),
@@ -413,5 +442,5 @@ async fn escalate(
             }
         }
     }
-    Ok(RespondOutcome::Escalated { escalation_id })
+    Ok(())
 }
