@@ -581,3 +581,55 @@ async fn a_redelivered_trigger_finishes_the_handoff_a_failure_interrupted() {
     assert_eq!(graph_calls(&graph, "messages").await.len(), 4);
     assert_eq!(graph_calls(&graph, "pass_thread_control").await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_left_reserved_by_a_dead_attempt_goes_to_a_person_not_to_silence() {
+    let graph = graph_stub().await;
+    // The first send hangs: the invocation dies (is aborted) after reserving the reply.
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/messages$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"recipient_id": "x", "message_id": "m_late"}))
+                .set_delay(std::time::Duration::from_secs(30)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&graph)
+        .await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000410";
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_dead_c",
+        "How long does shipping take?",
+        now_ms(),
+    );
+    app.store.record_message(&c).await.unwrap();
+    let attempt = {
+        let (app, c) = (app.clone(), c.clone());
+        tokio::spawn(async move { respond(&app, &c, Utc::now()).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    attempt.abort();
+    // The stream hands the record out again, after the dead invocation's time ran out.
+    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
+    let again = respond(&app, &c, Utc::now()).await.unwrap();
+    let RespondOutcome::Escalated { escalation_id } = again else {
+        panic!("a dead attempt's reply must not silence the customer: {again:?}")
+    };
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let esc = app
+        .store
+        .get_escalation(&conv, &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        esc.reason_detail.contains("may not have reached"),
+        "{}",
+        esc.reason_detail
+    );
+}

@@ -35,6 +35,9 @@ pub enum ReplyReservation {
     AlreadySent,
     /// The conversation changed since it was read (paused, or another reply): send nothing.
     StateChanged,
+    /// An earlier attempt reserved this reply and died before recording the send: nobody knows
+    /// whether the customer got it, so a person looks (never skipped, never sent twice).
+    Stale,
 }
 
 /// What a reply changes on STATE, in the same write that reserves it.

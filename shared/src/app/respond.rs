@@ -212,6 +212,25 @@ pub async fn respond(
     {
         ReplyReservation::AlreadySent => return Ok(RespondOutcome::AlreadyAnswered),
         ReplyReservation::StateChanged => return Ok(RespondOutcome::Superseded),
+        ReplyReservation::Stale => {
+            // The attempt that reserved this reply died before recording the send: whether the
+            // customer got it is unknown, so neither skip it nor send it twice — a person looks.
+            tracing::warn!(conversation = %message.conversation, mid = %message.mid, "stale reply reservation; escalating");
+            let reason = ReasonCode::LowConfidence;
+            let mut stale = decision.clone();
+            stale.trace.record(
+                "reply",
+                true,
+                "an earlier attempt reserved this reply and died before recording the send",
+            );
+            stale.outcome = Outcome::Escalate {
+                detail: "the bot's answer may not have reached the customer: an earlier attempt died while sending it".into(),
+                next_step: "Check whether the customer got the bot's answer (last messages below), then reply.".into(),
+                customer_text: customer_handoff_text(&app.policy, &reason, now),
+                reason,
+            };
+            return escalate(app, message, &snapshot, &stale, now).await;
+        }
         ReplyReservation::Reserved => {}
     }
     let metadata = format!("{OWN_METADATA_PREFIX}{}", reply.mid);

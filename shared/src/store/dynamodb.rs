@@ -67,6 +67,9 @@ fn is_condition_failure(err: &SdkError<UpdateItemError>) -> bool {
     )
 }
 
+/// A reply reservation older than this, found by a redelivery, belongs to a dead attempt.
+const STALE_RESERVATION_MS: i64 = 5_000;
+
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
@@ -399,7 +402,36 @@ impl ConversationStore for DynamoStore {
             .await?
         {
             None => Ok(ReplyReservation::Reserved),
-            Some(failed) if failed.first() == Some(&true) => Ok(ReplyReservation::AlreadySent),
+            Some(failed) if failed.first() == Some(&true) => {
+                // Sent, or reserved by an attempt that died: stream records are handed out one
+                // at a time, so a reservation a redelivery finds is not in flight (the short
+                // bound only guards against clocks and local replays).
+                let existing = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::key(
+                        reply.conversation.partition_key(),
+                        reply.sort_key(),
+                    )))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(aws)?
+                    .item
+                    .map(from_item::<MessageItem>)
+                    .transpose()?;
+                let stale_before = chrono::Utc::now().timestamp_millis() - STALE_RESERVATION_MS;
+                Ok(match existing {
+                    Some(item)
+                        if item.delivery.as_deref() == Some(DELIVERY_RESERVED)
+                            && item.reserved_ms.is_none_or(|t| t < stale_before) =>
+                    {
+                        ReplyReservation::Stale
+                    }
+                    _ => ReplyReservation::AlreadySent,
+                })
+            }
             Some(_) => Ok(ReplyReservation::StateChanged),
         }
     }

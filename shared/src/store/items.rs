@@ -51,6 +51,10 @@ pub struct MessageItem {
     pub delivery: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_mid: Option<String>,
+    /// When the reply was reserved (milliseconds): a reservation a redelivery finds is one whose
+    /// invocation died before finishing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_ms: Option<i64>,
     pub expires_at: i64,
 }
 
@@ -73,6 +77,8 @@ impl MessageItem {
             trace: m.answer.as_ref().and_then(|a| a.trace.clone()),
             delivery: delivery.map(str::to_string),
             sent_mid: None,
+            reserved_ms: (delivery == Some(DELIVERY_RESERVED))
+                .then(|| chrono::Utc::now().timestamp_millis()),
             // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
             // item (and with it the dedupe) at once.
             expires_at: m.timestamp_ms.max(chrono::Utc::now().timestamp_millis()) / 1000
