@@ -194,6 +194,15 @@ pub async fn respond(
             )
         }
     };
+    // Fixed texts are checked by `policy check`; composed ones (the LLM's, several answers joined)
+    // are cut to the channel here, never refused by Graph.
+    let text = match crate::policy::limits::fit(&text, message.conversation.channel) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cut) => {
+            tracing::warn!(conversation = %message.conversation, from = text.len(), to = cut.len(), "reply cut to the channel's limit");
+            cut
+        }
+    };
     let entry = answer.entry.clone();
     let reply = bot_message(
         message,

@@ -29,6 +29,45 @@ pub fn over_limit(text: &str, channel: Channel) -> Option<String> {
     }
 }
 
+/// `text` cut to what `channel` takes in one message: at the last sentence end that fits, else
+/// at the last word that fits with an ellipsis. Text the bot composes (the LLM's answer, several
+/// answers joined) must never be refused by Graph, which would leave the customer with nothing.
+pub fn fit(text: &str, channel: Channel) -> std::borrow::Cow<'_, str> {
+    if over_limit(text, channel).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // The longest prefix that fits with room left for an ellipsis, on a char boundary.
+    let end = match channel {
+        Channel::Messenger => text
+            .char_indices()
+            .nth(MESSENGER_MAX_CHARS - 1)
+            .map_or(text.len(), |(i, _)| i),
+        Channel::Instagram => {
+            let mut e = (INSTAGRAM_MAX_BYTES - '…'.len_utf8()).min(text.len());
+            while !text.is_char_boundary(e) {
+                e -= 1;
+            }
+            e
+        }
+    };
+    let head = &text[..end];
+    let sentence_end = head
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| {
+            matches!(c, '.' | '!' | '?')
+                && text[i + c.len_utf8()..].starts_with(char::is_whitespace)
+        })
+        .map(|(i, c)| i + c.len_utf8());
+    match sentence_end {
+        Some(at) if at > end / 2 => std::borrow::Cow::Owned(text[..at].to_string()),
+        _ => {
+            let at = head.rfind(char::is_whitespace).unwrap_or(end);
+            std::borrow::Cow::Owned(format!("{}…", head[..at].trim_end()))
+        }
+    }
+}
+
 /// Every fixed text the bot may send (answers, proposals, rule texts, handoff, small-talk and
 /// resume messages) that is too long for a channel the policy names, as errors to fix.
 pub fn check_lengths(policy: &Policy, knowledge: &Knowledge) -> Vec<String> {
@@ -92,6 +131,19 @@ mod tests {
             .unwrap()
             .contains("1200 bytes"));
         assert!(over_limit(&"a".repeat(2001), Channel::Messenger).is_some());
+    }
+
+    #[test]
+    fn composed_text_is_cut_at_a_sentence_to_fit_the_channel() {
+        let two = format!("First answer here. {}", "Second answer. ".repeat(80));
+        let cut = fit(&two, Channel::Instagram);
+        assert!(over_limit(&cut, Channel::Instagram).is_none());
+        assert!(cut.ends_with('.'), "{cut}");
+        assert!(cut.len() > 900, "{}", cut.len());
+        assert_eq!(fit("short.", Channel::Instagram), "short.");
+        let one_sentence = "word ".repeat(300);
+        let cut = fit(&one_sentence, Channel::Instagram);
+        assert!(cut.ends_with('…') && over_limit(&cut, Channel::Instagram).is_none());
     }
 
     #[test]
