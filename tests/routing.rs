@@ -633,3 +633,46 @@ async fn a_reply_left_reserved_by_a_dead_attempt_goes_to_a_person_not_to_silence
         esc.reason_detail
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_meta_refuses_sends_the_customer_to_a_person() {
+    // A revoked page token: every send fails with code 190, the handoff message too.
+    let graph = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/messages$"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"error": {"message": "Error validating access token", "type": "OAuthException", "code": 190}}),
+        ))
+        .mount(&graph)
+        .await;
+    let (app, team, _) = app(&graph).await;
+    let user = "7000000000000411";
+    let c = customer(
+        Channel::Messenger,
+        PAGE,
+        user,
+        "m_190_c",
+        "How long does shipping take?",
+        now_ms(),
+    );
+    app.store.record_message(&c).await.unwrap();
+    let outcome = respond(&app, &c, Utc::now()).await.unwrap();
+    let RespondOutcome::Escalated { escalation_id } = outcome else {
+        panic!("a refused reply must not be dropped: {outcome:?}")
+    };
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let esc = app
+        .store
+        .get_escalation(&conv, &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        esc.reason_detail.contains("page token invalid"),
+        "{}",
+        esc.reason_detail
+    );
+    // The team hears about it although Meta reaches nobody.
+    notify_escalation(&app, &esc, Utc::now()).await.unwrap();
+    assert_eq!(team.delivered().await.len(), 1);
+}

@@ -35,8 +35,6 @@ pub enum RespondOutcome {
     Acknowledged,
     /// Already answered (redelivery).
     AlreadyAnswered,
-    /// Undeliverable (outside the window, person unavailable); logged.
-    Undeliverable,
     Escalated {
         escalation_id: String,
     },
@@ -270,14 +268,15 @@ pub async fn respond(
                 app.store.record_human_activity(&record, until, now).await?;
                 return Ok(RespondOutcome::Paused);
             }
-            if e.is_undeliverable() {
-                tracing::warn!(conversation = %message.conversation, error = %e, "reply undeliverable");
-                return Ok(RespondOutcome::Undeliverable);
-            }
-            if e.is_transient() {
-                // Meta kept failing through the client's retries (5xx, rate limits): hand the
-                // customer to a person rather than leave them unanswered. The team is notified
-                // through the escalation even if the handoff message cannot reach the customer.
+            // Whatever else went wrong, Meta did not take the reply and retrying the record will
+            // not change that (the client already retried what was transient): count it for the
+            // alarm and hand the customer to a person, whom the team hears about through SNS even
+            // when Meta cannot reach the customer.
+            {
+                crate::metrics::emit("DeliveryFailures", 1.0, "Count", None);
+                if e.token_invalid() {
+                    crate::metrics::emit("PageTokenInvalid", 1.0, "Count", None);
+                }
                 tracing::warn!(conversation = %message.conversation, error = %e, "answer not delivered; escalating");
                 let reason = ReasonCode::LowConfidence;
                 let undelivered = Decision {
@@ -286,7 +285,10 @@ pub async fn respond(
                         next_step:
                             "Send the customer the answer below: the bot could not deliver it."
                                 .into(),
-                        detail: format!("the answer ({entry}) could not be delivered: {e}"),
+                        detail: format!(
+                            "the answer ({entry}) could not be delivered ({}): {e}",
+                            e.kind()
+                        ),
                         reason,
                     },
                     intent: decision.intent.clone(),
@@ -297,9 +299,8 @@ pub async fn respond(
                 if effects.touches_state() {
                     after_reply.state.version += 1;
                 }
-                return escalate(app, message, &after_reply, &undelivered, now).await;
+                escalate(app, message, &after_reply, &undelivered, now).await
             }
-            Err(e.into())
         }
     }
 }

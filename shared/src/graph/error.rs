@@ -56,6 +56,28 @@ impl GraphError {
         }
     }
 
+    /// The page token is invalid or expired (code 190): every send fails until an operator
+    /// replaces it.
+    pub fn token_invalid(&self) -> bool {
+        matches!(
+            self,
+            GraphError::Api { code: 190, .. } | GraphError::NoToken(_)
+        )
+    }
+
+    /// Why a send failed, in a word for logs and the handoff.
+    pub fn kind(&self) -> &'static str {
+        if self.token_invalid() {
+            "page token invalid"
+        } else if self.is_undeliverable() {
+            "customer unreachable"
+        } else if self.is_transient() {
+            "Meta kept failing"
+        } else {
+            "refused by Meta"
+        }
+    }
+
     /// Outside the messaging window or the person cannot be reached: retrying will not help.
     pub fn is_undeliverable(&self) -> bool {
         matches!(self, GraphError::Api { code, subcode, .. }
