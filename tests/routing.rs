@@ -676,3 +676,32 @@ async fn a_reply_meta_refuses_sends_the_customer_to_a_person() {
     notify_escalation(&app, &esc, Utc::now()).await.unwrap();
     assert_eq!(team.delivered().await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persons_act_from_days_ago_is_stored_not_acted_on() {
+    let graph = graph_stub().await;
+    let (app, _team, _) = app(&graph).await;
+    let user = "7000000000000412";
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
+    let old = Utc::now() - Duration::days(2);
+    let (b, sig) = signed(
+        &serde_json::from_str(&echo(
+            user,
+            "m_old_h",
+            "old reply",
+            263902037430900,
+            old.timestamp_millis(),
+        ))
+        .unwrap(),
+    );
+    let r = ingest_webhook(&app, b.as_bytes(), Some(&sig), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((r.stored, r.human_activity), (1, 0), "{r:?}");
+    assert!(!app
+        .store
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(Utc::now()));
+}

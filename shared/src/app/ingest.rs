@@ -34,6 +34,11 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
+/// A person's act older than this is not acted on (Meta stops redelivering after about an hour).
+const ACT_MAX_AGE_MS: i64 = 24 * 3_600_000;
+/// Nor one this far ahead of our clock.
+const ACT_FUTURE_MS: i64 = 3_600_000;
+
 /// Verifies and stores one webhook delivery.
 pub async fn ingest_webhook(
     app: &App,
@@ -53,6 +58,23 @@ pub async fn ingest_webhook(
     };
     let pause_until = now + Duration::hours(app.settings.pause_hours.into());
     for event in events {
+        // A person's act (an echo, a thread handed over) far from now is a late redelivery or a
+        // wrong clock: kept for the record, acted on never.
+        let acted_on_time = |m: &crate::message::Message| {
+            let age = now.timestamp_millis() - m.timestamp_ms;
+            (-ACT_FUTURE_MS..=ACT_MAX_AGE_MS).contains(&age)
+        };
+        let event = match event {
+            WebhookEvent::Human(m) | WebhookEvent::UnattributedEcho(m) if !acted_on_time(&m) => {
+                tracing::warn!(conversation = %m.conversation, mid = %m.mid, ts = m.timestamp_ms, "a person's act too old or too far ahead to act on; stored only");
+                WebhookEvent::Activity(m)
+            }
+            WebhookEvent::ThreadControl { record, .. } if !acted_on_time(&record) => {
+                tracing::warn!(conversation = %record.conversation, ts = record.timestamp_ms, "thread control too old or too far ahead to act on; stored only");
+                WebhookEvent::Activity(record)
+            }
+            other => other,
+        };
         match event {
             // A customer message on standby (another app owns the thread) is the customer's act,
             // not a person's: stored for the card, never answered (respond skips standby), and it
