@@ -16,7 +16,7 @@ use handoff::escalation::{
 };
 use handoff::message::Role;
 use handoff::policy::{DecisionTrace, Knowledge};
-use handoff::ports::ConversationStore;
+use handoff::ports::Stats;
 use handoff::store::items::EscalationItem;
 use handoff::store::DynamoStore;
 

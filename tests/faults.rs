@@ -70,7 +70,7 @@ async fn an_endpoint_outage_answers_5xx_and_redeliveries_are_stored_once() {
     }
     let store = handoff::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
     let conv = ConversationKey::new(Channel::Messenger, PAGE, "7000000000000701");
-    let snapshot = handoff::ports::ConversationStore::load_conversation(&store, &conv, 100)
+    let snapshot = handoff::ports::Conversations::load_conversation(&store, &conv, 100)
         .await
         .unwrap();
     let mut mids: Vec<String> = snapshot.messages.iter().map(|m| m.mid.clone()).collect();
@@ -135,13 +135,13 @@ async fn graph_failures_are_retried_then_a_person_takes_over() {
             "{status}: three attempts for the answer, three for the handoff message"
         );
         let conv = ConversationKey::new(Channel::Messenger, PAGE, &user);
-        let state = app.store.get_state(&conv).await.unwrap();
+        let state = app.conversations.get_state(&conv).await.unwrap();
         assert!(
             state.holds_at(Utc::now()),
             "{status}: a person has the customer"
         );
         let esc = app
-            .store
+            .escalations
             .get_escalation(&conv, state.escalation_id.as_deref().unwrap())
             .await
             .unwrap()

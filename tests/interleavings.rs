@@ -96,9 +96,9 @@ async fn run(ops: Vec<Op>, case: u32) -> Result<(), TestCaseError> {
                     if matches!(op, Op::Complain) {
                         paused = true;
                         escalations += 1;
-                        let state = app.store.get_state(&conv).await.unwrap();
+                        let state = app.conversations.get_state(&conv).await.unwrap();
                         let esc = app
-                            .store
+                            .escalations
                             .get_escalation(&conv, state.escalation_id.as_deref().unwrap())
                             .await
                             .unwrap()
@@ -125,7 +125,7 @@ async fn run(ops: Vec<Op>, case: u32) -> Result<(), TestCaseError> {
                 paused = true;
             }
             Op::LinkResume => {
-                let state = app.store.get_state(&conv).await.unwrap();
+                let state = app.conversations.get_state(&conv).await.unwrap();
                 if let Some(eid) = state.escalation_id.clone() {
                     let token = ResumeToken {
                         escalation_id: eid,
@@ -152,7 +152,7 @@ async fn run(ops: Vec<Op>, case: u32) -> Result<(), TestCaseError> {
                 paused = false;
             }
         }
-        let state = app.store.get_state(&conv).await.unwrap();
+        let state = app.conversations.get_state(&conv).await.unwrap();
         prop_assert_eq!(
             state.holds_at(now),
             paused,

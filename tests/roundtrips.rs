@@ -138,7 +138,7 @@ async fn round_trips_per_message_stay_within_budget() {
     // The escalate function: claim, publish, mark notified.
     let conv = ConversationKey::new(handoff::conversation::Channel::Messenger, PAGE, user);
     let esc = app
-        .store
+        .escalations
         .get_escalation(&conv, &escalation_id)
         .await
         .unwrap()

@@ -38,7 +38,7 @@ fn customer(channel: Channel, page: &str, user: &str, mid: &str, text: &str, ts:
 
 /// Stores `m` as ingest would and runs the policy on it.
 async fn say(app: &App, m: &Message) -> RespondOutcome {
-    app.store.record_message(m).await.unwrap();
+    app.conversations.record_message(m).await.unwrap();
     respond(app, m, Utc::now()).await.unwrap()
 }
 
@@ -103,7 +103,7 @@ async fn another_app_owning_the_thread_means_a_person_is_active() {
         now_ms(),
     );
     assert_eq!(say(&app, &m).await, RespondOutcome::Paused);
-    let state = app.store.get_state(&m.conversation).await.unwrap();
+    let state = app.conversations.get_state(&m.conversation).await.unwrap();
     assert!(state.holds_at(Utc::now()));
     assert!(state.last_human_at.is_some());
     // One attempt: not a transient error, so no retry storm against Meta.
@@ -135,7 +135,7 @@ async fn an_echo_slides_the_pause_and_an_inbox_hand_back_resumes() {
         panic!()
     };
     let first = app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -157,7 +157,7 @@ async fn an_echo_slides_the_pause_and_an_inbox_hand_back_resumes() {
     ingest_webhook(&app, b.as_bytes(), Some(&sig), later)
         .await
         .unwrap();
-    let state = app.store.get_state(&conv).await.unwrap();
+    let state = app.conversations.get_state(&conv).await.unwrap();
     assert_eq!(state.paused_until.unwrap(), later + Duration::hours(24));
     assert!(state.paused_until.unwrap() > first);
     assert_eq!(
@@ -175,10 +175,10 @@ async fn an_echo_slides_the_pause_and_an_inbox_hand_back_resumes() {
         .await
         .unwrap();
     assert_eq!(report.resumed, 1);
-    let state = app.store.get_state(&conv).await.unwrap();
+    let state = app.conversations.get_state(&conv).await.unwrap();
     assert!(!state.holds_at(Utc::now()));
     let esc = app
-        .store
+        .escalations
         .get_escalation(&conv, &escalation_id)
         .await
         .unwrap()
@@ -205,7 +205,7 @@ async fn the_sweep_reminds_once_and_resumes_expired_pauses() {
         panic!()
     };
     let esc = app
-        .store
+        .escalations
         .get_escalation(&conv, &escalation_id)
         .await
         .unwrap()
@@ -239,7 +239,7 @@ async fn the_sweep_reminds_once_and_resumes_expired_pauses() {
     let report = sweep(&app, Utc::now() + Duration::hours(25)).await.unwrap();
     assert_eq!(report.auto_resumed, 1);
     let esc = app
-        .store
+        .escalations
         .get_escalation(&conv, &escalation_id)
         .await
         .unwrap()
@@ -249,7 +249,7 @@ async fn the_sweep_reminds_once_and_resumes_expired_pauses() {
         Some(handoff::escalation::ResumedBy::Expired)
     );
     assert_eq!(
-        app.store.get_state(&conv).await.unwrap().status,
+        app.conversations.get_state(&conv).await.unwrap().status,
         handoff::state::PauseStatus::Active
     );
     assert_eq!(
@@ -291,7 +291,7 @@ async fn instagram_echoes_are_ours_only_when_our_sends_got_their_mid() {
         .unwrap();
     assert_eq!(report.ignored, 1);
     assert!(!app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -303,7 +303,7 @@ async fn instagram_echoes_are_ours_only_when_our_sends_got_their_mid() {
         .unwrap();
     assert_eq!(report.human_activity, 1);
     assert!(app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -327,7 +327,7 @@ async fn the_customers_own_standby_messages_are_not_a_persons_activity() {
     let RespondOutcome::Escalated { .. } = say(&app, &c).await else {
         panic!()
     };
-    let before = app.store.get_state(&conv).await.unwrap();
+    let before = app.conversations.get_state(&conv).await.unwrap();
     // The thread is with the inbox now, so the customer's "hello? anyone?" arrives on standby.
     let standby = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "standby": [{
         "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": now_ms(),
@@ -342,14 +342,14 @@ async fn the_customers_own_standby_messages_are_not_a_persons_activity() {
     .await
     .unwrap();
     assert_eq!(report.human_activity, 0, "{report:?}");
-    let after = app.store.get_state(&conv).await.unwrap();
+    let after = app.conversations.get_state(&conv).await.unwrap();
     assert_eq!(after.last_human_at, before.last_human_at, "no person acted");
     assert_eq!(
         after.paused_until, before.paused_until,
         "the pause did not slide"
     );
     // The message is kept for the card, and the bot still does not answer it.
-    let snapshot = app.store.load_conversation(&conv, 20).await.unwrap();
+    let snapshot = app.conversations.load_conversation(&conv, 20).await.unwrap();
     assert!(snapshot
         .messages
         .iter()
@@ -414,7 +414,7 @@ async fn any_hand_back_to_our_app_resumes_and_a_stale_one_does_not() {
         .await
         .unwrap();
     assert!(app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -426,7 +426,7 @@ async fn any_hand_back_to_our_app_resumes_and_a_stale_one_does_not() {
         .unwrap();
     assert_eq!(r.resumed, 0);
     assert!(app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -438,7 +438,7 @@ async fn any_hand_back_to_our_app_resumes_and_a_stale_one_does_not() {
         .unwrap();
     assert_eq!(r.resumed, 1, "{r:?}");
     assert!(!app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -460,7 +460,7 @@ async fn any_hand_back_to_our_app_resumes_and_a_stale_one_does_not() {
         .await
         .unwrap();
     assert_eq!(r.resumed, 0);
-    let state = app.store.get_state(&conv).await.unwrap();
+    let state = app.conversations.get_state(&conv).await.unwrap();
     assert_eq!(state.escalation_id.as_deref(), Some(escalation_id.as_str()));
     assert!(state.holds_at(Utc::now()));
 }
@@ -483,7 +483,7 @@ async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
     ingest_webhook(&app, b_echo.as_bytes(), Some(&sig_echo), t0)
         .await
         .unwrap();
-    assert!(app.store.get_state(&conv).await.unwrap().holds_at(t0));
+    assert!(app.conversations.get_state(&conv).await.unwrap().holds_at(t0));
     let back = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
         "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": t0.timestamp_millis() + 60_000,
         "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]});
@@ -503,7 +503,7 @@ async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
     .unwrap();
     assert_eq!(r.human_activity, 0, "{r:?}");
     assert!(!app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -524,7 +524,7 @@ async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
         .await
         .unwrap();
     assert_eq!(r.human_activity, 1);
-    assert!(app.store.get_state(&conv).await.unwrap().holds_at(later));
+    assert!(app.conversations.get_state(&conv).await.unwrap().holds_at(later));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -550,7 +550,7 @@ async fn a_redelivered_trigger_finishes_the_handoff_a_failure_interrupted() {
         "I want to file a complaint",
         now_ms(),
     );
-    app.store.record_message(&c).await.unwrap();
+    app.conversations.record_message(&c).await.unwrap();
     assert!(
         respond(&app, &c, Utc::now()).await.is_err(),
         "the notice failed"
@@ -558,7 +558,7 @@ async fn a_redelivered_trigger_finishes_the_handoff_a_failure_interrupted() {
     assert!(graph_calls(&graph, "pass_thread_control").await.is_empty());
     let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
     assert!(app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()
@@ -607,7 +607,7 @@ async fn a_reply_left_reserved_by_a_dead_attempt_goes_to_a_person_not_to_silence
         "How long does shipping take?",
         now_ms(),
     );
-    app.store.record_message(&c).await.unwrap();
+    app.conversations.record_message(&c).await.unwrap();
     let attempt = {
         let (app, c) = (app.clone(), c.clone());
         tokio::spawn(async move { respond(&app, &c, Utc::now()).await })
@@ -622,7 +622,7 @@ async fn a_reply_left_reserved_by_a_dead_attempt_goes_to_a_person_not_to_silence
     };
     let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
     let esc = app
-        .store
+        .escalations
         .get_escalation(&conv, &escalation_id)
         .await
         .unwrap()
@@ -655,14 +655,14 @@ async fn a_reply_meta_refuses_sends_the_customer_to_a_person() {
         "How long does shipping take?",
         now_ms(),
     );
-    app.store.record_message(&c).await.unwrap();
+    app.conversations.record_message(&c).await.unwrap();
     let outcome = respond(&app, &c, Utc::now()).await.unwrap();
     let RespondOutcome::Escalated { escalation_id } = outcome else {
         panic!("a refused reply must not be dropped: {outcome:?}")
     };
     let conv = ConversationKey::new(Channel::Messenger, PAGE, user);
     let esc = app
-        .store
+        .escalations
         .get_escalation(&conv, &escalation_id)
         .await
         .unwrap()
@@ -699,7 +699,7 @@ async fn a_persons_act_from_days_ago_is_stored_not_acted_on() {
         .unwrap();
     assert_eq!((r.stored, r.human_activity), (1, 0), "{r:?}");
     assert!(!app
-        .store
+        .conversations
         .get_state(&conv)
         .await
         .unwrap()

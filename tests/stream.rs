@@ -11,7 +11,8 @@ use common::*;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::entry::{handle_escalate_batch, handle_policy_batch, StreamEvent};
 use handoff::message::{Direction, Message, Role};
-use handoff::ports::{ConversationStore, ReplyEffects, ReplyReservation};
+use handoff::ports::Conversations;
+use handoff::state::{PendingChange, StateEvent, Transition};
 use handoff::store::DynamoStore;
 use handoff::{App, Config};
 
@@ -179,21 +180,31 @@ async fn a_reply_made_before_a_pause_is_never_sent_after_it() {
         standby: false,
         answer: None,
     };
-    store
-        .record_human_activity(&human, now + Duration::hours(24), now)
+    let Transition::Changed(paused) = read.state.apply(
+        &StateEvent::PersonActed {
+            at_ms: human.timestamp_ms,
+            until: now + Duration::hours(24),
+        },
+        now,
+    ) else {
+        panic!("a person's act pauses")
+    };
+    assert!(store.save_state(&conv, &paused, 0).await.unwrap());
+    store.record_message(&human).await.unwrap();
+    // The bot's reservation, made from the state it read before the pause, loses.
+    let Transition::Changed(reserved) = read.state.apply(
+        &StateEvent::BotReplies {
+            key: "reply-x",
+            pending: PendingChange::Keep,
+        },
+        now,
+    ) else {
+        panic!("the state read was active")
+    };
+    assert!(!store
+        .save_state(&conv, &reserved, read.state.version)
         .await
-        .unwrap();
-    let mut reply = human.clone();
-    reply.mid = "reply-x".into();
-    reply.role = Role::Bot;
-    reply.timestamp_ms += 1;
-    assert_eq!(
-        store
-            .reserve_reply(&reply, read.state.version, &ReplyEffects::default())
-            .await
-            .unwrap(),
-        ReplyReservation::StateChanged
-    );
+        .unwrap());
     let fresh = store.load_conversation(&conv, 10).await.unwrap();
     assert!(fresh.state.holds_at(now));
     assert_eq!(

@@ -42,7 +42,7 @@ pub async fn export(since: Option<&str>, reason: Option<&str>, out: Option<&str>
     let app = app().await?;
     let mut progress = |n: usize| eprint!("\rexported {n} escalations…");
     let escalations = app
-        .store
+        .escalations
         .escalations_between(since, Utc::now(), reason, &mut progress)
         .await?;
     eprintln!(
@@ -185,11 +185,11 @@ pub async fn report(weeks: u32, html: Option<&str>) -> Res<()> {
     let now = Utc::now();
     let since = now - Duration::weeks(weeks.into()) - Duration::days(7);
     let escalations = app
-        .store
+        .escalations
         .escalations_between(since, now, None, &mut |_| {})
         .await?;
     let answers = app
-        .store
+        .stats
         .answers_per_day(since.date_naive(), now.date_naive())
         .await?;
     let r = build_report(&escalations, &answers, weeks, now);

@@ -57,14 +57,14 @@ pub async fn run_link(cmd: LinkCommand) -> Res<()> {
             let id = match escalation {
                 Some(id) => id,
                 None => app
-                    .store
+                    .conversations
                     .get_state(&conv)
                     .await?
                     .escalation_id
                     .ok_or_else(|| format!("no escalation holds {conv}; pass --escalation to sign a link for an earlier one"))?,
             };
             let e = app
-                .store
+                .escalations
                 .get_escalation(&conv, &id)
                 .await?
                 .ok_or_else(|| format!("escalation {id} of {conv} does not exist"))?;
@@ -140,7 +140,7 @@ pub async fn run_resume(
         }
     }
     let conv = conversation(channel, page, user)?;
-    let state = app.store.get_state(&conv).await?;
+    let state = app.conversations.get_state(&conv).await?;
     let Some(id) = state.escalation_id.clone() else {
         // A person paused the bot by replying in the inbox, with no escalation: end that pause.
         if state.holds_at(Utc::now()) && resume_human_pause(&app, &conv).await? {

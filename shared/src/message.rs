@@ -84,6 +84,28 @@ pub struct AnswerRef {
 }
 
 impl Message {
+    /// One of the bot's sends, keyed by `mid` (derived from what it answers, so it is sent once).
+    pub fn bot_send(
+        conversation: &ConversationKey,
+        timestamp_ms: i64,
+        mid: String,
+        text: &str,
+    ) -> Self {
+        Message {
+            conversation: conversation.clone(),
+            timestamp_ms,
+            mid,
+            role: Role::Bot,
+            direction: Direction::Out,
+            text: Some(text.to_string()),
+            payload: None,
+            attachments: Vec::new(),
+            event: None,
+            standby: false,
+            answer: None,
+        }
+    }
+
     /// Sort key: `M#{timestamp_ms:013}#{mid}`.
     pub fn sort_key(&self) -> String {
         message_sort_key(self.timestamp_ms, &self.mid)

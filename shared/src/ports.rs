@@ -26,75 +26,161 @@ pub struct ConversationSnapshot {
     pub messages: Vec<Message>,
 }
 
-/// Result of reserving a bot reply before sending it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplyReservation {
-    /// Reserved: send it now.
-    Reserved,
-    /// This reply was already sent (a redelivered stream record).
-    AlreadySent,
-    /// The conversation changed since it was read (paused, or another reply): send nothing.
-    StateChanged,
-    /// An earlier attempt reserved this reply and died before recording the send: nobody knows
-    /// whether the customer got it, so a person looks (never skipped, never sent twice).
-    Stale,
-}
-
-/// What a reply changes on STATE, in the same write that reserves it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReplyEffects {
-    /// The pause ran out: set the customer active again.
-    pub clear_expired_pause: bool,
-    pub pending: PendingChange,
-}
-
-/// The confirm flow's proposal in STATE.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum PendingChange {
-    #[default]
-    Keep,
-    Set(crate::state::PendingConfirmation),
-    Clear,
-}
-
-impl ReplyEffects {
-    pub fn touches_state(&self) -> bool {
-        self.clear_expired_pause || self.pending != PendingChange::Keep
-    }
+/// How the delivery of one of the bot's sends was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Meta took it (its message id; empty when Meta could not reach the customer but a person
+    /// was told another way).
+    Sent(String),
+    /// Meta refused it.
+    Failed,
 }
 
 /// Result of opening an escalation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EscalationOpening {
     Opened,
-    /// The same escalation was opened before (redelivery): carry on with its remaining steps.
-    AlreadyOpen,
-    /// Someone paused the customer meanwhile: nothing done.
+    /// STATE moved on since it was read: read again and re-apply.
     StateChanged,
 }
 
-/// Result of claiming an escalation's notification.
+/// Which of an escalation's one-off jobs a claim is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotificationClaim {
+pub enum EscalationJob {
+    /// The handoff published to the team.
+    Notice,
+    /// The single reminder when nobody picked the customer up.
+    Reminder,
+}
+
+/// Result of claiming an escalation's job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobClaim {
     Claimed,
-    AlreadyNotified,
-    /// Another delivery holds the claim right now; try again later.
+    /// Done before (or the escalation is gone, or resumed before a reminder was due).
+    AlreadyDone,
+    /// Another delivery holds the lease right now; try again later.
     Busy,
 }
 
-/// Result of a resume attempt.
+/// Result of recording a resume on the escalation.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ResumeResult {
-    Resumed,
+pub enum ResumeRecord {
+    Recorded,
     AlreadyResumed {
         at: DateTime<Utc>,
         by: Option<ResumedBy>,
     },
-    /// A newer escalation holds the customer.
-    Superseded {
-        current: Option<String>,
-    },
     NotFound,
+}
+
+/// Conversations: their messages and their STATE. STATE changes only through `save_state`,
+/// conditional on the version read, so a reply can never be sent past a pause.
+#[async_trait]
+pub trait Conversations: Send + Sync {
+    /// Stores a customer message or activity record; a redelivery is a no-op.
+    async fn record_message(&self, message: &Message) -> Result<Stored, StoreError>;
+    /// STATE and the `limit` newest messages.
+    async fn load_conversation(
+        &self,
+        key: &ConversationKey,
+        limit: usize,
+    ) -> Result<ConversationSnapshot, StoreError>;
+    async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError>;
+    /// Writes `next` as STATE on condition that STATE is still at `read_version` (0: absent).
+    /// `false` when another writer got there first: read again and re-apply.
+    async fn save_state(
+        &self,
+        key: &ConversationKey,
+        next: &PauseFlag,
+        read_version: u64,
+    ) -> Result<bool, StoreError>;
+    /// Stores one of the bot's sends with how it went (after the send; its reservation is in STATE).
+    async fn record_send(&self, sent: &Message, delivery: &Delivery) -> Result<(), StoreError>;
+    /// How a send went, if it was recorded.
+    async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError>;
+    /// Whether `mid` is one of our own recent sends to this customer: a recorded send whose Graph
+    /// message id is `mid`, or a send reserved in the last minute whose id is not back yet (the
+    /// echo can overtake the send's response).
+    async fn is_own_send(
+        &self,
+        key: &ConversationKey,
+        mid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Escalations: the handoff records, their one-off jobs and their human labels.
+#[async_trait]
+pub trait Escalations: Send + Sync {
+    /// Stores a new escalation together with the STATE that pauses the customer for it (the
+    /// result of `StateEvent::Escalated`), in one write conditional on STATE still being at
+    /// `read_version`: the customer is never paused without an escalation, nor the reverse.
+    async fn open_escalation(
+        &self,
+        escalation: &Escalation,
+        paused: &PauseFlag,
+        read_version: u64,
+    ) -> Result<EscalationOpening, StoreError>;
+    async fn get_escalation(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> Result<Option<Escalation>, StoreError>;
+    /// Claims `job` for `lease`: one caller at a time, and none once it is done.
+    async fn claim_job(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<JobClaim, StoreError>;
+    /// Marks a claimed job done (notified, reminded).
+    async fn finish_job(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Gives a claim back after a failure, so the next delivery retries at once.
+    async fn release_job(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+    ) -> Result<(), StoreError>;
+    /// Records who resumed the escalation and what they said, once.
+    async fn record_resume(&self, request: ResumeRequest<'_>) -> Result<ResumeRecord, StoreError>;
+    /// Every escalation created in `[since, until)`, oldest first, through the by-time index (never
+    /// a table scan), optionally of one reason; `progress` hears the running count after each page.
+    async fn escalations_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: Option<&str>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Escalation>, StoreError>;
+    /// Escalations created since `since` that are not resumed (through the by-time index).
+    async fn open_escalations(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Escalation>, StoreError>;
+}
+
+/// Daily counters for the report.
+#[async_trait]
+pub trait Stats: Send + Sync {
+    /// Counts one answer on its day (for the report's answered-vs-escalated share).
+    async fn count_answer(&self, day: chrono::NaiveDate) -> Result<(), StoreError>;
+    /// Answers per day in `[from, to]`.
+    async fn answers_per_day(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, u64)>, StoreError>;
 }
 
 /// A resume request.
@@ -108,128 +194,9 @@ pub struct ResumeRequest<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Conversations, pause flags and escalations. Only STATE changes made through these methods are
-/// conditional on the version read, so a reply can never be sent past a pause.
-#[async_trait]
-pub trait ConversationStore: Send + Sync {
-    /// Stores a customer message or activity record; a redelivery is a no-op.
-    async fn record_message(&self, message: &Message) -> Result<Stored, StoreError>;
-    /// Stores a sign of a person at work (their message or a routing change) and pauses the
-    /// customer until `pause_until`, or extends the pause, in one transaction.
-    async fn record_human_activity(
-        &self,
-        record: &Message,
-        pause_until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Stored, StoreError>;
-    /// STATE and the `limit` newest messages.
-    async fn load_conversation(
-        &self,
-        key: &ConversationKey,
-        limit: usize,
-    ) -> Result<ConversationSnapshot, StoreError>;
-    /// Stores a bot reply on condition that STATE is still at `state_version` and the reply is
-    /// new (or its earlier send failed). When `clear_expired_pause` the same write sets STATE active.
-    async fn reserve_reply(
-        &self,
-        reply: &Message,
-        state_version: u64,
-        effects: &ReplyEffects,
-    ) -> Result<ReplyReservation, StoreError>;
-    /// Records the outcome of sending a reserved reply.
-    async fn finish_reply(&self, reply: &Message, sent_mid: Option<&str>)
-        -> Result<(), StoreError>;
-    /// Reserves a notice the bot must send whatever the pause (the handoff message): true when it
-    /// is new or its earlier send failed, so the caller sends it now.
-    async fn reserve_notice(&self, notice: &Message) -> Result<bool, StoreError>;
-    /// Pauses the customer and stores the escalation, in one transaction conditional on STATE
-    /// still being at `state_version`.
-    async fn open_escalation(
-        &self,
-        escalation: &Escalation,
-        state_version: u64,
-    ) -> Result<EscalationOpening, StoreError>;
-    async fn get_escalation(
-        &self,
-        key: &ConversationKey,
-        escalation_id: &str,
-    ) -> Result<Option<Escalation>, StoreError>;
-    async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError>;
-    /// Claims the right to publish this escalation's notification for `lease`.
-    async fn claim_notification(
-        &self,
-        key: &ConversationKey,
-        escalation_id: &str,
-        now: DateTime<Utc>,
-        lease: chrono::Duration,
-    ) -> Result<NotificationClaim, StoreError>;
-    async fn mark_notified(
-        &self,
-        key: &ConversationKey,
-        escalation_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    async fn release_notification(
-        &self,
-        key: &ConversationKey,
-        escalation_id: &str,
-    ) -> Result<(), StoreError>;
-    /// Sets STATE active and records the resume on the escalation, on condition that the pause
-    /// still belongs to it.
-    async fn resume(&self, request: ResumeRequest<'_>) -> Result<ResumeResult, StoreError>;
-    /// Ends a pause that no escalation owns (a person replied in the inbox, then handed the
-    /// thread back): STATE active, on condition it is still such a pause. `false` when it was not.
-    async fn end_human_pause(
-        &self,
-        key: &ConversationKey,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Whether `mid` is one of our own recent sends to this customer: a sent reply whose Graph
-    /// message id is `mid`, or a reply reserved in the last minute whose id is not back yet (the
-    /// echo can overtake the send's response).
-    async fn is_own_send(
-        &self,
-        key: &ConversationKey,
-        mid: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Every escalation created in `[since, until)`, oldest first, through the by-time index (never
-    /// a table scan), optionally of one reason; `progress` hears the running count after each page.
-    async fn escalations_between(
-        &self,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        reason: Option<&str>,
-        progress: &mut (dyn FnMut(usize) + Send),
-    ) -> Result<Vec<Escalation>, StoreError>;
-    /// Counts one answer on its day (for the report's answered-vs-escalated share).
-    async fn count_answer(&self, day: chrono::NaiveDate) -> Result<(), StoreError>;
-    /// Answers per day in `[from, to]`.
-    async fn answers_per_day(
-        &self,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-    ) -> Result<Vec<(chrono::NaiveDate, u64)>, StoreError>;
-    /// Escalations created since `since` that are not resumed (through the by-time index).
-    async fn open_escalations(
-        &self,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Escalation>, StoreError>;
-    /// Claims the single reminder of an escalation: true when this caller should publish it.
-    async fn claim_reminder(
-        &self,
-        key: &ConversationKey,
-        escalation_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Gives the reminder claim back after a failed publish.
-    async fn release_reminder(
-        &self,
-        key: &ConversationKey,
-        escalation_id: &str,
-    ) -> Result<(), StoreError>;
-}
+/// All three stores in one adapter (DynamoDB keeps them in one table; memory in one map).
+pub trait Store: Conversations + Escalations + Stats {}
+impl<T: Conversations + Escalations + Stats> Store for T {}
 
 /// Sends to the team (SNS).
 #[async_trait]

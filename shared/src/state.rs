@@ -1,4 +1,10 @@
-//! The pause flag: whether the bot may speak to this customer, and why not.
+//! The pause flag: whether the bot may speak to this customer, and why not. Its transitions are
+//! a pure state machine (`transition`); the store only persists the result, conditional on the
+//! version it read.
+
+mod transition;
+
+pub use transition::{PendingChange, Refusal, SendReservation, StateEvent, Transition};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +35,11 @@ pub struct PauseFlag {
     pub paused_until: Option<DateTime<Utc>>,
     pub last_human_at: Option<DateTime<Utc>>,
     pub pending_confirmation: Option<PendingConfirmation>,
+    /// When a person or the sweep last handed the customer back (ms): a person's act older than
+    /// this (a late or redelivered echo) pauses nothing.
+    pub resumed_ms: Option<i64>,
+    /// The bot's latest sends, reserved in the same write that checks the pause (newest last).
+    pub sends: Vec<SendReservation>,
     /// 0 when the item does not exist yet.
     pub version: u64,
 }
@@ -37,6 +48,11 @@ impl PauseFlag {
     /// Paused and not yet expired at `now`: the bot must stay silent.
     pub fn holds_at(&self, now: DateTime<Utc>) -> bool {
         self.status == PauseStatus::Paused && self.paused_until.is_none_or(|until| until > now)
+    }
+
+    /// The reservation of the send `key`, if this state holds it.
+    pub fn reservation(&self, key: &str) -> Option<&SendReservation> {
+        self.sends.iter().find(|r| r.key == key)
     }
 
     /// Paused, but the pause ran out: the bot may speak again.

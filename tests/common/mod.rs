@@ -525,10 +525,10 @@ impl AwsProxy {
         let sns = aws_sdk_sns::config::Builder::from(direct)
             .endpoint_url(&self.url)
             .build();
-        app.store = std::sync::Arc::new(handoff::store::DynamoStore::new(
+        app.use_store(std::sync::Arc::new(handoff::store::DynamoStore::new(
             aws_sdk_dynamodb::Client::from_conf(ddb),
             table,
-        ));
+        )));
         app.notifier = std::sync::Arc::new(handoff::notify::SnsNotifier::new(
             aws_sdk_sns::Client::from_conf(sns),
             topic_arn,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{App, FlowError};
 use crate::escalation::{build_handoff, Escalation, NoticeKind, HUMAN_AGENT_WINDOW_DAYS};
-use crate::ports::NotificationClaim;
+use crate::ports::{EscalationJob, JobClaim};
 use crate::resume::ResumeToken;
 
 /// How long one delivery may hold the right to publish before another may try.
@@ -40,18 +40,18 @@ pub async fn notify_escalation(
 ) -> Result<NotifyOutcome, FlowError> {
     let lease = Duration::seconds(CLAIM_LEASE_SECONDS);
     match app
-        .store
-        .claim_notification(&e.conversation, &e.escalation_id, now, lease)
+        .escalations
+        .claim_job(&e.conversation, &e.escalation_id, EscalationJob::Notice, now, lease)
         .await?
     {
-        NotificationClaim::AlreadyNotified => return Ok(NotifyOutcome::AlreadyNotified),
-        NotificationClaim::Busy => {
+        JobClaim::AlreadyDone => return Ok(NotifyOutcome::AlreadyNotified),
+        JobClaim::Busy => {
             return Err(FlowError::Busy(format!(
                 "escalation {} is being notified by another delivery",
                 e.escalation_id
             )))
         }
-        NotificationClaim::Claimed => {}
+        JobClaim::Claimed => {}
     }
     let mut e = e.clone();
     if e.customer_name.is_none() {
@@ -76,15 +76,15 @@ pub async fn notify_escalation(
     let message = build_handoff(e, &resume_url(app, e), NoticeKind::Escalation, now);
     match app.notifier.publish(&message).await {
         Ok(message_id) => {
-            app.store
-                .mark_notified(&e.conversation, &e.escalation_id, now)
+            app.escalations
+                .finish_job(&e.conversation, &e.escalation_id, EscalationJob::Notice, now)
                 .await?;
             tracing::info!(escalation_id = %e.escalation_id, reason = %e.reason, %message_id, "team notified");
             Ok(NotifyOutcome::Published { message_id })
         }
         Err(err) => {
-            app.store
-                .release_notification(&e.conversation, &e.escalation_id)
+            app.escalations
+                .release_job(&e.conversation, &e.escalation_id, EscalationJob::Notice)
                 .await?;
             Err(err.into())
         }

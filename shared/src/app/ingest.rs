@@ -7,7 +7,8 @@ use thiserror::Error;
 use super::App;
 use crate::escalation::HumanLabel;
 use crate::escalation::ResumedBy;
-use crate::ports::{ResumeRequest, ResumeResult, Stored};
+use super::ResumeResult;
+use crate::ports::{ResumeRequest, Stored};
 use crate::store::StoreError;
 use crate::webhook::{parse_webhook_at, verify_signature, SignatureError, WebhookEvent};
 
@@ -32,6 +33,18 @@ pub enum IngestError {
     /// 5xx so Meta delivers again; every write is conditional, so that is safe.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// 5xx too: the conversation kept changing under the write (a resume, a stream batch).
+    #[error("{0}")]
+    Busy(String),
+}
+
+impl From<super::FlowError> for IngestError {
+    fn from(e: super::FlowError) -> Self {
+        match e {
+            super::FlowError::Store(e) => IngestError::Store(e),
+            other => IngestError::Busy(other.to_string()),
+        }
+    }
 }
 
 /// A person's act older than this is not acted on (Meta stops redelivering after about an hour).
@@ -80,15 +93,13 @@ pub async fn ingest_webhook(
             // not a person's: stored for the card, never answered (respond skips standby), and it
             // neither slides the pause nor silences the reminder. Only a person's acts below do.
             WebhookEvent::Customer(m) | WebhookEvent::Activity(m) => {
-                count(&mut report, app.store.record_message(&m).await?, false);
+                count(&mut report, app.conversations.record_message(&m).await?, false);
             }
             WebhookEvent::Human(m) => {
                 tracing::info!(conversation = %m.conversation, "a person replied from another app; pausing the bot");
                 count(
                     &mut report,
-                    app.store
-                        .record_human_activity(&m, pause_until, now)
-                        .await?,
+                    super::pause_for_person(app, &m, pause_until, now).await?,
                     true,
                 );
             }
@@ -97,16 +108,14 @@ pub async fn ingest_webhook(
                 report.ignored += 1;
             }
             WebhookEvent::UnattributedEcho(m) => {
-                if app.store.is_own_send(&m.conversation, &m.mid, now).await? {
+                if app.conversations.is_own_send(&m.conversation, &m.mid, now).await? {
                     tracing::debug!(conversation = %m.conversation, "own Instagram echo ignored");
                     report.ignored += 1;
                 } else {
                     tracing::info!(conversation = %m.conversation, "a person replied on Instagram; pausing the bot");
                     count(
                         &mut report,
-                        app.store
-                            .record_human_activity(&m, pause_until, now)
-                            .await?,
+                        super::pause_for_person(app, &m, pause_until, now).await?,
                         true,
                     );
                 }
@@ -122,23 +131,24 @@ pub async fn ingest_webhook(
                     // before the record is stored, so a redelivery after a failure acts again
                     // (both are conditional); a hand-back older than the pause it would end (a
                     // late or redelivered event) leaves a newer pause alone.
-                    let state = app.store.get_state(&record.conversation).await?;
+                    let state = app.conversations.get_state(&record.conversation).await?;
                     let event_ms = record.timestamp_ms;
                     if let Some(eid) = state.escalation_id.as_deref() {
                         // Escalation ids start with the trigger message's time (escalation_id_for).
                         let escalated_ms =
                             eid.split('-').next().and_then(|t| t.parse::<i64>().ok());
                         if escalated_ms.is_some_and(|t| t <= event_ms) {
-                            let result = app
-                                .store
-                                .resume(ResumeRequest {
+                            let result = super::resume_conversation(
+                                app,
+                                ResumeRequest {
                                     conversation: &record.conversation,
                                     escalation_id: eid,
                                     by: ResumedBy::Inbox,
                                     label: &HumanLabel::default(),
                                     now,
-                                })
-                                .await?;
+                                },
+                            )
+                            .await?;
                             if result == ResumeResult::Resumed {
                                 tracing::info!(conversation = %record.conversation, escalation_id = eid, "handed back in the inbox");
                                 report.resumed += 1;
@@ -155,19 +165,24 @@ pub async fn ingest_webhook(
                     } else if state
                         .paused_at
                         .is_some_and(|p| p.timestamp_millis() <= event_ms)
-                        && app.store.end_human_pause(&record.conversation, now).await?
+                        && super::state_change::change_state(
+                            app,
+                            &record.conversation,
+                            &crate::state::StateEvent::PersonHandedBack,
+                            now,
+                        )
+                        .await?
+                        .is_ok()
                     {
                         tracing::info!(conversation = %record.conversation, "handed back in the inbox (no escalation)");
                         report.resumed += 1;
                         crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
                     }
-                    count(&mut report, app.store.record_message(&record).await?, false);
+                    count(&mut report, app.conversations.record_message(&record).await?, false);
                 } else {
                     count(
                         &mut report,
-                        app.store
-                            .record_human_activity(&record, pause_until, now)
-                            .await?,
+                        super::pause_for_person(app, &record, pause_until, now).await?,
                         true,
                     );
                 }

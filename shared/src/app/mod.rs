@@ -5,12 +5,16 @@ mod escalate;
 mod ingest;
 mod respond;
 mod resume;
+mod state_change;
 mod sweep;
+#[cfg(test)]
+mod tests;
 
 pub use escalate::{notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
 pub use respond::{respond, RespondOutcome};
-pub use resume::{resume_escalation, resume_human_pause, ResumeOutcome};
+pub use resume::{resume_conversation, resume_escalation, resume_human_pause, ResumeOutcome, ResumeResult};
+pub use state_change::pause_for_person;
 pub use sweep::{sweep, SweepReport};
 
 use std::sync::Arc;
@@ -22,7 +26,7 @@ use crate::graph::{GraphClient, GraphError};
 use crate::llm::{LlmEngine, DEFAULT_TIMEOUT};
 use crate::notify::{NotifyError, SnsNotifier};
 use crate::policy::{Knowledge, Policy, PolicyError};
-use crate::ports::{AnswerEngine, ConversationStore, Messenger, Notifier};
+use crate::ports::{AnswerEngine, Conversations, Escalations, Messenger, Notifier, Stats, Store};
 use crate::resume::LinkKeys;
 use crate::store::{DynamoStore, StoreError};
 
@@ -44,7 +48,9 @@ pub struct Settings {
 /// Ports, boundary and settings: what every function needs, built once at start.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn ConversationStore>,
+    pub conversations: Arc<dyn Conversations>,
+    pub escalations: Arc<dyn Escalations>,
+    pub stats: Arc<dyn Stats>,
     pub messenger: Arc<dyn Messenger>,
     pub notifier: Arc<dyn Notifier>,
     pub policy: Arc<Policy>,
@@ -95,11 +101,14 @@ impl App {
         let (policy, knowledge) = load_boundary(&config.policy_file, &config.knowledge_file)?;
         let routing = policy.routing;
         let link_days = i64::from(policy.link_days);
+        let store = Arc::new(DynamoStore::new(
+            crate::store::call_log::dynamodb_client(aws),
+            &config.table_name,
+        ));
         Ok(Self {
-            store: Arc::new(DynamoStore::new(
-                crate::store::call_log::dynamodb_client(aws),
-                &config.table_name,
-            )),
+            conversations: store.clone(),
+            escalations: store.clone(),
+            stats: store,
             messenger: Arc::new(GraphClient::new(
                 &config.graph_api_base,
                 config.meta.page_tokens.clone(),
@@ -125,6 +134,15 @@ impl App {
                 routing,
             },
         })
+    }
+}
+
+impl App {
+    /// Puts all three stores on one adapter (DynamoDB's table, or memory).
+    pub fn use_store<S: Store + 'static>(&mut self, store: Arc<S>) {
+        self.conversations = store.clone();
+        self.escalations = store.clone();
+        self.stats = store;
     }
 }
 

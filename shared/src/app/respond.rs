@@ -11,11 +11,8 @@ use crate::policy::customer_handoff_text;
 use crate::policy::{
     decide, Decision, Outcome, Turn, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
-use crate::ports::{
-    ConversationSnapshot, EscalationOpening, PendingChange, QuickReplyButton, ReplyEffects,
-    ReplyReservation,
-};
-use crate::state::PendingConfirmation;
+use crate::ports::{ConversationSnapshot, Delivery, EscalationOpening, QuickReplyButton};
+use crate::state::{PendingChange, PendingConfirmation, Refusal, StateEvent, Transition};
 use crate::webhook::OWN_METADATA_PREFIX;
 
 /// How many recent messages the policy reads (and the handoff's transcript snapshot holds).
@@ -38,8 +35,21 @@ pub enum RespondOutcome {
     Escalated {
         escalation_id: String,
     },
-    /// The conversation changed while deciding (a pause arrived): nothing sent.
-    Superseded,
+}
+
+/// A reply reservation older than this, found by a redelivery, belongs to a dead attempt: stream
+/// records are handed out one at a time, so it is not in flight (the bound only guards against
+/// clocks and local replays).
+const STALE_RESERVATION_MS: i64 = 5_000;
+
+/// How often a message is decided again because its conversation changed while deciding.
+const ATTEMPTS: usize = 4;
+
+/// One pass over the message: done, or STATE moved on while deciding and it must be decided again
+/// on what is there now (a pause that arrived meanwhile then silences the bot).
+enum Pass {
+    Done(RespondOutcome),
+    StateChanged,
 }
 
 /// Handles one inbound message at `now`.
@@ -51,8 +61,28 @@ pub async fn respond(
     if message.role != Role::Customer || message.direction != Direction::In || message.standby {
         return Ok(RespondOutcome::NotForTheBot);
     }
+    for _ in 0..ATTEMPTS {
+        match respond_once(app, message, now).await? {
+            Pass::Done(outcome) => return Ok(outcome),
+            Pass::StateChanged => {
+                tracing::info!(conversation = %message.conversation, mid = %message.mid, "conversation changed while deciding; deciding again");
+            }
+        }
+    }
+    // Never dropped: the stream delivers the message again.
+    Err(FlowError::Busy(format!(
+        "conversation {} kept changing while deciding",
+        message.conversation
+    )))
+}
+
+async fn respond_once(
+    app: &App,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> Result<Pass, FlowError> {
     let snapshot = app
-        .store
+        .conversations
         .load_conversation(&message.conversation, HISTORY)
         .await?;
     if snapshot.state.holds_at(now) {
@@ -62,18 +92,18 @@ pub async fn respond(
         let own = escalation_id_for(message.timestamp_ms, &message.mid);
         if snapshot.state.escalation_id.as_deref() == Some(own.as_str()) {
             if let Some(esc) = app
-                .store
+                .escalations
                 .get_escalation(&message.conversation, &own)
                 .await?
             {
                 tracing::info!(conversation = %message.conversation, escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
                 let customer_text = customer_handoff_text(&app.policy, &esc.reason, now);
-                finish_escalation(app, message, &own, &esc.reason, &customer_text).await?;
-                return Ok(RespondOutcome::Escalated { escalation_id: own });
+                finish_escalation(app, message, &own, &esc.reason, &customer_text, false).await?;
+                return Ok(Pass::Done(RespondOutcome::Escalated { escalation_id: own }));
             }
         }
         tracing::info!(conversation = %message.conversation, mid = %message.mid, "customer is paused; the bot stays silent");
-        return Ok(RespondOutcome::Paused);
+        return Ok(Pass::Done(RespondOutcome::Paused));
     }
     let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
     let history: Vec<Message> = snapshot
@@ -119,7 +149,7 @@ pub async fn respond(
     let had_pending = snapshot.state.pending_confirmation.is_some();
     let (text, answer, quick_replies, pending) = match &decision.outcome {
         Outcome::Escalate { .. } => return escalate(app, message, &snapshot, &decision, now).await,
-        Outcome::Acknowledge => return Ok(RespondOutcome::Acknowledged),
+        Outcome::Acknowledge => return Ok(Pass::Done(RespondOutcome::Acknowledged)),
         Outcome::Answer {
             entry,
             text,
@@ -208,20 +238,32 @@ pub async fn respond(
         &text,
         Some(answer),
     );
-    let effects = ReplyEffects {
-        clear_expired_pause: snapshot.state.expired_at(now),
+    let reserve = StateEvent::BotReplies {
+        key: &reply.mid,
         pending,
     };
-    match app
-        .store
-        .reserve_reply(&reply, snapshot.state.version, &effects)
-        .await?
-    {
-        ReplyReservation::AlreadySent => return Ok(RespondOutcome::AlreadyAnswered),
-        ReplyReservation::StateChanged => return Ok(RespondOutcome::Superseded),
-        ReplyReservation::Stale => {
-            // The attempt that reserved this reply died before recording the send: whether the
-            // customer got it is unknown, so neither skip it nor send it twice — a person looks.
+    let reserved = match snapshot.state.apply(&reserve, now) {
+        Transition::Changed(next) => {
+            if !app
+                .conversations
+                .save_state(&message.conversation, &next, snapshot.state.version)
+                .await?
+            {
+                return Ok(Pass::StateChanged);
+            }
+            next
+        }
+        Transition::Refused(Refusal::AlreadyReserved { at_ms }) => {
+            match app.conversations.send_delivery(&reply).await? {
+                Some(Delivery::Sent(_)) => return Ok(Pass::Done(RespondOutcome::AlreadyAnswered)),
+                None if now.timestamp_millis() - at_ms < STALE_RESERVATION_MS => {
+                    return Ok(Pass::Done(RespondOutcome::AlreadyAnswered))
+                }
+                // Reserved by an attempt that died before recording the send, or refused by
+                // Meta and the escalation after it never finished: whether the customer got it
+                // is unknown, so neither skip it nor send it twice — a person looks.
+                _ => {}
+            }
             tracing::warn!(conversation = %message.conversation, mid = %message.mid, "stale reply reservation; escalating");
             let reason = ReasonCode::LowConfidence;
             let mut stale = decision.clone();
@@ -238,8 +280,11 @@ pub async fn respond(
             };
             return escalate(app, message, &snapshot, &stale, now).await;
         }
-        ReplyReservation::Reserved => {}
-    }
+        Transition::Refused(why) => {
+            tracing::info!(conversation = %message.conversation, ?why, "reply refused by the conversation's state");
+            return Ok(Pass::Done(RespondOutcome::Paused));
+        }
+    };
     let metadata = format!("{OWN_METADATA_PREFIX}{}", reply.mid);
     match app
         .messenger
@@ -247,16 +292,20 @@ pub async fn respond(
         .await
     {
         Ok(mid) => {
-            app.store.finish_reply(&reply, Some(&mid)).await?;
+            app.conversations
+                .record_send(&reply, &Delivery::Sent(mid))
+                .await?;
             crate::metrics::emit("Answers", 1.0, "Count", None);
             // The report's answered-vs-escalated share; a lost count is not worth a retry.
-            if let Err(e) = app.store.count_answer(now.date_naive()).await {
+            if let Err(e) = app.stats.count_answer(now.date_naive()).await {
                 tracing::warn!(error = %e, "answer not counted");
             }
-            Ok(RespondOutcome::Answered { entry })
+            Ok(Pass::Done(RespondOutcome::Answered { entry }))
         }
         Err(e) => {
-            app.store.finish_reply(&reply, None).await?;
+            app.conversations
+                .record_send(&reply, &Delivery::Failed)
+                .await?;
             if e.another_app_owns_thread() {
                 tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
                 let mut record = bot_message(message, format!("owner-{}", message.mid), "", None);
@@ -265,8 +314,8 @@ pub async fn respond(
                 record.text = None;
                 record.event = Some("another app owns the thread".into());
                 let until = now + Duration::hours(app.settings.pause_hours.into());
-                app.store.record_human_activity(&record, until, now).await?;
-                return Ok(RespondOutcome::Paused);
+                super::pause_for_person(app, &record, until, now).await?;
+                return Ok(Pass::Done(RespondOutcome::Paused));
             }
             // Whatever else went wrong, Meta did not take the reply and retrying the record will
             // not change that (the client already retried what was transient): count it for the
@@ -294,11 +343,11 @@ pub async fn respond(
                     intent: decision.intent.clone(),
                     trace: decision.trace.clone(),
                 };
-                // The reservation may have moved STATE on by one version.
-                let mut after_reply = snapshot.clone();
-                if effects.touches_state() {
-                    after_reply.state.version += 1;
-                }
+                // On from the state the reservation wrote.
+                let after_reply = ConversationSnapshot {
+                    state: reserved,
+                    messages: snapshot.messages.clone(),
+                };
                 escalate(app, message, &after_reply, &undelivered, now).await
             }
         }
@@ -356,7 +405,7 @@ async fn escalate(
     snapshot: &ConversationSnapshot,
     decision: &Decision,
     now: DateTime<Utc>,
-) -> Result<RespondOutcome, FlowError> {
+) -> Result<Pass, FlowError> {
     let Outcome::Escalate {
         reason,
         detail,
@@ -402,13 +451,22 @@ async fn escalate(
         answer_entry: None,
         earlier_answers: None,
     };
-    match app
-        .store
-        .open_escalation(&escalation, snapshot.state.version)
-        .await?
-    {
-        EscalationOpening::StateChanged => return Ok(RespondOutcome::Superseded),
-        EscalationOpening::Opened => {
+    let notice_key = notice_key(&escalation_id);
+    let open = StateEvent::Escalated {
+        escalation_id: &escalation_id,
+        until: escalation.paused_until,
+        notice_key: &notice_key,
+    };
+    let fresh = match snapshot.state.apply(&open, now) {
+        Transition::Changed(paused) => {
+            match app
+                .escalations
+                .open_escalation(&escalation, &paused, snapshot.state.version)
+                .await?
+            {
+                EscalationOpening::StateChanged => return Ok(Pass::StateChanged),
+                EscalationOpening::Opened => {}
+            }
             crate::metrics::emit(
                 "Escalations",
                 1.0,
@@ -416,45 +474,66 @@ async fn escalate(
                 Some(("Reason", reason.as_str())),
             );
             tracing::info!(conversation = %message.conversation, %escalation_id, reason = %reason, "escalated; customer paused");
+            true
         }
-        EscalationOpening::AlreadyOpen => {
+        Transition::Refused(Refusal::AlreadyOpen) => {
             tracing::info!(%escalation_id, "escalation already open; finishing its steps");
+            false
         }
-    }
-    finish_escalation(app, message, &escalation_id, reason, customer_text).await?;
-    Ok(RespondOutcome::Escalated { escalation_id })
+        Transition::Refused(why) => {
+            tracing::info!(conversation = %message.conversation, ?why, "escalation refused by the conversation's state");
+            return Ok(Pass::Done(RespondOutcome::Paused));
+        }
+    };
+    finish_escalation(app, message, &escalation_id, reason, customer_text, fresh).await?;
+    Ok(Pass::Done(RespondOutcome::Escalated { escalation_id }))
+}
+
+/// The handoff notice's key: derived from the escalation, so it is reserved (with the pause) once.
+fn notice_key(escalation_id: &str) -> String {
+    format!("handoff-{escalation_id}")
 }
 
 /// The steps after the pause: tell the customer a person is coming, then pass the thread to the
-/// inbox. Once: the notice's key is derived from the escalation, and a failed notice can be
-/// reserved again, so a redelivery redoes exactly what did not happen.
+/// inbox. The notice was reserved with the pause; a redelivery (`fresh` false) sends it again
+/// only if no send was recorded or Meta refused it, so it redoes exactly what did not happen.
 async fn finish_escalation(
     app: &App,
     message: &Message,
     escalation_id: &str,
     reason: &crate::escalation::ReasonCode,
     customer_text: &str,
+    fresh: bool,
 ) -> Result<(), FlowError> {
-    let notice = bot_message(
-        message,
-        format!("handoff-{escalation_id}"),
-        customer_text,
-        None,
-    );
-    if app.store.reserve_notice(&notice).await? {
+    let notice = bot_message(message, notice_key(escalation_id), customer_text, None);
+    let pending = fresh
+        || !matches!(
+            app.conversations.send_delivery(&notice).await?,
+            Some(Delivery::Sent(_))
+        );
+    if pending {
         let metadata = format!("{OWN_METADATA_PREFIX}{}", notice.mid);
         match app
             .messenger
             .send_text(&message.conversation, customer_text, &[], &metadata)
             .await
         {
-            Ok(mid) => app.store.finish_reply(&notice, Some(&mid)).await?,
+            Ok(mid) => {
+                app.conversations
+                    .record_send(&notice, &Delivery::Sent(mid))
+                    .await?
+            }
             Err(e) if e.another_app_owns_thread() || e.is_undeliverable() => {
+                // The team hears of the customer through SNS either way; nothing to retry.
                 tracing::warn!(%escalation_id, error = %e, "handoff notice not delivered");
-                app.store.finish_reply(&notice, Some("")).await?;
+                app.conversations
+                    .record_send(&notice, &Delivery::Sent(String::new()))
+                    .await?;
             }
             Err(e) => {
-                app.store.finish_reply(&notice, None).await?;
+                app.conversations
+                    .record_send(&notice, &Delivery::Failed)
+                    .await?;
                 return Err(e.into());
             }
         }

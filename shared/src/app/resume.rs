@@ -2,10 +2,140 @@
 
 use chrono::{DateTime, Utc};
 
+use super::state_change::change_state;
 use super::{App, FlowError};
 use crate::escalation::{Escalation, HumanLabel, ResumedBy};
-use crate::ports::{ResumeRequest, ResumeResult};
+use crate::message::Message;
+use crate::ports::{Delivery, ResumeRecord, ResumeRequest};
 use crate::resume::ResumeToken;
+use crate::state::{Refusal, StateEvent};
+
+/// What a resume did to the conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResumeResult {
+    Resumed,
+    AlreadyResumed {
+        at: DateTime<Utc>,
+        by: Option<ResumedBy>,
+    },
+    /// A newer escalation (or a person's own pause) holds the customer.
+    Superseded {
+        current: Option<String>,
+    },
+    NotFound,
+}
+
+/// The resume message's key: derived from the escalation, so it is reserved once.
+fn resume_notice_key(escalation_id: &str) -> String {
+    format!("resumed-{escalation_id}")
+}
+
+/// Hands the customer of an escalation back to the bot: STATE active (with the brand's resume
+/// message reserved in the same write) and the escalation labelled. The label is written first:
+/// a resume that dies between the two is finished by the next try, which finds the label and the
+/// pause still there.
+pub async fn resume_conversation(
+    app: &App,
+    r: ResumeRequest<'_>,
+) -> Result<ResumeResult, FlowError> {
+    let notice_key = resume_notice_key(r.escalation_id);
+    let has_notice = on_resume_text(app).is_some();
+    let event = StateEvent::Resumed {
+        escalation_id: r.escalation_id,
+        notice_key: has_notice.then_some(notice_key.as_str()),
+    };
+    for _ in 0..8 {
+        let state = app.conversations.get_state(r.conversation).await?;
+        match state.apply(&event, r.now) {
+            crate::state::Transition::Changed(next) => {
+                app.escalations.record_resume(r.clone()).await?;
+                if app
+                    .conversations
+                    .save_state(r.conversation, &next, state.version)
+                    .await?
+                {
+                    return Ok(ResumeResult::Resumed);
+                }
+            }
+            crate::state::Transition::Refused(Refusal::OtherPause { escalation_id }) => {
+                let Some(esc) = app
+                    .escalations
+                    .get_escalation(r.conversation, r.escalation_id)
+                    .await?
+                else {
+                    return Ok(ResumeResult::NotFound);
+                };
+                if let Some(at) = esc.resumed_at {
+                    return Ok(ResumeResult::AlreadyResumed {
+                        at,
+                        by: esc.resumed_by,
+                    });
+                }
+                return Ok(ResumeResult::Superseded {
+                    current: escalation_id,
+                });
+            }
+            crate::state::Transition::Refused(_) => {
+                // Not paused: resumed before, or the pause ran out and the bot took the customer
+                // back. Record that on the escalation with the humans' label, so nothing they
+                // entered is lost.
+                let by = ResumedBy::Expired;
+                return Ok(
+                    match app
+                        .escalations
+                        .record_resume(ResumeRequest { by, ..r })
+                        .await?
+                    {
+                        ResumeRecord::Recorded => ResumeResult::AlreadyResumed {
+                            at: r.now,
+                            by: Some(by),
+                        },
+                        ResumeRecord::AlreadyResumed { at, by } => {
+                            ResumeResult::AlreadyResumed { at, by }
+                        }
+                        ResumeRecord::NotFound => ResumeResult::NotFound,
+                    },
+                );
+            }
+        }
+    }
+    Err(FlowError::Busy(format!(
+        "STATE of {} kept changing during a resume",
+        r.conversation
+    )))
+}
+
+fn on_resume_text(app: &App) -> Option<&str> {
+    app.policy
+        .messages
+        .on_resume
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Sends the brand's resume message, reserved in the resume's own STATE write.
+async fn send_resume_notice(app: &App, conversation: &crate::conversation::ConversationKey, escalation_id: &str, now: DateTime<Utc>) -> Result<(), FlowError> {
+    let Some(text) = on_resume_text(app) else {
+        return Ok(());
+    };
+    let notice = Message::bot_send(
+        conversation,
+        now.timestamp_millis(),
+        resume_notice_key(escalation_id),
+        text,
+    );
+    let metadata = format!("{}{}", crate::webhook::OWN_METADATA_PREFIX, notice.mid);
+    let delivery = match app.messenger.send_text(conversation, text, &[], &metadata).await {
+        Ok(mid) => Delivery::Sent(mid),
+        Err(e) => {
+            // The customer is back with the bot either way; the next answer speaks for it.
+            tracing::warn!(escalation_id, error = %e, "resume message not delivered");
+            Delivery::Failed
+        }
+    };
+    app.conversations.record_send(&notice, &delivery).await?;
+    Ok(())
+}
 
 #[derive(Debug, PartialEq)]
 pub enum ResumeOutcome {
@@ -55,10 +185,14 @@ pub async fn resume_human_pause(
     app: &App,
     conversation: &crate::conversation::ConversationKey,
 ) -> Result<bool, FlowError> {
-    if !app
-        .store
-        .end_human_pause(conversation, chrono::Utc::now())
-        .await?
+    if change_state(
+        app,
+        conversation,
+        &StateEvent::PersonHandedBack,
+        chrono::Utc::now(),
+    )
+    .await?
+    .is_err()
     {
         return Ok(false);
     }
@@ -76,58 +210,25 @@ pub async fn resume_escalation(
     label: &HumanLabel,
     now: DateTime<Utc>,
 ) -> Result<ResumeOutcome, FlowError> {
-    let result = app
-        .store
-        .resume(ResumeRequest {
+    let result = resume_conversation(
+        app,
+        ResumeRequest {
             conversation: &token.conversation,
             escalation_id: &token.escalation_id,
             by,
             label,
             now,
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(match result {
         ResumeResult::Resumed => {
             crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", by_label(by))));
             tracing::info!(escalation_id = %token.escalation_id, by = ?by, "customer handed back to the bot");
             take_thread_back(app, &token.conversation, &token.escalation_id).await;
-            if let Some(text) = app
-                .policy
-                .messages
-                .on_resume
-                .as_deref()
-                .filter(|t| !t.trim().is_empty())
-            {
-                // Sent once: the notice's key is derived from the escalation.
-                let notice = crate::message::Message {
-                    conversation: token.conversation.clone(),
-                    timestamp_ms: now.timestamp_millis(),
-                    mid: format!("resumed-{}", token.escalation_id),
-                    role: crate::message::Role::Bot,
-                    direction: crate::message::Direction::Out,
-                    text: Some(text.to_string()),
-                    payload: None,
-                    attachments: Vec::new(),
-                    event: None,
-                    standby: false,
-                    answer: None,
-                };
-                if app.store.reserve_notice(&notice).await? {
-                    let metadata = format!("{}{}", crate::webhook::OWN_METADATA_PREFIX, notice.mid);
-                    let sent = app
-                        .messenger
-                        .send_text(&token.conversation, text, &[], &metadata)
-                        .await;
-                    if let Err(e) = &sent {
-                        tracing::warn!(escalation_id = %token.escalation_id, error = %e, "resume message not delivered");
-                    }
-                    app.store
-                        .finish_reply(&notice, Some(sent.as_deref().unwrap_or("")))
-                        .await?;
-                }
-            }
+            send_resume_notice(app, &token.conversation, &token.escalation_id, now).await?;
             match app
-                .store
+                .escalations
                 .get_escalation(&token.conversation, &token.escalation_id)
                 .await?
             {

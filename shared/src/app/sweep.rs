@@ -7,7 +7,11 @@ use super::escalate::resume_url;
 use super::{App, FlowError};
 use crate::escalation::HumanLabel;
 use crate::escalation::{build_handoff, NoticeKind, ResumedBy};
-use crate::ports::{ResumeRequest, ResumeResult};
+use crate::ports::{EscalationJob, JobClaim, ResumeRequest};
+use super::resume::{resume_conversation, ResumeResult};
+
+/// How long a sweep holds an escalation's reminder while publishing it.
+const REMINDER_LEASE_SECONDS: i64 = 60;
 
 /// How far back the sweep looks for open escalations.
 const LOOKBACK_DAYS: i64 = 35;
@@ -25,25 +29,26 @@ pub struct SweepReport {
 pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowError> {
     let mut report = SweepReport::default();
     let open = app
-        .store
+        .escalations
         .open_escalations(now - Duration::days(LOOKBACK_DAYS), now)
         .await?;
     report.open = open.len();
     for e in open {
-        let state = app.store.get_state(&e.conversation).await?;
+        let state = app.conversations.get_state(&e.conversation).await?;
         let ours = state.escalation_id.as_deref() == Some(e.escalation_id.as_str());
         if !(ours && state.holds_at(now)) {
             // The pause ran out (or the bot already took the customer back on their next message).
-            let result = app
-                .store
-                .resume(ResumeRequest {
+            let result = resume_conversation(
+                app,
+                ResumeRequest {
                     conversation: &e.conversation,
                     escalation_id: &e.escalation_id,
                     by: ResumedBy::Expired,
                     label: &HumanLabel::default(),
                     now,
-                })
-                .await?;
+                },
+            )
+            .await?;
             if result == ResumeResult::Resumed {
                 // Only the sweep that resumed takes the thread back: once, like the resume itself.
                 super::resume::take_thread_back(app, &e.conversation, &e.escalation_id).await;
@@ -73,10 +78,12 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         {
             continue;
         }
-        if !app
-            .store
-            .claim_reminder(&e.conversation, &e.escalation_id, now)
+        let lease = Duration::seconds(REMINDER_LEASE_SECONDS);
+        if app
+            .escalations
+            .claim_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder, now, lease)
             .await?
+            != JobClaim::Claimed
         {
             continue;
         }
@@ -84,12 +91,15 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         match app.notifier.publish(&message).await {
             Ok(id) => {
                 tracing::info!(escalation_id = %e.escalation_id, message_id = %id, "reminder published");
+                app.escalations
+                    .finish_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder, now)
+                    .await?;
                 report.reminders += 1;
                 crate::metrics::emit("Reminders", 1.0, "Count", None);
             }
             Err(err) => {
-                app.store
-                    .release_reminder(&e.conversation, &e.escalation_id)
+                app.escalations
+                    .release_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder)
                     .await?;
                 return Err(err.into());
             }

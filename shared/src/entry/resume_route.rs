@@ -156,10 +156,10 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
     match m.as_str() {
         "GET" | "HEAD" => {
             let (esc, state) = match (
-                app.store
+                app.escalations
                     .get_escalation(&token.conversation, &token.escalation_id)
                     .await,
-                app.store.get_state(&token.conversation).await,
+                app.conversations.get_state(&token.conversation).await,
             ) {
                 (Ok(Some(e)), Ok(s)) => (e, s),
                 (Ok(None), _) => {

@@ -40,7 +40,7 @@ pub async fn handle_webhook(app: &App, req: &UrlRequest) -> UrlResponse {
                     tracing::warn!(error = %e, bytes = body.len(), "webhook refused");
                     text_response(401, "text/plain", "invalid signature")
                 }
-                Err(IngestError::Store(e)) => {
+                Err(e @ (IngestError::Store(_) | IngestError::Busy(_))) => {
                     tracing::error!(error = %e, "webhook not stored; Meta will deliver it again");
                     text_response(503, "text/plain", "try again")
                 }

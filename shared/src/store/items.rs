@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::conversation::ConversationKey;
 use crate::escalation::Escalation;
 use crate::message::{AnswerRef, Attachment, Direction, Message, Role};
-use crate::state::{PauseFlag, PauseStatus, PendingConfirmation};
+use crate::state::{PauseFlag, PauseStatus, PendingConfirmation, SendReservation};
 
 /// Partition of the daily counters (answers per day, for the report).
 pub const STATS_PK: &str = "STATS";
@@ -18,8 +18,7 @@ pub const MESSAGE_RETENTION_DAYS: i64 = 90;
 /// The by-time index over escalations.
 pub const ESCALATIONS_BY_TIME_INDEX: &str = "escalations-by-time";
 
-/// Delivery state of a bot message: reserved before the send, then sent or failed.
-pub const DELIVERY_RESERVED: &str = "reserved";
+/// Delivery state of a bot message, recorded after the send (its reservation is in STATE).
 pub const DELIVERY_SENT: &str = "sent";
 pub const DELIVERY_FAILED: &str = "failed";
 
@@ -51,15 +50,22 @@ pub struct MessageItem {
     pub delivery: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_mid: Option<String>,
-    /// When the reply was reserved (milliseconds): a reservation a redelivery finds is one whose
-    /// invocation died before finishing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reserved_ms: Option<i64>,
     pub expires_at: i64,
 }
 
 impl MessageItem {
-    pub fn from_message(m: &Message, delivery: Option<&str>) -> Self {
+    /// A customer's message or a record of activity.
+    pub fn from_message(m: &Message) -> Self {
+        Self::with_delivery(m, None)
+    }
+
+    /// One of the bot's sends, with how it went.
+    pub fn from_send(m: &Message, delivery: &crate::ports::Delivery) -> Self {
+        Self::with_delivery(m, Some(delivery))
+    }
+
+    fn with_delivery(m: &Message, delivery: Option<&crate::ports::Delivery>) -> Self {
+        use crate::ports::Delivery;
         Self {
             pk: m.conversation.partition_key(),
             sk: m.sort_key(),
@@ -75,14 +81,32 @@ impl MessageItem {
             entry: m.answer.as_ref().map(|a| a.entry.clone()),
             confidence: m.answer.as_ref().map(|a| a.confidence),
             trace: m.answer.as_ref().and_then(|a| a.trace.clone()),
-            delivery: delivery.map(str::to_string),
-            sent_mid: None,
-            reserved_ms: (delivery == Some(DELIVERY_RESERVED))
-                .then(|| chrono::Utc::now().timestamp_millis()),
+            delivery: delivery.map(|d| {
+                match d {
+                    Delivery::Sent(_) => DELIVERY_SENT,
+                    Delivery::Failed => DELIVERY_FAILED,
+                }
+                .to_string()
+            }),
+            sent_mid: match delivery {
+                Some(Delivery::Sent(mid)) => Some(mid.clone()),
+                _ => None,
+            },
             // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
             // item (and with it the dedupe) at once.
             expires_at: m.timestamp_ms.max(chrono::Utc::now().timestamp_millis()) / 1000
                 + MESSAGE_RETENTION_DAYS * 86_400,
+        }
+    }
+
+    /// How the send went, for a bot message.
+    pub fn delivery(&self) -> Option<crate::ports::Delivery> {
+        match self.delivery.as_deref() {
+            Some(DELIVERY_SENT) => Some(crate::ports::Delivery::Sent(
+                self.sent_mid.clone().unwrap_or_default(),
+            )),
+            Some(_) => Some(crate::ports::Delivery::Failed),
+            None => None,
         }
     }
 
@@ -126,8 +150,30 @@ pub struct StateItem {
     pub last_human_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_confirmation: Option<PendingConfirmation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sends: Vec<SendReservation>,
     #[serde(default)]
     pub version: u64,
+}
+
+impl StateItem {
+    pub fn new(key: &ConversationKey, s: &PauseFlag) -> Self {
+        Self {
+            pk: key.partition_key(),
+            sk: STATE_SK.to_string(),
+            status: s.status,
+            escalation_id: s.escalation_id.clone(),
+            paused_at: s.paused_at,
+            paused_until: s.paused_until,
+            last_human_at: s.last_human_at,
+            pending_confirmation: s.pending_confirmation.clone(),
+            resumed_ms: s.resumed_ms,
+            sends: s.sends.clone(),
+            version: s.version,
+        }
+    }
 }
 
 impl From<StateItem> for PauseFlag {
@@ -139,6 +185,8 @@ impl From<StateItem> for PauseFlag {
             paused_until: s.paused_until,
             last_human_at: s.last_human_at,
             pending_confirmation: s.pending_confirmation,
+            resumed_ms: s.resumed_ms,
+            sends: s.sends,
             version: s.version,
         }
     }
@@ -200,7 +248,7 @@ mod ttl_tests {
             standby: false,
             answer: None,
         };
-        let item = MessageItem::from_message(&m, None);
+        let item = MessageItem::from_message(&m);
         let in_89_days = chrono::Utc::now().timestamp() + 89 * 86_400;
         assert!(item.expires_at > in_89_days, "{}", item.expires_at);
     }

@@ -4,10 +4,12 @@ mod bootstrap;
 pub mod call_log;
 mod dynamodb;
 pub mod items;
+pub mod memory;
 mod stream_reader;
 
 pub use bootstrap::{bootstrap, stream_arn, Bootstrapped};
 pub use dynamodb::DynamoStore;
+pub use memory::MemoryStore;
 pub use stream_reader::{StartAt, StreamReader};
 
 use thiserror::Error;

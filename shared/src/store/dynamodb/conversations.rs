@@ -1,0 +1,164 @@
+//! `Conversations`: message items (`M#…`) and the STATE item of each conversation's partition.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{aws, from_item, s, state_unchanged, to_item, DynamoStore, Item};
+use crate::conversation::ConversationKey;
+use crate::message::Message;
+use crate::ports::{Conversations, ConversationSnapshot, Delivery, Stored};
+use crate::state::PauseFlag;
+use crate::store::items::{MessageItem, StateItem, STATE_SK};
+use crate::store::StoreError;
+
+/// An echo can overtake the response of the send it echoes by this much.
+const ECHO_OVERTAKES_MS: i64 = 60_000;
+
+impl DynamoStore {
+    /// The partition newest first: STATE sorts after every `M#` item, `E#` items before them.
+    async fn newest_items(
+        &self,
+        key: &ConversationKey,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        Ok(self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(key.partition_key()))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit((limit + 1) as i32)
+            .send()
+            .await
+            .map_err(aws)?
+            .items
+            .unwrap_or_default())
+    }
+}
+
+fn sort_key(item: &Item) -> &str {
+    item.get("sk")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl Conversations for DynamoStore {
+    async fn record_message(&self, message: &Message) -> Result<Stored, StoreError> {
+        let item = to_item(&MessageItem::from_message(message))?;
+        let new = self.put_if(item, "attribute_not_exists(pk)", None).await?;
+        Ok(if new { Stored::New } else { Stored::Duplicate })
+    }
+
+    async fn load_conversation(
+        &self,
+        key: &ConversationKey,
+        limit: usize,
+    ) -> Result<ConversationSnapshot, StoreError> {
+        let mut snapshot = ConversationSnapshot::default();
+        for item in self.newest_items(key, limit).await? {
+            let sk = sort_key(&item);
+            if sk == STATE_SK {
+                snapshot.state = from_item::<StateItem>(item)?.into();
+            } else if sk.starts_with("M#") {
+                if let Some(m) = from_item::<MessageItem>(item)?.into_message() {
+                    snapshot.messages.push(m);
+                }
+            }
+        }
+        snapshot.messages.reverse();
+        Ok(snapshot)
+    }
+
+    async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::state_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws)?;
+        match out.item {
+            Some(item) => Ok(from_item::<StateItem>(item)?.into()),
+            None => Ok(PauseFlag::default()),
+        }
+    }
+
+    async fn save_state(
+        &self,
+        key: &ConversationKey,
+        next: &PauseFlag,
+        read_version: u64,
+    ) -> Result<bool, StoreError> {
+        let (condition, version) = state_unchanged(read_version);
+        self.put_if(
+            to_item(&StateItem::new(key, next))?,
+            condition,
+            version.map(|v| (":v", v)),
+        )
+        .await
+    }
+
+    async fn record_send(&self, sent: &Message, delivery: &Delivery) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&MessageItem::from_send(sent, delivery))?))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                sent.conversation.partition_key(),
+                sent.sort_key(),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(match out.item {
+            Some(item) => from_item::<MessageItem>(item)?.delivery(),
+            None => None,
+        })
+    }
+
+    async fn is_own_send(
+        &self,
+        key: &ConversationKey,
+        mid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let items = self.newest_items(key, 30).await?;
+        let mut state = PauseFlag::default();
+        let mut recorded = Vec::new();
+        for item in items {
+            if sort_key(&item) == STATE_SK {
+                state = from_item::<StateItem>(item)?.into();
+            } else if sort_key(&item).starts_with("M#") {
+                let m = from_item::<MessageItem>(item)?;
+                if m.sent_mid.as_deref() == Some(mid) {
+                    return Ok(true);
+                }
+                recorded.push(m.mid);
+            }
+        }
+        let recent = now.timestamp_millis() - ECHO_OVERTAKES_MS;
+        Ok(state
+            .sends
+            .iter()
+            .any(|r| r.at_ms >= recent && !recorded.contains(&r.key)))
+    }
+}
+

@@ -1,0 +1,325 @@
+//! `Escalations`: the `E#…` items, their by-time index and their one-off jobs.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use chrono::{DateTime, Datelike, Duration, Utc};
+
+use super::{
+    aws, build, from_item, n, s, state_unchanged, to_attr, to_item, update_condition_failed,
+    DynamoStore,
+};
+use crate::conversation::ConversationKey;
+use crate::escalation::{escalation_sort_key, Escalation};
+use crate::ports::{EscalationJob, EscalationOpening, Escalations, JobClaim, ResumeRecord, ResumeRequest};
+use crate::state::PauseFlag;
+use crate::store::items::{time_attr, EscalationItem, StateItem, ESCALATIONS_BY_TIME_INDEX};
+use crate::store::StoreError;
+
+/// The attributes of a job: its lease and its done mark.
+fn job_attributes(job: EscalationJob) -> (&'static str, &'static str) {
+    match job {
+        EscalationJob::Notice => ("notify_lease_until", "notified_at"),
+        EscalationJob::Reminder => ("remind_lease_until", "reminded_at"),
+    }
+}
+
+impl DynamoStore {
+    fn escalation_key(
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> super::Item {
+        Self::key(key.partition_key(), escalation_sort_key(escalation_id))
+    }
+
+    /// Escalations created in `[since, until]` through the by-time index, one month partition
+    /// after another (never a table scan); optionally of one reason, optionally only unresumed.
+    async fn escalations_by_time(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: Option<&str>,
+        only_open: bool,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let mut filters = Vec::new();
+        if reason.is_some() {
+            filters.push("reason = :r");
+        }
+        if only_open {
+            filters.push("attribute_not_exists(resumed_at)");
+        }
+        let mut out = Vec::new();
+        let mut month = since.date_naive().with_day(1).unwrap_or(since.date_naive());
+        while month <= until.date_naive() {
+            let mut start_key = None;
+            loop {
+                let mut q = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(ESCALATIONS_BY_TIME_INDEX)
+                    .key_condition_expression("gsi1pk = :m AND gsi1sk BETWEEN :since AND :until")
+                    .expression_attribute_values(":m", s(format!("ESC#{}", month.format("%Y-%m"))))
+                    .expression_attribute_values(
+                        ":since",
+                        s(format!("{:013}", since.timestamp_millis())),
+                    )
+                    // "~" sorts after "#": every id of the last millisecond is included.
+                    .expression_attribute_values(
+                        ":until",
+                        s(format!("{:013}~", until.timestamp_millis())),
+                    )
+                    .set_exclusive_start_key(start_key);
+                if !filters.is_empty() {
+                    q = q.filter_expression(filters.join(" AND "));
+                }
+                if let Some(r) = reason {
+                    q = q.expression_attribute_values(":r", s(r));
+                }
+                let page = q.send().await.map_err(aws)?;
+                for item in page.items.unwrap_or_default() {
+                    out.push(from_item::<EscalationItem>(item)?.escalation);
+                }
+                progress(out.len());
+                start_key = page.last_evaluated_key;
+                if start_key.is_none() {
+                    break;
+                }
+            }
+            month = month
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or_else(|| StoreError::Corrupt("month overflow".into()))?;
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Escalations for DynamoStore {
+    async fn open_escalation(
+        &self,
+        escalation: &Escalation,
+        paused: &PauseFlag,
+        read_version: u64,
+    ) -> Result<EscalationOpening, StoreError> {
+        let (condition, version) = state_unchanged(read_version);
+        let mut state = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&StateItem::new(&escalation.conversation, paused))?))
+            .condition_expression(condition);
+        if let Some(v) = version {
+            state = state.expression_attribute_values(":v", v);
+        }
+        let record = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&EscalationItem::new(escalation))?))
+            .condition_expression("attribute_not_exists(pk)");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(build(state.build())?).build())
+            .transact_items(TransactWriteItem::builder().put(build(record.build())?).build())
+            // Idempotent across the SDK's own retries: an attempt that timed out after committing
+            // must not come back as a condition failure.
+            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(EscalationOpening::Opened),
+            Err(e) => match e.as_service_error() {
+                // The state moved on, or the record exists (then STATE moved on with it): the
+                // caller reads again and the state machine says which.
+                Some(TransactWriteItemsError::TransactionCanceledException(c))
+                    if c
+                        .cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Ok(EscalationOpening::StateChanged)
+                }
+                _ => Err(aws(e)),
+            },
+        }
+    }
+
+    async fn get_escalation(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+    ) -> Result<Option<Escalation>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(key, escalation_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws)?;
+        match out.item {
+            Some(item) => Ok(Some(from_item::<EscalationItem>(item)?.escalation)),
+            None => Ok(None),
+        }
+    }
+
+    async fn claim_job(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<JobClaim, StoreError> {
+        let (lease_attr, done_attr) = job_attributes(job);
+        let mut condition = format!(
+            "attribute_exists(pk) AND attribute_not_exists({done_attr}) AND \
+             (attribute_not_exists({lease_attr}) OR {lease_attr} < :now)"
+        );
+        if job == EscalationJob::Reminder {
+            // Nobody is reminded of a customer already handed back.
+            condition.push_str(" AND attribute_not_exists(resumed_at)");
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(key, escalation_id)))
+            .update_expression(format!("SET {lease_attr} = :until"))
+            .condition_expression(condition)
+            .expression_attribute_values(":until", n((now + lease).timestamp_millis()))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(JobClaim::Claimed),
+            Err(e) if update_condition_failed(&e) => {
+                Ok(match self.get_escalation(key, escalation_id).await? {
+                    Some(esc) => {
+                        let done = match job {
+                            EscalationJob::Notice => esc.notified_at.is_some(),
+                            EscalationJob::Reminder => {
+                                esc.reminded_at.is_some() || esc.resumed_at.is_some()
+                            }
+                        };
+                        if done {
+                            JobClaim::AlreadyDone
+                        } else {
+                            JobClaim::Busy
+                        }
+                    }
+                    None => JobClaim::AlreadyDone,
+                })
+            }
+            Err(e) => Err(aws(e)),
+        }
+    }
+
+    async fn finish_job(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (lease_attr, done_attr) = job_attributes(job);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(key, escalation_id)))
+            .update_expression(format!("SET {done_attr} = :now REMOVE {lease_attr}"))
+            .expression_attribute_values(":now", s(time_attr(now)))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn release_job(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+    ) -> Result<(), StoreError> {
+        let (lease_attr, _) = job_attributes(job);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(key, escalation_id)))
+            .update_expression(format!("REMOVE {lease_attr}"))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+            .map_or_else(
+                |e| {
+                    if update_condition_failed(&e) {
+                        Ok(())
+                    } else {
+                        Err(aws(e))
+                    }
+                },
+                |_| Ok(()),
+            )
+    }
+
+    async fn record_resume(&self, r: ResumeRequest<'_>) -> Result<ResumeRecord, StoreError> {
+        let mut expr = String::from("SET resumed_at = :at, resumed_by = :by");
+        let mut u = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(r.conversation, r.escalation_id)))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(resumed_at)")
+            .expression_attribute_values(":at", s(time_attr(r.now)))
+            .expression_attribute_values(":by", to_attr(&r.by)?);
+        if let Some(o) = r.label.outcome {
+            expr.push_str(", outcome = :o");
+            u = u.expression_attribute_values(":o", to_attr(&o)?);
+        }
+        if let Some(note) = r.label.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            expr.push_str(", note = :note");
+            u = u.expression_attribute_values(":note", s(note));
+        }
+        if let Some(entry) = r.label.entry.as_deref() {
+            expr.push_str(", answer_entry = :entry");
+            u = u.expression_attribute_values(":entry", s(entry));
+        }
+        if let Some(v) = r.label.earlier_answers {
+            expr.push_str(", earlier_answers = :earlier");
+            u = u.expression_attribute_values(":earlier", s(v.as_str()));
+        }
+        match u.update_expression(expr).send().await {
+            Ok(_) => Ok(ResumeRecord::Recorded),
+            Err(e) if update_condition_failed(&e) => {
+                Ok(match self.get_escalation(r.conversation, r.escalation_id).await? {
+                    Some(esc) => ResumeRecord::AlreadyResumed {
+                        at: esc.resumed_at.unwrap_or(r.now),
+                        by: esc.resumed_by,
+                    },
+                    None => ResumeRecord::NotFound,
+                })
+            }
+            Err(e) => Err(aws(e)),
+        }
+    }
+
+    async fn escalations_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: Option<&str>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Escalation>, StoreError> {
+        self.escalations_by_time(since, until, reason, false, progress)
+            .await
+    }
+
+    async fn open_escalations(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Escalation>, StoreError> {
+        self.escalations_by_time(since, now, None, true, &mut |_| {})
+            .await
+    }
+}
