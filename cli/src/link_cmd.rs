@@ -143,7 +143,7 @@ pub async fn run_resume(
     let state = app.conversations.get_state(&conv).await?;
     let Some(id) = state.escalation_id.clone() else {
         // A person paused the bot by replying in the inbox, with no escalation: end that pause.
-        if state.holds_at(Utc::now()) && resume_human_pause(&app, &conv).await? {
+        if state.holds_at(Utc::now()) && resume_human_pause(&app, &conv, Utc::now()).await? {
             println!("resumed: the bot answers {conv} again (it was paused by a person's reply in the inbox, no escalation)");
             return Ok(());
         }

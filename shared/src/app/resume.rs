@@ -184,13 +184,9 @@ pub(super) async fn take_thread_back(
 pub async fn resume_human_pause(
     app: &App,
     conversation: &crate::conversation::ConversationKey,
+    now: DateTime<Utc>,
 ) -> Result<bool, FlowError> {
-    if change_state(
-        app,
-        conversation,
-        &StateEvent::PersonHandedBack,
-        chrono::Utc::now(),
-    )
+    if change_state(app, conversation, &StateEvent::PersonHandedBack, now)
     .await?
     .is_err()
     {

@@ -1,0 +1,488 @@
+//! The use cases on the in-memory stores: every fault path of the pause, fast and without AWS.
+//! The DynamoDB adapter keeps its own tests against the local endpoint (`tests/`).
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use super::*;
+use crate::conversation::{Channel, ConversationKey};
+use crate::escalation::{HandoffMessage, HumanLabel, ResumedBy};
+use crate::message::{Direction, Message, Role};
+use crate::ports::*;
+use crate::state::{PauseFlag, PauseStatus, PendingChange, StateEvent, Transition};
+use crate::store::{MemoryStore, StoreError};
+
+const POLICY: &str = include_str!("../../../config/policy.toml");
+const KNOWLEDGE: &str = include_str!("../../../config/knowledge.toml");
+
+/// Meta, as far as the use cases see it: records what was sent, fails on demand.
+#[derive(Default)]
+struct FakeMeta {
+    sends: Mutex<Vec<String>>,
+    passes: Mutex<usize>,
+    takes: Mutex<usize>,
+    /// The next sends to fail with a server error.
+    failures: Mutex<usize>,
+}
+
+impl FakeMeta {
+    fn sent(&self) -> Vec<String> {
+        self.sends.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl Messenger for FakeMeta {
+    async fn send_text(
+        &self,
+        _to: &ConversationKey,
+        text: &str,
+        _quick_replies: &[QuickReplyButton],
+        _metadata: &str,
+    ) -> Result<String, GraphError> {
+        let mut failures = self.failures.lock().unwrap();
+        if *failures > 0 {
+            *failures -= 1;
+            return Err(GraphError::Api {
+                status: 500,
+                code: 2,
+                subcode: None,
+                message: "temporary".into(),
+            });
+        }
+        let mut sends = self.sends.lock().unwrap();
+        sends.push(text.to_string());
+        Ok(format!("m_sent_{}", sends.len()))
+    }
+    async fn pass_thread_control(
+        &self,
+        _to: &ConversationKey,
+        _target: &str,
+        _metadata: &str,
+    ) -> Result<(), GraphError> {
+        *self.passes.lock().unwrap() += 1;
+        Ok(())
+    }
+    async fn take_thread_control(
+        &self,
+        _to: &ConversationKey,
+        _metadata: &str,
+    ) -> Result<(), GraphError> {
+        *self.takes.lock().unwrap() += 1;
+        Ok(())
+    }
+    async fn profile_name(&self, _who: &ConversationKey) -> Result<Option<String>, GraphError> {
+        Ok(None)
+    }
+}
+
+#[derive(Default)]
+struct FakeTeam {
+    published: Mutex<Vec<HandoffMessage>>,
+}
+
+#[async_trait]
+impl Notifier for FakeTeam {
+    async fn publish(
+        &self,
+        message: &HandoffMessage,
+    ) -> Result<String, crate::notify::NotifyError> {
+        let mut p = self.published.lock().unwrap();
+        p.push(message.clone());
+        Ok(format!("sns-{}", p.len()))
+    }
+}
+
+struct Rig {
+    app: App,
+    store: Arc<MemoryStore>,
+    meta: Arc<FakeMeta>,
+    team: Arc<FakeTeam>,
+}
+
+fn rig() -> Rig {
+    rig_with(Arc::new(MemoryStore::new()))
+}
+
+fn rig_with<S: Store + 'static>(store: Arc<S>) -> Rig {
+    let memory = Arc::new(MemoryStore::new());
+    let meta = Arc::new(FakeMeta::default());
+    let team = Arc::new(FakeTeam::default());
+    let mut app = App {
+        conversations: memory.clone(),
+        escalations: memory.clone(),
+        stats: memory.clone(),
+        messenger: meta.clone(),
+        notifier: team.clone(),
+        policy: Arc::new(crate::policy::Policy::from_toml(POLICY).unwrap()),
+        knowledge: Arc::new(crate::policy::Knowledge::from_toml(KNOWLEDGE).unwrap()),
+        engine: None,
+        settings: Settings {
+            app_id: "1234567890".into(),
+            app_secret: crate::config::Secret::new("s"),
+            verify_token: crate::config::Secret::new("v"),
+            resume_base_url: "https://handoff.example".into(),
+            link_keys: crate::resume::LinkKeys::parse(
+                "t1:dGVzdC1vbmx5LWxpbmsta2V5LTMyLWJ5dGVzLWxvbmch",
+            )
+            .unwrap(),
+            pause_hours: 24,
+            link_days: 7,
+            routing: true,
+        },
+    };
+    app.use_store(store);
+    Rig {
+        app,
+        store: memory,
+        meta,
+        team,
+    }
+}
+
+/// A Tuesday at 11:00 in Paris: the shop is open.
+fn t0() -> DateTime<Utc> {
+    "2026-12-01T10:00:00Z".parse().unwrap()
+}
+
+fn conv() -> ConversationKey {
+    ConversationKey::new(Channel::Messenger, "111", "7000000000000001")
+}
+
+fn customer(mid: &str, text: &str, at: DateTime<Utc>) -> Message {
+    Message {
+        conversation: conv(),
+        timestamp_ms: at.timestamp_millis(),
+        mid: mid.into(),
+        role: Role::Customer,
+        direction: Direction::In,
+        text: Some(text.into()),
+        payload: None,
+        attachments: vec![],
+        event: None,
+        standby: false,
+        answer: None,
+    }
+}
+
+async fn receive(r: &Rig, m: &Message) -> RespondOutcome {
+    r.app.conversations.record_message(m).await.unwrap();
+    respond(&r.app, m, DateTime::from_timestamp_millis(m.timestamp_ms).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn state(r: &Rig) -> PauseFlag {
+    r.app.conversations.get_state(&conv()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_redelivered_question_is_answered_once() {
+    let r = rig();
+    let q = customer("m1", "How long does shipping take?", t0());
+    assert!(matches!(receive(&r, &q).await, RespondOutcome::Answered { .. }));
+    assert_eq!(
+        respond(&r.app, &q, t0() + Duration::seconds(1)).await.unwrap(),
+        RespondOutcome::AlreadyAnswered
+    );
+    assert_eq!(r.meta.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn an_escalation_pauses_tells_the_customer_once_and_publishes_once() {
+    let r = rig();
+    let m = customer("m1", "I want to file a complaint", t0());
+    let RespondOutcome::Escalated { escalation_id } = receive(&r, &m).await else {
+        panic!()
+    };
+    assert!(state(&r).await.holds_at(t0()));
+    // Redelivered: nothing twice.
+    assert!(matches!(
+        respond(&r.app, &m, t0()).await.unwrap(),
+        RespondOutcome::Escalated { .. }
+    ));
+    assert_eq!(r.meta.sent().len(), 1, "{:?}", r.meta.sent());
+    assert_eq!(*r.meta.passes.lock().unwrap(), 1);
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        notify_escalation(&r.app, &e, t0()).await.unwrap(),
+        NotifyOutcome::Published { .. }
+    ));
+    assert_eq!(
+        notify_escalation(&r.app, &e, t0()).await.unwrap(),
+        NotifyOutcome::AlreadyNotified
+    );
+    assert_eq!(r.team.published.lock().unwrap().len(), 1);
+    // And the bot stays silent while paused.
+    let later = customer("m2", "How long does shipping take?", t0() + Duration::minutes(5));
+    assert_eq!(receive(&r, &later).await, RespondOutcome::Paused);
+    assert_eq!(r.meta.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_handoff_notice_is_sent_by_the_redelivery_and_the_thread_passed_once() {
+    let r = rig();
+    *r.meta.failures.lock().unwrap() = 2;
+    let m = customer("m1", "I want to file a complaint", t0());
+    r.app.conversations.record_message(&m).await.unwrap();
+    assert!(respond(&r.app, &m, t0()).await.is_err());
+    assert!(respond(&r.app, &m, t0()).await.is_err());
+    assert!(state(&r).await.holds_at(t0()), "paused from the first try");
+    assert!(matches!(
+        respond(&r.app, &m, t0()).await.unwrap(),
+        RespondOutcome::Escalated { .. }
+    ));
+    assert_eq!(r.meta.sent().len(), 1);
+    assert_eq!(*r.meta.passes.lock().unwrap(), 1);
+    assert!(matches!(
+        respond(&r.app, &m, t0()).await.unwrap(),
+        RespondOutcome::Escalated { .. }
+    ));
+    assert_eq!(r.meta.sent().len(), 1, "told once");
+}
+
+/// A store on which a person's reply lands between the bot's read and its write.
+struct PauseDuringDecision {
+    inner: Arc<MemoryStore>,
+    armed: Mutex<bool>,
+}
+
+#[async_trait]
+impl Conversations for PauseDuringDecision {
+    async fn record_message(&self, m: &Message) -> Result<Stored, StoreError> {
+        self.inner.record_message(m).await
+    }
+    async fn load_conversation(
+        &self,
+        key: &ConversationKey,
+        limit: usize,
+    ) -> Result<ConversationSnapshot, StoreError> {
+        self.inner.load_conversation(key, limit).await
+    }
+    async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError> {
+        self.inner.get_state(key).await
+    }
+    async fn save_state(
+        &self,
+        key: &ConversationKey,
+        next: &PauseFlag,
+        read_version: u64,
+    ) -> Result<bool, StoreError> {
+        if std::mem::take(&mut *self.armed.lock().unwrap()) {
+            let now = t0();
+            let current = self.inner.get_state(key).await?;
+            let Transition::Changed(paused) = current.apply(
+                &StateEvent::PersonActed {
+                    at_ms: now.timestamp_millis(),
+                    until: now + Duration::hours(24),
+                },
+                now,
+            ) else {
+                panic!()
+            };
+            assert!(self.inner.save_state(key, &paused, current.version).await?);
+        }
+        self.inner.save_state(key, next, read_version).await
+    }
+    async fn record_send(&self, sent: &Message, d: &Delivery) -> Result<(), StoreError> {
+        self.inner.record_send(sent, d).await
+    }
+    async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError> {
+        self.inner.send_delivery(sent).await
+    }
+    async fn is_own_send(
+        &self,
+        key: &ConversationKey,
+        mid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner.is_own_send(key, mid, now).await
+    }
+}
+
+#[tokio::test]
+async fn a_pause_that_lands_while_the_bot_decides_silences_it() {
+    let r = rig();
+    let mut app = r.app.clone();
+    app.conversations = Arc::new(PauseDuringDecision {
+        inner: r.store.clone(),
+        armed: Mutex::new(true),
+    });
+    let q = customer("m1", "How long does shipping take?", t0());
+    app.conversations.record_message(&q).await.unwrap();
+    assert_eq!(
+        respond(&app, &q, t0()).await.unwrap(),
+        RespondOutcome::Paused,
+        "decided again on the paused state"
+    );
+    assert!(r.meta.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_reserved_by_a_dead_attempt_goes_to_a_person() {
+    let r = rig();
+    let q = customer("m1", "How long does shipping take?", t0());
+    r.app.conversations.record_message(&q).await.unwrap();
+    // The attempt reserved its reply and died before sending or recording it.
+    let s = state(&r).await;
+    let Transition::Changed(reserved) = s.apply(
+        &StateEvent::BotReplies {
+            key: "reply-m1",
+            pending: PendingChange::Keep,
+        },
+        t0(),
+    ) else {
+        panic!()
+    };
+    assert!(r.app.conversations.save_state(&conv(), &reserved, 0).await.unwrap());
+    // Redelivered within the bound: in flight, nothing done.
+    assert_eq!(
+        respond(&r.app, &q, t0() + Duration::seconds(1)).await.unwrap(),
+        RespondOutcome::AlreadyAnswered
+    );
+    // Later: the attempt is dead; a person looks.
+    assert!(matches!(
+        respond(&r.app, &q, t0() + Duration::minutes(1)).await.unwrap(),
+        RespondOutcome::Escalated { .. }
+    ));
+    assert!(state(&r).await.holds_at(t0() + Duration::minutes(1)));
+}
+
+#[tokio::test]
+async fn a_refused_answer_escalates_the_customer() {
+    let r = rig();
+    *r.meta.failures.lock().unwrap() = 1;
+    let q = customer("m1", "How long does shipping take?", t0());
+    // The send's own retries are the client's; here Meta refused it for good.
+    r.app.conversations.record_message(&q).await.unwrap();
+    let out = respond(&r.app, &q, t0()).await.unwrap();
+    assert!(matches!(out, RespondOutcome::Escalated { .. }), "{out:?}");
+    assert_eq!(r.meta.sent().len(), 1, "the handoff notice");
+    assert!(state(&r).await.holds_at(t0()));
+}
+
+#[tokio::test]
+async fn a_resume_hands_back_once_says_so_once_and_takes_the_thread() {
+    let r = rig();
+    let m = customer("m1", "I want to file a complaint", t0());
+    let RespondOutcome::Escalated { escalation_id } = receive(&r, &m).await else {
+        panic!()
+    };
+    let token = crate::resume::ResumeToken {
+        conversation: conv(),
+        escalation_id: escalation_id.clone(),
+        expires_at: t0() + Duration::days(7),
+    };
+    let label = HumanLabel::default();
+    let at = t0() + Duration::minutes(30);
+    assert!(matches!(
+        resume_escalation(&r.app, &token, ResumedBy::Link, &label, at)
+            .await
+            .unwrap(),
+        ResumeOutcome::Resumed(_)
+    ));
+    assert_eq!(
+        resume_escalation(&r.app, &token, ResumedBy::Link, &label, at)
+            .await
+            .unwrap(),
+        ResumeOutcome::AlreadyResumed {
+            at,
+            by: Some(ResumedBy::Link)
+        }
+    );
+    let s = state(&r).await;
+    assert_eq!(s.status, PauseStatus::Active);
+    assert_eq!(r.meta.sent().len(), 2, "handoff notice, then the resume message");
+    assert_eq!(*r.meta.takes.lock().unwrap(), 1);
+    // The bot answers again.
+    let q = customer("m2", "How long does shipping take?", at + Duration::minutes(1));
+    assert!(matches!(receive(&r, &q).await, RespondOutcome::Answered { .. }));
+}
+
+#[tokio::test]
+async fn a_resume_of_an_older_escalation_leaves_the_newer_pause() {
+    let r = rig();
+    let first = customer("m1", "I want to file a complaint", t0());
+    let RespondOutcome::Escalated { escalation_id: old } = receive(&r, &first).await else {
+        panic!()
+    };
+    // The first pause ran out; a second escalation holds now.
+    let later = t0() + Duration::hours(25);
+    let second = customer("m2", "I want to file a complaint, again", later);
+    let RespondOutcome::Escalated { escalation_id: new } = receive(&r, &second).await else {
+        panic!()
+    };
+    assert_ne!(old, new);
+    let result = resume_conversation(
+        &r.app,
+        ResumeRequest {
+            conversation: &conv(),
+            escalation_id: &old,
+            by: ResumedBy::Link,
+            label: &HumanLabel::default(),
+            now: later,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(result, ResumeResult::Superseded { current: Some(new.clone()) });
+    assert_eq!(state(&r).await.escalation_id, Some(new));
+}
+
+#[tokio::test]
+async fn a_person_handing_back_their_own_pause_resumes_the_bot() {
+    let r = rig();
+    let mut reply = customer("m_person", "Camille here", t0());
+    reply.role = Role::Human;
+    reply.direction = Direction::Out;
+    pause_for_person(&r.app, &reply, t0() + Duration::hours(24), t0())
+        .await
+        .unwrap();
+    assert!(state(&r).await.holds_at(t0()));
+    assert!(resume_human_pause(&r.app, &conv(), t0()).await.unwrap());
+    assert_eq!(state(&r).await.status, PauseStatus::Active);
+    assert_eq!(*r.meta.takes.lock().unwrap(), 1);
+    assert!(!resume_human_pause(&r.app, &conv(), t0()).await.unwrap(), "once");
+    // The same echo redelivered after the hand-back pauses nothing.
+    assert_eq!(
+        pause_for_person(&r.app, &reply, t0() + Duration::hours(24), t0())
+            .await
+            .unwrap(),
+        Stored::Duplicate
+    );
+    assert_eq!(state(&r).await.status, PauseStatus::Active);
+}
+
+#[tokio::test]
+async fn the_sweep_reminds_once_and_resumes_an_expired_pause_once() {
+    let r = rig();
+    let m = customer("m1", "I want to file a complaint", t0());
+    let RespondOutcome::Escalated { escalation_id } = receive(&r, &m).await else {
+        panic!()
+    };
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    notify_escalation(&r.app, &e, t0()).await.unwrap();
+    let t = t0() + Duration::minutes(20);
+    assert_eq!(sweep(&r.app, t).await.unwrap().reminders, 1);
+    assert_eq!(sweep(&r.app, t).await.unwrap().reminders, 0);
+    assert_eq!(r.team.published.lock().unwrap().len(), 2);
+    let expired = t0() + Duration::hours(25);
+    assert_eq!(sweep(&r.app, expired).await.unwrap().auto_resumed, 1);
+    assert_eq!(sweep(&r.app, expired).await.unwrap().open, 0);
+    assert_eq!(*r.meta.takes.lock().unwrap(), 1);
+    assert_eq!(state(&r).await.status, PauseStatus::Active);
+}
