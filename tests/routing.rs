@@ -349,7 +349,11 @@ async fn the_customers_own_standby_messages_are_not_a_persons_activity() {
         "the pause did not slide"
     );
     // The message is kept for the card, and the bot still does not answer it.
-    let snapshot = app.conversations.load_conversation(&conv, 20).await.unwrap();
+    let snapshot = app
+        .conversations
+        .load_conversation(&conv, 20)
+        .await
+        .unwrap();
     assert!(snapshot
         .messages
         .iter()
@@ -483,7 +487,12 @@ async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
     ingest_webhook(&app, b_echo.as_bytes(), Some(&sig_echo), t0)
         .await
         .unwrap();
-    assert!(app.conversations.get_state(&conv).await.unwrap().holds_at(t0));
+    assert!(app
+        .conversations
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(t0));
     let back = json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "messaging": [{
         "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": t0.timestamp_millis() + 60_000,
         "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]});
@@ -524,7 +533,12 @@ async fn a_redelivered_echo_does_not_pause_a_customer_handed_back_since() {
         .await
         .unwrap();
     assert_eq!(r.human_activity, 1);
-    assert!(app.conversations.get_state(&conv).await.unwrap().holds_at(later));
+    assert!(app
+        .conversations
+        .get_state(&conv)
+        .await
+        .unwrap()
+        .holds_at(later));
 }
 
 #[tokio::test(flavor = "multi_thread")]

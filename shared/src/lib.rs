@@ -10,6 +10,7 @@ pub mod cases;
 pub mod config;
 pub mod conversation;
 pub mod cost;
+pub mod deadline;
 pub mod entry;
 pub mod escalation;
 pub mod graph;

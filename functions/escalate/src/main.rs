@@ -15,7 +15,9 @@ async fn main() -> Result<(), Error> {
     let app = App::from_config(&config, &aws)?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<_, Error>(handle_escalate_event(app, event.payload).await?)
+        let deadline = handoff::deadline::from_epoch_ms(event.context.deadline);
+        let result = handoff::deadline::scope(deadline, handle_escalate_event(app, event.payload));
+        Ok::<_, Error>(result.await?)
     }))
     .await
 }

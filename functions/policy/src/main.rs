@@ -13,7 +13,9 @@ async fn main() -> Result<(), Error> {
     let app = &app;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<StreamEvent>| async move {
-            Ok::<_, Error>(handle_policy_batch(app, &event.payload).await)
+            let deadline = handoff::deadline::from_epoch_ms(event.context.deadline);
+            let batch = handle_policy_batch(app, &event.payload);
+            Ok::<_, Error>(handoff::deadline::scope(deadline, batch).await)
         },
     ))
     .await

@@ -36,7 +36,9 @@ async fn main() -> Result<(), Error> {
     let app = &app;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<UrlRequest>| async move {
-            Ok::<_, Error>(handle_resume(app, &event.payload).await)
+            let deadline = handoff::deadline::from_epoch_ms(event.context.deadline);
+            let response = handle_resume(app, &event.payload);
+            Ok::<_, Error>(handoff::deadline::scope(deadline, response).await)
         },
     ))
     .await

@@ -41,7 +41,13 @@ pub async fn notify_escalation(
     let lease = Duration::seconds(CLAIM_LEASE_SECONDS);
     match app
         .escalations
-        .claim_job(&e.conversation, &e.escalation_id, EscalationJob::Notice, now, lease)
+        .claim_job(
+            &e.conversation,
+            &e.escalation_id,
+            EscalationJob::Notice,
+            now,
+            lease,
+        )
         .await?
     {
         JobClaim::AlreadyDone => return Ok(NotifyOutcome::AlreadyNotified),
@@ -77,7 +83,12 @@ pub async fn notify_escalation(
     match app.notifier.publish(&message).await {
         Ok(message_id) => {
             app.escalations
-                .finish_job(&e.conversation, &e.escalation_id, EscalationJob::Notice, now)
+                .finish_job(
+                    &e.conversation,
+                    &e.escalation_id,
+                    EscalationJob::Notice,
+                    now,
+                )
                 .await?;
             tracing::info!(escalation_id = %e.escalation_id, reason = %e.reason, %message_id, "team notified");
             Ok(NotifyOutcome::Published { message_id })

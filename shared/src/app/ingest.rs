@@ -5,9 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use thiserror::Error;
 
 use super::App;
+use super::ResumeResult;
 use crate::escalation::HumanLabel;
 use crate::escalation::ResumedBy;
-use super::ResumeResult;
 use crate::ports::{ResumeRequest, Stored};
 use crate::store::StoreError;
 use crate::webhook::{parse_webhook_at, verify_signature, SignatureError, WebhookEvent};
@@ -93,7 +93,11 @@ pub async fn ingest_webhook(
             // not a person's: stored for the card, never answered (respond skips standby), and it
             // neither slides the pause nor silences the reminder. Only a person's acts below do.
             WebhookEvent::Customer(m) | WebhookEvent::Activity(m) => {
-                count(&mut report, app.conversations.record_message(&m).await?, false);
+                count(
+                    &mut report,
+                    app.conversations.record_message(&m).await?,
+                    false,
+                );
             }
             WebhookEvent::Human(m) => {
                 tracing::info!(conversation = %m.conversation, "a person replied from another app; pausing the bot");
@@ -108,7 +112,11 @@ pub async fn ingest_webhook(
                 report.ignored += 1;
             }
             WebhookEvent::UnattributedEcho(m) => {
-                if app.conversations.is_own_send(&m.conversation, &m.mid, now).await? {
+                if app
+                    .conversations
+                    .is_own_send(&m.conversation, &m.mid, now)
+                    .await?
+                {
                     tracing::debug!(conversation = %m.conversation, "own Instagram echo ignored");
                     report.ignored += 1;
                 } else {
@@ -178,7 +186,11 @@ pub async fn ingest_webhook(
                         report.resumed += 1;
                         crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
                     }
-                    count(&mut report, app.conversations.record_message(&record).await?, false);
+                    count(
+                        &mut report,
+                        app.conversations.record_message(&record).await?,
+                        false,
+                    );
                 } else {
                     count(
                         &mut report,

@@ -13,7 +13,9 @@ mod tests;
 pub use escalate::{notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
 pub use respond::{respond, RespondOutcome};
-pub use resume::{resume_conversation, resume_escalation, resume_human_pause, ResumeOutcome, ResumeResult};
+pub use resume::{
+    resume_conversation, resume_escalation, resume_human_pause, ResumeOutcome, ResumeResult,
+};
 pub use state_change::pause_for_person;
 pub use sweep::{sweep, SweepReport};
 

@@ -76,11 +76,7 @@ pub async fn respond(
     )))
 }
 
-async fn respond_once(
-    app: &App,
-    message: &Message,
-    now: DateTime<Utc>,
-) -> Result<Pass, FlowError> {
+async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Pass, FlowError> {
     let snapshot = app
         .conversations
         .load_conversation(&message.conversation, HISTORY)

@@ -114,7 +114,12 @@ fn on_resume_text(app: &App) -> Option<&str> {
 }
 
 /// Sends the brand's resume message, reserved in the resume's own STATE write.
-async fn send_resume_notice(app: &App, conversation: &crate::conversation::ConversationKey, escalation_id: &str, now: DateTime<Utc>) -> Result<(), FlowError> {
+async fn send_resume_notice(
+    app: &App,
+    conversation: &crate::conversation::ConversationKey,
+    escalation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), FlowError> {
     let Some(text) = on_resume_text(app) else {
         return Ok(());
     };
@@ -125,7 +130,11 @@ async fn send_resume_notice(app: &App, conversation: &crate::conversation::Conve
         text,
     );
     let metadata = format!("{}{}", crate::webhook::OWN_METADATA_PREFIX, notice.mid);
-    let delivery = match app.messenger.send_text(conversation, text, &[], &metadata).await {
+    let delivery = match app
+        .messenger
+        .send_text(conversation, text, &[], &metadata)
+        .await
+    {
         Ok(mid) => Delivery::Sent(mid),
         Err(e) => {
             // The customer is back with the bot either way; the next answer speaks for it.
@@ -187,8 +196,8 @@ pub async fn resume_human_pause(
     now: DateTime<Utc>,
 ) -> Result<bool, FlowError> {
     if change_state(app, conversation, &StateEvent::PersonHandedBack, now)
-    .await?
-    .is_err()
+        .await?
+        .is_err()
     {
         return Ok(false);
     }

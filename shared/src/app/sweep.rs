@@ -4,11 +4,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::escalate::resume_url;
+use super::resume::{resume_conversation, ResumeResult};
 use super::{App, FlowError};
 use crate::escalation::HumanLabel;
 use crate::escalation::{build_handoff, NoticeKind, ResumedBy};
 use crate::ports::{EscalationJob, JobClaim, ResumeRequest};
-use super::resume::{resume_conversation, ResumeResult};
 
 /// How long a sweep holds an escalation's reminder while publishing it.
 const REMINDER_LEASE_SECONDS: i64 = 60;
@@ -81,7 +81,13 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         let lease = Duration::seconds(REMINDER_LEASE_SECONDS);
         if app
             .escalations
-            .claim_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder, now, lease)
+            .claim_job(
+                &e.conversation,
+                &e.escalation_id,
+                EscalationJob::Reminder,
+                now,
+                lease,
+            )
             .await?
             != JobClaim::Claimed
         {
@@ -92,7 +98,12 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
             Ok(id) => {
                 tracing::info!(escalation_id = %e.escalation_id, message_id = %id, "reminder published");
                 app.escalations
-                    .finish_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder, now)
+                    .finish_job(
+                        &e.conversation,
+                        &e.escalation_id,
+                        EscalationJob::Reminder,
+                        now,
+                    )
                     .await?;
                 report.reminders += 1;
                 crate::metrics::emit("Reminders", 1.0, "Count", None);

@@ -169,9 +169,13 @@ fn customer(mid: &str, text: &str, at: DateTime<Utc>) -> Message {
 
 async fn receive(r: &Rig, m: &Message) -> RespondOutcome {
     r.app.conversations.record_message(m).await.unwrap();
-    respond(&r.app, m, DateTime::from_timestamp_millis(m.timestamp_ms).unwrap())
-        .await
-        .unwrap()
+    respond(
+        &r.app,
+        m,
+        DateTime::from_timestamp_millis(m.timestamp_ms).unwrap(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn state(r: &Rig) -> PauseFlag {
@@ -182,9 +186,14 @@ async fn state(r: &Rig) -> PauseFlag {
 async fn a_redelivered_question_is_answered_once() {
     let r = rig();
     let q = customer("m1", "How long does shipping take?", t0());
-    assert!(matches!(receive(&r, &q).await, RespondOutcome::Answered { .. }));
+    assert!(matches!(
+        receive(&r, &q).await,
+        RespondOutcome::Answered { .. }
+    ));
     assert_eq!(
-        respond(&r.app, &q, t0() + Duration::seconds(1)).await.unwrap(),
+        respond(&r.app, &q, t0() + Duration::seconds(1))
+            .await
+            .unwrap(),
         RespondOutcome::AlreadyAnswered
     );
     assert_eq!(r.meta.sent().len(), 1);
@@ -222,7 +231,11 @@ async fn an_escalation_pauses_tells_the_customer_once_and_publishes_once() {
     );
     assert_eq!(r.team.published.lock().unwrap().len(), 1);
     // And the bot stays silent while paused.
-    let later = customer("m2", "How long does shipping take?", t0() + Duration::minutes(5));
+    let later = customer(
+        "m2",
+        "How long does shipping take?",
+        t0() + Duration::minutes(5),
+    );
     assert_eq!(receive(&r, &later).await, RespondOutcome::Paused);
     assert_eq!(r.meta.sent().len(), 1);
 }
@@ -342,15 +355,24 @@ async fn a_reply_reserved_by_a_dead_attempt_goes_to_a_person() {
     ) else {
         panic!()
     };
-    assert!(r.app.conversations.save_state(&conv(), &reserved, 0).await.unwrap());
+    assert!(r
+        .app
+        .conversations
+        .save_state(&conv(), &reserved, 0)
+        .await
+        .unwrap());
     // Redelivered within the bound: in flight, nothing done.
     assert_eq!(
-        respond(&r.app, &q, t0() + Duration::seconds(1)).await.unwrap(),
+        respond(&r.app, &q, t0() + Duration::seconds(1))
+            .await
+            .unwrap(),
         RespondOutcome::AlreadyAnswered
     );
     // Later: the attempt is dead; a person looks.
     assert!(matches!(
-        respond(&r.app, &q, t0() + Duration::minutes(1)).await.unwrap(),
+        respond(&r.app, &q, t0() + Duration::minutes(1))
+            .await
+            .unwrap(),
         RespondOutcome::Escalated { .. }
     ));
     assert!(state(&r).await.holds_at(t0() + Duration::minutes(1)));
@@ -400,11 +422,22 @@ async fn a_resume_hands_back_once_says_so_once_and_takes_the_thread() {
     );
     let s = state(&r).await;
     assert_eq!(s.status, PauseStatus::Active);
-    assert_eq!(r.meta.sent().len(), 2, "handoff notice, then the resume message");
+    assert_eq!(
+        r.meta.sent().len(),
+        2,
+        "handoff notice, then the resume message"
+    );
     assert_eq!(*r.meta.takes.lock().unwrap(), 1);
     // The bot answers again.
-    let q = customer("m2", "How long does shipping take?", at + Duration::minutes(1));
-    assert!(matches!(receive(&r, &q).await, RespondOutcome::Answered { .. }));
+    let q = customer(
+        "m2",
+        "How long does shipping take?",
+        at + Duration::minutes(1),
+    );
+    assert!(matches!(
+        receive(&r, &q).await,
+        RespondOutcome::Answered { .. }
+    ));
 }
 
 #[tokio::test]
@@ -433,7 +466,12 @@ async fn a_resume_of_an_older_escalation_leaves_the_newer_pause() {
     )
     .await
     .unwrap();
-    assert_eq!(result, ResumeResult::Superseded { current: Some(new.clone()) });
+    assert_eq!(
+        result,
+        ResumeResult::Superseded {
+            current: Some(new.clone())
+        }
+    );
     assert_eq!(state(&r).await.escalation_id, Some(new));
 }
 
@@ -450,7 +488,10 @@ async fn a_person_handing_back_their_own_pause_resumes_the_bot() {
     assert!(resume_human_pause(&r.app, &conv(), t0()).await.unwrap());
     assert_eq!(state(&r).await.status, PauseStatus::Active);
     assert_eq!(*r.meta.takes.lock().unwrap(), 1);
-    assert!(!resume_human_pause(&r.app, &conv(), t0()).await.unwrap(), "once");
+    assert!(
+        !resume_human_pause(&r.app, &conv(), t0()).await.unwrap(),
+        "once"
+    );
     // The same echo redelivered after the hand-back pauses nothing.
     assert_eq!(
         pause_for_person(&r.app, &reply, t0() + Duration::hours(24), t0())

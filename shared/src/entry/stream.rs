@@ -69,6 +69,12 @@ where
             tracing::debug!(event_id = %record.event_id, "record outside this function's filter; skipped");
             continue;
         }
+        if !crate::deadline::has_left(RECORD_BUDGET) {
+            // Begun now, its send or notice would be cut mid-flight; retried whole instead.
+            tracing::warn!(event_id = %record.event_id, "too little time left in this invocation; record left for the retry");
+            response.batch_item_failures.push(failure(record));
+            break;
+        }
         if let Err(e) = step(record).await {
             tracing::error!(event_id = %record.event_id, error = %e, "stream record failed; will be retried");
             response.batch_item_failures.push(failure(record));
@@ -77,6 +83,9 @@ where
     }
     response
 }
+
+/// What one record may need: a read, the model's call, a send with its retries, the records.
+const RECORD_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// The policy function: one decision per inbound customer message.
 pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {

@@ -15,6 +15,14 @@ use crate::ports::{Messenger, QuickReplyButton};
 /// Bounded retries for transient failures (rate limits, 5xx): 3 attempts in all.
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// One call's own bound; the invocation's deadline may cut it shorter (`crate::deadline`).
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Not worth starting a call with less than this left: it would be cut mid-flight.
+const MIN_CALL: Duration = Duration::from_millis(300);
+
+fn out_of_time() -> GraphError {
+    GraphError::Transport("not started: too little time left in this invocation".into())
+}
 
 /// The Graph API client.
 #[derive(Clone)]
@@ -28,7 +36,9 @@ impl GraphClient {
     pub fn new(base: impl Into<String>, page_tokens: HashMap<String, Secret>) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
+            .timeout(CALL_TIMEOUT)
+            // Kept warm between invocations of the same instance: no new TLS handshake per send.
+            .pool_idle_timeout(Duration::from_secs(90))
             .build()
             .expect("reqwest client with rustls builds");
         Self {
@@ -47,9 +57,17 @@ impl GraphClient {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            let result = self.post_once(&url, token, body).await;
+            let timeout = crate::deadline::bound(CALL_TIMEOUT);
+            if timeout < MIN_CALL {
+                return Err(out_of_time());
+            }
+            let result = self.post_once(&url, token, body, timeout).await;
             match result {
-                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                Err(e)
+                    if e.is_transient()
+                        && attempt < ATTEMPTS
+                        && crate::deadline::has_left(backoff + MIN_CALL) =>
+                {
                     tracing::warn!(edge, attempt, error = %e, "graph call failed, retrying");
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
@@ -65,10 +83,12 @@ impl GraphClient {
         url: &str,
         token: &Secret,
         body: &Value,
+        timeout: Duration,
     ) -> Result<Value, GraphError> {
         let resp = self
             .http
             .post(url)
+            .timeout(timeout)
             .bearer_auth(token.expose())
             .json(body)
             .send()
@@ -140,9 +160,14 @@ impl Messenger for GraphClient {
             crate::conversation::Channel::Messenger => "first_name,last_name",
             crate::conversation::Channel::Instagram => "name,username",
         };
+        let timeout = crate::deadline::bound(CALL_TIMEOUT);
+        if timeout < MIN_CALL {
+            return Err(out_of_time());
+        }
         let resp = self
             .http
             .get(format!("{}/{}", self.base, who.user_id))
+            .timeout(timeout)
             .query(&[("fields", fields)])
             .bearer_auth(token.expose())
             .send()
@@ -183,5 +208,47 @@ impl Messenger for GraphClient {
         self.post(&to.page_id, "take_thread_control", &body)
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use std::time::Instant;
+
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::conversation::Channel;
+    use crate::deadline::{scope, RECORD_MARGIN};
+
+    #[tokio::test]
+    async fn a_slow_graph_is_cut_at_the_invocations_deadline_and_not_retried_past_it() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(500)
+                    .set_delay(Duration::from_secs(30))
+                    .set_body_json(json!({"error": {"code": 2, "message": "slow"}})),
+            )
+            .mount(&server)
+            .await;
+        let client = GraphClient::new(
+            server.uri(),
+            HashMap::from([("111".to_string(), Secret::new("token"))]),
+        );
+        let to = ConversationKey::new(Channel::Messenger, "111", "222");
+        let deadline = Instant::now() + RECORD_MARGIN + Duration::from_secs(1);
+        let sent = scope(Some(deadline), client.send_text(&to, "hi", &[], "md")).await;
+        assert!(matches!(sent, Err(GraphError::Transport(_))), "{sent:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the margin to record the outcome is left"
+        );
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+        // With no time left, nothing is even started.
+        let late = scope(Some(Instant::now()), client.send_text(&to, "hi", &[], "md")).await;
+        assert!(matches!(late, Err(GraphError::Transport(m)) if m.contains("not started")));
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
     }
 }

@@ -34,6 +34,10 @@ pub struct LlmEngine {
 
 /// Seconds the customer may wait for the engine before the bot escalates instead.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
+/// Kept back from the model's call for the send that follows it.
+const SEND_RESERVE: Duration = Duration::from_secs(3);
+/// Not worth asking the model with less than this.
+const MIN_CALL: Duration = Duration::from_millis(500);
 
 const SYSTEM_PROMPT: &str = "You answer customers of a small shop on Messenger and Instagram. \
 Answer ONLY from the knowledge entries given; never invent facts, prices, dates or promises. \
@@ -164,7 +168,12 @@ impl LlmEngine {
             "{}/chat/completions",
             self.config.api_base.trim_end_matches('/')
         );
-        let mut req = self.http.post(url).json(&body);
+        // The answer still has to be sent after this call: it gets what is left less a send's time.
+        let timeout = crate::deadline::bound_leaving(self.timeout, SEND_RESERVE);
+        if timeout < MIN_CALL {
+            return Err(EngineError::Timeout(timeout));
+        }
+        let mut req = self.http.post(url).timeout(timeout).json(&body);
         if !self.config.api_key.expose().is_empty() {
             req = req.bearer_auth(self.config.api_key.expose());
         }

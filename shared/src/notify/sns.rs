@@ -27,6 +27,9 @@ impl SnsNotifier {
     }
 }
 
+/// One publish's own bound (SNS answers in milliseconds; the SDK retries within it).
+const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[async_trait]
 impl Notifier for SnsNotifier {
     async fn publish(&self, message: &HandoffMessage) -> Result<String, NotifyError> {
@@ -63,9 +66,12 @@ impl Notifier for SnsNotifier {
                 .map_err(|e| NotifyError::Invalid(e.to_string()))?;
             req = req.message_attributes(*name, attr);
         }
-        let out = req
-            .send()
+        // Not past the invocation's deadline: cut, the lease would hold the notice back.
+        let out = tokio::time::timeout(crate::deadline::bound(PUBLISH_TIMEOUT), req.send())
             .await
+            .map_err(|_| {
+                NotifyError::Aws("publish not finished before the invocation's deadline".into())
+            })?
             .map_err(|e| NotifyError::Aws(DisplayErrorContext(e).to_string()))?;
         Ok(out.message_id.unwrap_or_default())
     }

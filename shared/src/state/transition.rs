@@ -35,7 +35,10 @@ pub enum StateEvent<'a> {
     /// silent until `until`.
     PersonActed { at_ms: i64, until: DateTime<Utc> },
     /// The bot is about to send the reply `key`.
-    BotReplies { key: &'a str, pending: PendingChange },
+    BotReplies {
+        key: &'a str,
+        pending: PendingChange,
+    },
     /// The customer goes to a person: paused for `escalation_id` until `until`, and the handoff
     /// notice `notice_key` reserved in the same write.
     Escalated {
@@ -327,7 +330,10 @@ mod tests {
             until: now() + Duration::hours(24),
             notice_key: "handoff-e1",
         };
-        assert_eq!(s.apply(&again, now()), Transition::Refused(Refusal::AlreadyOpen));
+        assert_eq!(
+            s.apply(&again, now()),
+            Transition::Refused(Refusal::AlreadyOpen)
+        );
         let other = StateEvent::Escalated {
             escalation_id: "e2",
             until: now() + Duration::hours(24),

@@ -103,7 +103,12 @@ impl Conversations for MemoryStore {
                 let skip = c.messages.len().saturating_sub(limit);
                 ConversationSnapshot {
                     state: c.state.clone(),
-                    messages: c.messages.values().skip(skip).map(|(m, _)| m.clone()).collect(),
+                    messages: c
+                        .messages
+                        .values()
+                        .skip(skip)
+                        .map(|(m, _)| m.clone())
+                        .collect(),
                 }
             }
             None => ConversationSnapshot::default(),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{aws, from_item, s, state_unchanged, to_item, DynamoStore, Item};
 use crate::conversation::ConversationKey;
 use crate::message::Message;
-use crate::ports::{Conversations, ConversationSnapshot, Delivery, Stored};
+use crate::ports::{ConversationSnapshot, Conversations, Delivery, Stored};
 use crate::state::PauseFlag;
 use crate::store::items::{MessageItem, StateItem, STATE_SK};
 use crate::store::StoreError;
@@ -161,4 +161,3 @@ impl Conversations for DynamoStore {
             .any(|r| r.at_ms >= recent && !recorded.contains(&r.key)))
     }
 }
-

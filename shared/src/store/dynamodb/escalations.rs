@@ -11,7 +11,9 @@ use super::{
 };
 use crate::conversation::ConversationKey;
 use crate::escalation::{escalation_sort_key, Escalation};
-use crate::ports::{EscalationJob, EscalationOpening, Escalations, JobClaim, ResumeRecord, ResumeRequest};
+use crate::ports::{
+    EscalationJob, EscalationOpening, Escalations, JobClaim, ResumeRecord, ResumeRequest,
+};
 use crate::state::PauseFlag;
 use crate::store::items::{time_attr, EscalationItem, StateItem, ESCALATIONS_BY_TIME_INDEX};
 use crate::store::StoreError;
@@ -25,10 +27,7 @@ fn job_attributes(job: EscalationJob) -> (&'static str, &'static str) {
 }
 
 impl DynamoStore {
-    fn escalation_key(
-        key: &ConversationKey,
-        escalation_id: &str,
-    ) -> super::Item {
+    fn escalation_key(key: &ConversationKey, escalation_id: &str) -> super::Item {
         Self::key(key.partition_key(), escalation_sort_key(escalation_id))
     }
 
@@ -106,7 +105,10 @@ impl Escalations for DynamoStore {
         let (condition, version) = state_unchanged(read_version);
         let mut state = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&StateItem::new(&escalation.conversation, paused))?))
+            .set_item(Some(to_item(&StateItem::new(
+                &escalation.conversation,
+                paused,
+            ))?))
             .condition_expression(condition);
         if let Some(v) = version {
             state = state.expression_attribute_values(":v", v);
@@ -118,8 +120,16 @@ impl Escalations for DynamoStore {
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(build(state.build())?).build())
-            .transact_items(TransactWriteItem::builder().put(build(record.build())?).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(build(state.build())?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(build(record.build())?)
+                    .build(),
+            )
             // Idempotent across the SDK's own retries: an attempt that timed out after committing
             // must not come back as a condition failure.
             .client_request_token(uuid::Uuid::new_v4().to_string())
@@ -131,8 +141,7 @@ impl Escalations for DynamoStore {
                 // The state moved on, or the record exists (then STATE moved on with it): the
                 // caller reads again and the state machine says which.
                 Some(TransactWriteItemsError::TransactionCanceledException(c))
-                    if c
-                        .cancellation_reasons()
+                    if c.cancellation_reasons()
                         .iter()
                         .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
                 {
@@ -290,15 +299,15 @@ impl Escalations for DynamoStore {
         }
         match u.update_expression(expr).send().await {
             Ok(_) => Ok(ResumeRecord::Recorded),
-            Err(e) if update_condition_failed(&e) => {
-                Ok(match self.get_escalation(r.conversation, r.escalation_id).await? {
+            Err(e) if update_condition_failed(&e) => Ok(
+                match self.get_escalation(r.conversation, r.escalation_id).await? {
                     Some(esc) => ResumeRecord::AlreadyResumed {
                         at: esc.resumed_at.unwrap_or(r.now),
                         by: esc.resumed_by,
                     },
                     None => ResumeRecord::NotFound,
-                })
-            }
+                },
+            ),
             Err(e) => Err(aws(e)),
         }
     }
