@@ -38,6 +38,9 @@ pub struct PauseFlag {
     /// When a person or the sweep last handed the customer back (ms): a person's act older than
     /// this (a late or redelivered echo) pauses nothing.
     pub resumed_ms: Option<i64>,
+    /// The newest person's act applied (ms, Meta's time): a redelivery of it, or of an older
+    /// one, acts no more.
+    pub last_act_ms: Option<i64>,
     /// The bot's latest sends, reserved in the same write that checks the pause (newest last).
     pub sends: Vec<SendReservation>,
     /// 0 when the item does not exist yet.

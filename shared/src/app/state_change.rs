@@ -57,7 +57,7 @@ pub async fn pause_for_person(
     match change_state(app, &record.conversation, &event, now).await? {
         Ok(_) => Ok(app.conversations.record_message(record).await?),
         Err((_, why)) => {
-            tracing::info!(conversation = %record.conversation, mid = %record.mid, ?why, "a person's act older than the last hand-back; not pausing again");
+            tracing::info!(conversation = %record.conversation, mid = %record.mid, ?why, "a person's act already applied or older than the last hand-back; not pausing again");
             app.conversations.record_message(record).await?;
             Ok(Stored::Duplicate)
         }

@@ -72,6 +72,8 @@ pub enum Refusal {
     NotPaused,
     /// The person's act is older than the last hand-back: it must not pause again.
     OlderThanResume,
+    /// This act, or a newer one, was applied before (a redelivery).
+    AlreadyApplied,
 }
 
 /// The result of applying an event.
@@ -92,6 +94,10 @@ impl PauseFlag {
                 if self.resumed_ms.is_some_and(|r| r >= *at_ms) {
                     return Transition::Refused(Refusal::OlderThanResume);
                 }
+                if self.last_act_ms.is_some_and(|a| a >= *at_ms) {
+                    return Transition::Refused(Refusal::AlreadyApplied);
+                }
+                next.last_act_ms = Some(*at_ms);
                 next.status = PauseStatus::Paused;
                 next.paused_until = Some(*until);
                 next.last_human_at = Some(now);
@@ -431,6 +437,24 @@ mod tests {
         assert_eq!(
             changed(s.apply(&new_reply, resumed_at + Duration::minutes(1))).status,
             PauseStatus::Paused
+        );
+    }
+
+    #[test]
+    fn a_redelivered_act_does_not_pause_again_after_the_pause_ran_out() {
+        let at = now();
+        let act = StateEvent::PersonActed {
+            at_ms: at.timestamp_millis(),
+            until: at + Duration::hours(24),
+        };
+        let s = changed(PauseFlag::default().apply(&act, at));
+        let redelivered = StateEvent::PersonActed {
+            at_ms: at.timestamp_millis(),
+            until: at + Duration::hours(49),
+        };
+        assert_eq!(
+            s.apply(&redelivered, at + Duration::hours(25)),
+            Transition::Refused(Refusal::AlreadyApplied)
         );
     }
 

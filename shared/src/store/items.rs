@@ -152,6 +152,8 @@ pub struct StateItem {
     pub pending_confirmation: Option<PendingConfirmation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_act_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sends: Vec<SendReservation>,
     #[serde(default)]
@@ -170,6 +172,7 @@ impl StateItem {
             last_human_at: s.last_human_at,
             pending_confirmation: s.pending_confirmation.clone(),
             resumed_ms: s.resumed_ms,
+            last_act_ms: s.last_act_ms,
             sends: s.sends.clone(),
             version: s.version,
         }
@@ -186,6 +189,7 @@ impl From<StateItem> for PauseFlag {
             last_human_at: s.last_human_at,
             pending_confirmation: s.pending_confirmation,
             resumed_ms: s.resumed_ms,
+            last_act_ms: s.last_act_ms,
             sends: s.sends,
             version: s.version,
         }

@@ -84,11 +84,12 @@ impl Conversations for MemoryStore {
                 .entry(message.conversation.clone())
                 .or_default();
             let sk = message.sort_key();
-            if c.messages.contains_key(&sk) {
-                Stored::Duplicate
-            } else {
-                c.messages.insert(sk, (message.clone(), None));
-                Stored::New
+            match c.messages.entry(sk) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert((message.clone(), None));
+                    Stored::New
+                }
+                std::collections::btree_map::Entry::Occupied(_) => Stored::Duplicate,
             }
         }))
     }
