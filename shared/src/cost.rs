@@ -28,15 +28,16 @@ pub mod usage {
     /// The sweep runs every 5 minutes: 8,640 invocations a month, ~100 ms at 256 MB.
     pub const SWEEPS_PER_MONTH: f64 = 8_640.0;
     pub const SWEEP_GB_S: f64 = 0.25 * 0.100;
-    /// Writes per answered message: the conditional put (1), the reply reserved in a transaction
-    /// with the state check (2 × 2), the delivery update on a ~2 KB reply item (2), the day's
-    /// answer counter (1).
-    pub const WRU_PER_MESSAGE: f64 = 8.0;
+    /// Writes per answered message: the conditional put (1), the reply reserved by one
+    /// conditional write of the ≤ 1 KB STATE item (1, no transaction), the ~2 KB reply record
+    /// after the send (2), the day's answer counter (1).
+    pub const WRU_PER_MESSAGE: f64 = 5.0;
     /// Reads per message: one strongly consistent query of STATE + recent history (~30 KB).
     pub const RRU_PER_MESSAGE: f64 = 8.0;
-    /// Writes per escalation: STATE + ~5 KB escalation in a transaction (2 × 6), the notice (2),
-    /// claim and mark notified on the escalation item (2 × 5), the resume transaction (2 × 6).
-    pub const WRU_PER_ESCALATION: f64 = 36.0;
+    /// Writes per escalation: STATE + ~5 KB escalation in a transaction (2 × 6), the notice's
+    /// record (1; it is reserved in that STATE write), claim and mark notified on the escalation
+    /// item (2 × 5), the resume: the label on the escalation (5) and STATE (1).
+    pub const WRU_PER_ESCALATION: f64 = 29.0;
     /// Reads per escalation: the resume page (2 items) and the resume's checks.
     pub const RRU_PER_ESCALATION: f64 = 4.0;
     /// Log volume per invocation.
@@ -130,7 +131,7 @@ mod tests {
         // 100,000 messages, 10% escalations, one email subscriber.
         // Invocations: 200,000 + 10,000 × 3 + 8,640 = 238,640 → $0.047728
         // GB-s: 100,000 × (0.015 + 0.0625) + 10,000 × (0.0375 + 0.03) + 8,640 × 0.025 = 8,641 → $0.115216
-        // WRU: 800,000 + 360,000 = 1,160,000 → $0.725; RRU: 800,000 + 40,000 → $0.105
+        // WRU: 500,000 + 290,000 = 790,000 → $0.49375; RRU: 800,000 + 40,000 → $0.105
         // SNS: 10,000 × $0.0000005 = $0.005; email 10,000 × $0.00002 = $0.20
         // Logs: 238,640 KB = 0.23864 GB → $0.11932
         let e = estimate(100_000.0, 0.10, 1.0);
@@ -141,12 +142,12 @@ mod tests {
             by("Lambda compute (arm64)"),
             8_641.0 * 0.000_013_333_4
         ));
-        assert!(close(by("DynamoDB writes"), 0.725));
+        assert!(close(by("DynamoDB writes"), 0.49375));
         assert!(close(by("DynamoDB reads"), 0.105));
         assert!(close(by("SNS publishes"), 0.005));
         assert!(close(by("SNS email deliveries"), 0.20));
         assert!(close(by("CloudWatch Logs"), 0.11932));
-        let total = 0.047728 + 8_641.0 * 0.000_013_333_4 + 0.725 + 0.105 + 0.005 + 0.20 + 0.11932;
+        let total = 0.047728 + 8_641.0 * 0.000_013_333_4 + 0.49375 + 0.105 + 0.005 + 0.20 + 0.11932;
         assert!(close(e.total, total));
         assert!(close(e.per_thousand_messages, total / 100.0));
     }

@@ -4,7 +4,9 @@
 
 mod transition;
 
-pub use transition::{PendingChange, Refusal, SendReservation, StateEvent, Transition};
+pub use transition::{
+    send_digest, PendingChange, Refusal, SendReservation, StateEvent, Transition,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,7 +57,8 @@ impl PauseFlag {
 
     /// The reservation of the send `key`, if this state holds it.
     pub fn reservation(&self, key: &str) -> Option<&SendReservation> {
-        self.sends.iter().find(|r| r.key == key)
+        let digest = send_digest(key);
+        self.sends.iter().find(|r| r.key == digest)
     }
 
     /// Paused, but the pause ran out: the bot may speak again.

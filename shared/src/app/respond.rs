@@ -238,7 +238,14 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
         key: &reply.mid,
         pending,
     };
-    let reserved = match snapshot.state.apply(&reserve, now) {
+    // STATE keeps the latest reservations only; the reply's own record, when the history still
+    // holds it, says the same for older ones.
+    let transition = if snapshot.messages.iter().any(|m| m.mid == reply.mid) {
+        Transition::Refused(Refusal::AlreadyReserved { at_ms: 0 })
+    } else {
+        snapshot.state.apply(&reserve, now)
+    };
+    let reserved = match transition {
         Transition::Changed(next) => {
             if !app
                 .conversations

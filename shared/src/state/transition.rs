@@ -8,15 +8,23 @@ use serde::{Deserialize, Serialize};
 
 use super::{PauseFlag, PauseStatus, PendingConfirmation};
 
-/// How many of the bot's sends STATE remembers: enough for every redelivery of a stream batch.
-pub const SENDS_KEPT: usize = 16;
+/// How many of the bot's sends STATE remembers: enough for every redelivery of a stream batch,
+/// few enough to keep STATE within one write unit (1 KB).
+pub const SENDS_KEPT: usize = 10;
 
 /// A send the bot reserved before making it: a redelivery that finds it does not send again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendReservation {
-    /// The sent message's key (its `mid` in the table: `reply-…`, `handoff-…`, `resumed-…`).
+    /// `send_digest` of the sent message's key (its `mid` in the table: `reply-…`, `handoff-…`,
+    /// `resumed-…`); Meta's message ids run to ~100 characters, the digest to 16.
     pub key: String,
     pub at_ms: i64,
+}
+
+/// The short form of a send's key kept in STATE.
+pub fn send_digest(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(key.as_bytes())[..8])
 }
 
 /// The confirm flow's proposal, as a reply changes it.
@@ -184,7 +192,7 @@ impl PauseFlag {
 
     fn reserve(&mut self, key: &str, now: DateTime<Utc>) {
         self.sends.push(SendReservation {
-            key: key.to_string(),
+            key: send_digest(key),
             at_ms: now.timestamp_millis(),
         });
         let excess = self.sends.len().saturating_sub(SENDS_KEPT);

@@ -257,3 +257,47 @@ mod ttl_tests {
         assert!(item.expires_at > in_89_days, "{}", item.expires_at);
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use crate::conversation::Channel;
+    use crate::state::{StateEvent, Transition};
+
+    /// STATE is written on every answer: it must stay within one write unit (1 KB) even full.
+    #[test]
+    fn a_full_state_item_fits_one_write_unit() {
+        let key =
+            ConversationKey::new(Channel::Instagram, "178414000000000000", "9988776655443322");
+        let now = chrono::Utc::now();
+        let mut state = PauseFlag::default();
+        for i in 0..40 {
+            // Meta's message ids run to ~100 characters.
+            let mid = format!("reply-m_{i}{}", "A".repeat(96));
+            let Transition::Changed(next) = state.apply(
+                &StateEvent::BotReplies {
+                    key: &mid,
+                    pending: crate::state::PendingChange::Set(PendingConfirmation {
+                        entry: "returns-policy-for-custom-orders".into(),
+                        asked_at: now,
+                    }),
+                },
+                now,
+            ) else {
+                panic!()
+            };
+            state = next;
+        }
+        state.last_human_at = Some(now);
+        state.resumed_ms = Some(now.timestamp_millis());
+        state.last_act_ms = Some(now.timestamp_millis());
+        state.escalation_id = Some("1764000000000-0a1b2c3d".into());
+        state.paused_at = Some(now);
+        state.paused_until = Some(now);
+        // An upper bound of DynamoDB's item size (names + values; JSON adds quotes and braces).
+        let bytes = serde_json::to_string(&StateItem::new(&key, &state))
+            .unwrap()
+            .len();
+        assert!(bytes <= 1024, "STATE is {bytes} bytes");
+    }
+}

@@ -176,7 +176,10 @@ impl Conversations for MemoryStore {
                 .any(|(_, d)| matches!(d, Some(Delivery::Sent(s)) if s == mid))
                 || c.state.sends.iter().any(|r| {
                     r.at_ms >= now.timestamp_millis() - 60_000
-                        && !c.messages.values().any(|(m, _)| m.mid == r.key)
+                        && !c
+                            .messages
+                            .values()
+                            .any(|(m, _)| crate::state::send_digest(&m.mid) == r.key)
                 })
         }))
     }

@@ -151,7 +151,7 @@ impl Conversations for DynamoStore {
                 if m.sent_mid.as_deref() == Some(mid) {
                     return Ok(true);
                 }
-                recorded.push(m.mid);
+                recorded.push(crate::state::send_digest(&m.mid));
             }
         }
         let recent = now.timestamp_millis() - ECHO_OVERTAKES_MS;
