@@ -1,4 +1,4 @@
-//! The table's item shapes (DESIGN.md "The table") and their mapping to domain types. The only place
+//! The table's item shapes (docs/state.md) and their mapping to domain types. The only place
 //! that knows attribute names.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! Storage: the single DynamoDB table (DESIGN.md "The table").
+//! Storage: the single DynamoDB table (docs/state.md).
 
 mod bootstrap;
 pub mod call_log;
