@@ -97,7 +97,15 @@ pub trait Conversations: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Stores one of the bot's sends with how it went (after the send; its reservation is in STATE).
     async fn record_send(&self, sent: &Message, delivery: &Delivery) -> Result<(), StoreError>;
-    /// How a send went, if it was recorded.
+    /// Meta echoed our send `sent_key` back as `sent_mid`: proof it reached the customer, kept
+    /// for a redelivery that finds the send reserved but never recorded (its attempt died).
+    async fn confirm_send(
+        &self,
+        key: &ConversationKey,
+        sent_key: &str,
+        sent_mid: &str,
+    ) -> Result<(), StoreError>;
+    /// How a send went: its record, else Meta's echo of it.
     async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError>;
     /// Whether `mid` is one of our own recent sends to this customer: a recorded send whose Graph
     /// message id is `mid`, or a send reserved in the last minute whose id is not back yet (the

@@ -107,8 +107,17 @@ pub async fn ingest_webhook(
                     true,
                 );
             }
-            WebhookEvent::OwnEcho { conversation, .. } => {
-                tracing::debug!(%conversation, "own echo ignored");
+            WebhookEvent::OwnEcho {
+                conversation,
+                mid,
+                sent_key,
+            } => {
+                tracing::debug!(%conversation, "own echo");
+                if let Some(key) = sent_key {
+                    app.conversations
+                        .confirm_send(&conversation, &key, &mid)
+                        .await?;
+                }
                 report.ignored += 1;
             }
             WebhookEvent::UnattributedEcho(m) => {

@@ -308,6 +308,14 @@ impl Conversations for PauseDuringDecision {
     async fn record_send(&self, sent: &Message, d: &Delivery) -> Result<(), StoreError> {
         self.inner.record_send(sent, d).await
     }
+    async fn confirm_send(
+        &self,
+        key: &ConversationKey,
+        sent_key: &str,
+        sent_mid: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.confirm_send(key, sent_key, sent_mid).await
+    }
     async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError> {
         self.inner.send_delivery(sent).await
     }
@@ -376,6 +384,46 @@ async fn a_reply_reserved_by_a_dead_attempt_goes_to_a_person() {
         RespondOutcome::Escalated { .. }
     ));
     assert!(state(&r).await.holds_at(t0() + Duration::minutes(1)));
+}
+
+#[tokio::test]
+async fn a_reply_reserved_by_a_dead_attempt_that_meta_echoed_counts_as_answered() {
+    let r = rig();
+    let q = customer("m1", "How long does shipping take?", t0());
+    r.app.conversations.record_message(&q).await.unwrap();
+    let s = state(&r).await;
+    let Transition::Changed(reserved) = s.apply(
+        &StateEvent::BotReplies {
+            key: "reply-m1",
+            pending: PendingChange::Keep,
+        },
+        t0(),
+    ) else {
+        panic!()
+    };
+    assert!(r
+        .app
+        .conversations
+        .save_state(&conv(), &reserved, 0)
+        .await
+        .unwrap());
+    // The send went out and Meta echoed it (with our metadata) before the attempt died.
+    let echo = format!(
+        r#"{{"object":"page","entry":[{{"id":"111","time":1,"messaging":[{{"sender":{{"id":"111"}},"recipient":{{"id":"7000000000000001"}},"timestamp":{},"message":{{"mid":"m_echo","is_echo":true,"app_id":1234567890,"metadata":"{}reply-m1","text":"…"}}}}]}}]}}"#,
+        t0().timestamp_millis(),
+        crate::webhook::OWN_METADATA_PREFIX
+    );
+    let sig = crate::webhook::sign(b"s", echo.as_bytes());
+    ingest_webhook(&r.app, echo.as_bytes(), Some(&sig), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        respond(&r.app, &q, t0() + Duration::minutes(1))
+            .await
+            .unwrap(),
+        RespondOutcome::AlreadyAnswered
+    );
+    assert!(state(&r).await.status == PauseStatus::Active);
 }
 
 #[tokio::test]

@@ -20,6 +20,8 @@ struct Conversation {
     state: PauseFlag,
     /// By sort key, so they read in order.
     messages: BTreeMap<String, (Message, Option<Delivery>)>,
+    /// Meta's echoes of our sends: send key → its message id.
+    echoed: HashMap<String, String>,
 }
 
 #[derive(Clone)]
@@ -152,12 +154,29 @@ impl Conversations for MemoryStore {
         Ok(())
     }
 
+    async fn confirm_send(
+        &self,
+        key: &ConversationKey,
+        sent_key: &str,
+        sent_mid: &str,
+    ) -> Result<(), StoreError> {
+        self.with(|t| {
+            t.conversations
+                .entry(key.clone())
+                .or_default()
+                .echoed
+                .insert(sent_key.to_string(), sent_mid.to_string());
+        });
+        Ok(())
+    }
+
     async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError> {
         Ok(self.with(|t| {
-            t.conversations
-                .get(&sent.conversation)
-                .and_then(|c| c.messages.get(&sent.sort_key()))
+            let c = t.conversations.get(&sent.conversation)?;
+            c.messages
+                .get(&sent.sort_key())
                 .and_then(|(_, d)| d.clone())
+                .or_else(|| c.echoed.get(&sent.mid).cloned().map(Delivery::Sent))
         }))
     }
 

@@ -19,6 +19,8 @@ pub enum WebhookEvent {
     OwnEcho {
         conversation: ConversationKey,
         mid: String,
+        /// The key of our send it echoes (from the metadata we attach), when Meta carried it.
+        sent_key: Option<String>,
     },
     /// An Instagram echo without an app id: ours only if its mid is one our sends got back;
     /// otherwise a person replied (the message is prepared as theirs).
@@ -189,15 +191,28 @@ fn normalize(
             return WebhookEvent::Activity(rec);
         }
         if is_echo {
-            let own_metadata = m
+            let sent_key = m
                 .metadata
                 .as_deref()
-                .is_some_and(|md| md.starts_with(OWN_METADATA_PREFIX));
+                .and_then(|md| md.strip_prefix(OWN_METADATA_PREFIX))
+                .filter(|k| !k.is_empty())
+                .map(str::to_string);
+            let own_metadata = sent_key.is_some();
             match m.app_id.as_deref() {
                 Some(app) if app == our_app_id => {
-                    return WebhookEvent::OwnEcho { conversation, mid }
+                    return WebhookEvent::OwnEcho {
+                        conversation,
+                        mid,
+                        sent_key,
+                    }
                 }
-                _ if own_metadata => return WebhookEvent::OwnEcho { conversation, mid },
+                _ if own_metadata => {
+                    return WebhookEvent::OwnEcho {
+                        conversation,
+                        mid,
+                        sent_key,
+                    }
+                }
                 _ => {}
             }
             let mut msg = base(mid, Role::Human, Direction::Out);

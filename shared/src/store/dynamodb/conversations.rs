@@ -14,6 +14,13 @@ use crate::store::StoreError;
 /// An echo can overtake the response of the send it echoes by this much.
 const ECHO_OVERTAKES_MS: i64 = 60_000;
 
+/// Meta's echo of a send is kept as long as a stream redelivery can come (24 h) and a day more.
+const ECHO_RECEIPT_SECONDS: i64 = 2 * 86_400;
+
+fn receipt_sort_key(sent_key: &str) -> String {
+    format!("R#{}", crate::state::send_digest(sent_key))
+}
+
 impl DynamoStore {
     /// The partition newest first: STATE sorts after every `M#` item, `E#` items before them.
     async fn newest_items(
@@ -115,23 +122,48 @@ impl Conversations for DynamoStore {
         Ok(())
     }
 
-    async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError> {
-        let out = self
-            .client
-            .get_item()
+    async fn confirm_send(
+        &self,
+        key: &ConversationKey,
+        sent_key: &str,
+        sent_mid: &str,
+    ) -> Result<(), StoreError> {
+        let mut item = Self::key(key.partition_key(), receipt_sort_key(sent_key));
+        item.insert("sent_mid".into(), s(sent_mid));
+        item.insert(
+            "expires_at".into(),
+            super::n(Utc::now().timestamp() + ECHO_RECEIPT_SECONDS),
+        );
+        self.client
+            .put_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(
-                sent.conversation.partition_key(),
-                sent.sort_key(),
-            )))
-            .consistent_read(true)
+            .set_item(Some(item))
             .send()
             .await
             .map_err(aws)?;
-        Ok(match out.item {
-            Some(item) => from_item::<MessageItem>(item)?.delivery(),
-            None => None,
-        })
+        Ok(())
+    }
+
+    async fn send_delivery(&self, sent: &Message) -> Result<Option<Delivery>, StoreError> {
+        let get = |sk: String| {
+            self.client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(sent.conversation.partition_key(), sk)))
+                .consistent_read(true)
+                .send()
+        };
+        if let Some(item) = get(sent.sort_key()).await.map_err(aws)?.item {
+            if let Some(delivery) = from_item::<MessageItem>(item)?.delivery() {
+                return Ok(Some(delivery));
+            }
+        }
+        Ok(get(receipt_sort_key(&sent.mid))
+            .await
+            .map_err(aws)?
+            .item
+            .and_then(|item| item.get("sent_mid")?.as_s().ok().cloned())
+            .map(Delivery::Sent))
     }
 
     async fn is_own_send(

@@ -1,0 +1,240 @@
+//! The DynamoDB stores against the local endpoint: the same contracts the in-memory adapter keeps
+//! for the use cases' fast tests (`shared/src/app/tests.rs`).
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use handoff::conversation::{Channel, ConversationKey};
+use handoff::escalation::{HumanLabel, ResumedBy};
+use handoff::message::{Direction, Message, Role};
+use handoff::ports::{
+    Conversations, Delivery, EscalationJob, Escalations, JobClaim, ResumeRecord, ResumeRequest,
+};
+use handoff::state::{PauseFlag, PendingChange, StateEvent, Transition};
+use handoff::store::DynamoStore;
+
+fn changed(t: Transition) -> PauseFlag {
+    match t {
+        Transition::Changed(s) => s,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn reply(conv: &ConversationKey, mid: &str, ts: i64) -> Message {
+    Message::bot_send(conv, ts, mid.to_string(), "Two to four days.")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_writes_are_conditional_on_the_version_read() {
+    let direct = aws().await;
+    let table = fresh_table(&direct, "store").await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, "7000000000000901");
+    let now = Utc::now();
+    let read = store.get_state(&conv).await.unwrap();
+    assert_eq!(read.version, 0);
+    let reserve = StateEvent::BotReplies {
+        key: "reply-m1",
+        pending: PendingChange::Keep,
+    };
+    let first = changed(read.apply(&reserve, now));
+    assert!(store.save_state(&conv, &first, 0).await.unwrap());
+    assert!(
+        !store.save_state(&conv, &first, 0).await.unwrap(),
+        "a second creator loses"
+    );
+    let stored = store.get_state(&conv).await.unwrap();
+    assert_eq!(stored, first, "STATE round-trips whole");
+    let paused = changed(stored.apply(
+        &StateEvent::PersonActed {
+            at_ms: now.timestamp_millis(),
+            until: now + Duration::hours(24),
+        },
+        now,
+    ));
+    assert!(store.save_state(&conv, &paused, 1).await.unwrap());
+    assert!(
+        !store.save_state(&conv, &first, 1).await.unwrap(),
+        "a stale writer loses"
+    );
+    assert!(store.get_state(&conv).await.unwrap().holds_at(now));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sends_are_recorded_confirmed_by_echo_and_recognised() {
+    let direct = aws().await;
+    let table = fresh_table(&direct, "store").await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let conv = ConversationKey::new(Channel::Instagram, PAGE, "7000000000000902");
+    let now = Utc::now();
+    let sent = reply(&conv, "reply-m1", now.timestamp_millis());
+    assert_eq!(store.send_delivery(&sent).await.unwrap(), None);
+    // Reserved a moment ago, its Graph id not back yet: an echo of any id is ours.
+    let reserved = changed(PauseFlag::default().apply(
+        &StateEvent::BotReplies {
+            key: &sent.mid,
+            pending: PendingChange::Keep,
+        },
+        now,
+    ));
+    assert!(store.save_state(&conv, &reserved, 0).await.unwrap());
+    assert!(store.is_own_send(&conv, "m_graph_1", now).await.unwrap());
+    assert!(!store
+        .is_own_send(&conv, "m_graph_1", now + Duration::minutes(2))
+        .await
+        .unwrap());
+    // Meta's echo before the attempt recorded the send.
+    store
+        .confirm_send(&conv, &sent.mid, "m_graph_1")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.send_delivery(&sent).await.unwrap(),
+        Some(Delivery::Sent("m_graph_1".into()))
+    );
+    // The record, once written, is what counts.
+    store
+        .record_send(&sent, &Delivery::Sent("m_graph_1".into()))
+        .await
+        .unwrap();
+    assert!(store
+        .is_own_send(&conv, "m_graph_1", now + Duration::hours(1))
+        .await
+        .unwrap());
+    let failed = reply(&conv, "reply-m2", now.timestamp_millis() + 5);
+    store.record_send(&failed, &Delivery::Failed).await.unwrap();
+    assert_eq!(
+        store.send_delivery(&failed).await.unwrap(),
+        Some(Delivery::Failed)
+    );
+    // Neither is a customer message: the history reads them as the bot's.
+    let snapshot = store.load_conversation(&conv, 10).await.unwrap();
+    assert!(snapshot
+        .messages
+        .iter()
+        .all(|m| m.role == Role::Bot && m.direction == Direction::Out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_escalation_opens_once_its_jobs_are_leased_and_its_resume_recorded_once() {
+    let direct = aws().await;
+    let table = fresh_table(&direct, "store").await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, "7000000000000903");
+    let now = Utc::now();
+    let mut e = sample_escalation(&conv, now);
+    e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), "m_e");
+    let paused = changed(PauseFlag::default().apply(
+        &StateEvent::Escalated {
+            escalation_id: &e.escalation_id,
+            until: e.paused_until,
+            notice_key: "handoff-x",
+        },
+        now,
+    ));
+    use handoff::ports::EscalationOpening::*;
+    assert_eq!(store.open_escalation(&e, &paused, 0).await.unwrap(), Opened);
+    assert_eq!(
+        store.open_escalation(&e, &paused, 0).await.unwrap(),
+        StateChanged,
+        "a redelivery re-reads and finds it open"
+    );
+    assert!(store.get_state(&conv).await.unwrap().holds_at(now));
+    for job in [EscalationJob::Notice, EscalationJob::Reminder] {
+        let lease = Duration::seconds(60);
+        let claim = |at| store.claim_job(&conv, &e.escalation_id, job, at, lease);
+        assert_eq!(claim(now).await.unwrap(), JobClaim::Claimed);
+        assert_eq!(claim(now).await.unwrap(), JobClaim::Busy);
+        // A claimant that died: the lease runs out and the next one takes over.
+        assert_eq!(
+            claim(now + Duration::seconds(61)).await.unwrap(),
+            JobClaim::Claimed
+        );
+        store
+            .release_job(&conv, &e.escalation_id, job)
+            .await
+            .unwrap();
+        assert_eq!(claim(now).await.unwrap(), JobClaim::Claimed, "released");
+        store
+            .finish_job(&conv, &e.escalation_id, job, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            claim(now + Duration::hours(1)).await.unwrap(),
+            JobClaim::AlreadyDone
+        );
+    }
+    let label = HumanLabel {
+        note: Some("refunded".into()),
+        ..Default::default()
+    };
+    let request = ResumeRequest {
+        conversation: &conv,
+        escalation_id: &e.escalation_id,
+        by: ResumedBy::Link,
+        label: &label,
+        now,
+    };
+    assert_eq!(
+        store.record_resume(request.clone()).await.unwrap(),
+        ResumeRecord::Recorded
+    );
+    assert!(matches!(
+        store.record_resume(request.clone()).await.unwrap(),
+        ResumeRecord::AlreadyResumed {
+            by: Some(ResumedBy::Link),
+            ..
+        }
+    ));
+    let stored = store
+        .get_escalation(&conv, &e.escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.note.as_deref(), Some("refunded"));
+    assert!(stored.notified_at.is_some() && stored.reminded_at.is_some());
+    assert_eq!(
+        store
+            .record_resume(ResumeRequest {
+                escalation_id: "1-none",
+                ..request
+            })
+            .await
+            .unwrap(),
+        ResumeRecord::NotFound
+    );
+}
+
+fn sample_escalation(
+    conv: &ConversationKey,
+    now: chrono::DateTime<Utc>,
+) -> handoff::escalation::Escalation {
+    use handoff::escalation::{Escalation, EscalationSummary, ReasonCode};
+    Escalation {
+        escalation_id: String::new(),
+        conversation: conv.clone(),
+        reason: ReasonCode::Complaint,
+        reason_detail: "the word \"complaint\"".into(),
+        summary: EscalationSummary {
+            intent: "complaint".into(),
+            tried: vec![],
+            next_step: "Reply to the complaint.".into(),
+            ai_summary: None,
+        },
+        transcript: vec![],
+        trace: Default::default(),
+        created_at: now,
+        paused_until: now + Duration::hours(24),
+        last_customer_at: now,
+        customer_name: None,
+        notified_at: None,
+        reminded_at: None,
+        resumed_at: None,
+        resumed_by: None,
+        outcome: None,
+        note: None,
+        answer_entry: None,
+        earlier_answers: None,
+    }
+}
