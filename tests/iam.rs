@@ -149,8 +149,42 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
         "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": now_ms(),
         "pass_thread_control": {"previous_owner_app_id": "263902037430900", "new_owner_app_id": APP_ID, "metadata": "done"}}]}]});
     assert_eq!(dev.post_signed(&back.to_string()).await.status(), 200);
+    // An escalation whose pause ran out a day ago: the sweep resumes it by itself.
+    let expired_user = "7000000000000909";
+    let conv = handoff::conversation::ConversationKey::new(
+        handoff::conversation::Channel::Messenger,
+        PAGE,
+        expired_user,
+    );
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    let mut e = expired_escalation(&conv, long_ago);
+    e.escalation_id = handoff::escalation::escalation_id_for(long_ago.timestamp_millis(), "m_old");
+    let handoff::state::Transition::Changed(paused) = handoff::state::PauseFlag::default().apply(
+        &handoff::state::StateEvent::Escalated {
+            escalation_id: &e.escalation_id,
+            until: e.paused_until,
+            notice_key: "handoff-old",
+        },
+        long_ago,
+    ) else {
+        panic!()
+    };
+    let direct = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
+    use handoff::ports::Escalations;
+    direct.open_escalation(&e, &paused, 0).await.unwrap();
     // The sweep runs every second under `handoff dev`.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    eventually("the expired pause resumed by the sweep", || async {
+        use handoff::ports::Conversations;
+        (!direct
+            .get_state(&conv)
+            .await
+            .unwrap()
+            .holds_at(chrono::Utc::now())
+            && direct.get_state(&conv).await.unwrap().status == handoff::state::PauseStatus::Active)
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
     let recorded: BTreeSet<(String, String, String)> = std::fs::read_to_string(&log)
         .unwrap()
@@ -189,6 +223,7 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
         ("policy", "dynamodb:UpdateItem", "table"),
         ("escalate", "sns:Publish", "topic"),
         ("escalate", "dynamodb:Query", "index/escalations-by-time"),
+        ("escalate", "dynamodb:PutItem", "table"),
         ("resume", "dynamodb:GetItem", "table"),
     ] {
         let e = (expected.0.into(), expected.1.into(), expected.2.into());
@@ -196,5 +231,38 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
             recorded.contains(&e),
             "{expected:?} not recorded: {recorded:#?}"
         );
+    }
+}
+
+fn expired_escalation(
+    conv: &handoff::conversation::ConversationKey,
+    at: chrono::DateTime<chrono::Utc>,
+) -> handoff::escalation::Escalation {
+    use handoff::escalation::{Escalation, EscalationSummary, ReasonCode};
+    Escalation {
+        escalation_id: String::new(),
+        conversation: conv.clone(),
+        reason: ReasonCode::Complaint,
+        reason_detail: "the word \"complaint\"".into(),
+        summary: EscalationSummary {
+            intent: "complaint".into(),
+            tried: vec![],
+            next_step: "Reply to the complaint.".into(),
+            ai_summary: None,
+        },
+        transcript: vec![],
+        trace: Default::default(),
+        created_at: at,
+        paused_until: at + chrono::Duration::hours(24),
+        last_customer_at: at,
+        customer_name: None,
+        notified_at: Some(at),
+        reminded_at: None,
+        resumed_at: None,
+        resumed_by: None,
+        outcome: None,
+        note: None,
+        answer_entry: None,
+        earlier_answers: None,
     }
 }

@@ -164,6 +164,7 @@ pub async fn ingest_webhook(
                                     label: &HumanLabel::default(),
                                     now,
                                 },
+                                false,
                             )
                             .await?;
                             if result == ResumeResult::Resumed {

@@ -31,15 +31,17 @@ fn resume_notice_key(escalation_id: &str) -> String {
 }
 
 /// Hands the customer of an escalation back to the bot: STATE active (with the brand's resume
-/// message reserved in the same write) and the escalation labelled. The label is written first:
+/// message reserved in the same write when `announce`, for the caller to send) and the
+/// escalation labelled. The label is written first:
 /// a resume that dies between the two is finished by the next try, which finds the label and the
 /// pause still there.
 pub async fn resume_conversation(
     app: &App,
     r: ResumeRequest<'_>,
+    announce: bool,
 ) -> Result<ResumeResult, FlowError> {
     let notice_key = resume_notice_key(r.escalation_id);
-    let has_notice = on_resume_text(app).is_some();
+    let has_notice = announce && on_resume_text(app).is_some();
     let event = StateEvent::Resumed {
         escalation_id: r.escalation_id,
         notice_key: has_notice.then_some(notice_key.as_str()),
@@ -224,6 +226,7 @@ pub async fn resume_escalation(
             label,
             now,
         },
+        true,
     )
     .await?;
     Ok(match result {

@@ -47,6 +47,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
                     label: &HumanLabel::default(),
                     now,
                 },
+                false,
             )
             .await?;
             if result == ResumeResult::Resumed {

@@ -511,6 +511,7 @@ async fn a_resume_of_an_older_escalation_leaves_the_newer_pause() {
             label: &HumanLabel::default(),
             now: later,
         },
+        false,
     )
     .await
     .unwrap();
