@@ -82,16 +82,12 @@ fn template_environments() -> BTreeMap<String, BTreeMap<String, String>> {
 }
 
 /// What the template's references stand for in this test.
-fn resolve(value: &str, table: &str, topic: &str) -> String {
-    let page_tokens = json!({SAMPLE_PAGE: "test-page-token"}).to_string();
+fn resolve(value: &str, table: &str, topic: &str, secrets_path: &str) -> String {
     match value {
         "!Ref Table" => table.to_string(),
         "!Ref EscalationsTopic" => topic.to_string(),
         "!Ref MetaAppId" => APP_ID.to_string(),
-        "!Ref MetaAppSecret" => APP_SECRET.to_string(),
-        "!Ref MetaVerifyToken" => VERIFY_TOKEN.to_string(),
-        "!Ref MetaPageTokens" => page_tokens,
-        "!Ref LinkKeys" => LINK_KEYS.to_string(),
+        "!Ref SecretsPath" => secrets_path.to_string(),
         "!Ref PauseHours" => "24".to_string(),
         "!GetAtt ResumeFunctionUrl.FunctionUrl" => {
             "https://abcdefg.lambda-url.eu-west-1.on.aws/".into()
@@ -251,13 +247,37 @@ async fn the_four_binaries_run_with_the_templates_environment() {
     let graph = graph_stub().await;
     let table = fresh_table(&direct, "bins").await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    // The secrets, as the operator puts them: SecureString parameters under one path. The app
+    // secret is mid-rotation (new,old) and the samples are signed with the old one.
+    let secrets_path = format!("/{}", unique("handoff"));
+    let ssm = aws_sdk_ssm::Client::new(&direct);
+    for (variable, value) in [
+        (
+            "META_APP_SECRET",
+            format!("rotated-new-secret,{APP_SECRET}"),
+        ),
+        ("META_VERIFY_TOKEN", VERIFY_TOKEN.to_string()),
+        (
+            "META_PAGE_TOKENS",
+            json!({SAMPLE_PAGE: "test-page-token"}).to_string(),
+        ),
+        ("LINK_KEYS", LINK_KEYS.to_string()),
+    ] {
+        ssm.put_parameter()
+            .name(handoff::config::parameter_name(&secrets_path, variable))
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .unwrap();
+    }
     let envs: BTreeMap<String, BTreeMap<String, String>> = template_environments()
         .into_iter()
         .map(|(bin, env)| {
             let env = env
                 .into_iter()
                 .map(|(k, v)| {
-                    let v = resolve(&v, &table, &team.topic_arn);
+                    let v = resolve(&v, &table, &team.topic_arn, &secrets_path);
                     (k, v)
                 })
                 .collect();
@@ -345,7 +365,11 @@ async fn the_four_binaries_run_with_the_templates_environment() {
     // The sample escalation is a year old and nobody acted: the sweep reminds the team, once.
     assert_eq!(sweep["open"], 1, "{sweep}");
     assert_eq!(sweep["reminders"], 1, "{sweep}");
-    assert_eq!(team.delivered().await.len(), 2, "the handoff, then one reminder");
+    assert_eq!(
+        team.delivered().await.len(),
+        2,
+        "the handoff, then one reminder"
+    );
     drop(escalate);
 
     // Resume: the page (twice: it acts on nothing), then the form hands the customer back.

@@ -49,7 +49,21 @@ fn template_grants() -> BTreeMap<String, BTreeSet<(String, String)>> {
                     .map(|x| x.trim().to_string())
                     .filter(|x| !x.is_empty())
                     .collect();
-            } else if let Some(r) = line.strip_prefix("Resource:") {
+            } else if let Some(name) = line
+                .strip_prefix("- !Sub \"")
+                .and_then(|r| r.split("${SecretsPath}/").nth(1))
+            {
+                // One of a list of SSM parameters under `Resource:`.
+                for a in &actions {
+                    set.insert((
+                        a.clone(),
+                        format!("parameter/{}", name.trim_end_matches('"')),
+                    ));
+                }
+            } else if let Some(r) = line
+                .strip_prefix("Resource:")
+                .filter(|r| !r.trim().is_empty())
+            {
                 let resource = if let Some(i) = r.find("/index/") {
                     format!("index/{}", r[i + 7..].trim_end_matches('"').trim())
                 } else if r.contains("Table.Arn") {
@@ -67,6 +81,32 @@ fn template_grants() -> BTreeMap<String, BTreeSet<(String, String)>> {
         grants.insert(name.to_string(), set);
     }
     grants
+}
+
+/// Each function's role may read exactly the secrets its configuration reads (no more, or a
+/// leaked role reads another function's secrets; no less, or it cannot start).
+#[test]
+fn each_role_reads_exactly_its_functions_secrets() {
+    use handoff::config::{parameter_name, Function};
+    let grants = template_grants();
+    for (name, function) in [
+        ("ingest", Function::Ingest),
+        ("policy", Function::Policy),
+        ("escalate", Function::Escalate),
+        ("resume", Function::Resume),
+    ] {
+        let granted: BTreeSet<String> = grants[name]
+            .iter()
+            .filter(|(action, _)| action == "ssm:GetParameters")
+            .map(|(_, resource)| resource.clone())
+            .collect();
+        let read: BTreeSet<String> = function
+            .secrets()
+            .iter()
+            .map(|v| format!("parameter{}", parameter_name("", v)))
+            .collect();
+        assert_eq!(granted, read, "{name}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! The escalate function: fed by the table's stream (new escalations, filtered in the template)
 //! and by a schedule (`{"sweep": true}`: reminders and expired pauses). Wiring only.
 
+use handoff::config::Function;
 use handoff::entry::handle_escalate_event;
 use handoff::{App, Config};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -9,9 +10,8 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
-    config.require_resume_base_url()?;
     let aws = handoff::config::load_aws().await;
+    let config = Config::load(Function::Escalate, &aws).await?;
     let app = App::from_config(&config, &aws)?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

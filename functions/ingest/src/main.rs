@@ -1,5 +1,6 @@
 //! The ingest function: a Function URL. Wiring only; the route lives in `handoff::entry`.
 
+use handoff::config::Function;
 use handoff::entry::{handle_webhook, UrlRequest};
 use handoff::{App, Config};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -7,8 +8,8 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
     let aws = handoff::config::load_aws().await;
+    let config = Config::load(Function::Ingest, &aws).await?;
     let app = App::from_config(&config, &aws)?;
     let app = &app;
     lambda_runtime::run(service_fn(

@@ -2,6 +2,7 @@
 //! Its logs never carry the raw event: the runtime's own event logging (TRACE) is capped here,
 //! whatever the log level asks, because the request path holds the resume token.
 
+use handoff::config::Function;
 use handoff::entry::{handle_resume, UrlRequest};
 use handoff::{App, Config};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -30,8 +31,8 @@ fn init_tracing() {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let config = Config::from_env()?;
     let aws = handoff::config::load_aws().await;
+    let config = Config::load(Function::Resume, &aws).await?;
     let app = App::from_config(&config, &aws)?;
     let app = &app;
     lambda_runtime::run(service_fn(

@@ -22,12 +22,18 @@ pub fn resume_url(app: &App, e: &Escalation) -> String {
     let window_end = e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS);
     let expires_at =
         (e.created_at + Duration::days(app.settings.link_days)).min(window_end.max(e.paused_until));
+    let Some(keys) = &app.settings.link_keys else {
+        tracing::error!(
+            "no LINK_KEYS for this function: the handoff goes out without its resume link"
+        );
+        return String::new();
+    };
     let token = ResumeToken {
         escalation_id: e.escalation_id.clone(),
         conversation: e.conversation.clone(),
         expires_at,
     }
-    .sign(&app.settings.link_keys);
+    .sign(keys);
     format!("{}/resume/{}", app.settings.resume_base_url, token)
 }
 

@@ -10,7 +10,7 @@ use crate::escalation::HumanLabel;
 use crate::escalation::ResumedBy;
 use crate::ports::{ResumeRequest, Stored};
 use crate::store::StoreError;
-use crate::webhook::{parse_webhook_at, verify_signature, SignatureError, WebhookEvent};
+use crate::webhook::{parse_webhook_at, verify_signature_any, SignatureError, WebhookEvent};
 
 /// What one webhook delivery did, for the log line.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub async fn ingest_webhook(
     signature: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<IngestReport, IngestError> {
-    verify_signature(app.settings.app_secret.expose().as_bytes(), body, signature)?;
+    verify_signature_any(&app.settings.app_secrets, body, signature)?;
     let mut report = IngestReport::default();
     let events = match parse_webhook_at(body, &app.settings.app_id, now.timestamp_millis()) {
         Ok(events) => events,

@@ -36,10 +36,13 @@ use crate::store::{DynamoStore, StoreError};
 #[derive(Clone)]
 pub struct Settings {
     pub app_id: String,
-    pub app_secret: Secret,
-    pub verify_token: Secret,
+    /// The app secret (and the previous one during a rotation); ingest only.
+    pub app_secrets: Vec<Secret>,
+    /// Ingest only.
+    pub verify_token: Option<Secret>,
     pub resume_base_url: String,
-    pub link_keys: LinkKeys,
+    /// The escalate and resume functions only.
+    pub link_keys: Option<LinkKeys>,
     pub pause_hours: u32,
     /// Link lifetime; never past the escalation's end of the human-agent window.
     pub link_days: i64,
@@ -127,7 +130,7 @@ impl App {
                 .map(|llm| Arc::new(LlmEngine::new(llm, DEFAULT_TIMEOUT)) as Arc<dyn AnswerEngine>),
             settings: Settings {
                 app_id: config.meta.app_id.clone(),
-                app_secret: config.meta.app_secret.clone(),
+                app_secrets: config.meta.app_secrets.clone(),
                 verify_token: config.meta.verify_token.clone(),
                 resume_base_url: config.resume_base_url.clone().unwrap_or_default(),
                 link_keys: config.link_keys.clone(),

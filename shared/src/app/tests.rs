@@ -121,13 +121,13 @@ fn rig_with<S: Store + 'static>(store: Arc<S>) -> Rig {
         engine: None,
         settings: Settings {
             app_id: "1234567890".into(),
-            app_secret: crate::config::Secret::new("s"),
-            verify_token: crate::config::Secret::new("v"),
+            app_secrets: vec![crate::config::Secret::new("s")],
+            verify_token: Some(crate::config::Secret::new("v")),
             resume_base_url: "https://handoff.example".into(),
-            link_keys: crate::resume::LinkKeys::parse(
-                "t1:dGVzdC1vbmx5LWxpbmsta2V5LTMyLWJ5dGVzLWxvbmch",
-            )
-            .unwrap(),
+            link_keys: Some(
+                crate::resume::LinkKeys::parse("t1:dGVzdC1vbmx5LWxpbmsta2V5LTMyLWJ5dGVzLWxvbmch")
+                    .unwrap(),
+            ),
             pause_hours: 24,
             link_days: 7,
             routing: true,

@@ -145,7 +145,11 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
         );
     };
     let fingerprint = token_fingerprint(raw);
-    let token = match ResumeToken::verify(raw, &app.settings.link_keys, now) {
+    let Some(keys) = &app.settings.link_keys else {
+        tracing::error!("no LINK_KEYS for the resume function: every link is refused");
+        return refused(&TokenError::UnknownKey);
+    };
+    let token = match ResumeToken::verify(raw, keys, now) {
         Ok(t) => t,
         Err(e) => {
             tracing::warn!(token = %fingerprint, error = %e, "resume link refused");

@@ -17,7 +17,11 @@ pub async fn handle_webhook(app: &App, req: &UrlRequest) -> UrlResponse {
                 query(req, "hub.mode").as_deref(),
                 query(req, "hub.verify_token").as_deref(),
                 challenge.as_deref(),
-                app.settings.verify_token.expose(),
+                app.settings
+                    .verify_token
+                    .as_ref()
+                    .map(|t| t.expose())
+                    .unwrap_or_default(),
             ) {
                 Some(c) => text_response(200, "text/plain", c),
                 None => {

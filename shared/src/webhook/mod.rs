@@ -7,7 +7,7 @@ mod signature;
 pub use events::{
     parse_webhook, parse_webhook_at, UnusableBody, WebhookEvent, OWN_METADATA_PREFIX,
 };
-pub use signature::{sign, verify_signature, SignatureError};
+pub use signature::{sign, verify_signature, verify_signature_any, SignatureError};
 
 /// The subscription handshake: `hub.mode=subscribe` with our verify token gets the challenge back.
 pub fn verify_subscription<'a>(
@@ -17,6 +17,8 @@ pub fn verify_subscription<'a>(
     expected_token: &str,
 ) -> Option<&'a str> {
     use subtle::ConstantTimeEq;
-    let token_ok = token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(expected_token.as_bytes())));
+    // An unset token verifies nothing, not the empty string.
+    let token_ok = !expected_token.is_empty()
+        && token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(expected_token.as_bytes())));
     (mode == Some("subscribe") && token_ok).then_some(challenge?)
 }

@@ -38,6 +38,27 @@ pub fn verify_signature(
         .map_err(|_| SignatureError::Mismatch)
 }
 
+/// Verifies against each secret in turn (the current one first, the previous one during a
+/// rotation); the first match wins. With no secret at all nothing verifies.
+pub fn verify_signature_any(
+    secrets: &[crate::config::Secret],
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
+    let mut result = Err(SignatureError::Mismatch);
+    for secret in secrets {
+        result = verify_signature(secret.expose().as_bytes(), body, header);
+        if !matches!(result, Err(SignatureError::Mismatch)) {
+            return result;
+        }
+    }
+    if secrets.is_empty() {
+        tracing::error!("no Meta app secret configured: every webhook is refused");
+        header.ok_or(SignatureError::Missing)?;
+    }
+    result
+}
+
 /// The header value Meta would send for `body`; used by tests, the demo and `handoff` tooling.
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
@@ -48,6 +69,30 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn during_a_rotation_either_secret_verifies() {
+        use crate::config::Secret;
+        let body = br#"{"object":"page"}"#;
+        let secrets = [Secret::new("new"), Secret::new("old")];
+        for key in ["new", "old"] {
+            let sig = sign(key.as_bytes(), body);
+            assert_eq!(verify_signature_any(&secrets, body, Some(&sig)), Ok(()));
+        }
+        let forged = sign(b"other", body);
+        assert_eq!(
+            verify_signature_any(&secrets, body, Some(&forged)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature_any(&[], body, Some(&sign(b"new", body))),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature_any(&secrets, body, Some("sha256=zz")),
+            Err(SignatureError::Malformed)
+        );
+    }
 
     #[test]
     fn accepts_the_right_signature_over_the_exact_bytes() {

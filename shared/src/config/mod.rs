@@ -1,0 +1,425 @@
+//! One typed configuration per function, read once at start: plain settings from the
+//! environment, secrets from SSM Parameter Store (SecureString) when `HANDOFF_SECRETS_PATH` is set,
+//! else from the environment (local runs). Each function reads only what it needs: the resume
+//! function never holds the Meta app secret, the ingest function never a page token.
+
+mod secrets;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::resume::LinkKeys;
+
+pub use secrets::{parameter_name, SecretsError};
+
+/// Which binary reads its configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Ingest,
+    Policy,
+    Escalate,
+    Resume,
+    /// `handoff dev` and the command line: every function in one process.
+    Local,
+}
+
+/// The secrets, by the name of the variable that holds them locally.
+pub const SECRET_NAMES: [&str; 5] = [
+    "META_APP_SECRET",
+    "META_VERIFY_TOKEN",
+    "META_PAGE_TOKENS",
+    "LINK_KEYS",
+    "LLM_API_KEY",
+];
+
+impl Function {
+    /// What this function cannot start without (besides the table and the boundary files).
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            Function::Ingest => &["META_APP_ID", "META_APP_SECRET", "META_VERIFY_TOKEN"],
+            Function::Policy => &["META_PAGE_TOKENS"],
+            Function::Escalate => &[
+                "TOPIC_ARN",
+                "RESUME_BASE_URL",
+                "LINK_KEYS",
+                "META_PAGE_TOKENS",
+            ],
+            Function::Resume => &["LINK_KEYS", "META_PAGE_TOKENS"],
+            Function::Local => &[
+                "TOPIC_ARN",
+                "META_APP_ID",
+                "META_APP_SECRET",
+                "META_VERIFY_TOKEN",
+                "META_PAGE_TOKENS",
+                "LINK_KEYS",
+            ],
+        }
+    }
+
+    /// The secrets it holds; any other is never read, even when present.
+    pub fn secrets(self) -> &'static [&'static str] {
+        match self {
+            // Verifies Meta's signature and subscription; never talks to Meta.
+            Function::Ingest => &["META_APP_SECRET", "META_VERIFY_TOKEN"],
+            // Answers (page tokens) and phrases answers (the optional LLM).
+            Function::Policy => &["META_PAGE_TOKENS", "LLM_API_KEY"],
+            // Signs links, names the customer, summarises, takes threads back after expiry.
+            Function::Escalate => &["META_PAGE_TOKENS", "LINK_KEYS", "LLM_API_KEY"],
+            // Verifies links, takes the thread back, sends the resume message.
+            Function::Resume => &["META_PAGE_TOKENS", "LINK_KEYS"],
+            Function::Local => &SECRET_NAMES,
+        }
+    }
+
+    fn holds(self, name: &str) -> bool {
+        !SECRET_NAMES.contains(&name) || self.secrets().contains(&name)
+    }
+}
+
+/// Default Graph API base; tests and local runs point it at a stub.
+pub const DEFAULT_GRAPH_API_BASE: &str = "https://graph.facebook.com/v21.0";
+
+/// Everything a function needs to know about its surroundings. What a function does not need is
+/// empty (`topic_arn`, `app_id`), absent (`link_keys`, `verify_token`) or has no entries.
+#[derive(Clone)]
+pub struct Config {
+    pub function: Function,
+    pub table_name: String,
+    pub topic_arn: String,
+    pub meta: MetaConfig,
+    pub graph_api_base: String,
+    /// Where resume links point. Only the escalate function (and `handoff dev`) needs it; in the
+    /// template it is the resume function's own URL, which that function cannot be given.
+    pub resume_base_url: Option<String>,
+    pub link_keys: Option<LinkKeys>,
+    pub policy_file: String,
+    pub knowledge_file: String,
+    pub llm: Option<LlmConfig>,
+    pub pause_hours: u32,
+}
+
+/// The Meta app's identity and secrets.
+#[derive(Clone)]
+pub struct MetaConfig {
+    /// Our app id: echoes carrying another app id are a human replying.
+    pub app_id: String,
+    /// The app secret, and during a rotation the previous one too (`new,old`): a signature by
+    /// either is accepted, so Meta's switch to the new secret loses no webhook.
+    pub app_secrets: Vec<Secret>,
+    pub verify_token: Option<Secret>,
+    /// Page id → page access token.
+    pub page_tokens: HashMap<String, Secret>,
+}
+
+/// An OpenAI-compatible chat completions endpoint (optional).
+#[derive(Clone, Debug)]
+pub struct LlmConfig {
+    pub api_base: String,
+    pub api_key: Secret,
+    pub model: String,
+}
+
+/// A string that never prints itself, so it cannot leak through `{:?}` into a log or an error.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Why the configuration could not be read; always names the variable and never echoes a value.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("missing required environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl Config {
+    /// `RESUME_BASE_URL`, for the functions that build links.
+    pub fn require_resume_base_url(&self) -> Result<&str, ConfigError> {
+        self.resume_base_url
+            .as_deref()
+            .ok_or(ConfigError::Missing("RESUME_BASE_URL"))
+    }
+
+    /// Reads the process environment with everything (`handoff dev`, the command line).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// What a Lambda function reads at start: the environment, and its secrets from SSM
+    /// Parameter Store when `HANDOFF_SECRETS_PATH` names where they are (one request).
+    pub async fn load(
+        function: Function,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self, ConfigError> {
+        let fetched = match std::env::var("HANDOFF_SECRETS_PATH")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+        {
+            Some(path) => secrets::fetch(aws, &path, function.secrets())
+                .await
+                .map_err(|e| ConfigError::Invalid {
+                    name: "HANDOFF_SECRETS_PATH",
+                    reason: e.to_string(),
+                })?,
+            None => HashMap::new(),
+        };
+        Self::from_lookup_for(function, |name| {
+            fetched
+                .get(name)
+                .cloned()
+                .or_else(|| std::env::var(name).ok())
+        })
+    }
+
+    /// Reads every function's configuration through `lookup` (tests, `handoff dev`).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_lookup_for(Function::Local, lookup)
+    }
+
+    /// Reads what `function` needs through `lookup`; secrets it does not hold are never read.
+    pub fn from_lookup_for(
+        function: Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let optional = |name: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .filter(|_| function.holds(name))
+        };
+        let needed = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match optional(name) {
+                None if function.required().contains(&name) => Err(ConfigError::Missing(name)),
+                v => Ok(v),
+            }
+        };
+        let always = |name: &'static str| -> Result<String, ConfigError> {
+            optional(name).ok_or(ConfigError::Missing(name))
+        };
+
+        let page_tokens: HashMap<String, String> = match needed("META_PAGE_TOKENS")? {
+            None => HashMap::new(),
+            Some(raw) => serde_json::from_str(&raw).map_err(|_| ConfigError::Invalid {
+                name: "META_PAGE_TOKENS",
+                reason: "expected a JSON object of page id to token, like {\"1234\":\"EAAB...\"}"
+                    .into(),
+            })?,
+        };
+        let link_keys = needed("LINK_KEYS")?
+            .map(|raw| LinkKeys::parse(&raw))
+            .transpose()
+            .map_err(|e| ConfigError::Invalid {
+                name: "LINK_KEYS",
+                reason: e.to_string(),
+            })?;
+        let app_secrets: Vec<Secret> = needed("META_APP_SECRET")?
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pause_hours = match optional("PAUSE_HOURS") {
+            None => 24,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|h| (1..=24 * 30).contains(h))
+                .ok_or(ConfigError::Invalid {
+                    name: "PAUSE_HOURS",
+                    reason: "expected a whole number of hours between 1 and 720".into(),
+                })?,
+        };
+        let llm = match optional("LLM_API_BASE") {
+            None => None,
+            Some(api_base) => Some(LlmConfig {
+                api_base,
+                api_key: Secret::new(optional("LLM_API_KEY").unwrap_or_default()),
+                model: always("LLM_MODEL")?,
+            }),
+        };
+        Ok(Config {
+            function,
+            table_name: always("TABLE_NAME")?,
+            topic_arn: needed("TOPIC_ARN")?.unwrap_or_default(),
+            meta: MetaConfig {
+                app_id: needed("META_APP_ID")?.unwrap_or_default(),
+                app_secrets,
+                verify_token: needed("META_VERIFY_TOKEN")?.map(Secret::new),
+                page_tokens: page_tokens
+                    .into_iter()
+                    .map(|(k, v)| (k, Secret::new(v)))
+                    .collect(),
+            },
+            graph_api_base: optional("GRAPH_API_BASE")
+                .unwrap_or_else(|| DEFAULT_GRAPH_API_BASE.to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            resume_base_url: needed("RESUME_BASE_URL")?
+                .map(|u| u.trim_end_matches('/').to_string()),
+            link_keys,
+            policy_file: always("POLICY_FILE")?,
+            knowledge_file: always("KNOWLEDGE_FILE")?,
+            llm,
+            pause_hours,
+        })
+    }
+}
+
+/// The AWS SDK configuration every binary builds once: default chain (so `AWS_ENDPOINT_URL` points
+/// it at a local endpoint) with explicit timeouts, since the SDK sets none by default.
+pub async fn load_aws() -> aws_config::SdkConfig {
+    // A slower local endpoint (the moto server under load) may need longer attempts.
+    let attempt = std::env::var("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(3);
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(std::time::Duration::from_secs(8.max(attempt * 3)))
+        .operation_attempt_timeout(std::time::Duration::from_secs(attempt))
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("TABLE_NAME", "handoff"),
+            (
+                "TOPIC_ARN",
+                "arn:aws:sns:us-east-1:123456789012:handoff-escalations",
+            ),
+            ("META_APP_ID", "111"),
+            ("META_APP_SECRET", "s3cret"),
+            ("META_VERIFY_TOKEN", "verify-me"),
+            ("META_PAGE_TOKENS", r#"{"100":"tok"}"#),
+            ("RESUME_BASE_URL", "https://x.example/"),
+            (
+                "LINK_KEYS",
+                "k1:c2VjcmV0LWtleS1vbmUtMzItYnl0ZXMtbG9uZy4uLi4=",
+            ),
+            ("POLICY_FILE", "config/policy.toml"),
+            ("KNOWLEDGE_FILE", "config/knowledge.toml"),
+        ])
+    }
+
+    #[test]
+    fn reads_a_complete_environment_with_defaults() {
+        let env = full();
+        let c = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.graph_api_base, DEFAULT_GRAPH_API_BASE);
+        assert_eq!(c.resume_base_url.as_deref(), Some("https://x.example"));
+        assert_eq!(c.pause_hours, 24);
+        assert!(c.llm.is_none());
+        assert_eq!(c.meta.page_tokens["100"].expose(), "tok");
+    }
+
+    #[test]
+    fn a_missing_variable_names_itself() {
+        let mut env = full();
+        env.remove("TOPIC_ARN");
+        let err = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).err();
+        assert_eq!(err, Some(ConfigError::Missing("TOPIC_ARN")));
+        assert_eq!(
+            err.unwrap().to_string(),
+            "missing required environment variable TOPIC_ARN"
+        );
+    }
+
+    #[test]
+    fn each_function_holds_only_its_own_secrets() {
+        let mut env = full();
+        env.insert("LLM_API_BASE", "https://llm.example");
+        env.insert("LLM_MODEL", "m");
+        env.insert("LLM_API_KEY", "llm-key");
+        let read = |f| Config::from_lookup_for(f, |k| env.get(k).map(|v| v.to_string())).unwrap();
+        let resume = read(Function::Resume);
+        assert!(
+            resume.meta.app_secrets.is_empty(),
+            "no app secret in resume"
+        );
+        assert!(resume.meta.verify_token.is_none());
+        assert!(resume.link_keys.is_some());
+        assert!(resume.llm.as_ref().unwrap().api_key.expose().is_empty());
+        let ingest = read(Function::Ingest);
+        assert!(
+            ingest.meta.page_tokens.is_empty(),
+            "no page token in ingest"
+        );
+        assert!(ingest.link_keys.is_none());
+        assert_eq!(ingest.meta.app_secrets.len(), 1);
+        let policy = read(Function::Policy);
+        assert!(policy.meta.app_secrets.is_empty() && policy.link_keys.is_none());
+        assert_eq!(policy.llm.unwrap().api_key.expose(), "llm-key");
+        let escalate = read(Function::Escalate);
+        assert!(escalate.meta.app_secrets.is_empty());
+        assert_eq!(escalate.topic_arn, env["TOPIC_ARN"]);
+    }
+
+    #[test]
+    fn each_function_names_what_it_lacks() {
+        let mut env = full();
+        env.remove("LINK_KEYS");
+        env.remove("TOPIC_ARN");
+        let read = |f| Config::from_lookup_for(f, |k| env.get(k).map(|v| v.to_string()));
+        assert!(read(Function::Ingest).is_ok());
+        assert!(read(Function::Policy).is_ok());
+        assert_eq!(
+            read(Function::Resume).err(),
+            Some(ConfigError::Missing("LINK_KEYS"))
+        );
+        assert_eq!(
+            read(Function::Escalate).err(),
+            Some(ConfigError::Missing("TOPIC_ARN"))
+        );
+    }
+
+    #[test]
+    fn a_rotated_app_secret_keeps_both_values() {
+        let mut env = full();
+        env.insert("META_APP_SECRET", "new-secret, old-secret");
+        let c = Config::from_lookup_for(Function::Ingest, |k| env.get(k).map(|v| v.to_string()))
+            .unwrap();
+        let values: Vec<&str> = c.meta.app_secrets.iter().map(Secret::expose).collect();
+        assert_eq!(values, ["new-secret", "old-secret"]);
+    }
+
+    #[test]
+    fn invalid_values_say_what_to_fix_without_echoing_secrets() {
+        let mut env = full();
+        env.insert("META_PAGE_TOKENS", "not json SECRETVALUE");
+        let err = Config::from_lookup(|k| env.get(k).map(|v| v.to_string()))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("META_PAGE_TOKENS"));
+        assert!(!err.contains("SECRETVALUE"));
+        assert_eq!(format!("{:?}", Secret::new("abc")), "Secret(***)");
+    }
+}
