@@ -6,9 +6,11 @@
 //! the adapters behind the `ports`.
 
 pub mod app;
+#[cfg(feature = "tools")]
 pub mod cases;
 pub mod config;
 pub mod conversation;
+#[cfg(feature = "tools")]
 pub mod cost;
 pub mod deadline;
 pub mod entry;
@@ -20,6 +22,7 @@ pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod ports;
+#[cfg(feature = "tools")]
 pub mod report;
 pub mod resume;
 pub mod state;

@@ -1,15 +1,19 @@
 //! Storage: the single DynamoDB table (docs/state.md).
 
+#[cfg(feature = "tools")]
 mod bootstrap;
 pub mod call_log;
 mod dynamodb;
 pub mod items;
 pub mod memory;
+#[cfg(feature = "tools")]
 mod stream_reader;
 
+#[cfg(feature = "tools")]
 pub use bootstrap::{bootstrap, stream_arn, Bootstrapped};
 pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "tools")]
 pub use stream_reader::{StartAt, StreamReader};
 
 use thiserror::Error;
