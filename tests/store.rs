@@ -238,3 +238,153 @@ fn sample_escalation(
         earlier_answers: None,
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_is_forgotten_whole_and_nobody_else() {
+    let direct = aws().await;
+    let table = fresh_table(&direct, "forget").await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let now = Utc::now();
+    let seed = |user: &'static str| {
+        let store = store.clone();
+        async move {
+            let conv = ConversationKey::new(Channel::Instagram, PAGE, user);
+            let mut question = reply(&conv, "m_q", now.timestamp_millis());
+            question.role = Role::Customer;
+            question.direction = Direction::In;
+            store.record_message(&question).await.unwrap();
+            store
+                .record_send(
+                    &reply(&conv, "reply-m_q", now.timestamp_millis() + 1),
+                    &Delivery::Sent("m_1".into()),
+                )
+                .await
+                .unwrap();
+            store.confirm_send(&conv, "reply-m_q", "m_1").await.unwrap();
+            let mut e = sample_escalation(&conv, now);
+            e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), user);
+            let paused = changed(PauseFlag::default().apply(
+                &StateEvent::Escalated {
+                    escalation_id: &e.escalation_id,
+                    until: e.paused_until,
+                    notice_key: "handoff-x",
+                },
+                now,
+            ));
+            store.open_escalation(&e, &paused, 0).await.unwrap();
+            conv
+        }
+    };
+    let gone = seed("7000000000000911").await;
+    let kept = seed("7000000000000912").await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(args)
+            .env("TABLE_NAME", &table)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let base = [
+        "forget",
+        "--channel",
+        "instagram",
+        "--page",
+        PAGE,
+        "--user",
+        "7000000000000911",
+    ];
+    let dry = cli(&[&base[..], &["--dry-run"]].concat());
+    assert!(
+        dry.contains("would delete 5 items")
+            && dry.contains("2 messages, 1 pause state, 1 escalations, 1 echo receipts"),
+        "{dry}"
+    );
+    assert_eq!(
+        store.customer_items(&gone).await.unwrap().total(),
+        5,
+        "a dry run deletes nothing"
+    );
+    let done = cli(&base);
+    assert!(done.contains("deleted 5 items"), "{done}");
+    assert_eq!(store.customer_items(&gone).await.unwrap().total(), 0);
+    assert_eq!(
+        store.customer_items(&kept).await.unwrap().total(),
+        5,
+        "another customer is untouched"
+    );
+    // Gone from the by-time index too: the report and case export no longer see it.
+    let listed = store
+        .escalations_between(
+            now - Duration::hours(1),
+            now + Duration::hours(1),
+            None,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].conversation, kept);
+    assert!(
+        cli(&base).contains("nothing stored"),
+        "a second run is a no-op"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_item_expires_as_the_policy_says() {
+    let direct = aws().await;
+    let table = fresh_table(&direct, "ttl").await;
+    let client = aws_sdk_dynamodb::Client::new(&direct);
+    let retention = handoff::policy::Retention {
+        message_days: 30,
+        state_days: 60,
+        escalation_days: 400,
+    };
+    let store = DynamoStore::new(client.clone(), &table).with_retention(retention);
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, "7000000000000921");
+    let now = Utc::now();
+    let mut e = sample_escalation(&conv, now);
+    e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), "m_ttl");
+    let paused = changed(PauseFlag::default().apply(
+        &StateEvent::Escalated {
+            escalation_id: &e.escalation_id,
+            until: e.paused_until,
+            notice_key: "handoff-x",
+        },
+        now,
+    ));
+    store.open_escalation(&e, &paused, 0).await.unwrap();
+    let mut m = reply(&conv, "m_ttl", now.timestamp_millis());
+    m.role = Role::Customer;
+    m.direction = Direction::In;
+    store.record_message(&m).await.unwrap();
+    let expires = |sk: String| {
+        let client = client.clone();
+        let table = table.clone();
+        let pk = conv.partition_key();
+        async move {
+            let item = client
+                .get_item()
+                .table_name(table)
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap();
+            let at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+            (at - now.timestamp()) as f64 / 86_400.0
+        }
+    };
+    let days = |d: f64, want: f64| (d - want).abs() < 0.01;
+    assert!(days(expires("STATE".into()).await, 60.0));
+    assert!(days(expires(e.sort_key()).await, 400.0));
+    assert!(days(expires(m.sort_key()).await, 30.0));
+}

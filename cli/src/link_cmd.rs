@@ -170,3 +170,48 @@ pub async fn run_resume(
     }
     Ok(())
 }
+
+/// `handoff forget`: needs only TABLE_NAME (and AWS credentials), not the app's secrets.
+pub async fn run_forget(channel: &str, page: &str, user: &str, dry_run: bool) -> Res<()> {
+    let conv = conversation(channel, page, user)?;
+    let table = std::env::var("TABLE_NAME")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or("set TABLE_NAME to the table to erase from (the stack's TableName output)")?;
+    let aws = handoff::config::load_aws().await;
+    let store = handoff::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let items = if dry_run {
+        store.customer_items(&conv).await?
+    } else {
+        store.forget(&conv).await?
+    };
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    if items.total() == 0 {
+        println!("nothing stored for {conv}");
+        return Ok(());
+    }
+    println!(
+        "{verb} {} items of {conv}: {} messages, {} pause state, {} escalations, {} echo receipts",
+        items.total(),
+        items.messages.len(),
+        usize::from(items.state),
+        items.escalations.len(),
+        items.echo_receipts.len()
+    );
+    if dry_run {
+        for sk in items
+            .escalations
+            .iter()
+            .chain(items.messages.iter())
+            .chain(items.echo_receipts.iter())
+        {
+            println!("  {sk}");
+        }
+    }
+    println!(
+        "Not in the table, so not erased here: handoff emails and chat messages already delivered, \
+         and CloudWatch logs (conversation keys and message ids only; kept for the stack's \
+         LogRetentionDays)."
+    );
+    Ok(())
+}

@@ -50,6 +50,18 @@ enum Command {
         #[arg(long, default_value = "events/demo")]
         events: PathBuf,
     },
+    /// Erase everything the table holds about one customer: messages, pause state, escalations.
+    Forget {
+        #[arg(long)]
+        page: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "messenger")]
+        channel: String,
+        /// List what would be deleted; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Hand a customer back to the bot without the emailed link.
     Resume {
         #[arg(long)]
@@ -194,6 +206,12 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Link { command } => link_cmd::run_link(command).await,
+        Command::Forget {
+            page,
+            user,
+            channel,
+            dry_run,
+        } => link_cmd::run_forget(&channel, &page, &user, dry_run).await,
         Command::Cases {
             command: CasesCommand::Export { since, reason, out },
         } => cases_cmd::export(since.as_deref(), reason.as_deref(), out.as_deref()).await,

@@ -106,10 +106,13 @@ impl App {
         let (policy, knowledge) = load_boundary(&config.policy_file, &config.knowledge_file)?;
         let routing = policy.routing;
         let link_days = i64::from(policy.link_days);
-        let store = Arc::new(DynamoStore::new(
-            crate::store::call_log::dynamodb_client(aws),
-            &config.table_name,
-        ));
+        let store = Arc::new(
+            DynamoStore::new(
+                crate::store::call_log::dynamodb_client(aws),
+                &config.table_name,
+            )
+            .with_retention(policy.retention),
+        );
         Ok(Self {
             conversations: store.clone(),
             escalations: store.clone(),

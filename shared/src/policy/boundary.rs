@@ -61,6 +61,8 @@ struct PolicySpec {
     #[serde(default)]
     links: LinksSpec,
     #[serde(default)]
+    retention: RetentionSpec,
+    #[serde(default)]
     small_talk: SmallTalkReplies,
     /// The channels the brand answers on: their text limits apply to every fixed text.
     #[serde(default = "default_channels")]
@@ -90,6 +92,57 @@ impl Default for LinksSpec {
     fn default() -> Self {
         Self {
             valid_days: default_link_days(),
+        }
+    }
+}
+
+/// How long the table keeps what it holds about a customer (docs/data.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetentionSpec {
+    #[serde(default = "default_message_days")]
+    message_days: u32,
+    #[serde(default = "default_state_days")]
+    state_days: u32,
+    #[serde(default = "default_escalation_days")]
+    escalation_days: u32,
+}
+
+fn default_message_days() -> u32 {
+    90
+}
+fn default_state_days() -> u32 {
+    90
+}
+fn default_escalation_days() -> u32 {
+    365
+}
+
+impl Default for RetentionSpec {
+    fn default() -> Self {
+        Self {
+            message_days: default_message_days(),
+            state_days: default_state_days(),
+            escalation_days: default_escalation_days(),
+        }
+    }
+}
+
+/// Days each kind of item is kept after its last write (STATE) or its creation (the others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    pub message_days: u32,
+    pub state_days: u32,
+    pub escalation_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        let spec = RetentionSpec::default();
+        Self {
+            message_days: spec.message_days,
+            state_days: spec.state_days,
+            escalation_days: spec.escalation_days,
         }
     }
 }
@@ -409,6 +462,8 @@ pub struct Policy {
     pub remind_after: Option<chrono::Duration>,
     /// How long a resume link is valid.
     pub link_days: u32,
+    /// How long the table keeps each kind of item.
+    pub retention: Retention,
     /// Things that are legal but probably not what the brand meant.
     pub warnings: Vec<String>,
 }
@@ -479,6 +534,18 @@ impl Policy {
             return Err(PolicyError::Invalid(format!(
                 "[links] valid_days {} must be between 1 and 30",
                 spec.links.valid_days
+            )));
+        }
+        let r = &spec.retention;
+        // A pause lasts up to 30 days and a link 30 more: STATE and escalations must outlive both.
+        if !(1..=3650).contains(&r.message_days)
+            || !(31..=3650).contains(&r.state_days)
+            || !(61..=3650).contains(&r.escalation_days)
+        {
+            return Err(PolicyError::Invalid(format!(
+                "[retention] message_days {} (1-3650), state_days {} (31-3650) and escalation_days {} \
+                 (61-3650) are out of range: a pause lasts up to 30 days and a resume link 30 more",
+                r.message_days, r.state_days, r.escalation_days
             )));
         }
         if spec.reminders.enabled && spec.reminders.after_minutes == 0 {
@@ -644,6 +711,11 @@ impl Policy {
             small_talk: spec.small_talk.enabled.then_some(spec.small_talk),
             routing: spec.routing.enabled,
             link_days: spec.links.valid_days,
+            retention: Retention {
+                message_days: spec.retention.message_days,
+                state_days: spec.retention.state_days,
+                escalation_days: spec.retention.escalation_days,
+            },
             remind_after: spec
                 .reminders
                 .enabled

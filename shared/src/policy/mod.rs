@@ -17,7 +17,8 @@ pub mod text;
 mod trace;
 
 pub use boundary::{
-    FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Rule, RuleAction,
+    FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Retention, Rule,
+    RuleAction,
 };
 pub use decide::{
     confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,

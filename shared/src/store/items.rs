@@ -13,8 +13,14 @@ use crate::state::{PauseFlag, PauseStatus, PendingConfirmation, SendReservation}
 pub const STATS_PK: &str = "STATS";
 /// Sort key of the pause flag.
 pub const STATE_SK: &str = "STATE";
-/// Messages are kept 90 days (TTL); escalations are kept as data.
+/// Messages are kept 90 days (TTL) unless the policy's `[retention]` says otherwise.
 pub const MESSAGE_RETENTION_DAYS: i64 = 90;
+
+/// The TTL (epoch seconds) of an item kept `days` from `from_ms`, or from now if that is later:
+/// an old or wrong timestamp must not expire the item (and with it a dedupe) at once.
+pub fn expiry(from_ms: i64, days: u32) -> i64 {
+    from_ms.max(chrono::Utc::now().timestamp_millis()) / 1000 + i64::from(days) * 86_400
+}
 /// The by-time index over escalations.
 pub const ESCALATIONS_BY_TIME_INDEX: &str = "escalations-by-time";
 
@@ -94,8 +100,7 @@ impl MessageItem {
             },
             // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
             // item (and with it the dedupe) at once.
-            expires_at: m.timestamp_ms.max(chrono::Utc::now().timestamp_millis()) / 1000
-                + MESSAGE_RETENTION_DAYS * 86_400,
+            expires_at: expiry(m.timestamp_ms, MESSAGE_RETENTION_DAYS as u32),
         }
     }
 
@@ -158,6 +163,9 @@ pub struct StateItem {
     pub sends: Vec<SendReservation>,
     #[serde(default)]
     pub version: u64,
+    /// Rolling: every write keeps STATE for the policy's `state_days` more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 impl StateItem {
@@ -175,6 +183,7 @@ impl StateItem {
             last_act_ms: s.last_act_ms,
             sends: s.sends.clone(),
             version: s.version,
+            expires_at: None,
         }
     }
 }
@@ -203,6 +212,9 @@ pub struct EscalationItem {
     /// By-time index: one partition per month keeps the index from a single hot key.
     pub gsi1pk: String,
     pub gsi1sk: String,
+    /// The policy's `escalation_days` after it was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
     #[serde(flatten)]
     pub escalation: Escalation,
 }
@@ -218,6 +230,7 @@ impl EscalationItem {
                 e.created_at.timestamp_millis(),
                 e.escalation_id
             ),
+            expires_at: None,
             escalation: e.clone(),
         }
     }

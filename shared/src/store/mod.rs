@@ -4,6 +4,8 @@
 mod bootstrap;
 pub mod call_log;
 mod dynamodb;
+#[cfg(feature = "tools")]
+pub mod erasure;
 pub mod items;
 pub mod memory;
 #[cfg(feature = "tools")]

@@ -8,7 +8,7 @@ use crate::conversation::ConversationKey;
 use crate::message::Message;
 use crate::ports::{ConversationSnapshot, Conversations, Delivery, Stored};
 use crate::state::PauseFlag;
-use crate::store::items::{MessageItem, StateItem, STATE_SK};
+use crate::store::items::{expiry, MessageItem, StateItem, STATE_SK};
 use crate::store::StoreError;
 
 /// An echo can overtake the response of the send it echoes by this much.
@@ -55,7 +55,9 @@ fn sort_key(item: &Item) -> &str {
 #[async_trait]
 impl Conversations for DynamoStore {
     async fn record_message(&self, message: &Message) -> Result<Stored, StoreError> {
-        let item = to_item(&MessageItem::from_message(message))?;
+        let mut item = MessageItem::from_message(message);
+        item.expires_at = expiry(message.timestamp_ms, self.retention.message_days);
+        let item = to_item(&item)?;
         let new = self.put_if(item, "attribute_not_exists(pk)", None).await?;
         Ok(if new { Stored::New } else { Stored::Duplicate })
     }
@@ -103,19 +105,21 @@ impl Conversations for DynamoStore {
         read_version: u64,
     ) -> Result<bool, StoreError> {
         let (condition, version) = state_unchanged(read_version);
-        self.put_if(
-            to_item(&StateItem::new(key, next))?,
-            condition,
-            version.map(|v| (":v", v)),
-        )
-        .await
+        let mut item = StateItem::new(key, next);
+        item.expires_at = Some(expiry(0, self.retention.state_days));
+        self.put_if(to_item(&item)?, condition, version.map(|v| (":v", v)))
+            .await
     }
 
     async fn record_send(&self, sent: &Message, delivery: &Delivery) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(&MessageItem::from_send(sent, delivery))?))
+            .set_item(Some(to_item(&{
+                let mut item = MessageItem::from_send(sent, delivery);
+                item.expires_at = expiry(sent.timestamp_ms, self.retention.message_days);
+                item
+            })?))
             .send()
             .await
             .map_err(aws)?;

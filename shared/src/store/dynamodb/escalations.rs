@@ -15,7 +15,9 @@ use crate::ports::{
     EscalationJob, EscalationOpening, Escalations, JobClaim, ResumeRecord, ResumeRequest,
 };
 use crate::state::PauseFlag;
-use crate::store::items::{time_attr, EscalationItem, StateItem, ESCALATIONS_BY_TIME_INDEX};
+use crate::store::items::{
+    expiry, time_attr, EscalationItem, StateItem, ESCALATIONS_BY_TIME_INDEX,
+};
 use crate::store::StoreError;
 
 /// The attributes of a job: its lease and its done mark.
@@ -103,19 +105,23 @@ impl Escalations for DynamoStore {
         read_version: u64,
     ) -> Result<EscalationOpening, StoreError> {
         let (condition, version) = state_unchanged(read_version);
+        let mut state_item = StateItem::new(&escalation.conversation, paused);
+        state_item.expires_at = Some(expiry(0, self.retention.state_days));
+        let mut record_item = EscalationItem::new(escalation);
+        record_item.expires_at = Some(expiry(
+            escalation.created_at.timestamp_millis(),
+            self.retention.escalation_days,
+        ));
         let mut state = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&StateItem::new(
-                &escalation.conversation,
-                paused,
-            ))?))
+            .set_item(Some(to_item(&state_item)?))
             .condition_expression(condition);
         if let Some(v) = version {
             state = state.expression_attribute_values(":v", v);
         }
         let record = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&EscalationItem::new(escalation))?))
+            .set_item(Some(to_item(&record_item)?))
             .condition_expression("attribute_not_exists(pk)");
         let result = self
             .client

@@ -23,6 +23,7 @@ use crate::conversation::ConversationKey;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    retention: crate::policy::Retention,
 }
 
 type Item = HashMap<String, AttributeValue>;
@@ -85,7 +86,14 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            retention: crate::policy::Retention::default(),
         }
+    }
+
+    /// Keeps items as long as the policy's `[retention]` says (TTL on `expires_at`).
+    pub fn with_retention(mut self, retention: crate::policy::Retention) -> Self {
+        self.retention = retention;
+        self
     }
 
     pub fn client(&self) -> &Client {
