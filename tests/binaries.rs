@@ -82,10 +82,11 @@ fn template_environments() -> BTreeMap<String, BTreeMap<String, String>> {
 }
 
 /// What the template's references stand for in this test.
-fn resolve(value: &str, table: &str, topic: &str, secrets_path: &str) -> String {
+fn resolve(value: &str, table: &str, topics: (&str, &str), secrets_path: &str) -> String {
     match value {
         "!Ref Table" => table.to_string(),
-        "!Ref EscalationsTopic" => topic.to_string(),
+        "!Ref EscalationsTopic" => topics.0.to_string(),
+        "!Ref ChatTopic" => topics.1.to_string(),
         "!Ref MetaAppId" => APP_ID.to_string(),
         "!Ref SecretsPath" => secrets_path.to_string(),
         "!Ref PauseHours" => "24".to_string(),
@@ -244,6 +245,7 @@ fn sample(file: &str) -> Value {
 async fn the_four_binaries_run_with_the_templates_environment() {
     let direct = aws().await;
     let team = Team::new(&direct).await;
+    let chat = Team::new(&direct).await;
     let graph = graph_stub().await;
     let table = fresh_table(&direct, "bins").await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
@@ -277,7 +279,8 @@ async fn the_four_binaries_run_with_the_templates_environment() {
             let env = env
                 .into_iter()
                 .map(|(k, v)| {
-                    let v = resolve(&v, &table, &team.topic_arn, &secrets_path);
+                    let topics = (team.topic_arn.as_str(), chat.topic_arn.as_str());
+                    let v = resolve(&v, &table, topics, &secrets_path);
                     (k, v)
                 })
                 .collect();

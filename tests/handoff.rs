@@ -301,3 +301,45 @@ fn a_500_message_transcript_stays_under_the_sns_limit() {
     // The email stays short whatever the transcript.
     assert!(m.email.lines().count() < 50);
 }
+
+#[test]
+fn chat_notifications_follow_chatbots_custom_format_and_keep_the_link_whole() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("docs/chatbot-notification.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut all = cases();
+    // A customer who writes markup and a novel: neither breaks the card.
+    let mut long = all[0].1.clone();
+    for line in &mut long.transcript {
+        line.text = format!(
+            "<!channel> *bold* <https://evil.example|click> {}",
+            "word ".repeat(400)
+        );
+    }
+    long.summary.next_step = "x".repeat(2_000);
+    all.push(("long and hostile", long));
+    for (name, e) in all {
+        for kind in [NoticeKind::Escalation, NoticeKind::Reminder] {
+            let chat = build_handoff(&e, LINK, kind, e.created_at).chat;
+            let errors: Vec<String> = validator
+                .iter_errors(&chat)
+                .map(|err| format!("{} at {}", err, err.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            let description = chat["content"]["description"].as_str().unwrap();
+            assert!(
+                description.ends_with(LINK),
+                "{name}: the resume link comes last, whole"
+            );
+            assert!(
+                !description.contains("<!channel>") && !description.contains("<https://evil"),
+                "{name}"
+            );
+            assert_eq!(chat["metadata"]["threadId"], e.escalation_id.as_str());
+        }
+    }
+    // The schema is strict: a free-form message (which Chatbot drops) is refused.
+    assert!(!validator.is_valid(&serde_json::json!({"text": "hello"})));
+}

@@ -70,6 +70,8 @@ fn template_grants() -> BTreeMap<String, BTreeSet<(String, String)>> {
                     "table".to_string()
                 } else if r.contains("EscalationsTopic") {
                     "topic".to_string()
+                } else if r.contains("ChatTopic") {
+                    "chat-topic".to_string()
                 } else {
                     panic!("{name}: unknown resource {r}")
                 };

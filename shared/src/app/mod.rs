@@ -121,10 +121,10 @@ impl App {
                 &config.graph_api_base,
                 config.meta.page_tokens.clone(),
             )),
-            notifier: Arc::new(SnsNotifier::new(
-                crate::store::call_log::sns_client(aws),
-                &config.topic_arn,
-            )),
+            notifier: Arc::new(
+                SnsNotifier::new(crate::store::call_log::sns_client(aws), &config.topic_arn)
+                    .with_chat_topic(config.chat_topic_arn.clone()),
+            ),
             policy: Arc::new(policy),
             knowledge: Arc::new(knowledge),
             engine: config

@@ -88,6 +88,8 @@ pub struct Config {
     pub function: Function,
     pub table_name: String,
     pub topic_arn: String,
+    /// Where AWS Chatbot (Slack, Microsoft Teams) listens; optional.
+    pub chat_topic_arn: Option<String>,
     pub meta: MetaConfig,
     pub graph_api_base: String,
     /// Where resume links point. Only the escalate function (and `handoff dev`) needs it; in the
@@ -261,6 +263,7 @@ impl Config {
             function,
             table_name: always("TABLE_NAME")?,
             topic_arn: needed("TOPIC_ARN")?.unwrap_or_default(),
+            chat_topic_arn: optional("CHAT_TOPIC_ARN"),
             meta: MetaConfig {
                 app_id: needed("META_APP_ID")?.unwrap_or_default(),
                 app_secrets,

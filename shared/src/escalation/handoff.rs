@@ -39,6 +39,8 @@ pub struct HandoffMessage {
     pub document: Value,
     /// Message attributes: kind, reason, channel, page_id.
     pub attributes: Vec<(&'static str, String)>,
+    /// The AWS Chatbot custom notification (Slack, Microsoft Teams), for the chat topic.
+    pub chat: Value,
 }
 
 impl HandoffMessage {
@@ -326,6 +328,7 @@ pub fn build_handoff(
     let mut message = HandoffMessage {
         subject,
         email,
+        chat: super::chat::chat_notification(e, resume_url, kind),
         document,
         attributes: vec![
             ("kind", kind.as_str().to_string()),

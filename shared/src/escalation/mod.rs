@@ -1,9 +1,11 @@
 //! Escalations: why the bot stopped, and the handoff the team receives.
 
+mod chat;
 mod handoff;
 mod reason;
 mod record;
 
+pub use chat::chat_notification;
 pub use handoff::{
     ascii_subject, build_handoff, HandoffMessage, NoticeKind, HUMAN_AGENT_WINDOW_DAYS,
     STANDARD_WINDOW_HOURS,

@@ -1,4 +1,6 @@
-//! `Notifier` on SNS: one publish per handoff, `MessageStructure=json`, filterable attributes.
+//! `Notifier` on SNS: one publish per handoff, `MessageStructure=json`, filterable attributes; and,
+//! when a chat topic is configured, the same handoff as an AWS Chatbot custom notification there
+//! (Chatbot subscribes over HTTPS too, so it needs a topic of its own).
 
 use async_trait::async_trait;
 use aws_sdk_sns::error::DisplayErrorContext;
@@ -16,6 +18,7 @@ const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 pub struct SnsNotifier {
     client: Client,
     topic_arn: String,
+    chat_topic_arn: Option<String>,
 }
 
 impl SnsNotifier {
@@ -23,6 +26,38 @@ impl SnsNotifier {
         Self {
             client,
             topic_arn: topic_arn.into(),
+            chat_topic_arn: None,
+        }
+    }
+
+    /// Also publishes each handoff to `topic` in Chatbot's custom-notification format.
+    pub fn with_chat_topic(mut self, topic: Option<String>) -> Self {
+        self.chat_topic_arn = topic.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// The chat copy is a convenience beside the team's topic: a failure is counted and logged,
+    /// and never fails (or repeats) the handoff itself.
+    async fn publish_chat(&self, topic: &str, message: &HandoffMessage) {
+        let sent = tokio::time::timeout(
+            crate::deadline::bound(PUBLISH_TIMEOUT),
+            self.client
+                .publish()
+                .topic_arn(topic)
+                .message(message.chat.to_string())
+                .send(),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                crate::metrics::emit("ChatNotifyFailures", 1.0, "Count", None);
+                tracing::warn!(error = %DisplayErrorContext(e), "chat notification not published");
+            }
+            Err(_) => {
+                crate::metrics::emit("ChatNotifyFailures", 1.0, "Count", None);
+                tracing::warn!("chat notification not published before the deadline");
+            }
         }
     }
 }
@@ -33,6 +68,11 @@ const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 #[async_trait]
 impl Notifier for SnsNotifier {
     async fn publish(&self, message: &HandoffMessage) -> Result<String, NotifyError> {
+        if self.topic_arn.is_empty() {
+            return Err(NotifyError::Invalid(
+                "this function has no TOPIC_ARN to publish to".into(),
+            ));
+        }
         // Real SNS rejects these; the local endpoint does not, so check here.
         let subject = &message.subject;
         if !subject.is_ascii()
@@ -73,6 +113,9 @@ impl Notifier for SnsNotifier {
                 NotifyError::Aws("publish not finished before the invocation's deadline".into())
             })?
             .map_err(|e| NotifyError::Aws(DisplayErrorContext(e).to_string()))?;
+        if let Some(topic) = &self.chat_topic_arn {
+            self.publish_chat(topic, message).await;
+        }
         Ok(out.message_id.unwrap_or_default())
     }
 }

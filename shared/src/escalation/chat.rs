@@ -1,0 +1,117 @@
+//! The handoff for Slack and Microsoft Teams: the custom-notification event that AWS Chatbot
+//! (Amazon Q Developer in chat applications) renders natively from an SNS topic it subscribes to.
+//! Chatbot drops anything else without a word, so the shape is checked against
+//! `docs/chatbot-notification.schema.json` in the tests.
+
+use serde_json::{json, Value};
+
+use super::handoff::NoticeKind;
+use super::record::Escalation;
+use crate::message::Role;
+
+/// Handoff's own bounds, well inside what chat clients show without folding.
+pub const TITLE_MAX: usize = 250;
+pub const DESCRIPTION_MAX: usize = 4_000;
+const LINES: usize = 6;
+const LINE_MAX: usize = 300;
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Keeps a customer's words from being read as chat markup (links, mentions, formatting): the
+/// brackets Slack reads as links become look-alikes, emphasis marks spaces.
+fn quote(s: &str) -> String {
+    s.replace('<', "‹")
+        .replace('>', "›")
+        .replace(['*', '_', '~', '`'], " ")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The Chatbot custom notification for `e`.
+pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> Value {
+    let who = e
+        .customer_name
+        .clone()
+        .unwrap_or_else(|| format!("{} user {}", e.conversation.channel, e.conversation.user_id));
+    let lead = match kind {
+        NoticeKind::Escalation => ":raising_hand: A customer needs a person",
+        NoticeKind::Reminder => ":alarm_clock: Reminder: nobody has picked this up",
+    };
+    let title = cut(
+        &format!("{lead}: {} ({})", quote(&who), e.reason),
+        TITLE_MAX,
+    );
+    let mut description = format!(
+        "*Next step:* {}\n*Why:* {} — {}\n*Intent:* {}\n",
+        quote(&e.summary.next_step),
+        e.reason.describe(),
+        quote(&e.reason_detail),
+        quote(&e.summary.intent),
+    );
+    if let Some(summary) = &e.summary.ai_summary {
+        description.push_str(&format!("*Summary (AI):* {}\n", quote(summary)));
+    }
+    if !e.summary.tried.is_empty() {
+        description.push_str(&format!(
+            "*Tried:* {}\n",
+            quote(&e.summary.tried.join("; "))
+        ));
+    }
+    description.push_str("*Last messages:*\n");
+    let start = e.transcript.len().saturating_sub(LINES);
+    for l in &e.transcript[start..] {
+        let who = match l.role {
+            Role::Customer => "Customer",
+            Role::Bot => "Bot",
+            Role::Human => "Team",
+        };
+        description.push_str(&format!("> {who}: {}\n", cut(&quote(&l.text), LINE_MAX)));
+    }
+    // The link last and whole: a cut link is a broken one.
+    let link = if resume_url.is_empty() {
+        String::new()
+    } else {
+        format!("\n*Hand the customer back to the bot when done:* {resume_url}")
+    };
+    let description = cut(
+        &description,
+        DESCRIPTION_MAX.saturating_sub(link.chars().count()),
+    ) + &link;
+    let mut next_steps = vec![cut(&e.summary.next_step, LINE_MAX)];
+    next_steps.push("Reply to the customer in the Page Inbox or the Instagram Inbox.".to_string());
+    if !resume_url.is_empty() {
+        next_steps.push(format!("When done, hand the customer back: {resume_url}"));
+    }
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": format!("{}-{}", e.escalation_id, kind.as_str()),
+        "content": {
+            "textType": "client-markdown",
+            "title": title,
+            "description": description,
+            "nextSteps": next_steps,
+            "keywords": [e.reason.as_str(), e.conversation.channel.as_str(), kind.as_str()],
+        },
+        "metadata": {
+            // A reminder threads under its escalation.
+            "threadId": e.escalation_id,
+            "summary": cut(&format!("{who} needs a person: {}", e.reason), TITLE_MAX),
+            "eventType": format!("handoff.{}", kind.as_str()),
+            "additionalContext": {
+                "escalation_id": e.escalation_id,
+                "reason": e.reason.as_str(),
+                "channel": e.conversation.channel.as_str(),
+                "page_id": e.conversation.page_id,
+                "user_id": e.conversation.user_id,
+            },
+        },
+    })
+}
