@@ -72,6 +72,8 @@ fn template_grants() -> BTreeMap<String, BTreeSet<(String, String)>> {
                     "topic".to_string()
                 } else if r.contains("ChatTopic") {
                     "chat-topic".to_string()
+                } else if r.contains("foundation-model/${BedrockModelId}") {
+                    "bedrock-model".to_string()
                 } else {
                     panic!("{name}: unknown resource {r}")
                 };
@@ -108,6 +110,21 @@ fn each_role_reads_exactly_its_functions_secrets() {
             .map(|v| format!("parameter{}", parameter_name("", v)))
             .collect();
         assert_eq!(granted, read, "{name}");
+        // Bedrock (when chosen): only the functions with a model call, and only that model.
+        let bedrock: Vec<_> = grants[name]
+            .iter()
+            .filter(|(action, _)| action.starts_with("bedrock:"))
+            .collect();
+        let uses_model = matches!(function, Function::Policy | Function::Escalate);
+        let expected = (
+            "bedrock:InvokeModel".to_string(),
+            "bedrock-model".to_string(),
+        );
+        assert_eq!(
+            bedrock,
+            if uses_model { vec![&expected] } else { vec![] },
+            "{name}"
+        );
     }
 }
 

@@ -14,7 +14,7 @@ use handoff::llm::{apply_engine, LlmEngine};
 use handoff::policy::{decide, Decision, Outcome, Turn};
 use handoff::ports::AnswerEngine;
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn completion(content: &str) -> Value {
@@ -282,4 +282,134 @@ async fn the_engine_never_turns_an_escalation_or_a_proposal_into_an_answer() {
         let after = apply_engine(&policy, &knowledge, decision, confident(), now);
         assert_eq!(after.headline(), before, "{text}");
     }
+}
+
+/// Amazon Bedrock's Converse API, stubbed: what the engine sends, and the boundary on what it gets.
+async fn bedrock_stub(text: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        // The SDK escapes the ':' of the model id in the path.
+        .and(path_regex(
+            r"^/model/amazon\.nova-micro-v1(:|%3A)0/converse$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 480, "outputTokens": 60, "totalTokens": 540},
+            "metrics": {"latencyMs": 310}
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn bedrock_engine(server: &MockServer) -> handoff::llm::BedrockEngine {
+    let conf = aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
+        .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_bedrockruntime::config::Credentials::for_tests())
+        .endpoint_url(server.uri())
+        .build();
+    handoff::llm::BedrockEngine::with_client(
+        aws_sdk_bedrockruntime::Client::from_conf(conf),
+        handoff::llm::DEFAULT_BEDROCK_MODEL,
+        Duration::from_secs(2),
+    )
+}
+
+#[tokio::test]
+async fn bedrock_answers_within_the_same_boundary_and_is_sent_the_right_request() {
+    let (policy, knowledge) = load_boundary(
+        &repo_path("config/policy.toml"),
+        &repo_path("config/knowledge.toml"),
+    )
+    .unwrap();
+    let now = DateTime::parse_from_rfc3339("2026-11-24T11:00:00+01:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let question = "Are the mugs ok in a dishwasher?";
+    let ranked = knowledge.rank(question);
+    let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
+    let decide_now = || {
+        decide(
+            &policy,
+            &knowledge,
+            Turn {
+                text: Some(question),
+                ..Default::default()
+            },
+            now,
+        )
+    };
+
+    let good = json!({"answer": "Yes, all our glazed mugs are dishwasher safe.", "confidence": 0.92, "intent": "care question", "needs_human": false, "entry": "dishwasher"}).to_string();
+    let server = bedrock_stub(&good).await;
+    let engine = bedrock_engine(&server);
+    let d = apply_engine(
+        &policy,
+        &knowledge,
+        decide_now(),
+        engine.answer(question, &top).await,
+        now,
+    );
+    assert!(
+        matches!(&d.outcome, Outcome::Answer { entry, .. } if entry == "llm:dishwasher"),
+        "{:?}",
+        d.outcome
+    );
+    let sent: Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
+    assert!(sent["system"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("ONLY from the knowledge entries"));
+    assert_eq!(sent["inferenceConfig"]["temperature"], 0.0);
+    let user: Value =
+        serde_json::from_str(sent["messages"][0]["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(user["customer_message"], question);
+    assert!(user["knowledge"].as_array().unwrap().len() <= 3);
+
+    // The boundary holds whatever the model says: money promised → a person.
+    let promise = json!({"answer": "Sure, we will refund you 20 EUR today.", "confidence": 0.95, "intent": "care", "needs_human": false, "entry": "dishwasher"}).to_string();
+    let server = bedrock_stub(&promise).await;
+    let d = apply_engine(
+        &policy,
+        &knowledge,
+        decide_now(),
+        bedrock_engine(&server).answer(question, &top).await,
+        now,
+    );
+    assert!(
+        matches!(d.outcome, Outcome::Escalate { .. }),
+        "{:?}",
+        d.outcome
+    );
+
+    // A model that fails (throttled, unreachable) leaves the knowledge answer or a person, never a guess.
+    let down = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(json!({"message": "Too many requests"})),
+        )
+        .mount(&down)
+        .await;
+    assert!(bedrock_engine(&down).answer(question, &top).await.is_err());
+
+    // The handoff summary.
+    let server =
+        bedrock_stub(r#"{"summary": "The customer asks whether mugs go in the dishwasher."}"#)
+            .await;
+    let transcript = vec![handoff::escalation::TranscriptLine {
+        at: now,
+        role: handoff::message::Role::Customer,
+        text: question.into(),
+        attachments: vec![],
+    }];
+    assert_eq!(
+        bedrock_engine(&server)
+            .summarize(&transcript)
+            .await
+            .unwrap(),
+        "The customer asks whether mugs go in the dishwasher."
+    );
 }

@@ -92,6 +92,9 @@ enum Command {
         /// People subscribed to the topic by email.
         #[arg(long, default_value_t = 1.0)]
         email_subscribers: f64,
+        /// knowledge (the default) or bedrock (Nova Micro rephrases answers and summarises handoffs).
+        #[arg(long, default_value = "knowledge")]
+        engine: String,
     },
     /// Escalations as test cases.
     Cases {
@@ -242,12 +245,26 @@ async fn main() -> ExitCode {
             messages_per_month,
             escalation_rate,
             email_subscribers,
+            engine,
         } => {
             if !(0.0..=1.0).contains(&escalation_rate) || messages_per_month < 0.0 {
                 eprintln!("error: --escalation-rate must be between 0 and 1 and --messages-per-month positive");
                 return ExitCode::FAILURE;
             }
-            let e = handoff::cost::estimate(messages_per_month, escalation_rate, email_subscribers);
+            let engine = match engine.as_str() {
+                "knowledge" => handoff::cost::Engine::Knowledge,
+                "bedrock" => handoff::cost::Engine::Bedrock,
+                other => {
+                    eprintln!("error: --engine {other:?}: expected knowledge or bedrock");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let e = handoff::cost::estimate_with(
+                messages_per_month,
+                escalation_rate,
+                email_subscribers,
+                engine,
+            );
             println!("Monthly estimate for {messages_per_month:.0} messages, {:.0}% escalated (prices {}, no free tier):", escalation_rate * 100.0, handoff::cost::prices::AS_OF);
             for l in &e.lines {
                 println!(

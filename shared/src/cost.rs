@@ -11,6 +11,9 @@ pub mod prices {
     pub const SNS_PER_PUBLISH: f64 = 0.50 / 1e6;
     pub const SNS_PER_EMAIL: f64 = 2.00 / 100_000.0;
     pub const LOGS_PER_GB: f64 = 0.50;
+    /// Amazon Nova Micro on Bedrock, on demand: $0.035 per million input tokens, $0.14 output.
+    pub const NOVA_MICRO_PER_INPUT_TOKEN: f64 = 0.035 / 1e6;
+    pub const NOVA_MICRO_PER_OUTPUT_TOKEN: f64 = 0.14 / 1e6;
 }
 
 /// What one message, one escalation and the schedule use (measured from the code's requests; the
@@ -44,6 +47,25 @@ pub mod usage {
     pub const LOG_BYTES_PER_INVOCATION: f64 = 1_000.0;
 }
 
+/// The model's share: tokens per call, from the prompts this code sends (system prompt, three
+/// knowledge entries and the message in; the JSON answer out; 30 transcript lines for a summary).
+pub mod model_usage {
+    pub const ANSWER_INPUT_TOKENS: f64 = 500.0;
+    pub const ANSWER_OUTPUT_TOKENS: f64 = 100.0;
+    pub const SUMMARY_INPUT_TOKENS: f64 = 1_500.0;
+    pub const SUMMARY_OUTPUT_TOKENS: f64 = 80.0;
+}
+
+/// Which engine phrases answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The knowledge file alone (the default): no model cost.
+    Knowledge,
+    /// Amazon Bedrock with the default model (Nova Micro): every answer the knowledge finds is
+    /// rephrased, every handoff summarised.
+    Bedrock,
+}
+
 /// One line of the estimate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostLine {
@@ -63,6 +85,21 @@ pub struct CostEstimate {
 /// Monthly cost for `messages` inbound messages of which `escalation_rate` escalate, with
 /// `email_subscribers` people on the topic. No free tier is applied.
 pub fn estimate(messages: f64, escalation_rate: f64, email_subscribers: f64) -> CostEstimate {
+    estimate_with(
+        messages,
+        escalation_rate,
+        email_subscribers,
+        Engine::Knowledge,
+    )
+}
+
+/// `estimate`, with the answer engine's own cost.
+pub fn estimate_with(
+    messages: f64,
+    escalation_rate: f64,
+    email_subscribers: f64,
+    engine: Engine,
+) -> CostEstimate {
     use prices::*;
     use usage::*;
     let escalations = messages * escalation_rate;
@@ -110,6 +147,18 @@ pub fn estimate(messages: f64, escalation_rate: f64, email_subscribers: f64) -> 
             dollars: log_gb * LOGS_PER_GB,
         },
     ];
+    let mut lines = lines;
+    if engine == Engine::Bedrock {
+        use model_usage::*;
+        let answers = messages - escalations;
+        let input = answers * ANSWER_INPUT_TOKENS + escalations * SUMMARY_INPUT_TOKENS;
+        let output = answers * ANSWER_OUTPUT_TOKENS + escalations * SUMMARY_OUTPUT_TOKENS;
+        lines.push(CostLine {
+            component: "Bedrock (Nova Micro)",
+            quantity: format!("{:.1}M tokens in, {:.1}M out", input / 1e6, output / 1e6),
+            dollars: input * NOVA_MICRO_PER_INPUT_TOKEN + output * NOVA_MICRO_PER_OUTPUT_TOKEN,
+        });
+    }
     let total: f64 = lines.iter().map(|l| l.dollars).sum();
     CostEstimate {
         per_thousand_messages: if messages > 0.0 {
@@ -125,6 +174,21 @@ pub fn estimate(messages: f64, escalation_rate: f64, email_subscribers: f64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bedrock_adds_its_tokens_by_hand() {
+        // 100,000 messages, 10% escalate: 90,000 answers × (500 in, 100 out) + 10,000 summaries
+        // × (1,500 in, 80 out) = 60M in, 9.8M out → 60 × $0.035 + 9.8 × $0.14 = $3.472.
+        let e = estimate_with(100_000.0, 0.10, 1.0, Engine::Bedrock);
+        let line = e
+            .lines
+            .iter()
+            .find(|l| l.component == "Bedrock (Nova Micro)")
+            .unwrap();
+        assert!((line.dollars - 3.472).abs() < 1e-9, "{}", line.dollars);
+        let base = estimate(100_000.0, 0.10, 1.0);
+        assert!((e.total - base.total - 3.472).abs() < 1e-9);
+    }
 
     #[test]
     fn matches_a_hand_calculation() {

@@ -127,10 +127,18 @@ impl App {
             ),
             policy: Arc::new(policy),
             knowledge: Arc::new(knowledge),
-            engine: config
-                .llm
-                .clone()
-                .map(|llm| Arc::new(LlmEngine::new(llm, DEFAULT_TIMEOUT)) as Arc<dyn AnswerEngine>),
+            engine: match (&config.bedrock_model, &config.llm) {
+                (Some(model), _) => Some(Arc::new(crate::llm::BedrockEngine::new(
+                    aws,
+                    model,
+                    DEFAULT_TIMEOUT,
+                )) as Arc<dyn AnswerEngine>),
+                (None, Some(llm)) => {
+                    Some(Arc::new(LlmEngine::new(llm.clone(), DEFAULT_TIMEOUT))
+                        as Arc<dyn AnswerEngine>)
+                }
+                (None, None) => None,
+            },
             settings: Settings {
                 app_id: config.meta.app_id.clone(),
                 app_secrets: config.meta.app_secrets.clone(),

@@ -99,6 +99,8 @@ pub struct Config {
     pub policy_file: String,
     pub knowledge_file: String,
     pub llm: Option<LlmConfig>,
+    /// `LLM_PROVIDER=bedrock`: the Bedrock model to answer and summarise with (IAM, no key).
+    pub bedrock_model: Option<String>,
     pub pause_hours: u32,
 }
 
@@ -251,7 +253,20 @@ impl Config {
                     reason: "expected a whole number of hours between 1 and 720".into(),
                 })?,
         };
-        let llm = match optional("LLM_API_BASE") {
+        let bedrock_model = match optional("LLM_PROVIDER").as_deref().map(str::trim) {
+            None | Some("openai") => None,
+            Some("bedrock") => Some(
+                optional("BEDROCK_MODEL_ID")
+                    .unwrap_or_else(|| crate::llm::DEFAULT_BEDROCK_MODEL.to_string()),
+            ),
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "LLM_PROVIDER",
+                    reason: "expected bedrock or openai (or unset: no LLM)".into(),
+                })
+            }
+        };
+        let llm = match optional("LLM_API_BASE").filter(|_| bedrock_model.is_none()) {
             None => None,
             Some(api_base) => Some(LlmConfig {
                 api_base,
@@ -283,6 +298,7 @@ impl Config {
             policy_file: always("POLICY_FILE")?,
             knowledge_file: always("KNOWLEDGE_FILE")?,
             llm,
+            bedrock_model,
             pause_hours,
         })
     }
@@ -403,6 +419,32 @@ mod tests {
             read(&env, Function::Resume).err(),
             Some(ConfigError::Missing("LINK_KEYS"))
         );
+    }
+
+    #[test]
+    fn bedrock_is_chosen_by_provider_with_a_default_model() {
+        let mut env = full();
+        env.insert("LLM_PROVIDER", "bedrock");
+        let read = |env: &HashMap<&str, &str>| {
+            Config::from_lookup_for(Function::Policy, |k| env.get(k).map(|v| v.to_string()))
+        };
+        assert_eq!(
+            read(&env).unwrap().bedrock_model.as_deref(),
+            Some("amazon.nova-micro-v1:0")
+        );
+        env.insert("BEDROCK_MODEL_ID", "anthropic.claude-3-haiku-20240307-v1:0");
+        assert_eq!(
+            read(&env).unwrap().bedrock_model.as_deref(),
+            Some("anthropic.claude-3-haiku-20240307-v1:0")
+        );
+        env.insert("LLM_PROVIDER", "gpt");
+        assert!(matches!(
+            read(&env).err(),
+            Some(ConfigError::Invalid {
+                name: "LLM_PROVIDER",
+                ..
+            })
+        ));
     }
 
     #[test]

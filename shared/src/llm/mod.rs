@@ -1,5 +1,10 @@
-//! The optional LLM answer engine: an OpenAI-compatible chat completions endpoint that may only
-//! answer from the knowledge entries it is given, and must say how sure it is.
+//! The optional LLM answer engine: an OpenAI-compatible chat completions endpoint, or Amazon
+//! Bedrock (`bedrock`), that may only answer from the knowledge entries it is given, and must say
+//! how sure it is.
+
+mod bedrock;
+
+pub use bedrock::{BedrockEngine, DEFAULT_BEDROCK_MODEL};
 
 use std::time::Duration;
 
@@ -35,11 +40,11 @@ pub struct LlmEngine {
 /// Seconds the customer may wait for the engine before the bot escalates instead.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
 /// Kept back from the model's call for the send that follows it.
-const SEND_RESERVE: Duration = Duration::from_secs(3);
+pub(crate) const SEND_RESERVE: Duration = Duration::from_secs(3);
 /// Not worth asking the model with less than this.
-const MIN_CALL: Duration = Duration::from_millis(500);
+pub(crate) const MIN_CALL: Duration = Duration::from_millis(500);
 
-const SYSTEM_PROMPT: &str = "You answer customers of a small shop on Messenger and Instagram. \
+pub(crate) const SYSTEM_PROMPT: &str = "You answer customers of a small shop on Messenger and Instagram. \
 Answer ONLY from the knowledge entries given; never invent facts, prices, dates or promises. \
 If the entries do not answer the question, or the customer wants money back, complains, is upset \
 or asks for a person, set needs_human to true. Reply with one JSON object and nothing else: \
@@ -134,7 +139,7 @@ pub fn parse_engine_output(
     })
 }
 
-const SUMMARY_PROMPT: &str = "You brief a shop's support person taking over a chat from a bot. From the \
+pub(crate) const SUMMARY_PROMPT: &str = "You brief a shop's support person taking over a chat from a bot. From the \
 transcript only (never invent), write at most two short sentences: what the customer wants and what has \
 happened so far. Reply with one JSON object: {\"summary\": string}.";
 

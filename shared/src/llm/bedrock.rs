@@ -1,0 +1,131 @@
+//! The answer engine on Amazon Bedrock (the Converse API): the AWS-native option, called with the
+//! function's IAM role, no outside key. Same prompts, same output checks and the same boundary
+//! (`apply_engine`) as the OpenAI-compatible engine.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_bedrockruntime::error::DisplayErrorContext;
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
+};
+use serde_json::{json, Value};
+
+use super::{parse_engine_output, parse_summary, EngineError, SUMMARY_PROMPT, SYSTEM_PROMPT};
+use crate::policy::KnowledgeEntry;
+use crate::ports::{AnswerEngine, EngineAnswer};
+
+/// The default model: the cheapest text model on Bedrock, enough to phrase a known answer.
+pub const DEFAULT_BEDROCK_MODEL: &str = "amazon.nova-micro-v1:0";
+
+pub struct BedrockEngine {
+    client: aws_sdk_bedrockruntime::Client,
+    model_id: String,
+    timeout: Duration,
+}
+
+impl BedrockEngine {
+    pub fn new(
+        aws: &aws_config::SdkConfig,
+        model_id: impl Into<String>,
+        timeout: Duration,
+    ) -> Self {
+        Self::with_client(aws_sdk_bedrockruntime::Client::new(aws), model_id, timeout)
+    }
+
+    pub fn with_client(
+        client: aws_sdk_bedrockruntime::Client,
+        model_id: impl Into<String>,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            client,
+            model_id: model_id.into(),
+            timeout,
+        }
+    }
+
+    async fn converse(
+        &self,
+        system: &str,
+        user: Value,
+        max_tokens: i32,
+    ) -> Result<String, EngineError> {
+        let timeout = crate::deadline::bound_leaving(self.timeout, super::SEND_RESERVE);
+        if timeout < super::MIN_CALL {
+            return Err(EngineError::Timeout(timeout));
+        }
+        let request = self
+            .client
+            .converse()
+            .model_id(&self.model_id)
+            .system(SystemContentBlock::Text(system.to_string()))
+            .messages(
+                Message::builder()
+                    .role(ConversationRole::User)
+                    .content(ContentBlock::Text(user.to_string()))
+                    .build()
+                    .map_err(|e| EngineError::Invalid(e.to_string()))?,
+            )
+            .inference_config(
+                InferenceConfiguration::builder()
+                    .temperature(0.0)
+                    .max_tokens(max_tokens)
+                    .build(),
+            )
+            .send();
+        let out = tokio::time::timeout(timeout, request)
+            .await
+            .map_err(|_| EngineError::Timeout(timeout))?
+            .map_err(|e| EngineError::Transport(DisplayErrorContext(e).to_string()))?;
+        let message = out
+            .output()
+            .and_then(|o| o.as_message().ok())
+            .ok_or_else(|| EngineError::Invalid("no output message".into()))?;
+        message
+            .content()
+            .iter()
+            .find_map(|block| block.as_text().ok())
+            .cloned()
+            .ok_or_else(|| EngineError::Invalid("no text in the output message".into()))
+    }
+}
+
+#[async_trait]
+impl AnswerEngine for BedrockEngine {
+    async fn answer(
+        &self,
+        question: &str,
+        entries: &[&KnowledgeEntry],
+    ) -> Result<EngineAnswer, EngineError> {
+        let knowledge: Vec<Value> = entries
+            .iter()
+            .map(|e| json!({"id": e.id, "topic": e.topic, "questions": e.questions, "answer": e.answer}))
+            .collect();
+        let content = self
+            .converse(
+                SYSTEM_PROMPT,
+                json!({"knowledge": knowledge, "customer_message": question}),
+                600,
+            )
+            .await?;
+        parse_engine_output(&content, entries)
+    }
+
+    async fn summarize(
+        &self,
+        transcript: &[crate::escalation::TranscriptLine],
+    ) -> Result<String, EngineError> {
+        let lines: Vec<Value> = transcript
+            .iter()
+            .rev()
+            .take(30)
+            .rev()
+            .map(|l| json!({"role": l.role.as_str(), "text": l.text}))
+            .collect();
+        let content = self
+            .converse(SUMMARY_PROMPT, json!({"transcript": lines}), 200)
+            .await?;
+        parse_summary(&content)
+    }
+}
