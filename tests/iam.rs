@@ -216,7 +216,8 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
         expired_user,
     );
     let long_ago = chrono::Utc::now() - chrono::Duration::days(2);
-    let mut e = expired_escalation(&conv, long_ago);
+    let mut e = sample_escalation(&conv, long_ago);
+    e.notified_at = Some(long_ago);
     e.escalation_id = handoff::escalation::escalation_id_for(long_ago.timestamp_millis(), "m_old");
     let handoff::state::Transition::Changed(paused) = handoff::state::PauseFlag::default().apply(
         &handoff::state::StateEvent::Escalated {
@@ -290,38 +291,5 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
             recorded.contains(&e),
             "{expected:?} not recorded: {recorded:#?}"
         );
-    }
-}
-
-fn expired_escalation(
-    conv: &handoff::conversation::ConversationKey,
-    at: chrono::DateTime<chrono::Utc>,
-) -> handoff::escalation::Escalation {
-    use handoff::escalation::{Escalation, EscalationSummary, ReasonCode};
-    Escalation {
-        escalation_id: String::new(),
-        conversation: conv.clone(),
-        reason: ReasonCode::Complaint,
-        reason_detail: "the word \"complaint\"".into(),
-        summary: EscalationSummary {
-            intent: "complaint".into(),
-            tried: vec![],
-            next_step: "Reply to the complaint.".into(),
-            ai_summary: None,
-        },
-        transcript: vec![],
-        trace: Default::default(),
-        created_at: at,
-        paused_until: at + chrono::Duration::hours(24),
-        last_customer_at: at,
-        customer_name: None,
-        notified_at: Some(at),
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
     }
 }

@@ -206,39 +206,6 @@ async fn an_escalation_opens_once_its_jobs_are_leased_and_its_resume_recorded_on
     );
 }
 
-fn sample_escalation(
-    conv: &ConversationKey,
-    now: chrono::DateTime<Utc>,
-) -> handoff::escalation::Escalation {
-    use handoff::escalation::{Escalation, EscalationSummary, ReasonCode};
-    Escalation {
-        escalation_id: String::new(),
-        conversation: conv.clone(),
-        reason: ReasonCode::Complaint,
-        reason_detail: "the word \"complaint\"".into(),
-        summary: EscalationSummary {
-            intent: "complaint".into(),
-            tried: vec![],
-            next_step: "Reply to the complaint.".into(),
-            ai_summary: None,
-        },
-        transcript: vec![],
-        trace: Default::default(),
-        created_at: now,
-        paused_until: now + Duration::hours(24),
-        last_customer_at: now,
-        customer_name: None,
-        notified_at: None,
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_customer_is_forgotten_whole_and_nobody_else() {
     let direct = aws().await;

@@ -565,3 +565,37 @@ pub async fn rig(prefix: &str, graph: &str) -> (handoff::App, Team, String, aws_
         aws,
     )
 }
+
+/// An escalation of `conv` opened at `now`, with an empty id (set it per test).
+pub fn sample_escalation(
+    conv: &handoff::conversation::ConversationKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> handoff::escalation::Escalation {
+    use handoff::escalation::{Escalation, EscalationSummary, ReasonCode};
+    Escalation {
+        escalation_id: String::new(),
+        conversation: conv.clone(),
+        reason: ReasonCode::Complaint,
+        reason_detail: "the word \"complaint\"".into(),
+        summary: EscalationSummary {
+            intent: "complaint".into(),
+            tried: vec![],
+            next_step: "Reply to the complaint.".into(),
+            ai_summary: None,
+        },
+        transcript: vec![],
+        trace: Default::default(),
+        created_at: now,
+        paused_until: now + chrono::Duration::hours(24),
+        last_customer_at: now,
+        customer_name: None,
+        notified_at: None,
+        reminded_at: None,
+        resumed_at: None,
+        resumed_by: None,
+        outcome: None,
+        note: None,
+        answer_entry: None,
+        earlier_answers: None,
+    }
+}

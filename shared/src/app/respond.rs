@@ -358,20 +358,10 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
 }
 
 fn bot_message(trigger: &Message, mid: String, text: &str, answer: Option<AnswerRef>) -> Message {
-    Message {
-        conversation: trigger.conversation.clone(),
-        // Just after the message it answers, so the history reads in order.
-        timestamp_ms: trigger.timestamp_ms + 1,
-        mid,
-        role: Role::Bot,
-        direction: Direction::Out,
-        text: Some(text.to_string()),
-        payload: None,
-        attachments: Vec::new(),
-        event: None,
-        standby: false,
-        answer,
-    }
+    // Just after the message it answers, so the history reads in order.
+    let mut m = Message::bot_send(&trigger.conversation, trigger.timestamp_ms + 1, mid, text);
+    m.answer = answer;
+    m
 }
 
 fn is_proposal(a: &AnswerRef) -> bool {

@@ -15,14 +15,9 @@ pub const DESCRIPTION_MAX: usize = 4_000;
 const LINES: usize = 6;
 const LINE_MAX: usize = 300;
 
+/// At most `max` characters, the ellipsis included.
 fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
+    super::handoff::clip(s, max.saturating_sub(1))
 }
 
 /// Keeps a customer's words from being read as chat markup (links, mentions, formatting): the

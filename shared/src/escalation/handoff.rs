@@ -127,7 +127,7 @@ const MAX_LINE_CHARS: usize = 2000;
 /// Longest text of one line in the email.
 const EMAIL_LINE_CHARS: usize = 400;
 
-fn clip(text: &str, max: usize) -> String {
+pub(super) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {

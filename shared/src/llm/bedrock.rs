@@ -9,7 +9,7 @@ use aws_sdk_bedrockruntime::error::DisplayErrorContext;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{parse_engine_output, parse_summary, EngineError, SUMMARY_PROMPT, SYSTEM_PROMPT};
 use crate::policy::KnowledgeEntry;
@@ -98,16 +98,8 @@ impl AnswerEngine for BedrockEngine {
         question: &str,
         entries: &[&KnowledgeEntry],
     ) -> Result<EngineAnswer, EngineError> {
-        let knowledge: Vec<Value> = entries
-            .iter()
-            .map(|e| json!({"id": e.id, "topic": e.topic, "questions": e.questions, "answer": e.answer}))
-            .collect();
         let content = self
-            .converse(
-                SYSTEM_PROMPT,
-                json!({"knowledge": knowledge, "customer_message": question}),
-                600,
-            )
+            .converse(SYSTEM_PROMPT, super::answer_input(question, entries), 600)
             .await?;
         parse_engine_output(&content, entries)
     }
@@ -116,15 +108,8 @@ impl AnswerEngine for BedrockEngine {
         &self,
         transcript: &[crate::escalation::TranscriptLine],
     ) -> Result<String, EngineError> {
-        let lines: Vec<Value> = transcript
-            .iter()
-            .rev()
-            .take(30)
-            .rev()
-            .map(|l| json!({"role": l.role.as_str(), "text": l.text}))
-            .collect();
         let content = self
-            .converse(SUMMARY_PROMPT, json!({"transcript": lines}), 200)
+            .converse(SUMMARY_PROMPT, super::summary_input(transcript), 200)
             .await?;
         parse_summary(&content)
     }

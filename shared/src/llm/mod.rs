@@ -77,20 +77,39 @@ impl LlmEngine {
     }
 
     fn request(&self, question: &str, entries: &[&KnowledgeEntry]) -> Value {
-        let knowledge: Vec<Value> = entries
-            .iter()
-            .map(|e| json!({"id": e.id, "topic": e.topic, "questions": e.questions, "answer": e.answer}))
-            .collect();
         json!({
             "model": self.config.model,
             "temperature": 0,
             "response_format": {"type": "json_object"},
             "messages": [
                 {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": json!({"knowledge": knowledge, "customer_message": question}).to_string()},
+                {"role": "user", "content": answer_input(question, entries).to_string()},
             ],
         })
     }
+}
+
+/// What the model reads to answer: the entries it may answer from, and the message.
+pub(crate) fn answer_input(question: &str, entries: &[&KnowledgeEntry]) -> Value {
+    let knowledge: Vec<Value> = entries
+        .iter()
+        .map(
+            |e| json!({"id": e.id, "topic": e.topic, "questions": e.questions, "answer": e.answer}),
+        )
+        .collect();
+    json!({"knowledge": knowledge, "customer_message": question})
+}
+
+/// What the model reads to summarise: the last 30 lines of the transcript.
+pub(crate) fn summary_input(transcript: &[crate::escalation::TranscriptLine]) -> Value {
+    let lines: Vec<Value> = transcript
+        .iter()
+        .rev()
+        .take(30)
+        .rev()
+        .map(|l| json!({"role": l.role.as_str(), "text": l.text}))
+        .collect();
+    json!({"transcript": lines})
 }
 
 /// Validates the model's JSON: every field present and typed, confidence within 0..1, an answer
@@ -212,13 +231,6 @@ impl AnswerEngine for LlmEngine {
         &self,
         transcript: &[crate::escalation::TranscriptLine],
     ) -> Result<String, EngineError> {
-        let lines: Vec<Value> = transcript
-            .iter()
-            .rev()
-            .take(30)
-            .rev()
-            .map(|l| json!({"role": l.role.as_str(), "text": l.text}))
-            .collect();
         let content = self
             .complete(json!({
                 "model": self.config.model,
@@ -226,7 +238,7 @@ impl AnswerEngine for LlmEngine {
                 "response_format": {"type": "json_object"},
                 "messages": [
                     {"role": "system", "content": SUMMARY_PROMPT},
-                    {"role": "user", "content": json!({"transcript": lines}).to_string()},
+                    {"role": "user", "content": summary_input(transcript).to_string()},
                 ],
             }))
             .await?;
