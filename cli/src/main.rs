@@ -84,7 +84,8 @@ enum Command {
     },
     /// Estimate the monthly AWS cost per component, and per 1,000 messages.
     Cost {
-        #[arg(long)]
+        /// The volume to break down (the table at 1k, 10k, 100k and 1M follows either way).
+        #[arg(long, default_value_t = 100_000.0)]
         messages_per_month: f64,
         /// Share of messages that escalate, 0..1.
         #[arg(long, default_value_t = 0.10)]
@@ -268,11 +269,34 @@ async fn main() -> ExitCode {
             println!("Monthly estimate for {messages_per_month:.0} messages, {:.0}% escalated (prices {}, no free tier):", escalation_rate * 100.0, handoff::cost::prices::AS_OF);
             for l in &e.lines {
                 println!(
-                    "  {:<24} {:>22}  ${:>10.4}",
-                    l.component, l.quantity, l.dollars
+                    "  {:<28} {:>34}  ${:>9.4}{}",
+                    l.component,
+                    l.quantity,
+                    l.dollars,
+                    if l.fixed { "  (fixed)" } else { "" }
                 );
             }
-            println!("  {:<24} {:>22}  ${:>10.4}", "total", "", e.total);
+            println!("  {:<28} {:>34}  ${:>9.4}", "total", "", e.total);
+            println!(
+                "  of which paid whatever the traffic (metrics, alarms, dashboard, storage): ${:.4}",
+                e.fixed_total
+            );
+            println!("\n  messages/month    per month   per 1,000 messages   fixed share");
+            for volume in [1_000.0, 10_000.0, 100_000.0, 1_000_000.0] {
+                let v = handoff::cost::estimate_with(
+                    volume,
+                    escalation_rate,
+                    email_subscribers,
+                    engine,
+                );
+                println!(
+                    "  {:>14.0}  ${:>10.2}   ${:>18.4}   {:>10.0}%",
+                    volume,
+                    v.total,
+                    v.per_thousand_messages,
+                    v.fixed_total / v.total * 100.0
+                );
+            }
             println!("per 1,000 messages: ${:.4}", e.per_thousand_messages);
             Ok(())
         }

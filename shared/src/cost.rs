@@ -11,6 +11,20 @@ pub mod prices {
     pub const SNS_PER_PUBLISH: f64 = 0.50 / 1e6;
     pub const SNS_PER_EMAIL: f64 = 2.00 / 100_000.0;
     pub const LOGS_PER_GB: f64 = 0.50;
+    /// Log storage, per GB-month (kept `LogRetentionDays`, 30 by default: about one month).
+    pub const LOGS_STORAGE_PER_GB_MONTH: f64 = 0.03;
+    /// Custom metrics: $0.30 per metric-month, prorated by the hour a metric receives data.
+    pub const METRIC_PER_MONTH: f64 = 0.30;
+    /// Standard-resolution alarms: $0.10 per metric an alarm watches, per month.
+    pub const ALARM_METRIC_PER_MONTH: f64 = 0.10;
+    pub const DASHBOARD_PER_MONTH: f64 = 3.00;
+    /// DynamoDB standard table storage and continuous backups (PITR), per GB-month.
+    pub const DDB_STORAGE_PER_GB_MONTH: f64 = 0.25;
+    pub const PITR_PER_GB_MONTH: f64 = 0.20;
+    /// SNS to HTTPS endpoints (AWS Chatbot subscribes that way).
+    pub const SNS_PER_HTTPS: f64 = 0.60 / 1e6;
+    /// KMS requests: the SNS topics are encrypted with the AWS-managed key (no monthly fee).
+    pub const KMS_PER_REQUEST: f64 = 0.03 / 10_000.0;
     /// Amazon Nova Micro on Bedrock, on demand: $0.035 per million input tokens, $0.14 output.
     pub const NOVA_MICRO_PER_INPUT_TOKEN: f64 = 0.035 / 1e6;
     pub const NOVA_MICRO_PER_OUTPUT_TOKEN: f64 = 0.14 / 1e6;
@@ -47,6 +61,28 @@ pub mod usage {
     pub const LOG_BYTES_PER_INVOCATION: f64 = 1_000.0;
 }
 
+/// What the stack pays whatever the traffic, and what grows with what it keeps.
+pub mod fixed {
+    /// Hours in a month.
+    pub const HOURS: f64 = 730.0;
+    /// Metric series the alarms in `template.yaml` watch (checked against the template in a test).
+    pub const ALARM_METRICS: f64 = 13.0;
+    pub const DASHBOARDS: f64 = 1.0;
+    /// Stored sizes: a customer message, a bot reply with its trace, an escalation.
+    pub const MESSAGE_KB: f64 = 0.5;
+    pub const REPLY_KB: f64 = 2.0;
+    pub const ESCALATION_KB: f64 = 5.0;
+    /// Default retention (`[retention]`): messages 3 months, escalations 12.
+    pub const MESSAGE_MONTHS: f64 = 3.0;
+    pub const ESCALATION_MONTHS: f64 = 12.0;
+    /// Reasons escalations spread over, and resume paths (link, inbox, expiry), for the
+    /// metrics with a dimension.
+    pub const ACTIVE_REASONS: f64 = 5.0;
+    pub const RESUME_PATHS: f64 = 3.0;
+    /// Share of escalations that get a reminder.
+    pub const REMINDED: f64 = 0.2;
+}
+
 /// The model's share: tokens per call, from the prompts this code sends (system prompt, three
 /// knowledge entries and the message in; the JSON answer out; 30 transcript lines for a summary).
 pub mod model_usage {
@@ -72,6 +108,8 @@ pub struct CostLine {
     pub component: &'static str,
     pub quantity: String,
     pub dollars: f64,
+    /// Paid whatever the traffic (or growing with what is kept), not per message.
+    pub fixed: bool,
 }
 
 /// The monthly estimate.
@@ -79,7 +117,37 @@ pub struct CostLine {
 pub struct CostEstimate {
     pub lines: Vec<CostLine>,
     pub total: f64,
+    pub fixed_total: f64,
     pub per_thousand_messages: f64,
+}
+
+/// Hours in a month a metric series with `per_month` data points receives at least one (they
+/// arrive at random: Poisson), which is what CloudWatch bills it for.
+pub fn metric_hours(per_month: f64) -> f64 {
+    let per_hour = per_month / fixed::HOURS;
+    fixed::HOURS * (1.0 - (-per_hour).exp())
+}
+
+/// Metric series the functions emit (`metrics::emit`: EMF, one series per metric and per value
+/// of its one dimension, plus the metric without it), with their data points per month.
+fn metric_series(messages: f64, escalations: f64) -> Vec<(&'static str, f64)> {
+    use fixed::*;
+    let mut series = vec![
+        ("MessagesStored", messages),
+        ("Answers", messages - escalations),
+        ("Escalations", escalations),
+        ("TimeToResume", escalations),
+        ("Resumes", escalations),
+        ("Reminders", escalations * REMINDED),
+    ];
+    for _ in 0..ACTIVE_REASONS as usize {
+        series.push(("Escalations by Reason", escalations / ACTIVE_REASONS));
+    }
+    for _ in 0..RESUME_PATHS as usize {
+        series.push(("Resumes by path", escalations / RESUME_PATHS));
+    }
+    // DeliveryFailures, PageTokenInvalid and ChatNotifyFailures: no data in a healthy month.
+    series
 }
 
 /// Monthly cost for `messages` inbound messages of which `escalation_rate` escalate, with
@@ -115,36 +183,44 @@ pub fn estimate_with(
             component: "Lambda requests",
             quantity: format!("{invocations:.0} invocations"),
             dollars: invocations * LAMBDA_PER_REQUEST,
+            fixed: false,
         },
         CostLine {
             component: "Lambda compute (arm64)",
             quantity: format!("{gb_s:.1} GB-s"),
             dollars: gb_s * LAMBDA_ARM_PER_GB_S,
+            fixed: false,
         },
         CostLine {
             component: "DynamoDB writes",
             quantity: format!("{wru:.0} WRU"),
             dollars: wru * DDB_PER_WRU,
+            fixed: false,
         },
         CostLine {
             component: "DynamoDB reads",
             quantity: format!("{rru:.0} RRU"),
             dollars: rru * DDB_PER_RRU,
+            fixed: false,
         },
         CostLine {
+            // The team's topic and the chat topic.
             component: "SNS publishes",
-            quantity: format!("{escalations:.0} publishes"),
-            dollars: escalations * SNS_PER_PUBLISH,
+            quantity: format!("{:.0} publishes", escalations * 2.0),
+            dollars: escalations * 2.0 * SNS_PER_PUBLISH,
+            fixed: false,
         },
         CostLine {
             component: "SNS email deliveries",
             quantity: format!("{:.0} emails", escalations * email_subscribers),
             dollars: escalations * email_subscribers * SNS_PER_EMAIL,
+            fixed: false,
         },
         CostLine {
             component: "CloudWatch Logs",
             quantity: format!("{log_gb:.3} GB"),
             dollars: log_gb * LOGS_PER_GB,
+            fixed: false,
         },
     ];
     let mut lines = lines;
@@ -157,9 +233,62 @@ pub fn estimate_with(
             component: "Bedrock (Nova Micro)",
             quantity: format!("{:.1}M tokens in, {:.1}M out", input / 1e6, output / 1e6),
             dollars: input * NOVA_MICRO_PER_INPUT_TOKEN + output * NOVA_MICRO_PER_OUTPUT_TOKEN,
+            fixed: false,
+        });
+    }
+    {
+        use fixed::*;
+        let chat_deliveries = escalations;
+        lines.push(CostLine {
+            component: "SNS to AWS Chatbot (HTTPS)",
+            quantity: format!("{chat_deliveries:.0} deliveries"),
+            dollars: chat_deliveries * SNS_PER_HTTPS,
+            fixed: false,
+        });
+        lines.push(CostLine {
+            component: "KMS (encrypted topics)",
+            quantity: format!("{:.0} requests", escalations * 2.0),
+            dollars: escalations * 2.0 * KMS_PER_REQUEST,
+            fixed: false,
+        });
+        let series = metric_series(messages, escalations);
+        let hours: f64 = series.iter().map(|(_, n)| metric_hours(*n)).sum();
+        lines.push(CostLine {
+            component: "CloudWatch custom metrics",
+            quantity: format!("{} series, {:.0} metric-hours", series.len(), hours),
+            dollars: hours / HOURS * METRIC_PER_MONTH,
+            fixed: true,
+        });
+        lines.push(CostLine {
+            component: "CloudWatch alarms",
+            quantity: format!("{ALARM_METRICS:.0} alarm metrics"),
+            dollars: ALARM_METRICS * ALARM_METRIC_PER_MONTH,
+            fixed: true,
+        });
+        lines.push(CostLine {
+            component: "CloudWatch dashboard",
+            quantity: format!("{DASHBOARDS:.0}"),
+            dollars: DASHBOARDS * DASHBOARD_PER_MONTH,
+            fixed: true,
+        });
+        let table_gb = (messages * (MESSAGE_KB + REPLY_KB) * MESSAGE_MONTHS
+            + escalations * ESCALATION_KB * ESCALATION_MONTHS)
+            / 1e6;
+        lines.push(CostLine {
+            component: "DynamoDB storage + PITR",
+            quantity: format!("{table_gb:.2} GB kept"),
+            dollars: table_gb * (DDB_STORAGE_PER_GB_MONTH + PITR_PER_GB_MONTH),
+            fixed: true,
+        });
+        lines.push(CostLine {
+            component: "CloudWatch Logs storage",
+            quantity: format!("{log_gb:.3} GB kept"),
+            dollars: log_gb * LOGS_STORAGE_PER_GB_MONTH,
+            fixed: true,
         });
     }
     let total: f64 = lines.iter().map(|l| l.dollars).sum();
+    let fixed_total: f64 = lines.iter().filter(|l| l.fixed).map(|l| l.dollars).sum();
     CostEstimate {
         per_thousand_messages: if messages > 0.0 {
             total / messages * 1000.0
@@ -168,6 +297,7 @@ pub fn estimate_with(
         },
         lines,
         total,
+        fixed_total,
     }
 }
 
@@ -196,7 +326,8 @@ mod tests {
         // Invocations: 200,000 + 10,000 × 3 + 8,640 = 238,640 → $0.047728
         // GB-s: 100,000 × (0.015 + 0.0625) + 10,000 × (0.0375 + 0.03) + 8,640 × 0.025 = 8,641 → $0.115216
         // WRU: 500,000 + 290,000 = 790,000 → $0.49375; RRU: 800,000 + 40,000 → $0.105
-        // SNS: 10,000 × $0.0000005 = $0.005; email 10,000 × $0.00002 = $0.20
+        // SNS: 20,000 publishes (team and chat topics) × $0.0000005 = $0.01; email 10,000 ×
+        // $0.00002 = $0.20; HTTPS to Chatbot 10,000 × $0.0000006 = $0.006; KMS 20,000 → $0.06
         // Logs: 238,640 KB = 0.23864 GB → $0.11932
         let e = estimate(100_000.0, 0.10, 1.0);
         let by = |c: &str| e.lines.iter().find(|l| l.component == c).unwrap().dollars;
@@ -208,11 +339,69 @@ mod tests {
         ));
         assert!(close(by("DynamoDB writes"), 0.49375));
         assert!(close(by("DynamoDB reads"), 0.105));
-        assert!(close(by("SNS publishes"), 0.005));
+        assert!(close(by("SNS publishes"), 0.01));
         assert!(close(by("SNS email deliveries"), 0.20));
         assert!(close(by("CloudWatch Logs"), 0.11932));
-        let total = 0.047728 + 8_641.0 * 0.000_013_333_4 + 0.49375 + 0.105 + 0.005 + 0.20 + 0.11932;
-        assert!(close(e.total, total));
-        assert!(close(e.per_thousand_messages, total / 100.0));
+        assert!(close(by("SNS to AWS Chatbot (HTTPS)"), 0.006));
+        assert!(close(by("KMS (encrypted topics)"), 0.06));
+        // Fixed: 13 alarm metrics $1.30; the dashboard $3; storage (100,000 × 2.5 KB × 3 months +
+        // 10,000 × 5 KB × 12 months = 1.35 GB) × ($0.25 + $0.20) = $0.6075; log storage
+        // 0.23864 GB × $0.03 = $0.0071592; metrics: 5 series with data every hour (730 h each),
+        // Reminders and the 5 reasons (2,000 points each: 730 × (1 − e^(−2000/730)) h) and the
+        // 3 resume paths (3,333.3 points each), × $0.30 / 730 h.
+        let busy = |n: f64| 730.0 * (1.0 - (-n / 730.0_f64).exp());
+        let metric_hours = 2.0 * 730.0
+            + busy(90_000.0)
+            + busy(100_000.0)
+            + busy(10_000.0)
+            + 6.0 * busy(2_000.0)
+            + 3.0 * busy(10_000.0 / 3.0);
+        let metrics = metric_hours / 730.0 * 0.30;
+        assert!((metrics - 4.07).abs() < 0.01, "{metrics}");
+        assert!(close(by("CloudWatch custom metrics"), metrics));
+        assert!(close(by("CloudWatch alarms"), 1.30));
+        assert!(close(by("CloudWatch dashboard"), 3.00));
+        assert!(close(by("DynamoDB storage + PITR"), 0.6075));
+        assert!(close(by("CloudWatch Logs storage"), 0.0071592));
+        let variable = 0.047728
+            + 8_641.0 * 0.000_013_333_4
+            + 0.49375
+            + 0.105
+            + 0.01
+            + 0.20
+            + 0.11932
+            + 0.006
+            + 0.06;
+        let fixed = metrics + 1.30 + 3.00 + 0.6075 + 0.0071592;
+        assert!(close(e.fixed_total, fixed));
+        assert!(close(e.total, variable + fixed));
+        assert!(close(e.per_thousand_messages, (variable + fixed) / 100.0));
+    }
+
+    #[test]
+    fn the_alarm_count_follows_the_template() {
+        let template = include_str!("../../template.yaml");
+        let mut in_alarm = false;
+        let mut metrics = 0;
+        for line in template.lines() {
+            if line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':')
+            {
+                in_alarm = false;
+            }
+            if line.trim() == "Type: AWS::CloudWatch::Alarm" {
+                in_alarm = true;
+            }
+            if in_alarm && line.contains("MetricName:") {
+                metrics += 1;
+            }
+        }
+        assert_eq!(metrics as f64, fixed::ALARM_METRICS);
+    }
+
+    #[test]
+    fn a_rare_metric_is_billed_for_the_hours_it_has_data() {
+        assert!(metric_hours(0.0) == 0.0);
+        assert!((metric_hours(1.0) - 1.0).abs() < 0.01);
+        assert!((metric_hours(1e6) - 730.0).abs() < 1e-6);
     }
 }
