@@ -159,7 +159,7 @@ impl Function {
         let exe = binaries_dir().join(binary);
         assert!(
             exe.exists(),
-            "{} is not built: `cargo build --workspace` (scripts/test builds every target)",
+            "{} is not built: `cargo build -p handoff-ingest -p handoff-policy -p handoff-escalate -p handoff-resume` (scripts/test does)",
             exe.display()
         );
         let endpoint =
