@@ -585,10 +585,10 @@ async fn a_redelivered_trigger_finishes_the_handoff_a_failure_interrupted() {
     );
     let sends = graph_calls(&graph, "messages").await;
     assert_eq!(sends.len(), 4, "three failed attempts, then the notice");
-    assert!(sends[3]["message"]["text"]
-        .as_str()
-        .unwrap()
-        .contains("sorry"));
+    // The same handoff notice the failed attempts tried (its wording depends on the shop's hours).
+    let notice = sends[3]["message"]["text"].as_str().unwrap();
+    assert!(!notice.is_empty());
+    assert_eq!(sends[0]["message"]["text"].as_str().unwrap(), notice);
     assert_eq!(graph_calls(&graph, "pass_thread_control").await.len(), 1);
     // A third delivery sends nothing more.
     respond(&app, &c, Utc::now()).await.unwrap();
