@@ -347,28 +347,32 @@ async fn a_pause_that_lands_while_the_bot_decides_silences_it() {
     assert!(r.meta.sent().is_empty());
 }
 
+/// An attempt reserved the reply `key` at t0 and died before sending or recording it.
+async fn reserve_then_die(r: &Rig, key: &str) {
+    let s = state(r).await;
+    let Transition::Changed(reserved) = s.apply(
+        &StateEvent::BotReplies {
+            key,
+            pending: PendingChange::Keep,
+        },
+        t0(),
+    ) else {
+        panic!("the customer is not paused")
+    };
+    assert!(r
+        .app
+        .conversations
+        .save_state(&conv(), &reserved, s.version)
+        .await
+        .unwrap());
+}
+
 #[tokio::test]
 async fn a_reply_reserved_by_a_dead_attempt_goes_to_a_person() {
     let r = rig();
     let q = customer("m1", "How long does shipping take?", t0());
     r.app.conversations.record_message(&q).await.unwrap();
-    // The attempt reserved its reply and died before sending or recording it.
-    let s = state(&r).await;
-    let Transition::Changed(reserved) = s.apply(
-        &StateEvent::BotReplies {
-            key: "reply-m1",
-            pending: PendingChange::Keep,
-        },
-        t0(),
-    ) else {
-        panic!()
-    };
-    assert!(r
-        .app
-        .conversations
-        .save_state(&conv(), &reserved, 0)
-        .await
-        .unwrap());
+    reserve_then_die(&r, "reply-m1").await;
     // Redelivered within the bound: in flight, nothing done.
     assert_eq!(
         respond(&r.app, &q, t0() + Duration::seconds(1))
@@ -391,22 +395,7 @@ async fn a_reply_reserved_by_a_dead_attempt_that_meta_echoed_counts_as_answered(
     let r = rig();
     let q = customer("m1", "How long does shipping take?", t0());
     r.app.conversations.record_message(&q).await.unwrap();
-    let s = state(&r).await;
-    let Transition::Changed(reserved) = s.apply(
-        &StateEvent::BotReplies {
-            key: "reply-m1",
-            pending: PendingChange::Keep,
-        },
-        t0(),
-    ) else {
-        panic!()
-    };
-    assert!(r
-        .app
-        .conversations
-        .save_state(&conv(), &reserved, 0)
-        .await
-        .unwrap());
+    reserve_then_die(&r, "reply-m1").await;
     // The send went out and Meta echoed it (with our metadata) before the attempt died.
     let echo = format!(
         r#"{{"object":"page","entry":[{{"id":"111","time":1,"messaging":[{{"sender":{{"id":"111"}},"recipient":{{"id":"7000000000000001"}},"timestamp":{},"message":{{"mid":"m_echo","is_echo":true,"app_id":1234567890,"metadata":"{}reply-m1","text":"…"}}}}]}}]}}"#,
