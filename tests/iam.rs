@@ -131,9 +131,12 @@ fn each_role_reads_exactly_its_functions_secrets() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statements() {
     let log = repo_path(&format!("artifacts/test-logs/{}.calls", unique("iam")));
+    // A chat topic too, so the escalate function's publishes there are recorded and checked.
+    let chat = Team::new(&aws().await).await;
     let dev = DevServer::start_with(&[
         ("HANDOFF_RECORD_AWS_CALLS", log.as_str()),
         ("HANDOFF_SWEEP_SECONDS", "1"),
+        ("CHAT_TOPIC_ARN", chat.topic_arn.as_str()),
     ])
     .await;
 
@@ -219,16 +222,7 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
     let mut e = sample_escalation(&conv, long_ago);
     e.notified_at = Some(long_ago);
     e.escalation_id = handoff::escalation::escalation_id_for(long_ago.timestamp_millis(), "m_old");
-    let handoff::state::Transition::Changed(paused) = handoff::state::PauseFlag::default().apply(
-        &handoff::state::StateEvent::Escalated {
-            escalation_id: &e.escalation_id,
-            until: e.paused_until,
-            notice_key: "handoff-old",
-        },
-        long_ago,
-    ) else {
-        panic!()
-    };
+    let paused = paused_for(&e);
     let direct = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
     use handoff::ports::Escalations;
     direct.open_escalation(&e, &paused, 0).await.unwrap();
@@ -282,6 +276,7 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
         ("ingest", "dynamodb:Query", "table"),
         ("policy", "dynamodb:UpdateItem", "table"),
         ("escalate", "sns:Publish", "topic"),
+        ("escalate", "sns:Publish", "chat-topic"),
         ("escalate", "dynamodb:Query", "index/escalations-by-time"),
         ("escalate", "dynamodb:PutItem", "table"),
         ("resume", "dynamodb:GetItem", "table"),

@@ -125,14 +125,7 @@ async fn an_escalation_opens_once_its_jobs_are_leased_and_its_resume_recorded_on
     let now = Utc::now();
     let mut e = sample_escalation(&conv, now);
     e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), "m_e");
-    let paused = changed(PauseFlag::default().apply(
-        &StateEvent::Escalated {
-            escalation_id: &e.escalation_id,
-            until: e.paused_until,
-            notice_key: "handoff-x",
-        },
-        now,
-    ));
+    let paused = paused_for(&e);
     use handoff::ports::EscalationOpening::*;
     assert_eq!(store.open_escalation(&e, &paused, 0).await.unwrap(), Opened);
     assert_eq!(
@@ -230,14 +223,7 @@ async fn a_customer_is_forgotten_whole_and_nobody_else() {
             store.confirm_send(&conv, "reply-m_q", "m_1").await.unwrap();
             let mut e = sample_escalation(&conv, now);
             e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), user);
-            let paused = changed(PauseFlag::default().apply(
-                &StateEvent::Escalated {
-                    escalation_id: &e.escalation_id,
-                    until: e.paused_until,
-                    notice_key: "handoff-x",
-                },
-                now,
-            ));
+            let paused = paused_for(&e);
             store.open_escalation(&e, &paused, 0).await.unwrap();
             conv
         }
@@ -318,14 +304,7 @@ async fn every_item_expires_as_the_policy_says() {
     let now = Utc::now();
     let mut e = sample_escalation(&conv, now);
     e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), "m_ttl");
-    let paused = changed(PauseFlag::default().apply(
-        &StateEvent::Escalated {
-            escalation_id: &e.escalation_id,
-            until: e.paused_until,
-            notice_key: "handoff-x",
-        },
-        now,
-    ));
+    let paused = paused_for(&e);
     store.open_escalation(&e, &paused, 0).await.unwrap();
     let mut m = reply(&conv, "m_ttl", now.timestamp_millis());
     m.role = Role::Customer;

@@ -599,3 +599,18 @@ pub fn sample_escalation(
         earlier_answers: None,
     }
 }
+
+/// The STATE that pauses `e`'s customer for it, as the policy function writes it when opening `e`.
+pub fn paused_for(e: &handoff::escalation::Escalation) -> handoff::state::PauseFlag {
+    match handoff::state::PauseFlag::default().apply(
+        &handoff::state::StateEvent::Escalated {
+            escalation_id: &e.escalation_id,
+            until: e.paused_until,
+            notice_key: "handoff-sample",
+        },
+        e.created_at,
+    ) {
+        handoff::state::Transition::Changed(s) => s,
+        other => panic!("{other:?}"),
+    }
+}

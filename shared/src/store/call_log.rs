@@ -28,7 +28,8 @@ struct CallRecorder {
     out: Arc<Mutex<std::fs::File>>,
 }
 
-/// The IAM actions one call needs, and on what: `table`, `index/<name>` or `topic`.
+/// The IAM actions one call needs, and on what: `table`, `index/<name>`, `topic` or `chat-topic`
+/// (the topic named by `CHAT_TOPIC_ARN`, which the template grants separately).
 fn actions(
     metadata: &Metadata,
     ctx: &BeforeSerializationInterceptorContextRef<'_>,
@@ -38,7 +39,15 @@ fn actions(
     let service = metadata.service().to_ascii_lowercase();
     let op = metadata.name();
     if service == "sns" {
-        return vec![(format!("sns:{op}"), "topic".into())];
+        use aws_sdk_sns::operation::publish::PublishInput;
+        let chat = std::env::var("CHAT_TOPIC_ARN")
+            .ok()
+            .filter(|t| !t.is_empty());
+        let on = match ctx.input().downcast_ref::<PublishInput>() {
+            Some(p) if chat.is_some() && p.topic_arn() == chat.as_deref() => "chat-topic",
+            _ => "topic",
+        };
+        return vec![(format!("sns:{op}"), on.into())];
     }
     if let Some(q) = ctx.input().downcast_ref::<QueryInput>() {
         let on = q
