@@ -3,16 +3,14 @@
 
 use handoff::config::Function;
 use handoff::entry::handle_escalate_event;
-use handoff::{App, Config};
+use handoff::App;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let aws = handoff::config::load_aws().await;
-    let config = Config::load(Function::Escalate, &aws).await?;
-    let app = App::from_config(&config, &aws)?;
+    let app = App::start(Function::Escalate).await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = handoff::deadline::from_epoch_ms(event.context.deadline);

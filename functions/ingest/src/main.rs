@@ -2,15 +2,13 @@
 
 use handoff::config::Function;
 use handoff::entry::{handle_webhook, UrlRequest};
-use handoff::{App, Config};
+use handoff::App;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let aws = handoff::config::load_aws().await;
-    let config = Config::load(Function::Ingest, &aws).await?;
-    let app = App::from_config(&config, &aws)?;
+    let app = App::start(Function::Ingest).await?;
     let app = &app;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<UrlRequest>| async move {

@@ -4,7 +4,7 @@
 
 use handoff::config::Function;
 use handoff::entry::{handle_resume, UrlRequest};
-use handoff::{App, Config};
+use handoff::App;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use tracing_subscriber::EnvFilter;
 
@@ -31,9 +31,7 @@ fn init_tracing() {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let aws = handoff::config::load_aws().await;
-    let config = Config::load(Function::Resume, &aws).await?;
-    let app = App::from_config(&config, &aws)?;
+    let app = App::start(Function::Resume).await?;
     let app = &app;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<UrlRequest>| async move {

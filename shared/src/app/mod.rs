@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::config::{Config, Secret};
+use crate::config::{Config, Function, Secret};
 use crate::graph::{GraphClient, GraphError};
 use crate::llm::{LlmEngine, DEFAULT_TIMEOUT};
 use crate::notify::{NotifyError, SnsNotifier};
@@ -75,6 +75,17 @@ pub enum StartupError {
     },
     #[error("{path}: {source}")]
     Policy { path: String, source: PolicyError },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("reading the policy files stopped: {0}")]
+    Interrupted(String),
+}
+
+fn read(path: &str) -> Result<String, StartupError> {
+    std::fs::read_to_string(path).map_err(|source| StartupError::Read {
+        path: path.to_string(),
+        source,
+    })
 }
 
 /// Reads and compiles the policy and knowledge files.
@@ -82,28 +93,89 @@ pub fn load_boundary(
     policy_path: &str,
     knowledge_path: &str,
 ) -> Result<(Policy, Knowledge), StartupError> {
-    let read = |path: &str| {
-        std::fs::read_to_string(path).map_err(|source| StartupError::Read {
-            path: path.to_string(),
-            source,
-        })
-    };
-    let policy = Policy::from_toml(&read(policy_path)?).map_err(|source| StartupError::Policy {
-        path: policy_path.to_string(),
+    Ok((load_policy(policy_path)?, load_knowledge(knowledge_path)?))
+}
+
+fn load_policy(path: &str) -> Result<Policy, StartupError> {
+    Policy::from_toml(&read(path)?).map_err(|source| StartupError::Policy {
+        path: path.to_string(),
         source,
-    })?;
-    let knowledge =
-        Knowledge::from_toml(&read(knowledge_path)?).map_err(|source| StartupError::Policy {
-            path: knowledge_path.to_string(),
-            source,
-        })?;
-    Ok((policy, knowledge))
+    })
+}
+
+fn load_knowledge(path: &str) -> Result<Knowledge, StartupError> {
+    Knowledge::from_toml(&read(path)?).map_err(|source| StartupError::Policy {
+        path: path.to_string(),
+        source,
+    })
+}
+
+/// What of the boundary a function reads, and nothing more: parsing it is most of a cold start.
+/// Ingest only stores (the retention); the escalate function reminds and resumes (the policy);
+/// the policy and resume functions read the entries too.
+fn load_boundary_for(
+    function: Function,
+    policy_file: &str,
+    knowledge_file: &str,
+) -> Result<(Policy, Knowledge), StartupError> {
+    match function {
+        Function::Ingest => {
+            let retention = Policy::retention_from_toml(&read(policy_file)?).map_err(|source| {
+                StartupError::Policy {
+                    path: policy_file.to_string(),
+                    source,
+                }
+            })?;
+            Ok((Policy::storing_only(retention), Knowledge::index(vec![])))
+        }
+        Function::Escalate => Ok((load_policy(policy_file)?, Knowledge::index(vec![]))),
+        Function::Policy | Function::Resume | Function::Local => {
+            load_boundary(policy_file, knowledge_file)
+        }
+    }
+}
+
+impl App {
+    /// Everything a Lambda function does before its first poll. The boundary files are parsed on
+    /// a blocking thread while the secrets are fetched from SSM: on Lambda that fetch is a TLS
+    /// handshake and a round trip, which the parsing then costs nothing on top of.
+    pub async fn start(function: Function) -> Result<Self, StartupError> {
+        let aws = crate::config::load_aws().await;
+        let files = (
+            std::env::var("POLICY_FILE").ok(),
+            std::env::var("KNOWLEDGE_FILE").ok(),
+        );
+        let boundary = match files {
+            (Some(policy), Some(knowledge)) => Some(tokio::task::spawn_blocking(move || {
+                load_boundary_for(function, &policy, &knowledge)
+            })),
+            // Config::load says which is missing.
+            _ => None,
+        };
+        let config = Config::load(function, &aws).await?;
+        let boundary = match boundary {
+            Some(task) => task
+                .await
+                .map_err(|e| StartupError::Interrupted(e.to_string()))??,
+            None => load_boundary_for(function, &config.policy_file, &config.knowledge_file)?,
+        };
+        Ok(Self::from_parts(&config, &aws, boundary))
+    }
 }
 
 impl App {
     /// Wires the production adapters from one `SdkConfig`.
     pub fn from_config(config: &Config, aws: &aws_config::SdkConfig) -> Result<Self, StartupError> {
-        let (policy, knowledge) = load_boundary(&config.policy_file, &config.knowledge_file)?;
+        let boundary =
+            load_boundary_for(config.function, &config.policy_file, &config.knowledge_file)?;
+        Ok(Self::from_parts(config, aws, boundary))
+    }
+
+    fn from_parts(
+        config: &Config,
+        aws: &aws_config::SdkConfig,
+        (policy, knowledge): (Policy, Knowledge),
+    ) -> Self {
         let routing = policy.routing;
         let link_days = i64::from(policy.link_days);
         let store = Arc::new(
@@ -113,7 +185,7 @@ impl App {
             )
             .with_retention(policy.retention),
         );
-        Ok(Self {
+        Self {
             conversations: store.clone(),
             escalations: store.clone(),
             stats: store,
@@ -149,7 +221,7 @@ impl App {
                 link_days,
                 routing,
             },
-        })
+        }
     }
 }
 

@@ -319,13 +319,56 @@ pub async fn load_aws() -> aws_config::SdkConfig {
         .build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
+        .http_client(aws_http_client())
         .load()
         .await
+}
+
+/// The root certificates of Amazon Trust Services, which sign every AWS service endpoint's
+/// certificate (DynamoDB, SNS, SSM, STS, Bedrock).
+const AMAZON_TRUST_ROOTS: &[u8] = include_bytes!("roots/amazon-trust-services.pem");
+
+/// The SDK's HTTPS client, trusting Amazon's roots only. The default client reads and parses the
+/// whole system trust store (150 certificates, a file each) before the first poll: about a third
+/// of a cold start. `HANDOFF_AWS_SYSTEM_ROOTS=1` restores it, for a proxy with its own CA.
+fn aws_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let system_roots = std::env::var("HANDOFF_AWS_SYSTEM_ROOTS").is_ok_and(|v| v == "1");
+    let trust = if system_roots {
+        TrustStore::default()
+    } else {
+        TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(AMAZON_TRUST_ROOTS)
+    };
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .expect("a trust store without extra server names always builds");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_sdk_trusts_amazons_five_roots_and_builds_without_reading_the_system_store() {
+        let pem = std::str::from_utf8(AMAZON_TRUST_ROOTS).unwrap();
+        assert_eq!(pem.matches("-----BEGIN CERTIFICATE-----").count(), 5);
+        assert_eq!(pem.matches("-----END CERTIFICATE-----").count(), 5);
+        // A client validates its HTTP client when built: the TLS context is made here, and a
+        // PEM that does not parse would fail here rather than on the first call.
+        let conf = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .http_client(aws_http_client())
+            .build();
+        let _client = aws_sdk_dynamodb::Client::from_conf(conf);
+    }
 
     fn full() -> HashMap<&'static str, &'static str> {
         HashMap::from([

@@ -516,7 +516,48 @@ fn phrase_trigger(
     }))
 }
 
+fn check_retention(r: &RetentionSpec) -> Result<Retention, PolicyError> {
+    // A pause lasts up to 30 days and a link 30 more: STATE and escalations must outlive both.
+    if !(1..=3650).contains(&r.message_days)
+        || !(31..=3650).contains(&r.state_days)
+        || !(61..=3650).contains(&r.escalation_days)
+    {
+        return Err(PolicyError::Invalid(format!(
+            "[retention] message_days {} (1-3650), state_days {} (31-3650) and escalation_days {} \
+             (61-3650) are out of range: a pause lasts up to 30 days and a resume link 30 more",
+            r.message_days, r.state_days, r.escalation_days
+        )));
+    }
+    Ok(Retention {
+        message_days: r.message_days,
+        state_days: r.state_days,
+        escalation_days: r.escalation_days,
+    })
+}
+
 impl Policy {
+    /// Reads only `[retention]` from a policy file: all the ingest function needs of it, without
+    /// compiling triggers and lexicons it never uses on every cold start.
+    pub fn retention_from_toml(source: &str) -> Result<Retention, PolicyError> {
+        #[derive(Deserialize)]
+        struct RetentionOnly {
+            #[serde(default)]
+            retention: RetentionSpec,
+        }
+        let spec: RetentionOnly =
+            toml::from_str(source).map_err(|e| PolicyError::parse(source, e))?;
+        check_retention(&spec.retention).map_err(|e| e.located(source))
+    }
+
+    /// A policy that decides nothing (no languages, so no trigger phrases): for a function that
+    /// only stores, such as ingest, which needs the retention and nothing else.
+    pub fn storing_only(retention: Retention) -> Self {
+        let mut policy = Self::from_toml("languages = []")
+            .expect("a policy without languages compiles: it is the defaults with no phrases");
+        policy.retention = retention;
+        policy
+    }
+
     /// Parses and compiles a policy file.
     pub fn from_toml(source: &str) -> Result<Self, PolicyError> {
         let spec: PolicySpec = toml::from_str(source).map_err(|e| PolicyError::parse(source, e))?;
@@ -536,18 +577,7 @@ impl Policy {
                 spec.links.valid_days
             )));
         }
-        let r = &spec.retention;
-        // A pause lasts up to 30 days and a link 30 more: STATE and escalations must outlive both.
-        if !(1..=3650).contains(&r.message_days)
-            || !(31..=3650).contains(&r.state_days)
-            || !(61..=3650).contains(&r.escalation_days)
-        {
-            return Err(PolicyError::Invalid(format!(
-                "[retention] message_days {} (1-3650), state_days {} (31-3650) and escalation_days {} \
-                 (61-3650) are out of range: a pause lasts up to 30 days and a resume link 30 more",
-                r.message_days, r.state_days, r.escalation_days
-            )));
-        }
+        check_retention(&spec.retention)?;
         if spec.reminders.enabled && spec.reminders.after_minutes == 0 {
             return Err(PolicyError::Invalid(
                 "[reminders] after_minutes must be at least 1".into(),
@@ -777,5 +807,33 @@ mod tests {
             "{:?}",
             off.warnings
         );
+    }
+
+    #[test]
+    fn ingest_reads_the_same_retention_as_the_full_policy_and_the_same_bounds() {
+        let file = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/policy.toml"
+        ))
+        .unwrap();
+        let full = Policy::from_toml(&file).unwrap();
+        assert_eq!(Policy::retention_from_toml(&file).unwrap(), full.retention);
+        let custom = "[retention]\nmessage_days = 7\n[answers]\nconfidence_threshold = 0.5\n";
+        assert_eq!(Policy::retention_from_toml(custom).unwrap().message_days, 7);
+        assert_eq!(
+            Policy::retention_from_toml("").unwrap(),
+            Retention::default()
+        );
+        let err = Policy::retention_from_toml("[retention]\nstate_days = 3\n").unwrap_err();
+        assert!(err.to_string().contains("state_days 3"), "{err}");
+        assert!(Policy::retention_from_toml("[retention\n").is_err());
+
+        let storing = Policy::storing_only(Retention {
+            message_days: 7,
+            state_days: 40,
+            escalation_days: 70,
+        });
+        assert_eq!(storing.retention.message_days, 7);
+        assert!(storing.lexicon.complaint.is_empty(), "no phrases compiled");
     }
 }
