@@ -1,7 +1,9 @@
 """Init time and peak RSS of the function binaries against a local Lambda Runtime API stub.
 
 Init time: process start until its first GET /2018-06-01/runtime/invocation/next (median of N
-runs), next to a plain lambda_runtime hello-world. RSS: VmHWM after replaying E events.
+runs), next to a plain lambda_runtime hello-world. Cold first invocation: process start until the
+response to one real event (against the local endpoint and a Graph stub served here), what a
+customer waits for after a quiet hour. RSS: VmHWM after replaying E events.
 """
 import base64, hashlib, hmac, json, os, statistics, subprocess, sys, threading, time, zipfile, io
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,7 @@ PAGE = "104729384756123"
 class Stub(BaseHTTPRequestHandler):
     events = []          # what /next hands out, in order
     first_next = None
+    first_response = None
     served = 0
     done = threading.Event()
 
@@ -25,6 +28,8 @@ class Stub(BaseHTTPRequestHandler):
 
     def do_GET(self):
         cls = type(self)
+        if self.path.startswith("/graph"):
+            return self.graph({"name": "Bench Customer", "id": "1"})
         if cls.first_next is None:
             cls.first_next = time.perf_counter()
         if cls.served >= len(cls.events):
@@ -42,9 +47,22 @@ class Stub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def graph(self, answer):
+        body = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", 0))
         self.rfile.read(n)
+        if self.path.startswith("/graph"):
+            return self.graph({"recipient_id": "1", "message_id": f"m_out_{time.time_ns()}"})
+        cls = type(self)
+        if cls.first_response is None and self.path.endswith(("/response", "/error")):
+            cls.first_response = time.perf_counter()
         self.send_response(202); self.send_header("Content-Length", "0"); self.end_headers()
 
 def serve():
@@ -58,7 +76,7 @@ def env(table, topic, runtime):
         "AWS_LAMBDA_RUNTIME_API": runtime, "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
         "AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_LOG_GROUP_NAME": "bench", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
         "TABLE_NAME": table, "TOPIC_ARN": topic, "META_APP_ID": "555", "META_APP_SECRET": SECRET.decode(),
-        "META_VERIFY_TOKEN": "v", "META_PAGE_TOKENS": json.dumps({PAGE: "t"}), "GRAPH_API_BASE": "http://127.0.0.1:9",
+        "META_VERIFY_TOKEN": "v", "META_PAGE_TOKENS": json.dumps({PAGE: "t"}), "GRAPH_API_BASE": "http://127.0.0.1:9/graph",
         "RESUME_BASE_URL": "https://r.example", "LINK_KEYS": "b1:YmVuY2gtb25seS1saW5rLWtleS0zMi1ieXRlcy1sb25nIQ==",
         "POLICY_FILE": os.path.join(ROOT, "config/policy.toml"), "KNOWLEDGE_FILE": os.path.join(ROOT, "config/knowledge.toml"),
         "RUST_LOG": "error", "AWS_LAMBDA_LOG_LEVEL": "error",
@@ -80,6 +98,27 @@ def init_time(binary, e):
         if Stub.first_next is None:
             raise SystemExit(f"{binary} never asked for an event (exit {p.poll()})")
         times.append((Stub.first_next - start) * 1000)
+        p.kill(); p.wait(); srv.shutdown()
+    return statistics.median(times)
+
+def cold_first(binary, e, event, runs):
+    """Median ms from process start to the runtime receiving the response to `event`."""
+    times = []
+    for _ in range(runs):
+        Stub.events, Stub.first_next, Stub.first_response, Stub.served = [event], None, None, 0
+        Stub.done.clear()
+        srv = serve()
+        port = srv.server_address[1]
+        e["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{port}"
+        e["GRAPH_API_BASE"] = f"http://127.0.0.1:{port}/graph"
+        start = time.perf_counter()
+        p = subprocess.Popen([binary], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = start + 30
+        while Stub.first_response is None and time.perf_counter() < deadline and p.poll() is None:
+            time.sleep(0.0005)
+        if Stub.first_response is None:
+            raise SystemExit(f"{binary} never answered its first event (exit {p.poll()})")
+        times.append((Stub.first_response - start) * 1000)
         p.kill(); p.wait(); srv.shutdown()
     return statistics.median(times)
 
@@ -135,9 +174,11 @@ def main():
         "handoff-resume": resume,
     }
     rows = [("hello-world (lambda_runtime)", hello, None, None, os.path.join(rel, "handoff-bench-hello"))]
+    cold = {}
     for name, events in replays.items():
         binary = os.path.join(rel, name)
         t = init_time(binary, dict(e))
+        cold[name] = cold_first(binary, dict(e), events[0], max(5, RUNS // 2))
         rss, served = peak_rss(binary, dict(e), events)
         rows.append((name, t, rss, served, binary))
     print(f"\nInit time: median of {RUNS} runs, process start to first GET /next. Peak RSS over the replay.\n")
@@ -151,6 +192,13 @@ def main():
         rss_s = f"{rss:.1f}" if rss else "–"
         served_s = str(served) if served else "–"
         print(f"| {name} | {t:.1f} | {t / hello:.2f} | {rss_s} | {served_s} | {size:.1f} | {len(buf.getvalue()) / 1e6:.1f} |")
+
+    print(f"\nCold first invocation: process start until the response to one real event (the first of the"
+          f" replay above) against the local endpoint, median of {max(5, RUNS // 2)} runs:\n")
+    print("| binary | init (ms) | cold first invocation (ms) | the event's share (ms) |")
+    print("| --- | --- | --- | --- |")
+    for name, t, _, _, _ in rows[1:]:
+        print(f"| {name} | {t:.1f} | {cold[name]:.1f} | {cold[name] - t:.1f} |")
 
     # Secrets from SSM Parameter Store, as on Lambda (HANDOFF_SECRETS_PATH): the same binaries,
     # each reading its secrets at start from the local endpoint instead of the environment.
