@@ -24,6 +24,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SAMPLE_PAGE: &str = "104729384756123";
 const SAMPLE_USER: &str = "7654321098765432";
+/// The customer of `events/policy/stream-complaint.json`.
+const COMPLAINT_USER: &str = "7654321098765499";
 
 /// Each function's environment as the template gives it: `Globals` first, then its own.
 fn template_environments() -> BTreeMap<String, BTreeMap<String, String>> {
@@ -97,6 +99,8 @@ fn resolve(value: &str, table: &str, topics: (&str, &str), secrets_path: &str) -
         v if v.starts_with("/opt/") => repo_path(&format!("config/{}", &v[5..])),
         // The default deployment: no Bedrock (AnswerEngine=knowledge), so the variable is absent.
         v if v.starts_with("!If [UseBedrock,") => String::new(),
+        // The default deployment: Monitoring=essential writes fault metrics only.
+        "!If [FullMonitoring, all, faults]" => "faults".into(),
         v if v.starts_with('!') => panic!("template value {v} has no local stand-in in this test"),
         v => v.trim_matches('"').to_string(),
     }
@@ -327,21 +331,34 @@ async fn the_four_binaries_run_with_the_templates_environment() {
     );
     drop(ingest);
 
-    // Policy: the stream record of that message is answered through the Graph API.
+    // Policy: the stream record of that message is answered through the Graph API; a complaint
+    // (another customer) is escalated, the customer told and the team's handoff published by the
+    // policy function itself, once to the team topic and once to the chat topic.
     let mut policy = Function::start("handoff-policy", &envs["handoff-policy"], &graph.uri()).await;
-    let batch = policy
-        .invoke(vec![sample("events/policy/stream-inbound-message.json")])
-        .await
-        .remove(0)
-        .unwrap();
-    assert_eq!(batch["batchItemFailures"], json!([]), "{batch}");
+    let batches = policy
+        .invoke(vec![
+            sample("events/policy/stream-inbound-message.json"),
+            sample("events/policy/stream-complaint.json"),
+        ])
+        .await;
+    for batch in &batches {
+        let batch = batch.as_ref().unwrap();
+        assert_eq!(batch["batchItemFailures"], json!([]), "{batch}");
+    }
     let sends = graph_calls(&graph, "messages").await;
-    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends.len(), 2, "{sends:?}");
     assert_eq!(sends[0]["recipient"]["id"], SAMPLE_USER);
+    assert_eq!(
+        sends[1]["recipient"]["id"], COMPLAINT_USER,
+        "the handoff notice"
+    );
+    assert_eq!(team.delivered().await.len(), 1, "the complaint's handoff");
+    assert_eq!(chat.delivered().await.len(), 1, "its chat copy");
     drop(policy);
 
-    // Escalate: the sample escalation (stored with its pause, as the policy function does) is
-    // published once to the team.
+    // Escalate (the sweep): the sample escalation, stored with its pause but never published (its
+    // opener's lease long past), goes out late on the first sweep; it is a year old and nobody
+    // acted, so the second sweep reminds the team, once.
     let escalation_event = sample("events/escalate/stream-new-escalation.json");
     let escalation: Escalation = escalation_from_image(&escalation_event);
     let state = store.get_state(&conv).await.unwrap();
@@ -355,25 +372,23 @@ async fn the_four_binaries_run_with_the_templates_environment() {
     ) else {
         panic!()
     };
-    store
-        .open_escalation(&escalation, &paused, state.version)
-        .await
-        .unwrap();
+    open_as_policy(&store, &escalation, &paused, state.version).await;
     let mut escalate =
         Function::start("handoff-escalate", &envs["handoff-escalate"], &graph.uri()).await;
     let answers = escalate
-        .invoke(vec![escalation_event, json!({"sweep": true})])
+        .invoke(vec![json!({"sweep": true}), json!({"sweep": true})])
         .await;
-    let batch = answers[0].as_ref().unwrap();
-    assert_eq!(batch["batchItemFailures"], json!([]), "{batch}");
-    let sweep = answers[1].as_ref().unwrap();
-    // The sample escalation is a year old and nobody acted: the sweep reminds the team, once.
-    assert_eq!(sweep["open"], 1, "{sweep}");
-    assert_eq!(sweep["reminders"], 1, "{sweep}");
+    let first = answers[0].as_ref().unwrap();
+    assert_eq!(first["open"], 2, "{first}");
+    assert_eq!(first["notices"], 1, "{first}");
+    assert_eq!(first["reminders"], 0, "{first}");
+    let second = answers[1].as_ref().unwrap();
+    assert_eq!(second["notices"], 0, "{second}");
+    assert_eq!(second["reminders"], 1, "{second}");
     assert_eq!(
         team.delivered().await.len(),
-        2,
-        "the handoff, then one reminder"
+        3,
+        "the complaint's handoff, the late one, then one reminder"
     );
     drop(escalate);
 

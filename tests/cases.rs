@@ -193,6 +193,7 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         last_customer_at: created,
         customer_name: None,
         notified_at: Some(created),
+        customer_notice_mid: None,
         reminded_at: seed.reminded.then(|| created + Duration::minutes(15)),
         resumed_at,
         resumed_by: seed.resumed_by,

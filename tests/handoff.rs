@@ -88,6 +88,7 @@ fn escalation(
         paused_until: created + Duration::hours(24),
         customer_name: name.map(str::to_string),
         notified_at: None,
+        customer_notice_mid: None,
         reminded_at: None,
         resumed_at: None,
         resumed_by: None,

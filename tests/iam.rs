@@ -131,7 +131,7 @@ fn each_role_reads_exactly_its_functions_secrets() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statements() {
     let log = repo_path(&format!("artifacts/test-logs/{}.calls", unique("iam")));
-    // A chat topic too, so the escalate function's publishes there are recorded and checked.
+    // A chat topic too, so the publishes there are recorded and checked.
     let chat = Team::new(&aws().await).await;
     let dev = DevServer::start_with(&[
         ("HANDOFF_RECORD_AWS_CALLS", log.as_str()),
@@ -224,8 +224,7 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
     e.escalation_id = handoff::escalation::escalation_id_for(long_ago.timestamp_millis(), "m_old");
     let paused = paused_for(&e);
     let direct = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
-    use handoff::ports::Escalations;
-    direct.open_escalation(&e, &paused, 0).await.unwrap();
+    open_as_policy(&direct, &e, &paused, 0).await;
     // The sweep runs every second under `handoff dev`.
     eventually("the expired pause resumed by the sweep", || async {
         use handoff::ports::Conversations;
@@ -236,6 +235,23 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
             .holds_at(chrono::Utc::now())
             && direct.get_state(&conv).await.unwrap().status == handoff::state::PauseStatus::Active)
             .then_some(())
+    })
+    .await;
+    // An escalation its opener never published (it died after opening): the sweep publishes it
+    // late, to the team's topic and the chat topic.
+    let late_user = "7000000000000910";
+    let late_conv = handoff::conversation::ConversationKey::new(
+        handoff::conversation::Channel::Messenger,
+        PAGE,
+        late_user,
+    );
+    let ten_minutes_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let mut late = sample_escalation(&late_conv, ten_minutes_ago);
+    late.escalation_id =
+        handoff::escalation::escalation_id_for(ten_minutes_ago.timestamp_millis(), "m_late");
+    open_as_policy(&direct, &late, &paused_for(&late), 0).await;
+    eventually("the late handoff published by the sweep", || async {
+        (dev.team.delivered().await.len() >= 3).then_some(())
     })
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -275,6 +291,8 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
     for expected in [
         ("ingest", "dynamodb:Query", "table"),
         ("policy", "dynamodb:UpdateItem", "table"),
+        ("policy", "sns:Publish", "topic"),
+        ("policy", "sns:Publish", "chat-topic"),
         ("escalate", "sns:Publish", "topic"),
         ("escalate", "sns:Publish", "chat-topic"),
         ("escalate", "dynamodb:Query", "index/escalations-by-time"),

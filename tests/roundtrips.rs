@@ -1,6 +1,6 @@
 //! AWS round trips per message, counted at a proxy in front of the local endpoint: the test fails
-//! when a change adds one (issue 8: ingest 1; the policy answer path 2 before the send; the
-//! escalation path 4 in the policy function and 3 in the escalate function).
+//! when a change adds one: ingest 1; the answer path 2 before the send; the escalation path 4 in
+//! all, every one of them in the policy function (the escalate function only sweeps).
 
 mod common;
 
@@ -113,8 +113,10 @@ async fn round_trips_per_message_stay_within_budget() {
         "answer path in all"
     );
 
-    // Escalation in the policy function: read, the pause+escalation transaction (which reserves
-    // the handoff notice in STATE), the notice's delivery recorded.
+    // Escalation: read; one transaction that pauses, stores the escalation with the customer's
+    // notice and gives this attempt the team notice's job; the publish (the customer's notice goes
+    // out over Graph meanwhile); the escalation marked notified. No chat topic in this rig: its
+    // copy would go out alongside the publish, not after it.
     let complaint = customer_text(
         user,
         "m_trip_2",
@@ -122,6 +124,7 @@ async fn round_trips_per_message_stay_within_budget() {
         now_ms() + 1000,
     );
     ingest(complaint.clone()).await;
+    let sends_before = messenger.at_send.lock().unwrap().len();
     let before = count.load(Ordering::SeqCst);
     let RespondOutcome::Escalated { escalation_id } =
         respond(&app, &message_of(&complaint), Utc::now())
@@ -132,11 +135,17 @@ async fn round_trips_per_message_stay_within_budget() {
     };
     assert_eq!(
         count.load(Ordering::SeqCst) - before,
-        3,
-        "escalation path in the policy function"
+        4,
+        "escalation path, across both functions"
+    );
+    let at_notice = messenger.at_send.lock().unwrap()[sends_before];
+    assert_eq!(
+        at_notice - before,
+        2,
+        "the customer hears a person is coming right after the pause"
     );
 
-    // The escalate function: claim, publish, mark notified.
+    // Nothing is left for the escalate function: the handoff is published and marked.
     let conv = ConversationKey::new(handoff::conversation::Channel::Messenger, PAGE, user);
     let esc = app
         .escalations
@@ -144,11 +153,11 @@ async fn round_trips_per_message_stay_within_budget() {
         .await
         .unwrap()
         .unwrap();
-    let before = count.load(Ordering::SeqCst);
-    notify_escalation(&app, &esc, Utc::now()).await.unwrap();
+    assert!(esc.notified_at.is_some());
+    assert_eq!(team.delivered().await.len(), 1);
     assert_eq!(
-        count.load(Ordering::SeqCst) - before,
-        3,
-        "escalate function"
+        notify_escalation(&app, &esc, Utc::now()).await.unwrap(),
+        handoff::app::NotifyOutcome::AlreadyNotified,
+        "a late retry publishes nothing"
     );
 }

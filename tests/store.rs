@@ -127,13 +127,31 @@ async fn an_escalation_opens_once_its_jobs_are_leased_and_its_resume_recorded_on
     e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), "m_e");
     let paused = paused_for(&e);
     use handoff::ports::EscalationOpening::*;
-    assert_eq!(store.open_escalation(&e, &paused, 0).await.unwrap(), Opened);
+    assert_eq!(open_as_policy(&store, &e, &paused, 0).await, Opened);
     assert_eq!(
-        store.open_escalation(&e, &paused, 0).await.unwrap(),
+        open_as_policy(&store, &e, &paused, 0).await,
         StateChanged,
         "a redelivery re-reads and finds it open"
     );
     assert!(store.get_state(&conv).await.unwrap().holds_at(now));
+    // The opener holds the team notice's job: nobody else claims it until its lease runs out.
+    assert_eq!(
+        store
+            .claim_job(
+                &conv,
+                &e.escalation_id,
+                EscalationJob::Notice,
+                now,
+                Duration::seconds(60)
+            )
+            .await
+            .unwrap(),
+        JobClaim::Busy
+    );
+    store
+        .release_job(&conv, &e.escalation_id, EscalationJob::Notice)
+        .await
+        .unwrap();
     for job in [EscalationJob::Notice, EscalationJob::Reminder] {
         let lease = Duration::seconds(60);
         let claim = |at| store.claim_job(&conv, &e.escalation_id, job, at, lease);
@@ -224,7 +242,7 @@ async fn a_customer_is_forgotten_whole_and_nobody_else() {
             let mut e = sample_escalation(&conv, now);
             e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), user);
             let paused = paused_for(&e);
-            store.open_escalation(&e, &paused, 0).await.unwrap();
+            open_as_policy(&store, &e, &paused, 0).await;
             conv
         }
     };
@@ -254,21 +272,21 @@ async fn a_customer_is_forgotten_whole_and_nobody_else() {
     ];
     let dry = cli(&[&base[..], &["--dry-run"]].concat());
     assert!(
-        dry.contains("would delete 5 items")
-            && dry.contains("2 messages, 1 pause state, 1 escalations, 1 echo receipts"),
+        dry.contains("would delete 6 items")
+            && dry.contains("3 messages, 1 pause state, 1 escalations, 1 echo receipts"),
         "{dry}"
     );
     assert_eq!(
         store.customer_items(&gone).await.unwrap().total(),
-        5,
+        6,
         "a dry run deletes nothing"
     );
     let done = cli(&base);
-    assert!(done.contains("deleted 5 items"), "{done}");
+    assert!(done.contains("deleted 6 items"), "{done}");
     assert_eq!(store.customer_items(&gone).await.unwrap().total(), 0);
     assert_eq!(
         store.customer_items(&kept).await.unwrap().total(),
-        5,
+        6,
         "another customer is untouched"
     );
     // Gone from the by-time index too: the report and case export no longer see it.
@@ -305,7 +323,7 @@ async fn every_item_expires_as_the_policy_says() {
     let mut e = sample_escalation(&conv, now);
     e.escalation_id = handoff::escalation::escalation_id_for(now.timestamp_millis(), "m_ttl");
     let paused = paused_for(&e);
-    store.open_escalation(&e, &paused, 0).await.unwrap();
+    open_as_policy(&store, &e, &paused, 0).await;
     let mut m = reply(&conv, "m_ttl", now.timestamp_millis());
     m.role = Role::Customer;
     m.direction = Direction::In;

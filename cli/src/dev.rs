@@ -1,5 +1,6 @@
 //! `handoff dev`: the four functions in one process against a local AWS endpoint. Ingest and resume
-//! are HTTP routes; policy and escalate read the table's stream with the template's filters.
+//! are HTTP routes; policy reads the table's stream with the template's filter, and the escalate
+//! function's sweep runs on a timer.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -28,12 +29,6 @@ const MAX_ATTEMPTS: u32 = 5;
 struct DevState {
     app: App,
     fake_graph: Option<FakeGraph>,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Consumer {
-    Policy,
-    Escalate,
 }
 
 pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>> {
@@ -79,14 +74,15 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
     let (stop_tx, stop_rx) = watch::channel(false);
     let streams = aws_sdk_dynamodbstreams::Client::new(&aws);
     let mut consumers = Vec::new();
-    for consumer in [Consumer::Policy, Consumer::Escalate] {
+    // The policy function is the stream's one consumer (it publishes the handoffs it opens).
+    {
         let reader = StreamReader::new(streams.clone(), &stream_arn, start);
         let app = app.clone();
         consumers.push(tokio::spawn(reader.run(
             Duration::from_millis(100),
             move |records| {
                 let app = app.clone();
-                async move { deliver(&app, consumer, records).await }
+                async move { deliver(&app, records).await }
             },
             stop_rx.clone(),
         )));
@@ -108,7 +104,7 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
                     _ = tick.tick() => {
                         // In AWS the escalate function runs the sweep on its schedule.
                         match as_function("escalate", handoff::app::sweep(&app, chrono::Utc::now())).await {
-                            Ok(report) if report.auto_resumed + report.reminders > 0 => tracing::info!(?report, "sweep"),
+                            Ok(report) if report.notices + report.auto_resumed + report.reminders > 0 => tracing::info!(?report, "sweep"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "sweep failed; next tick retries"),
                         }
@@ -136,22 +132,15 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
     Ok(())
 }
 
-/// Hands records to one consumer as Lambda would: retry from the reported failure with backoff,
+/// Hands records to the policy function as Lambda would: retry from the reported failure with backoff,
 /// and after the last attempt set the record aside (in AWS: the on-failure queue).
-async fn deliver(app: &App, consumer: Consumer, mut records: Vec<StreamEventRecord>) {
+async fn deliver(app: &App, mut records: Vec<StreamEventRecord>) {
     let mut attempt = 1;
     let mut backoff = Duration::from_millis(200);
     while !records.is_empty() {
         let mut event = StreamEvent::default();
         event.records = records.clone();
-        let response = match consumer {
-            Consumer::Policy => {
-                as_function("policy", entry::handle_policy_batch(app, &event)).await
-            }
-            Consumer::Escalate => {
-                as_function("escalate", entry::handle_escalate_batch(app, &event)).await
-            }
-        };
+        let response = as_function("policy", entry::handle_policy_batch(app, &event)).await;
         let Some(failed) = response
             .batch_item_failures
             .first()
@@ -165,7 +154,7 @@ async fn deliver(app: &App, consumer: Consumer, mut records: Vec<StreamEventReco
             .unwrap_or(0);
         records.drain(..at);
         if attempt >= MAX_ATTEMPTS {
-            tracing::error!(?consumer, sequence = %failed, "record failed {MAX_ATTEMPTS} times; set aside (in AWS: the on-failure queue)");
+            tracing::error!(sequence = %failed, "record failed {MAX_ATTEMPTS} times; set aside (in AWS: the on-failure queue)");
             records.remove(0);
             attempt = 1;
             continue;

@@ -96,6 +96,12 @@ enum Command {
         /// knowledge (the default) or bedrock (Nova Micro rephrases answers and summarises handoffs).
         #[arg(long, default_value = "knowledge")]
         engine: String,
+        /// The template's Monitoring: essential (the default) or full.
+        #[arg(long, default_value = "essential")]
+        monitoring: String,
+        /// The template's LogLevel: WARN (the default), or INFO/DEBUG.
+        #[arg(long, default_value = "WARN")]
+        log_level: String,
     },
     /// Escalations as test cases.
     Cases {
@@ -247,6 +253,8 @@ async fn main() -> ExitCode {
             escalation_rate,
             email_subscribers,
             engine,
+            monitoring,
+            log_level,
         } => {
             if !(0.0..=1.0).contains(&escalation_rate) || messages_per_month < 0.0 {
                 eprintln!("error: --escalation-rate must be between 0 and 1 and --messages-per-month positive");
@@ -260,25 +268,46 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let full_monitoring = match monitoring.as_str() {
+                "essential" => false,
+                "full" => true,
+                other => {
+                    eprintln!("error: --monitoring {other:?}: expected essential or full");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let info_logs = match log_level.to_ascii_uppercase().as_str() {
+                "ERROR" | "WARN" => false,
+                "INFO" | "DEBUG" => true,
+                other => {
+                    eprintln!("error: --log-level {other:?}: expected ERROR, WARN, INFO or DEBUG");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let options = handoff::cost::Options {
+                engine,
+                full_monitoring,
+                info_logs,
+            };
             let e = handoff::cost::estimate_with(
                 messages_per_month,
                 escalation_rate,
                 email_subscribers,
-                engine,
+                options,
             );
             println!("Monthly estimate for {messages_per_month:.0} messages, {:.0}% escalated (prices {}, no free tier):", escalation_rate * 100.0, handoff::cost::prices::AS_OF);
             for l in &e.lines {
                 println!(
-                    "  {:<28} {:>34}  ${:>9.4}{}",
+                    "  {:<30} {:>34}  ${:>9.4}{}",
                     l.component,
                     l.quantity,
                     l.dollars,
                     if l.fixed { "  (fixed)" } else { "" }
                 );
             }
-            println!("  {:<28} {:>34}  ${:>9.4}", "total", "", e.total);
+            println!("  {:<30} {:>34}  ${:>9.4}", "total", "", e.total);
             println!(
-                "  of which paid whatever the traffic (metrics, alarms, dashboard, storage): ${:.4}",
+                "  of which paid whatever the traffic, or growing with what is kept (alarms, metrics, dashboard, the sweep, storage): ${:.4}",
                 e.fixed_total
             );
             println!("\n  messages/month    per month   per 1,000 messages   fixed share");
@@ -287,7 +316,7 @@ async fn main() -> ExitCode {
                     volume,
                     escalation_rate,
                     email_subscribers,
-                    engine,
+                    options,
                 );
                 println!(
                     "  {:>14.0}  ${:>10.2}   ${:>18.4}   {:>10.0}%",

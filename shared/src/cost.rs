@@ -30,53 +30,70 @@ pub mod prices {
     pub const NOVA_MICRO_PER_OUTPUT_TOKEN: f64 = 0.14 / 1e6;
 }
 
-/// What one message, one escalation and the schedule use (measured from the code's requests; the
-/// durations are estimates including the Graph call the policy function waits on).
+/// What one message, one escalation and the schedule use, counted from the code's requests
+/// (`tests/roundtrips.rs` pins the sequence); durations are estimates and include the Graph and
+/// SNS calls the functions wait on. Every function has 128 MB (`template.yaml`).
 pub mod usage {
-    /// ingest: one invocation, 512 MB, ~30 ms.
-    pub const INGEST_GB_S: f64 = 0.5 * 0.030;
-    /// policy: one invocation per inbound message, 256 MB, ~250 ms (mostly the Graph send).
-    pub const POLICY_GB_S: f64 = 0.25 * 0.250;
-    /// escalate: one invocation per escalation, 256 MB, ~150 ms (SNS publish).
-    pub const ESCALATE_GB_S: f64 = 0.25 * 0.150;
-    /// resume: GET and POST of the link, 256 MB, ~60 ms each.
+    pub const MEMORY_GB: f64 = 0.125;
+    /// Invocations per message: ingest, policy, and ingest again for Meta's echo of the bot's
+    /// send (the answer or the handoff notice).
+    pub const INVOCATIONS_PER_MESSAGE: f64 = 3.0;
+    /// ingest: ~30 ms (the conditional put).
+    pub const INGEST_SECONDS: f64 = 0.030;
+    /// policy: ~250 ms (mostly the Graph send).
+    pub const POLICY_SECONDS: f64 = 0.250;
+    /// An escalation adds ~150 ms to the policy function (the publish, waited on).
+    pub const ESCALATION_SECONDS: f64 = 0.150;
+    /// resume: GET and POST of the link, ~60 ms each.
     pub const RESUME_INVOCATIONS: f64 = 2.0;
-    pub const RESUME_GB_S: f64 = 2.0 * 0.25 * 0.060;
-    /// The sweep runs every 5 minutes: 8,640 invocations a month, ~100 ms at 256 MB.
+    pub const RESUME_SECONDS: f64 = 0.060;
+    /// The sweep runs every 5 minutes: 8,640 invocations a month, ~100 ms each.
     pub const SWEEPS_PER_MONTH: f64 = 8_640.0;
-    pub const SWEEP_GB_S: f64 = 0.25 * 0.100;
-    /// Writes per answered message: the conditional put (1), the reply reserved by one
-    /// conditional write of the ≤ 1 KB STATE item (1, no transaction), the ~2 KB reply record
-    /// after the send (2), the day's answer counter (1).
-    pub const WRU_PER_MESSAGE: f64 = 5.0;
-    /// Reads per message: one strongly consistent query of STATE + recent history (~30 KB).
-    pub const RRU_PER_MESSAGE: f64 = 8.0;
-    /// Writes per escalation: STATE + ~5 KB escalation in a transaction (2 × 6), the notice's
-    /// record (1; it is reserved in that STATE write), claim and mark notified on the escalation
-    /// item (2 × 5), the resume: the label on the escalation (5) and STATE (1).
-    pub const WRU_PER_ESCALATION: f64 = 29.0;
-    /// Reads per escalation: the resume page (2 items) and the resume's checks.
-    pub const RRU_PER_ESCALATION: f64 = 4.0;
-    /// Log volume per invocation.
-    pub const LOG_BYTES_PER_INVOCATION: f64 = 1_000.0;
+    pub const SWEEP_SECONDS: f64 = 0.100;
+    /// Writes every message makes: its conditional put, and the echo receipt of the bot's send.
+    pub const WRU_PER_MESSAGE: f64 = 2.0;
+    /// Writes per answer: the reply reserved in the ≤ 1 KB STATE item (no transaction), the
+    /// ≤ 1 KB reply record (no trace), the day's answer counter.
+    pub const WRU_PER_ANSWER: f64 = 3.0;
+    /// Writes per escalation (items of `fixed::ESCALATION_KB`, copied whole into the by-time
+    /// index): the opening transaction of STATE, escalation and notice (2 × 7), its index copy
+    /// (5), marked notified with the customer's notice (5 + index 5), the resume (label 5 + index
+    /// 5, STATE 1, the resume message's record 1 and echo receipt 1) and a reminder's claim and
+    /// mark for one in five (0.2 × 20).
+    pub const WRU_PER_ESCALATION: f64 = 14.0 + 5.0 + 10.0 + 13.0 + 4.0;
+    /// Reads per message: one strongly consistent query of STATE and the last 30 items
+    /// (~13 KB now that replies carry no trace).
+    pub const RRU_PER_MESSAGE: f64 = 4.0;
+    /// Reads per escalation: the resume page twice and the form (the escalation, strongly
+    /// consistent, 2 each) and STATE.
+    pub const RRU_PER_ESCALATION: f64 = 7.0;
+    /// Log bytes per invocation at INFO (one line per step); at WARN (the default) only what
+    /// goes wrong is written, about nothing in a healthy month.
+    pub const LOG_BYTES_PER_INVOCATION_INFO: f64 = 1_000.0;
+    pub const LOG_BYTES_PER_INVOCATION_WARN: f64 = 20.0;
 }
 
 /// What the stack pays whatever the traffic, and what grows with what it keeps.
 pub mod fixed {
     /// Hours in a month.
     pub const HOURS: f64 = 730.0;
-    /// Metric series the alarms in `template.yaml` watch (checked against the template in a test).
-    pub const ALARM_METRICS: f64 = 13.0;
-    pub const DASHBOARDS: f64 = 1.0;
-    /// Stored sizes: a customer message, a bot reply with its trace, an escalation.
+    /// Metric series the alarms in `template.yaml` watch (checked against the template in a
+    /// test): the four essential ones, and all with `Monitoring=full`.
+    pub const ALARM_METRICS_ESSENTIAL: f64 = 4.0;
+    pub const ALARM_METRICS_FULL: f64 = 12.0;
+    /// Stored sizes: a customer message, a bot reply (no trace), an escalation.
     pub const MESSAGE_KB: f64 = 0.5;
-    pub const REPLY_KB: f64 = 2.0;
+    pub const REPLY_KB: f64 = 0.5;
     pub const ESCALATION_KB: f64 = 5.0;
     /// Default retention (`[retention]`): messages 3 months, escalations 12.
     pub const MESSAGE_MONTHS: f64 = 3.0;
     pub const ESCALATION_MONTHS: f64 = 12.0;
+    /// The sweep reads, through the by-time index (eventually consistent: half a read unit per
+    /// 4 KB), the escalations created since the oldest still open: with the default 24-hour
+    /// pause, about a day's worth.
+    pub const SWEEP_WINDOW_HOURS: f64 = 24.0;
     /// Reasons escalations spread over, and resume paths (link, inbox, expiry), for the
-    /// metrics with a dimension.
+    /// activity metrics with a dimension (`Monitoring=full`).
     pub const ACTIVE_REASONS: f64 = 5.0;
     pub const RESUME_PATHS: f64 = 3.0;
     /// Share of escalations that get a reminder.
@@ -100,6 +117,27 @@ pub enum Engine {
     /// Amazon Bedrock with the default model (Nova Micro): every answer the knowledge finds is
     /// rephrased, every handoff summarised.
     Bedrock,
+}
+
+/// What the template's parameters choose (`Monitoring`, `LogLevel`, `AnswerEngine`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub engine: Engine,
+    /// `Monitoring=full`: the dashboard, every alarm and the activity metrics.
+    pub full_monitoring: bool,
+    /// `LogLevel=INFO` (or DEBUG) rather than the default WARN.
+    pub info_logs: bool,
+}
+
+impl Default for Options {
+    /// The template's defaults.
+    fn default() -> Self {
+        Self {
+            engine: Engine::Knowledge,
+            full_monitoring: false,
+            info_logs: false,
+        }
+    }
 }
 
 /// One line of the estimate.
@@ -151,34 +189,52 @@ fn metric_series(messages: f64, escalations: f64) -> Vec<(&'static str, f64)> {
 }
 
 /// Monthly cost for `messages` inbound messages of which `escalation_rate` escalate, with
-/// `email_subscribers` people on the topic. No free tier is applied.
+/// `email_subscribers` people on the topic, as the template deploys by default. No free tier.
 pub fn estimate(messages: f64, escalation_rate: f64, email_subscribers: f64) -> CostEstimate {
     estimate_with(
         messages,
         escalation_rate,
         email_subscribers,
-        Engine::Knowledge,
+        Options::default(),
     )
 }
 
-/// `estimate`, with the answer engine's own cost.
+/// `estimate`, with the template's options.
 pub fn estimate_with(
     messages: f64,
     escalation_rate: f64,
     email_subscribers: f64,
-    engine: Engine,
+    options: Options,
 ) -> CostEstimate {
     use prices::*;
     use usage::*;
     let escalations = messages * escalation_rate;
-    let invocations = messages * 2.0 + escalations * (1.0 + RESUME_INVOCATIONS) + SWEEPS_PER_MONTH;
-    let gb_s = messages * (INGEST_GB_S + POLICY_GB_S)
-        + escalations * (ESCALATE_GB_S + RESUME_GB_S)
-        + SWEEPS_PER_MONTH * SWEEP_GB_S;
-    let wru = messages * WRU_PER_MESSAGE + escalations * WRU_PER_ESCALATION;
+    let answers = messages - escalations;
+    let invocations =
+        messages * INVOCATIONS_PER_MESSAGE + escalations * RESUME_INVOCATIONS + SWEEPS_PER_MONTH;
+    let gb_s = MEMORY_GB
+        * (messages * (2.0 * INGEST_SECONDS + POLICY_SECONDS)
+            + escalations * (ESCALATION_SECONDS + RESUME_INVOCATIONS * RESUME_SECONDS)
+            + SWEEPS_PER_MONTH * SWEEP_SECONDS);
+    // The sweep moves its cursor once per sweep at most.
+    let wru = messages * WRU_PER_MESSAGE
+        + answers * WRU_PER_ANSWER
+        + escalations * WRU_PER_ESCALATION
+        + SWEEPS_PER_MONTH;
     let rru = messages * RRU_PER_MESSAGE + escalations * RRU_PER_ESCALATION;
-    let log_gb = invocations * LOG_BYTES_PER_INVOCATION / 1e9;
-    let lines = vec![
+    // Each sweep reads a window of escalations through the index, half a unit per 4 KB.
+    let sweep_rru = {
+        use fixed::*;
+        let per_sweep = escalations * SWEEP_WINDOW_HOURS / HOURS * ESCALATION_KB / 4.0 * 0.5;
+        SWEEPS_PER_MONTH * per_sweep.max(0.5)
+    };
+    let log_bytes = if options.info_logs {
+        LOG_BYTES_PER_INVOCATION_INFO
+    } else {
+        LOG_BYTES_PER_INVOCATION_WARN
+    };
+    let log_gb = invocations * log_bytes / 1e9;
+    let mut lines = vec![
         CostLine {
             component: "Lambda requests",
             quantity: format!("{invocations:.0} invocations"),
@@ -204,6 +260,12 @@ pub fn estimate_with(
             fixed: false,
         },
         CostLine {
+            component: "DynamoDB reads (sweep)",
+            quantity: format!("{sweep_rru:.0} RRU"),
+            dollars: sweep_rru * DDB_PER_RRU,
+            fixed: true,
+        },
+        CostLine {
             // The team's topic and the chat topic.
             component: "SNS publishes",
             quantity: format!("{:.0} publishes", escalations * 2.0),
@@ -223,10 +285,8 @@ pub fn estimate_with(
             fixed: false,
         },
     ];
-    let mut lines = lines;
-    if engine == Engine::Bedrock {
+    if options.engine == Engine::Bedrock {
         use model_usage::*;
-        let answers = messages - escalations;
         let input = answers * ANSWER_INPUT_TOKENS + escalations * SUMMARY_INPUT_TOKENS;
         let output = answers * ANSWER_OUTPUT_TOKENS + escalations * SUMMARY_OUTPUT_TOKENS;
         lines.push(CostLine {
@@ -251,24 +311,38 @@ pub fn estimate_with(
             dollars: escalations * 2.0 * KMS_PER_REQUEST,
             fixed: false,
         });
-        let series = metric_series(messages, escalations);
-        let hours: f64 = series.iter().map(|(_, n)| metric_hours(*n)).sum();
+        // Essential monitoring writes fault metrics only, when something fails: none in a
+        // healthy month.
+        let series = if options.full_monitoring {
+            metric_series(messages, escalations)
+        } else {
+            Vec::new()
+        };
+        let hours = series
+            .iter()
+            .fold(0.0, |sum, (_, n)| sum + metric_hours(*n));
         lines.push(CostLine {
             component: "CloudWatch custom metrics",
             quantity: format!("{} series, {:.0} metric-hours", series.len(), hours),
             dollars: hours / HOURS * METRIC_PER_MONTH,
             fixed: true,
         });
+        let alarm_metrics = if options.full_monitoring {
+            ALARM_METRICS_FULL
+        } else {
+            ALARM_METRICS_ESSENTIAL
+        };
         lines.push(CostLine {
             component: "CloudWatch alarms",
-            quantity: format!("{ALARM_METRICS:.0} alarm metrics"),
-            dollars: ALARM_METRICS * ALARM_METRIC_PER_MONTH,
+            quantity: format!("{alarm_metrics:.0} alarm metrics"),
+            dollars: alarm_metrics * ALARM_METRIC_PER_MONTH,
             fixed: true,
         });
+        let dashboards = if options.full_monitoring { 1.0 } else { 0.0 };
         lines.push(CostLine {
             component: "CloudWatch dashboard",
-            quantity: format!("{DASHBOARDS:.0}"),
-            dollars: DASHBOARDS * DASHBOARD_PER_MONTH,
+            quantity: format!("{dashboards:.0}"),
+            dollars: dashboards * DASHBOARD_PER_MONTH,
             fixed: true,
         });
         let table_gb = (messages * (MESSAGE_KB + REPLY_KB) * MESSAGE_MONTHS
@@ -309,7 +383,11 @@ mod tests {
     fn bedrock_adds_its_tokens_by_hand() {
         // 100,000 messages, 10% escalate: 90,000 answers × (500 in, 100 out) + 10,000 summaries
         // × (1,500 in, 80 out) = 60M in, 9.8M out → 60 × $0.035 + 9.8 × $0.14 = $3.472.
-        let e = estimate_with(100_000.0, 0.10, 1.0, Engine::Bedrock);
+        let bedrock = Options {
+            engine: Engine::Bedrock,
+            ..Options::default()
+        };
+        let e = estimate_with(100_000.0, 0.10, 1.0, bedrock);
         let line = e
             .lines
             .iter()
@@ -322,80 +400,109 @@ mod tests {
 
     #[test]
     fn matches_a_hand_calculation() {
-        // 100,000 messages, 10% escalations, one email subscriber.
-        // Invocations: 200,000 + 10,000 × 3 + 8,640 = 238,640 → $0.047728
-        // GB-s: 100,000 × (0.015 + 0.0625) + 10,000 × (0.0375 + 0.03) + 8,640 × 0.025 = 8,641 → $0.115216
-        // WRU: 500,000 + 290,000 = 790,000 → $0.49375; RRU: 800,000 + 40,000 → $0.105
-        // SNS: 20,000 publishes (team and chat topics) × $0.0000005 = $0.01; email 10,000 ×
-        // $0.00002 = $0.20; HTTPS to Chatbot 10,000 × $0.0000006 = $0.006; KMS 20,000 → $0.06
-        // Logs: 238,640 KB = 0.23864 GB → $0.11932
+        // 100,000 messages, 10% escalations, one email subscriber, the template's defaults.
+        // Invocations: 300,000 + 10,000 × 2 + 8,640 = 328,640 → $0.065728
+        // GB-s: 0.125 × (100,000 × 0.31 + 10,000 × 0.27 + 8,640 × 0.1) = 4,320.5
+        // WRU: 200,000 + 90,000 × 3 + 10,000 × 46 + 8,640 = 938,640 → $0.58665
+        // RRU: 400,000 + 70,000 = 470,000 → $0.05875
+        // Sweep: 8,640 × (10,000 × 24 / 730 × 5 / 4 × 0.5) = 1,775,342.5 RRU → $0.2219178
+        // SNS: 20,000 publishes $0.01; email 10,000 × $0.00002 = $0.20; HTTPS to Chatbot
+        // 10,000 × $0.0000006 = $0.006; KMS 20,000 → $0.06
+        // Logs at WARN: 328,640 × 20 B = 0.0065728 GB → $0.0032864
         let e = estimate(100_000.0, 0.10, 1.0);
         let by = |c: &str| e.lines.iter().find(|l| l.component == c).unwrap().dollars;
         let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
-        assert!(close(by("Lambda requests"), 0.047728));
+        assert!(close(by("Lambda requests"), 0.065728));
         assert!(close(
             by("Lambda compute (arm64)"),
-            8_641.0 * 0.000_013_333_4
+            4_320.5 * 0.000_013_333_4
         ));
-        assert!(close(by("DynamoDB writes"), 0.49375));
-        assert!(close(by("DynamoDB reads"), 0.105));
+        assert!(close(by("DynamoDB writes"), 0.58665));
+        assert!(close(by("DynamoDB reads"), 0.05875));
+        assert!(close(
+            by("DynamoDB reads (sweep)"),
+            1_775_342.465_753_4 * 0.125 / 1e6
+        ));
         assert!(close(by("SNS publishes"), 0.01));
         assert!(close(by("SNS email deliveries"), 0.20));
-        assert!(close(by("CloudWatch Logs"), 0.11932));
+        assert!(close(by("CloudWatch Logs"), 0.0032864));
         assert!(close(by("SNS to AWS Chatbot (HTTPS)"), 0.006));
         assert!(close(by("KMS (encrypted topics)"), 0.06));
-        // Fixed: 13 alarm metrics $1.30; the dashboard $3; storage (100,000 × 2.5 KB × 3 months +
-        // 10,000 × 5 KB × 12 months = 1.35 GB) × ($0.25 + $0.20) = $0.6075; log storage
-        // 0.23864 GB × $0.03 = $0.0071592; metrics: 5 series with data every hour (730 h each),
-        // Reminders and the 5 reasons (2,000 points each: 730 × (1 − e^(−2000/730)) h) and the
-        // 3 resume paths (3,333.3 points each), × $0.30 / 730 h.
-        let busy = |n: f64| 730.0 * (1.0 - (-n / 730.0_f64).exp());
-        let metric_hours = 2.0 * 730.0
-            + busy(90_000.0)
-            + busy(100_000.0)
-            + busy(10_000.0)
-            + 6.0 * busy(2_000.0)
-            + 3.0 * busy(10_000.0 / 3.0);
-        let metrics = metric_hours / 730.0 * 0.30;
-        assert!((metrics - 4.07).abs() < 0.01, "{metrics}");
-        assert!(close(by("CloudWatch custom metrics"), metrics));
-        assert!(close(by("CloudWatch alarms"), 1.30));
-        assert!(close(by("CloudWatch dashboard"), 3.00));
-        assert!(close(by("DynamoDB storage + PITR"), 0.6075));
-        assert!(close(by("CloudWatch Logs storage"), 0.0071592));
-        let variable = 0.047728
-            + 8_641.0 * 0.000_013_333_4
-            + 0.49375
-            + 0.105
+        // Fixed: no metric data in a healthy month; 4 alarm metrics $0.40; no dashboard; storage
+        // (100,000 × 1 KB × 3 months + 10,000 × 5 KB × 12 months = 0.9 GB) × ($0.25 + $0.20) =
+        // $0.405; log storage 0.0065728 GB × $0.03.
+        assert!(close(by("CloudWatch custom metrics"), 0.0));
+        assert!(close(by("CloudWatch alarms"), 0.40));
+        assert!(close(by("CloudWatch dashboard"), 0.0));
+        assert!(close(by("DynamoDB storage + PITR"), 0.405));
+        assert!(close(by("CloudWatch Logs storage"), 0.0065728 * 0.03));
+        let total = 0.065728
+            + 4_320.5 * 0.000_013_333_4
+            + 0.58665
+            + 0.05875
+            + 1_775_342.465_753_4 * 0.125 / 1e6
             + 0.01
             + 0.20
-            + 0.11932
+            + 0.0032864
             + 0.006
-            + 0.06;
-        let fixed = metrics + 1.30 + 3.00 + 0.6075 + 0.0071592;
-        assert!(close(e.fixed_total, fixed));
-        assert!(close(e.total, variable + fixed));
-        assert!(close(e.per_thousand_messages, (variable + fixed) / 100.0));
+            + 0.06
+            + 0.40
+            + 0.405
+            + 0.0065728 * 0.03;
+        assert!(close(e.total, total), "{} vs {total}", e.total);
+        assert!(close(e.per_thousand_messages, total / 100.0));
     }
 
     #[test]
-    fn the_alarm_count_follows_the_template() {
+    fn full_monitoring_adds_the_dashboard_every_alarm_and_the_activity_metrics() {
+        let full = Options {
+            full_monitoring: true,
+            info_logs: true,
+            ..Options::default()
+        };
+        let e = estimate_with(100_000.0, 0.10, 1.0, full);
+        let by = |c: &str| e.lines.iter().find(|l| l.component == c).unwrap().dollars;
+        // MessagesStored, Answers, Escalations, Resumes and TimeToResume, Reminders and the 5 reasons (2,000 points each: 730 ×
+        // (1 − e^(−2000/730)) h) and the 3 resume paths (3,333.3 points each), × $0.30 / 730 h.
+        let busy = |n: f64| 730.0 * (1.0 - (-n / 730.0_f64).exp());
+        let metric_hours = busy(100_000.0)
+            + busy(90_000.0)
+            + 3.0 * busy(10_000.0)
+            + 6.0 * busy(2_000.0)
+            + 3.0 * busy(10_000.0 / 3.0);
+        assert!((by("CloudWatch custom metrics") - metric_hours / 730.0 * 0.30).abs() < 1e-9);
+        assert!((by("CloudWatch alarms") - 1.20).abs() < 1e-9);
+        assert!((by("CloudWatch dashboard") - 3.0).abs() < 1e-9);
+        // INFO logs: 328,640 invocations × 1 KB.
+        assert!((by("CloudWatch Logs") - 0.32864 * 0.50).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_alarm_counts_follow_the_template() {
         let template = include_str!("../../template.yaml");
-        let mut in_alarm = false;
-        let mut metrics = 0;
+        let (mut in_alarm, mut conditional) = (false, false);
+        let (mut essential, mut all) = (0, 0);
         for line in template.lines() {
             if line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':')
             {
                 in_alarm = false;
+                conditional = false;
             }
             if line.trim() == "Type: AWS::CloudWatch::Alarm" {
                 in_alarm = true;
             }
+            if in_alarm && line.trim() == "Condition: FullMonitoring" {
+                conditional = true;
+            }
             if in_alarm && line.contains("MetricName:") {
-                metrics += 1;
+                all += 1;
+                if !conditional {
+                    essential += 1;
+                }
             }
         }
-        assert_eq!(metrics as f64, fixed::ALARM_METRICS);
+        assert_eq!(essential as f64, fixed::ALARM_METRICS_ESSENTIAL);
+        assert_eq!(all as f64, fixed::ALARM_METRICS_FULL);
     }
 
     #[test]

@@ -124,11 +124,16 @@ pub trait Escalations: Send + Sync {
     /// Stores a new escalation together with the STATE that pauses the customer for it (the
     /// result of `StateEvent::Escalated`), in one write conditional on STATE still being at
     /// `read_version`: the customer is never paused without an escalation, nor the reverse.
+    /// The same write records the customer's handoff notice (`notice`, sent after it) and gives
+    /// the opener the team notice's job until `notice_lease_until`, so the one who opened it
+    /// publishes it without claiming it first.
     async fn open_escalation(
         &self,
         escalation: &Escalation,
         paused: &PauseFlag,
         read_version: u64,
+        notice: &Message,
+        notice_lease_until: DateTime<Utc>,
     ) -> Result<EscalationOpening, StoreError>;
     async fn get_escalation(
         &self,
@@ -151,6 +156,15 @@ pub trait Escalations: Send + Sync {
         escalation_id: &str,
         job: EscalationJob,
         now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Marks the team notice done and records that the customer was told (`customer_notice_mid`,
+    /// Meta's id of the notice, empty when Meta could not deliver it): the opener's last write.
+    async fn finish_opening(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+        customer_notice_mid: &str,
     ) -> Result<(), StoreError>;
     /// Gives a claim back after a failure, so the next delivery retries at once.
     async fn release_job(
@@ -176,6 +190,10 @@ pub trait Escalations: Send + Sync {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Escalation>, StoreError>;
+    /// Where the last sweep says the next should start reading (no escalation created earlier
+    /// is still open), if a sweep ran.
+    async fn sweep_cursor(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn save_sweep_cursor(&self, from: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// Daily counters for the report.

@@ -590,6 +590,7 @@ pub fn sample_escalation(
         last_customer_at: now,
         customer_name: None,
         notified_at: None,
+        customer_notice_mid: None,
         reminded_at: None,
         resumed_at: None,
         resumed_by: None,
@@ -613,4 +614,35 @@ pub fn paused_for(e: &handoff::escalation::Escalation) -> handoff::state::PauseF
         handoff::state::Transition::Changed(s) => s,
         other => panic!("{other:?}"),
     }
+}
+
+/// The customer's handoff notice the policy function records with `e`'s opening.
+pub fn notice_for(e: &handoff::escalation::Escalation) -> handoff::message::Message {
+    handoff::message::Message::bot_send(
+        &e.conversation,
+        e.created_at.timestamp_millis() + 1,
+        format!("handoff-{}", e.escalation_id),
+        "Thanks for your patience. A person from our team will reply here.",
+    )
+}
+
+/// Opens `e` as the policy function does: the pause, the escalation and the customer's notice in
+/// one write, the opener holding the team notice's job for a minute from `e.created_at` (long
+/// past for an old sample, so anyone may claim it).
+pub async fn open_as_policy(
+    store: &dyn handoff::ports::Escalations,
+    e: &handoff::escalation::Escalation,
+    paused: &handoff::state::PauseFlag,
+    read_version: u64,
+) -> handoff::ports::EscalationOpening {
+    store
+        .open_escalation(
+            e,
+            paused,
+            read_version,
+            &notice_for(e),
+            e.created_at + chrono::Duration::seconds(60),
+        )
+        .await
+        .unwrap()
 }

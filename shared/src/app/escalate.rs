@@ -1,4 +1,6 @@
-//! Notify the team of an escalation: one SNS publish, however often the stream delivers it.
+//! Notify the team of an escalation: one SNS publish, however often it is attempted. The policy
+//! function publishes right after it opens the escalation (the opening gives it the job); a
+//! redelivery of that message, or the sweep, claims the job and publishes what did not go out.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -7,8 +9,8 @@ use crate::escalation::{build_handoff, Escalation, NoticeKind, HUMAN_AGENT_WINDO
 use crate::ports::{EscalationJob, JobClaim};
 use crate::resume::ResumeToken;
 
-/// How long one delivery may hold the right to publish before another may try.
-const CLAIM_LEASE_SECONDS: i64 = 60;
+/// How long one attempt may hold the right to publish before another may try.
+pub const CLAIM_LEASE_SECONDS: i64 = 60;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum NotifyOutcome {
@@ -65,6 +67,35 @@ pub async fn notify_escalation(
         }
         JobClaim::Claimed => {}
     }
+    publish_claimed(app, e, now).await
+}
+
+/// Publishes the handoff for `e`, whose notice job the caller claimed, then marks it done.
+async fn publish_claimed(
+    app: &App,
+    e: &Escalation,
+    now: DateTime<Utc>,
+) -> Result<NotifyOutcome, FlowError> {
+    let message_id = publish_unrecorded(app, e, now).await?;
+    app.escalations
+        .finish_job(
+            &e.conversation,
+            &e.escalation_id,
+            EscalationJob::Notice,
+            now,
+        )
+        .await?;
+    Ok(NotifyOutcome::Published { message_id })
+}
+
+/// Publishes the handoff for `e`, whose notice job the caller holds (it claimed it, or opened the
+/// escalation), and leaves marking it done to the caller, who may have more to record in that
+/// write. On failure the job is released for the next attempt.
+pub async fn publish_unrecorded(
+    app: &App,
+    e: &Escalation,
+    now: DateTime<Utc>,
+) -> Result<String, FlowError> {
     let mut e = e.clone();
     if e.customer_name.is_none() {
         // The profile is a courtesy: without it the handoff names the customer by id.
@@ -88,16 +119,8 @@ pub async fn notify_escalation(
     let message = build_handoff(e, &resume_url(app, e), NoticeKind::Escalation, now);
     match app.notifier.publish(&message).await {
         Ok(message_id) => {
-            app.escalations
-                .finish_job(
-                    &e.conversation,
-                    &e.escalation_id,
-                    EscalationJob::Notice,
-                    now,
-                )
-                .await?;
             tracing::info!(escalation_id = %e.escalation_id, reason = %e.reason, %message_id, "team notified");
-            Ok(NotifyOutcome::Published { message_id })
+            Ok(message_id)
         }
         Err(err) => {
             app.escalations

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::escalate::{notify_escalation, publish_unrecorded, CLAIM_LEASE_SECONDS};
 use super::{App, FlowError};
 use crate::escalation::ReasonCode;
 use crate::escalation::{escalation_id_for, Escalation, EscalationSummary, TranscriptLine};
@@ -94,7 +95,7 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
             {
                 tracing::info!(conversation = %message.conversation, escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
                 let customer_text = customer_handoff_text(&app.policy, &esc.reason, now);
-                finish_escalation(app, message, &own, &esc.reason, &customer_text, false).await?;
+                finish_opened(app, message, &esc, &customer_text, now).await?;
                 return Ok(Pass::Done(RespondOutcome::Escalated { escalation_id: own }));
             }
         }
@@ -325,9 +326,9 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
             // alarm and hand the customer to a person, whom the team hears about through SNS even
             // when Meta cannot reach the customer.
             {
-                crate::metrics::emit("DeliveryFailures", 1.0, "Count", None);
+                crate::metrics::fault("DeliveryFailures");
                 if e.token_invalid() {
-                    crate::metrics::emit("PageTokenInvalid", 1.0, "Count", None);
+                    crate::metrics::fault("PageTokenInvalid");
                 }
                 tracing::warn!(conversation = %message.conversation, error = %e, "answer not delivered; escalating");
                 let reason = ReasonCode::LowConfidence;
@@ -365,9 +366,7 @@ fn bot_message(trigger: &Message, mid: String, text: &str, answer: Option<Answer
 }
 
 fn is_proposal(a: &AnswerRef) -> bool {
-    a.trace
-        .as_ref()
-        .is_some_and(|t| t.steps.iter().any(|s| s.check == "proposal"))
+    a.trace.as_ref().is_some_and(|t| t.is_proposal())
 }
 
 /// What the bot already tried in this conversation, newest last.
@@ -436,6 +435,7 @@ async fn escalate(
         last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
         customer_name: None,
         notified_at: None,
+        customer_notice_mid: None,
         reminded_at: None,
         resumed_at: None,
         resumed_by: None,
@@ -445,16 +445,24 @@ async fn escalate(
         earlier_answers: None,
     };
     let notice_key = notice_key(&escalation_id);
+    let notice = bot_message(message, notice_key.clone(), customer_text, None);
     let open = StateEvent::Escalated {
         escalation_id: &escalation_id,
         until: escalation.paused_until,
         notice_key: &notice_key,
     };
-    let fresh = match snapshot.state.apply(&open, now) {
+    match snapshot.state.apply(&open, now) {
         Transition::Changed(paused) => {
+            let lease_until = now + Duration::seconds(CLAIM_LEASE_SECONDS);
             match app
                 .escalations
-                .open_escalation(&escalation, &paused, snapshot.state.version)
+                .open_escalation(
+                    &escalation,
+                    &paused,
+                    snapshot.state.version,
+                    &notice,
+                    lease_until,
+                )
                 .await?
             {
                 EscalationOpening::StateChanged => return Ok(Pass::StateChanged),
@@ -467,18 +475,47 @@ async fn escalate(
                 Some(("Reason", reason.as_str())),
             );
             tracing::info!(conversation = %message.conversation, %escalation_id, reason = %reason, "escalated; customer paused");
-            true
+            // The customer hears a person is coming while the team is told: neither waits for
+            // the other, and the opening gave this attempt the team notice's job.
+            let (told, published) = tokio::join!(
+                tell_customer(app, message, &notice, &escalation_id, reason),
+                publish_unrecorded(app, &escalation, now),
+            );
+            published?;
+            // One write records both: the team was told, and so was the customer. Had the
+            // notice failed, the redelivery sends it (unless Meta echoed it back meanwhile).
+            let told_mid = told.as_deref().ok().unwrap_or_default();
+            if told.is_ok() {
+                app.escalations
+                    .finish_opening(&message.conversation, &escalation_id, now, told_mid)
+                    .await?;
+            } else {
+                app.escalations
+                    .finish_job(
+                        &message.conversation,
+                        &escalation_id,
+                        crate::ports::EscalationJob::Notice,
+                        now,
+                    )
+                    .await?;
+            }
+            told?;
         }
         Transition::Refused(Refusal::AlreadyOpen) => {
             tracing::info!(%escalation_id, "escalation already open; finishing its steps");
-            false
+            if let Some(stored) = app
+                .escalations
+                .get_escalation(&message.conversation, &escalation_id)
+                .await?
+            {
+                finish_opened(app, message, &stored, customer_text, now).await?;
+            }
         }
         Transition::Refused(why) => {
             tracing::info!(conversation = %message.conversation, ?why, "escalation refused by the conversation's state");
             return Ok(Pass::Done(RespondOutcome::Paused));
         }
-    };
-    finish_escalation(app, message, &escalation_id, reason, customer_text, fresh).await?;
+    }
     Ok(Pass::Done(RespondOutcome::Escalated { escalation_id }))
 }
 
@@ -487,61 +524,82 @@ fn notice_key(escalation_id: &str) -> String {
     format!("handoff-{escalation_id}")
 }
 
-/// The steps after the pause: tell the customer a person is coming, then pass the thread to the
-/// inbox. The notice was reserved with the pause; a redelivery (`fresh` false) sends it again
-/// only if no send was recorded or Meta refused it, so it redoes exactly what did not happen.
-async fn finish_escalation(
+/// Redoes what an earlier attempt at an open escalation did not finish: the customer's notice
+/// unless Meta echoed it back, the team's unless it is marked published (claimed first: the
+/// sweep may be at it too).
+async fn finish_opened(
     app: &App,
     message: &Message,
-    escalation_id: &str,
-    reason: &crate::escalation::ReasonCode,
+    e: &crate::escalation::Escalation,
     customer_text: &str,
-    fresh: bool,
+    now: DateTime<Utc>,
 ) -> Result<(), FlowError> {
-    let notice = bot_message(message, notice_key(escalation_id), customer_text, None);
-    let pending = fresh
-        || !matches!(
+    let notice = bot_message(message, notice_key(&e.escalation_id), customer_text, None);
+    let pending = e.customer_notice_mid.is_none()
+        && !matches!(
             app.conversations.send_delivery(&notice).await?,
             Some(Delivery::Sent(_))
         );
-    if pending {
-        let metadata = format!("{OWN_METADATA_PREFIX}{}", notice.mid);
-        match app
-            .messenger
-            .send_text(&message.conversation, customer_text, &[], &metadata)
-            .await
-        {
-            Ok(mid) => {
+    let (told, published) = tokio::join!(
+        async {
+            if pending {
+                let mid = tell_customer(app, message, &notice, &e.escalation_id, &e.reason).await?;
+                // A fault path: one more write, so a further redelivery does not tell them twice.
                 app.conversations
                     .record_send(&notice, &Delivery::Sent(mid))
-                    .await?
-            }
-            Err(e) if e.another_app_owns_thread() || e.is_undeliverable() => {
-                // The team hears of the customer through SNS either way; nothing to retry.
-                tracing::warn!(%escalation_id, error = %e, "handoff notice not delivered");
-                app.conversations
-                    .record_send(&notice, &Delivery::Sent(String::new()))
                     .await?;
             }
-            Err(e) => {
-                app.conversations
-                    .record_send(&notice, &Delivery::Failed)
-                    .await?;
-                return Err(e.into());
+            Ok::<(), FlowError>(())
+        },
+        async {
+            if e.notified_at.is_none() {
+                notify_escalation(app, e, now).await.map(|_| ())
+            } else {
+                Ok(())
             }
+        },
+    );
+    published?;
+    told
+}
+
+/// Tells the customer a person is coming, then passes the thread to the inbox; returns Meta's id
+/// of the notice ("" when Meta cannot deliver it: nothing to retry). The notice was recorded with
+/// the pause; the opener records that it went out, and a redelivery without that record sends it
+/// again only when Meta did not echo it back.
+async fn tell_customer(
+    app: &App,
+    message: &Message,
+    notice: &Message,
+    escalation_id: &str,
+    reason: &crate::escalation::ReasonCode,
+) -> Result<String, FlowError> {
+    let metadata = format!("{OWN_METADATA_PREFIX}{}", notice.mid);
+    let text = notice.text.as_deref().unwrap_or_default();
+    let mid = match app
+        .messenger
+        .send_text(&message.conversation, text, &[], &metadata)
+        .await
+    {
+        Ok(mid) => mid,
+        Err(e) if e.another_app_owns_thread() || e.is_undeliverable() => {
+            // The team hears of the customer through SNS either way; nothing to retry.
+            tracing::warn!(%escalation_id, error = %e, "handoff notice not delivered");
+            String::new()
         }
-        if app.settings.routing {
-            let target = message.conversation.channel.inbox_app_id();
-            let metadata = format!("handoff escalation {escalation_id}: {reason}");
-            if let Err(e) = app
-                .messenger
-                .pass_thread_control(&message.conversation, target, &metadata)
-                .await
-            {
-                // The pause already holds; routing is a convenience for the inbox.
-                tracing::warn!(%escalation_id, error = %e, "pass_thread_control failed");
-            }
+        Err(e) => return Err(e.into()),
+    };
+    if app.settings.routing {
+        let target = message.conversation.channel.inbox_app_id();
+        let metadata = format!("handoff escalation {escalation_id}: {reason}");
+        if let Err(e) = app
+            .messenger
+            .pass_thread_control(&message.conversation, target, &metadata)
+            .await
+        {
+            // The pause already holds; routing is a convenience for the inbox.
+            tracing::warn!(%escalation_id, error = %e, "pass_thread_control failed");
         }
     }
-    Ok(())
+    Ok(mid)
 }

@@ -1,9 +1,10 @@
-//! The periodic sweep (a schedule in AWS, a timer under `handoff dev`): pauses that ran out resume
-//! by themselves, and escalations nobody picked up get one reminder.
+//! The periodic sweep (a schedule in AWS, a timer under `handoff dev`): a team notice the policy
+//! function could not publish goes out, pauses that ran out resume by themselves, and escalations
+//! nobody picked up get one reminder.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::escalate::resume_url;
+use super::escalate::{notify_escalation, resume_url, NotifyOutcome, CLAIM_LEASE_SECONDS};
 use super::resume::{resume_conversation, ResumeResult};
 use super::{App, FlowError};
 use crate::escalation::HumanLabel;
@@ -13,6 +14,13 @@ use crate::ports::{EscalationJob, JobClaim, ResumeRequest};
 /// How long a sweep holds an escalation's reminder while publishing it.
 const REMINDER_LEASE_SECONDS: i64 = 60;
 
+/// A team notice still unpublished this long after the opening is the sweep's: the opener's
+/// lease has run out, and the stream has retried the message a few times.
+const NOTICE_RETRY_AFTER_SECONDS: i64 = 2 * CLAIM_LEASE_SECONDS;
+
+/// How far behind the by-time index may be.
+const INDEX_LAG_MINUTES: i64 = 10;
+
 /// How far back the sweep looks for open escalations.
 const LOOKBACK_DAYS: i64 = 35;
 
@@ -20,6 +28,8 @@ const LOOKBACK_DAYS: i64 = 35;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
     pub open: usize,
+    /// Team notices published here because their opener could not.
+    pub notices: usize,
     pub auto_resumed: usize,
     pub reminders: usize,
 }
@@ -28,12 +38,44 @@ pub struct SweepReport {
 /// conditional, so overlapping or repeated sweeps do nothing twice.
 pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowError> {
     let mut report = SweepReport::default();
-    let open = app
+    // Reading every escalation of the last 35 days every five minutes would be most of the
+    // stack's bill: start where the last sweep found the oldest one still open.
+    let floor = now - Duration::days(LOOKBACK_DAYS);
+    let since = app
         .escalations
-        .open_escalations(now - Duration::days(LOOKBACK_DAYS), now)
-        .await?;
+        .sweep_cursor()
+        .await?
+        .map_or(floor, |from| from.max(floor));
+    let open = app.escalations.open_escalations(since, now).await?;
     report.open = open.len();
-    for e in open {
+    let mut still_open: Vec<DateTime<Utc>> = open.iter().map(|e| e.created_at).collect();
+    let mut unpublished = None;
+    for (i, e) in open.into_iter().enumerate() {
+        if e.notified_at.is_none()
+            && now - e.created_at >= Duration::seconds(NOTICE_RETRY_AFTER_SECONDS)
+        {
+            match notify_escalation(app, &e, now).await {
+                Ok(NotifyOutcome::Published { .. }) => {
+                    tracing::warn!(escalation_id = %e.escalation_id, "team notice published by the sweep, late");
+                    report.notices += 1;
+                }
+                Ok(NotifyOutcome::AlreadyNotified) | Err(FlowError::Busy(_)) => {}
+                Err(err) => {
+                    // The others still get their turn; the sweep fails at the end (an alarm).
+                    tracing::error!(escalation_id = %e.escalation_id, error = %err, "team notice still not published");
+                    unpublished = Some(err);
+                }
+            }
+        }
+        // Reading STATE is what most of a sweep would cost (one read per open escalation, every
+        // five minutes): only an escalation with something due needs it. A pause only ends at
+        // or after the escalation's own `paused_until` (a person's reply moves it later).
+        let reminder_due = app.policy.remind_after.is_some_and(|after| {
+            e.notified_at.is_some() && e.reminded_at.is_none() && now - e.created_at >= after
+        });
+        if e.paused_until > now && !reminder_due {
+            continue;
+        }
         let state = app.conversations.get_state(&e.conversation).await?;
         let ours = state.escalation_id.as_deref() == Some(e.escalation_id.as_str());
         if !(ours && state.holds_at(now)) {
@@ -63,6 +105,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
                     }
             ) {
                 tracing::info!(escalation_id = %e.escalation_id, "pause ran out; resumed automatically");
+                still_open[i] = now;
                 report.auto_resumed += 1;
                 crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "expired")));
             }
@@ -116,6 +159,19 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
                 return Err(err.into());
             }
         }
+    }
+    if let Some(err) = unpublished {
+        return Err(err);
+    }
+    // Not past the last minutes: the by-time index is eventually consistent, and an escalation
+    // opened a moment ago may not be in it yet.
+    let next = still_open
+        .into_iter()
+        .min()
+        .unwrap_or(now)
+        .min(now - Duration::minutes(INDEX_LAG_MINUTES));
+    if next > since {
+        app.escalations.save_sweep_cursor(next).await?;
     }
     Ok(report)
 }

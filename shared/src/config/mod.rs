@@ -39,7 +39,13 @@ impl Function {
     pub fn required(self) -> &'static [&'static str] {
         match self {
             Function::Ingest => &["META_APP_ID", "META_APP_SECRET", "META_VERIFY_TOKEN"],
-            Function::Policy => &["META_PAGE_TOKENS"],
+            // It publishes the handoff it opens, with its resume link.
+            Function::Policy => &[
+                "TOPIC_ARN",
+                "RESUME_BASE_URL",
+                "LINK_KEYS",
+                "META_PAGE_TOKENS",
+            ],
             Function::Escalate => &[
                 "TOPIC_ARN",
                 "RESUME_BASE_URL",
@@ -63,9 +69,11 @@ impl Function {
         match self {
             // Verifies Meta's signature and subscription; never talks to Meta.
             Function::Ingest => &["META_APP_SECRET", "META_VERIFY_TOKEN"],
-            // Answers (page tokens) and phrases answers (the optional LLM).
-            Function::Policy => &["META_PAGE_TOKENS", "LLM_API_KEY"],
-            // Signs links, names the customer, summarises, takes threads back after expiry.
+            // Answers (page tokens), phrases answers and summarises handoffs (the optional LLM),
+            // and signs the resume link of the handoff it publishes.
+            Function::Policy => &["META_PAGE_TOKENS", "LINK_KEYS", "LLM_API_KEY"],
+            // The sweep: signs links of late notices and reminders, names the customer,
+            // summarises, takes threads back after expiry.
             Function::Escalate => &["META_PAGE_TOKENS", "LINK_KEYS", "LLM_API_KEY"],
             // Verifies links, takes the thread back, sends the resume message.
             Function::Resume => &["META_PAGE_TOKENS", "LINK_KEYS"],
@@ -92,8 +100,8 @@ pub struct Config {
     pub chat_topic_arn: Option<String>,
     pub meta: MetaConfig,
     pub graph_api_base: String,
-    /// Where resume links point. Only the escalate function (and `handoff dev`) needs it; in the
-    /// template it is the resume function's own URL, which that function cannot be given.
+    /// Where resume links point. The policy and escalate functions (and `handoff dev`) need it;
+    /// in the template it is the resume function's own URL, which that function cannot be given.
     pub resume_base_url: Option<String>,
     pub link_keys: Option<LinkKeys>,
     pub policy_file: String,
@@ -437,7 +445,11 @@ mod tests {
         assert!(ingest.link_keys.is_none());
         assert_eq!(ingest.meta.app_secrets.len(), 1);
         let policy = read(Function::Policy);
-        assert!(policy.meta.app_secrets.is_empty() && policy.link_keys.is_none());
+        assert!(policy.meta.app_secrets.is_empty() && policy.meta.verify_token.is_none());
+        assert!(
+            policy.link_keys.is_some(),
+            "it signs the links of the handoffs it publishes"
+        );
         assert_eq!(policy.llm.unwrap().api_key.expose(), "llm-key");
         let escalate = read(Function::Escalate);
         assert!(escalate.meta.app_secrets.is_empty());
@@ -455,9 +467,13 @@ mod tests {
             read(&env, Function::Escalate).err(),
             Some(ConfigError::Missing("TOPIC_ARN"))
         );
+        assert_eq!(
+            read(&env, Function::Policy).err(),
+            Some(ConfigError::Missing("TOPIC_ARN")),
+            "it publishes the handoffs it opens"
+        );
         env.remove("LINK_KEYS");
         assert!(read(&env, Function::Ingest).is_ok());
-        assert!(read(&env, Function::Policy).is_ok());
         assert_eq!(
             read(&env, Function::Resume).err(),
             Some(ConfigError::Missing("LINK_KEYS"))

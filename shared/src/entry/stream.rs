@@ -10,7 +10,7 @@ use crate::store::items::{EscalationItem, MessageItem};
 
 /// Inbound customer messages (template: the policy function's FilterCriteria).
 pub const POLICY_FILTER: &str = r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"M#"}]}},"NewImage":{"role":{"S":["customer"]},"kind":{"S":["in"]}}}}"#;
-/// New escalations (template: the escalate function's FilterCriteria).
+/// New escalations (the filter the escalate function had when the stream fed it).
 pub const ESCALATE_FILTER: &str =
     r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"E#"}]}}}}"#;
 
@@ -109,7 +109,10 @@ pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEven
     .await
 }
 
-/// The escalate function: one notification per new escalation.
+/// New escalations from the stream: published once each (claimed first). The template no longer
+/// feeds the escalate function from the stream, since the policy function publishes what it opens
+/// and the sweep what it could not; a stack mid-update may still deliver a batch here, and then
+/// the claim makes it a no-op.
 pub async fn handle_escalate_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
     run_batch(event, ESCALATE_FILTER, |record| async move {
         let item: EscalationItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
@@ -142,7 +145,7 @@ pub async fn handle_escalate_event(
         let report = sweep(app, Utc::now()).await?;
         tracing::info!(?report, "sweep done");
         return Ok(
-            serde_json::json!({"open": report.open, "auto_resumed": report.auto_resumed, "reminders": report.reminders}),
+            serde_json::json!({"open": report.open, "notices": report.notices, "auto_resumed": report.auto_resumed, "reminders": report.reminders}),
         );
     }
     tracing::warn!(

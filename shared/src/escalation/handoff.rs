@@ -408,6 +408,7 @@ mod tests {
             last_customer_at: at("2026-11-25T10:05:00Z"),
             customer_name: Some("Zoë Ångström 😀".into()),
             notified_at: None,
+            customer_notice_mid: None,
             reminded_at: None,
             resumed_at: None,
             resumed_by: None,

@@ -144,6 +144,10 @@ pub struct Escalation {
     pub customer_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notified_at: Option<DateTime<Utc>>,
+    /// Meta's id of the customer's handoff notice, once the opener recorded it ("" when Meta
+    /// could not deliver it): a redelivery does not tell the customer again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_notice_mid: Option<String>,
     /// When the "nobody picked it up" reminder went out (at most once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminded_at: Option<DateTime<Utc>>,

@@ -51,11 +51,11 @@ impl SnsNotifier {
         match sent {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
-                crate::metrics::emit("ChatNotifyFailures", 1.0, "Count", None);
+                crate::metrics::fault("ChatNotifyFailures");
                 tracing::warn!(error = %DisplayErrorContext(e), "chat notification not published");
             }
             Err(_) => {
-                crate::metrics::emit("ChatNotifyFailures", 1.0, "Count", None);
+                crate::metrics::fault("ChatNotifyFailures");
                 tracing::warn!("chat notification not published before the deadline");
             }
         }

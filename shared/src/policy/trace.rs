@@ -23,6 +23,11 @@ pub struct DecisionTrace {
 }
 
 impl DecisionTrace {
+    /// Whether this decision proposed an entry (asked the customer to confirm it).
+    pub fn is_proposal(&self) -> bool {
+        self.steps.iter().any(|s| s.check == "proposal")
+    }
+
     pub fn record(&mut self, check: impl Into<String>, fired: bool, detail: impl Into<String>) {
         self.steps.push(TraceStep {
             check: check.into(),

@@ -86,7 +86,13 @@ impl MessageItem {
             standby: m.standby,
             entry: m.answer.as_ref().map(|a| a.entry.clone()),
             confidence: m.answer.as_ref().map(|a| a.confidence),
-            trace: m.answer.as_ref().and_then(|a| a.trace.clone()),
+            // Only a proposal's trace is read back (to tell a proposal from an answer); an
+            // answer's trace would double the item's write units, and its escalation keeps one.
+            trace: m
+                .answer
+                .as_ref()
+                .and_then(|a| a.trace.clone())
+                .filter(|t| t.is_proposal()),
             delivery: delivery.map(|d| {
                 match d {
                     Delivery::Sent(_) => DELIVERY_SENT,
@@ -215,6 +221,9 @@ pub struct EscalationItem {
     /// The policy's `escalation_days` after it was opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// Who holds the team notice's job, until when (ms): set at opening for the opener.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_lease_until: Option<i64>,
     #[serde(flatten)]
     pub escalation: Escalation,
 }
@@ -231,6 +240,7 @@ impl EscalationItem {
                 e.escalation_id
             ),
             expires_at: None,
+            notify_lease_until: None,
             escalation: e.clone(),
         }
     }
@@ -312,5 +322,41 @@ mod size_tests {
             .unwrap()
             .len();
         assert!(bytes <= 1024, "STATE is {bytes} bytes");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{Channel, ConversationKey};
+    use crate::message::{AnswerRef, Message};
+    use crate::policy::DecisionTrace;
+    use crate::ports::Delivery;
+
+    fn reply(trace: DecisionTrace) -> MessageItem {
+        let conv = ConversationKey::new(Channel::Messenger, "1", "2");
+        let mut m = Message::bot_send(&conv, 1, "reply-m_1".into(), "We open at 9.");
+        m.answer = Some(AnswerRef {
+            entry: "hours".into(),
+            confidence: 0.9,
+            trace: Some(trace),
+        });
+        MessageItem::from_send(&m, &Delivery::Sent("m_out".into()))
+    }
+
+    #[test]
+    fn an_answer_is_stored_without_its_trace_and_a_proposal_with_it() {
+        let mut trace = DecisionTrace::default();
+        for i in 0..12 {
+            trace.record(format!("rule:{i}"), false, "x".repeat(120));
+        }
+        let answer = reply(trace.clone());
+        assert!(answer.trace.is_none());
+        assert!(
+            serde_json::to_string(&answer).unwrap().len() < 1024,
+            "one write unit"
+        );
+        trace.record("proposal", true, "asked to confirm hours");
+        assert!(reply(trace).trace.is_some(), "read back by is_proposal");
     }
 }

@@ -35,6 +35,7 @@ struct Tables {
     conversations: HashMap<ConversationKey, Conversation>,
     escalations: BTreeMap<(i64, String), (Escalation, Leases)>,
     answers: BTreeMap<NaiveDate, u64>,
+    sweep_cursor: Option<DateTime<Utc>>,
 }
 
 /// `Conversations`, `Escalations` and `Stats` in one mutex-guarded map.
@@ -211,6 +212,8 @@ impl Escalations for MemoryStore {
         escalation: &Escalation,
         paused: &PauseFlag,
         read_version: u64,
+        notice: &Message,
+        notice_lease_until: DateTime<Utc>,
     ) -> Result<EscalationOpening, StoreError> {
         Ok(self.with(|t| {
             let exists = t
@@ -225,12 +228,13 @@ impl Escalations for MemoryStore {
                 return EscalationOpening::StateChanged;
             }
             c.state = paused.clone();
+            c.messages.insert(notice.sort_key(), (notice.clone(), None));
             t.escalations.insert(
                 escalation_key(escalation),
                 (
                     escalation.clone(),
                     Leases {
-                        notice: None,
+                        notice: Some(notice_lease_until),
                         reminder: None,
                     },
                 ),
@@ -296,6 +300,32 @@ impl Escalations for MemoryStore {
                         leases.reminder = None;
                     }
                 }
+            }
+        });
+        Ok(())
+    }
+
+    async fn sweep_cursor(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.with(|t| t.sweep_cursor))
+    }
+
+    async fn save_sweep_cursor(&self, from: DateTime<Utc>) -> Result<(), StoreError> {
+        self.with(|t| t.sweep_cursor = Some(from));
+        Ok(())
+    }
+
+    async fn finish_opening(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+        customer_notice_mid: &str,
+    ) -> Result<(), StoreError> {
+        self.with(|t| {
+            if let Some((e, leases)) = find(t, key, escalation_id) {
+                e.notified_at = Some(now);
+                e.customer_notice_mid = Some(customer_notice_mid.to_string());
+                leases.notice = None;
             }
         });
         Ok(())

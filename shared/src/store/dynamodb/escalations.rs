@@ -11,14 +11,19 @@ use super::{
 };
 use crate::conversation::ConversationKey;
 use crate::escalation::{escalation_sort_key, Escalation};
+use crate::message::Message;
 use crate::ports::{
     EscalationJob, EscalationOpening, Escalations, JobClaim, ResumeRecord, ResumeRequest,
 };
 use crate::state::PauseFlag;
 use crate::store::items::{
-    expiry, time_attr, EscalationItem, StateItem, ESCALATIONS_BY_TIME_INDEX,
+    expiry, time_attr, EscalationItem, MessageItem, StateItem, ESCALATIONS_BY_TIME_INDEX,
 };
 use crate::store::StoreError;
+
+/// The sweep's one item: where the next sweep starts reading escalations.
+const SWEEP_PK: &str = "SWEEP";
+const SWEEP_SK: &str = "CURSOR";
 
 /// The attributes of a job: its lease and its done mark.
 fn job_attributes(job: EscalationJob) -> (&'static str, &'static str) {
@@ -103,6 +108,8 @@ impl Escalations for DynamoStore {
         escalation: &Escalation,
         paused: &PauseFlag,
         read_version: u64,
+        notice: &Message,
+        notice_lease_until: DateTime<Utc>,
     ) -> Result<EscalationOpening, StoreError> {
         let (condition, version) = state_unchanged(read_version);
         let mut state_item = StateItem::new(&escalation.conversation, paused);
@@ -112,6 +119,12 @@ impl Escalations for DynamoStore {
             escalation.created_at.timestamp_millis(),
             self.retention.escalation_days,
         ));
+        record_item.notify_lease_until = Some(notice_lease_until.timestamp_millis());
+        let mut notice_item = MessageItem::from_message(notice);
+        notice_item.expires_at = expiry(notice.timestamp_ms, self.retention.message_days);
+        let notice = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&notice_item)?));
         let mut state = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&state_item)?))
@@ -134,6 +147,11 @@ impl Escalations for DynamoStore {
             .transact_items(
                 TransactWriteItem::builder()
                     .put(build(record.build())?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(build(notice.build())?)
                     .build(),
             )
             // Idempotent across the SDK's own retries: an attempt that timed out after committing
@@ -244,6 +262,57 @@ impl Escalations for DynamoStore {
             .set_key(Some(Self::escalation_key(key, escalation_id)))
             .update_expression(format!("SET {done_attr} = :now REMOVE {lease_attr}"))
             .expression_attribute_values(":now", s(time_attr(now)))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn sweep_cursor(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(SWEEP_PK.to_string(), SWEEP_SK)))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(out
+            .item
+            .and_then(|i| i.get("from_ms")?.as_n().ok()?.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis))
+    }
+
+    async fn save_sweep_cursor(&self, from: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut item = Self::key(SWEEP_PK.to_string(), SWEEP_SK);
+        item.insert("from_ms".into(), n(from.timestamp_millis()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(())
+    }
+
+    async fn finish_opening(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        now: DateTime<Utc>,
+        customer_notice_mid: &str,
+    ) -> Result<(), StoreError> {
+        let (lease_attr, done_attr) = job_attributes(EscalationJob::Notice);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(key, escalation_id)))
+            .update_expression(format!(
+                "SET {done_attr} = :now, customer_notice_mid = :mid REMOVE {lease_attr}"
+            ))
+            .expression_attribute_values(":now", s(time_attr(now)))
+            .expression_attribute_values(":mid", s(customer_notice_mid))
             .send()
             .await
             .map_err(aws)?;
