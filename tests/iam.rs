@@ -227,7 +227,10 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
     open_as_policy(&direct, &e, &paused, 0).await;
     // The sweep runs every second under `handoff dev`.
     eventually("the expired pause resumed by the sweep", || async {
-        use handoff::ports::Conversations;
+        use handoff::ports::{Conversations, Escalations};
+        // Backdated: had it been opened two days ago, the sweeps since would have kept their
+        // cursor at it (set again each time, in case a sweep in flight moved it meanwhile).
+        direct.save_sweep_cursor(long_ago).await.unwrap();
         (!direct
             .get_state(&conv)
             .await
