@@ -567,3 +567,40 @@ async fn the_sweep_reminds_once_and_resumes_an_expired_pause_once() {
     assert_eq!(*r.meta.takes.lock().unwrap(), 1);
     assert_eq!(state(&r).await.status, PauseStatus::Active);
 }
+
+#[tokio::test]
+async fn the_sweep_reads_from_the_oldest_open_escalation_and_never_past_one() {
+    let r = rig();
+    let m = customer("m1", "I want to file a complaint", t0());
+    assert!(matches!(
+        receive(&r, &m).await,
+        RespondOutcome::Escalated { .. }
+    ));
+    // Open for a day: every sweep meanwhile keeps its cursor at the escalation.
+    for minutes in [30, 300, 1_000] {
+        let at = t0() + Duration::minutes(minutes);
+        assert_eq!(
+            sweep(&r.app, at).await.unwrap().open,
+            1,
+            "at +{minutes} min"
+        );
+        assert_eq!(r.app.escalations.sweep_cursor().await.unwrap(), Some(t0()));
+    }
+    // Resumed after its pause ran out: the cursor moves on, to the index's lag behind now.
+    let expired = t0() + Duration::hours(25);
+    assert_eq!(sweep(&r.app, expired).await.unwrap().auto_resumed, 1);
+    assert_eq!(
+        r.app.escalations.sweep_cursor().await.unwrap(),
+        Some(expired - Duration::minutes(10))
+    );
+    // A later escalation is read from there, and nothing before it.
+    let later = expired + Duration::hours(1);
+    let m2 = customer("m2", "I want to talk to a person", later);
+    assert!(matches!(
+        receive(&r, &m2).await,
+        RespondOutcome::Escalated { .. }
+    ));
+    let report = sweep(&r.app, later + Duration::minutes(1)).await.unwrap();
+    assert_eq!(report.open, 1);
+    assert_eq!(report.auto_resumed, 0);
+}
