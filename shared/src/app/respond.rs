@@ -12,7 +12,9 @@ use crate::policy::customer_handoff_text;
 use crate::policy::{
     decide, Decision, Outcome, Turn, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
-use crate::ports::{ConversationSnapshot, Delivery, EscalationOpening, QuickReplyButton};
+use crate::ports::{
+    ConversationSnapshot, Delivery, EscalationJob, EscalationOpening, QuickReplyButton,
+};
 use crate::state::{PendingChange, PendingConfirmation, Refusal, StateEvent, Transition};
 use crate::webhook::OWN_METADATA_PREFIX;
 
@@ -481,25 +483,29 @@ async fn escalate(
                 tell_customer(app, message, &notice, &escalation_id, reason),
                 publish_unrecorded(app, &escalation, now),
             );
-            published?;
-            // One write records both: the team was told, and so was the customer. Had the
-            // notice failed, the redelivery sends it (unless Meta echoed it back meanwhile).
-            let told_mid = told.as_deref().ok().unwrap_or_default();
-            if told.is_ok() {
-                app.escalations
-                    .finish_opening(&message.conversation, &escalation_id, now, told_mid)
-                    .await?;
-            } else {
-                app.escalations
-                    .finish_job(
-                        &message.conversation,
-                        &escalation_id,
-                        crate::ports::EscalationJob::Notice,
-                        now,
-                    )
-                    .await?;
+            // One write records both when both went out. Whatever failed is recorded as not
+            // done, so the stream's redelivery redoes it and only it.
+            let conversation = &message.conversation;
+            match (published, told) {
+                (Ok(_), Ok(mid)) => {
+                    app.escalations
+                        .finish_opening(conversation, &escalation_id, now, &mid)
+                        .await?;
+                }
+                (Ok(_), Err(e)) => {
+                    app.escalations
+                        .finish_job(conversation, &escalation_id, EscalationJob::Notice, now)
+                        .await?;
+                    return Err(e);
+                }
+                (Err(e), Ok(mid)) => {
+                    app.conversations
+                        .record_send(&notice, &Delivery::Sent(mid))
+                        .await?;
+                    return Err(e);
+                }
+                (Err(e), Err(_)) => return Err(e),
             }
-            told?;
         }
         Transition::Refused(Refusal::AlreadyOpen) => {
             tracing::info!(%escalation_id, "escalation already open; finishing its steps");

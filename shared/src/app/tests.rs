@@ -81,6 +81,8 @@ impl Messenger for FakeMeta {
 #[derive(Default)]
 struct FakeTeam {
     published: Mutex<Vec<HandoffMessage>>,
+    /// Publishes to refuse before accepting again.
+    failures: Mutex<usize>,
 }
 
 #[async_trait]
@@ -89,6 +91,11 @@ impl Notifier for FakeTeam {
         &self,
         message: &HandoffMessage,
     ) -> Result<String, crate::notify::NotifyError> {
+        let mut failures = self.failures.lock().unwrap();
+        if *failures > 0 {
+            *failures -= 1;
+            return Err(crate::notify::NotifyError::Aws("throttled".into()));
+        }
         let mut p = self.published.lock().unwrap();
         p.push(message.clone());
         Ok(format!("sns-{}", p.len()))
@@ -603,4 +610,25 @@ async fn the_sweep_reads_from_the_oldest_open_escalation_and_never_past_one() {
     let report = sweep(&r.app, later + Duration::minutes(1)).await.unwrap();
     assert_eq!(report.open, 1);
     assert_eq!(report.auto_resumed, 0);
+}
+
+#[tokio::test]
+async fn a_failed_publish_is_redone_by_the_redelivery_without_telling_the_customer_twice() {
+    let r = rig();
+    *r.team.failures.lock().unwrap() = 1;
+    let m = customer("m1", "I want to file a complaint", t0());
+    r.app.conversations.record_message(&m).await.unwrap();
+    assert!(respond(&r.app, &m, t0()).await.is_err(), "SNS refused");
+    assert_eq!(r.meta.sent().len(), 1, "the customer was told meanwhile");
+    assert!(r.team.published.lock().unwrap().is_empty());
+    // The stream delivers the message again: the team is told, the customer not twice.
+    assert!(matches!(
+        respond(&r.app, &m, t0() + Duration::seconds(5))
+            .await
+            .unwrap(),
+        RespondOutcome::Escalated { .. }
+    ));
+    assert_eq!(r.team.published.lock().unwrap().len(), 1);
+    assert_eq!(r.meta.sent().len(), 1);
+    assert_eq!(*r.meta.passes.lock().unwrap(), 1);
 }
