@@ -325,11 +325,18 @@ pub async fn load_aws() -> aws_config::SdkConfig {
         .operation_attempt_timeout(std::time::Duration::from_secs(attempt))
         .connect_timeout(std::time::Duration::from_secs(2))
         .build();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
-        .http_client(aws_http_client())
-        .load()
-        .await
+        .http_client(aws_http_client());
+    // On Lambda the role's credentials are in the environment: the default chain would first
+    // build its other providers (an STS client among them) on every cold start, to no use.
+    let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    if on_lambda && std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    loader.load().await
 }
 
 /// The root certificates of Amazon Trust Services, which sign every AWS service endpoint's
