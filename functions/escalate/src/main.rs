@@ -1,5 +1,6 @@
-//! The escalate function: fed by the table's stream (new escalations, filtered in the template)
-//! and by a schedule (`{"sweep": true}`: reminders and expired pauses). Wiring only.
+//! The escalate function: the sweep, on a schedule (`{"sweep": true}`: team notices the policy
+//! function could not publish, reminders, expired pauses). A stream batch of new escalations is
+//! still handled (published once), for a stack mid-update. Wiring only.
 
 use handoff::config::Function;
 use handoff::entry::handle_escalate_event;

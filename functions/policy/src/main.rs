@@ -1,4 +1,5 @@
-//! The policy function: fed by the table's stream (filtered in the template). Wiring only.
+//! The policy function: fed by the table's stream (filtered in the template); it answers, or
+//! escalates and publishes the handoff it opened. Wiring only.
 
 use handoff::config::Function;
 use handoff::entry::{handle_policy_batch, StreamEvent};
