@@ -83,29 +83,12 @@ def env(table, topic, runtime):
     })
     return e
 
-def init_time(binary, e):
-    times = []
-    for _ in range(RUNS):
-        Stub.events, Stub.first_next, Stub.served = [], None, 0
-        Stub.done.clear()
-        srv = serve()
-        e["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{srv.server_address[1]}"
-        start = time.perf_counter()
-        p = subprocess.Popen([binary], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = start + 10
-        while Stub.first_next is None and time.perf_counter() < deadline and p.poll() is None:
-            time.sleep(0.0005)
-        if Stub.first_next is None:
-            raise SystemExit(f"{binary} never asked for an event (exit {p.poll()})")
-        times.append((Stub.first_next - start) * 1000)
-        p.kill(); p.wait(); srv.shutdown()
-    return statistics.median(times)
-
-def cold_first(binary, e, event, runs):
-    """Median ms from process start to the runtime receiving the response to `event`."""
+def time_until(binary, e, events, mark, runs, limit_s, what):
+    """Median ms from process start until the stub records `mark` ("first_next" or
+    "first_response"), each run with a fresh stub serving `events`."""
     times = []
     for _ in range(runs):
-        Stub.events, Stub.first_next, Stub.first_response, Stub.served = [event], None, None, 0
+        Stub.events, Stub.first_next, Stub.first_response, Stub.served = list(events), None, None, 0
         Stub.done.clear()
         srv = serve()
         port = srv.server_address[1]
@@ -113,14 +96,20 @@ def cold_first(binary, e, event, runs):
         e["GRAPH_API_BASE"] = f"http://127.0.0.1:{port}/graph"
         start = time.perf_counter()
         p = subprocess.Popen([binary], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = start + 30
-        while Stub.first_response is None and time.perf_counter() < deadline and p.poll() is None:
+        while getattr(Stub, mark) is None and time.perf_counter() < start + limit_s and p.poll() is None:
             time.sleep(0.0005)
-        if Stub.first_response is None:
-            raise SystemExit(f"{binary} never answered its first event (exit {p.poll()})")
-        times.append((Stub.first_response - start) * 1000)
+        if getattr(Stub, mark) is None:
+            raise SystemExit(f"{binary} never {what} (exit {p.poll()})")
+        times.append((getattr(Stub, mark) - start) * 1000)
         p.kill(); p.wait(); srv.shutdown()
     return statistics.median(times)
+
+def init_time(binary, e):
+    return time_until(binary, e, [], "first_next", RUNS, 10, "asked for an event")
+
+def cold_first(binary, e, event, runs):
+    """Median ms from process start to the runtime receiving the response to `event`."""
+    return time_until(binary, e, [event], "first_response", runs, 30, "answered its first event")
 
 def peak_rss(binary, e, events):
     Stub.events, Stub.first_next, Stub.served = events, None, 0
