@@ -175,7 +175,7 @@ async fn a_storm_loses_nothing_and_answers_once() {
         Kind::Handled => 0,
     };
     // The wait grows with the storm: the stream works through it at the endpoint's pace (one
-    // Python process; about 35 requests a second at 10,000 events, 5 requests per message).
+    // Python process: ~30 requests a second at 2,000 events, ~11 at 10,000; see BENCHMARKS.md).
     let deadline =
         Instant::now() + Duration::from_secs(120) + Duration::from_millis(200) * total as u32;
     loop {
