@@ -103,6 +103,13 @@ fn load_policy(path: &str) -> Result<Policy, StartupError> {
     })
 }
 
+fn load_policy_for_notices(path: &str) -> Result<Policy, StartupError> {
+    Policy::for_notices_from_toml(&read(path)?).map_err(|source| StartupError::Policy {
+        path: path.to_string(),
+        source,
+    })
+}
+
 fn load_knowledge(path: &str) -> Result<Knowledge, StartupError> {
     Knowledge::from_toml(&read(path)?).map_err(|source| StartupError::Policy {
         path: path.to_string(),
@@ -111,8 +118,9 @@ fn load_knowledge(path: &str) -> Result<Knowledge, StartupError> {
 }
 
 /// What of the boundary a function reads, and nothing more: parsing it is most of a cold start.
-/// Ingest only stores (the retention); the escalate function reminds and resumes (the policy);
-/// the policy and resume functions read the entries too.
+/// Ingest only stores (the retention); the escalate function reminds and resumes, and the resume
+/// page lists the entries, neither deciding (the policy without its triggers); only the policy
+/// function compiles everything.
 fn load_boundary_for(
     function: Function,
     policy_file: &str,
@@ -128,10 +136,15 @@ fn load_boundary_for(
             })?;
             Ok((Policy::storing_only(retention), Knowledge::index(vec![])))
         }
-        Function::Escalate => Ok((load_policy(policy_file)?, Knowledge::index(vec![]))),
-        Function::Policy | Function::Resume | Function::Local => {
-            load_boundary(policy_file, knowledge_file)
-        }
+        Function::Escalate => Ok((
+            load_policy_for_notices(policy_file)?,
+            Knowledge::index(vec![]),
+        )),
+        Function::Resume => Ok((
+            load_policy_for_notices(policy_file)?,
+            load_knowledge(knowledge_file)?,
+        )),
+        Function::Policy | Function::Local => load_boundary(policy_file, knowledge_file),
     }
 }
 

@@ -549,6 +549,19 @@ impl Policy {
         check_retention(&spec.retention).map_err(|e| e.located(source))
     }
 
+    /// The policy as a function that never decides reads it (the escalate function's sweep, the
+    /// resume page): its messages, routing, reminders, links and retention, without compiling
+    /// the lexicons, triggers and rules, which are most of the parse (every phrase is stemmed).
+    /// The policy function compiles the whole file and rejects it if it is wrong.
+    pub fn for_notices_from_toml(source: &str) -> Result<Self, PolicyError> {
+        let mut spec: PolicySpec =
+            toml::from_str(source).map_err(|e| PolicyError::parse(source, e))?;
+        spec.languages.clear();
+        spec.triggers = TriggersSpec::default();
+        spec.rules.clear();
+        Self::compile(spec).map_err(|e| e.located(source))
+    }
+
     /// A policy that decides nothing (no languages, so no trigger phrases): for a function that
     /// only stores, such as ingest, which needs the retention and nothing else.
     pub fn storing_only(retention: Retention) -> Self {
@@ -835,5 +848,27 @@ mod tests {
         });
         assert_eq!(storing.retention.message_days, 7);
         assert!(storing.lexicon.complaint.is_empty(), "no phrases compiled");
+    }
+
+    #[test]
+    fn the_notices_policy_keeps_what_the_sweep_and_the_resume_page_read() {
+        let file = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/policy.toml"
+        ))
+        .unwrap();
+        let full = Policy::from_toml(&file).unwrap();
+        let notices = Policy::for_notices_from_toml(&file).unwrap();
+        assert_eq!(notices.messages.on_resume, full.messages.on_resume);
+        assert_eq!(notices.remind_after, full.remind_after);
+        assert_eq!(notices.routing, full.routing);
+        assert_eq!(notices.link_days, full.link_days);
+        assert_eq!(notices.retention, full.retention);
+        assert!(!full.lexicon.complaint.is_empty());
+        assert!(notices.lexicon.complaint.is_empty(), "no lexicon compiled");
+        assert!(notices.rules.is_empty());
+        // The file's own errors outside the triggers still stop it.
+        let bad = "[links]\nvalid_days = 99\n";
+        assert!(Policy::for_notices_from_toml(bad).is_err());
     }
 }
