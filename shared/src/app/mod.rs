@@ -81,8 +81,16 @@ pub enum StartupError {
     Interrupted(String),
 }
 
-fn read(path: &str) -> Result<String, StartupError> {
-    std::fs::read_to_string(path).map_err(|source| StartupError::Read {
+/// Reads `path` and parses it with `parse`, naming the file in either error.
+fn parse_file<T>(
+    path: &str,
+    parse: impl FnOnce(&str) -> Result<T, PolicyError>,
+) -> Result<T, StartupError> {
+    let source = std::fs::read_to_string(path).map_err(|source| StartupError::Read {
+        path: path.to_string(),
+        source,
+    })?;
+    parse(&source).map_err(|source| StartupError::Policy {
         path: path.to_string(),
         source,
     })
@@ -93,28 +101,10 @@ pub fn load_boundary(
     policy_path: &str,
     knowledge_path: &str,
 ) -> Result<(Policy, Knowledge), StartupError> {
-    Ok((load_policy(policy_path)?, load_knowledge(knowledge_path)?))
-}
-
-fn load_policy(path: &str) -> Result<Policy, StartupError> {
-    Policy::from_toml(&read(path)?).map_err(|source| StartupError::Policy {
-        path: path.to_string(),
-        source,
-    })
-}
-
-fn load_policy_for_notices(path: &str) -> Result<Policy, StartupError> {
-    Policy::for_notices_from_toml(&read(path)?).map_err(|source| StartupError::Policy {
-        path: path.to_string(),
-        source,
-    })
-}
-
-fn load_knowledge(path: &str) -> Result<Knowledge, StartupError> {
-    Knowledge::from_toml(&read(path)?).map_err(|source| StartupError::Policy {
-        path: path.to_string(),
-        source,
-    })
+    Ok((
+        parse_file(policy_path, Policy::from_toml)?,
+        parse_file(knowledge_path, Knowledge::from_toml)?,
+    ))
 }
 
 /// What of the boundary a function reads, and nothing more: parsing it is most of a cold start.
@@ -128,21 +118,16 @@ fn load_boundary_for(
 ) -> Result<(Policy, Knowledge), StartupError> {
     match function {
         Function::Ingest => {
-            let retention = Policy::retention_from_toml(&read(policy_file)?).map_err(|source| {
-                StartupError::Policy {
-                    path: policy_file.to_string(),
-                    source,
-                }
-            })?;
+            let retention = parse_file(policy_file, Policy::retention_from_toml)?;
             Ok((Policy::storing_only(retention), Knowledge::index(vec![])))
         }
         Function::Escalate => Ok((
-            load_policy_for_notices(policy_file)?,
+            parse_file(policy_file, Policy::for_notices_from_toml)?,
             Knowledge::index(vec![]),
         )),
         Function::Resume => Ok((
-            load_policy_for_notices(policy_file)?,
-            load_knowledge(knowledge_file)?,
+            parse_file(policy_file, Policy::for_notices_from_toml)?,
+            parse_file(knowledge_file, Knowledge::from_toml)?,
         )),
         Function::Policy | Function::Local => load_boundary(policy_file, knowledge_file),
     }
