@@ -154,6 +154,10 @@ async fn round_trips_per_message_stay_within_budget() {
         .unwrap()
         .unwrap();
     assert!(esc.notified_at.is_some());
+    assert!(
+        esc.customer_notice_mid.is_some(),
+        "the customer's notice recorded in that write"
+    );
     assert_eq!(team.delivered().await.len(), 1);
     assert_eq!(
         notify_escalation(&app, &esc, Utc::now()).await.unwrap(),

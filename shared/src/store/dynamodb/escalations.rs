@@ -34,6 +34,36 @@ fn job_attributes(job: EscalationJob) -> (&'static str, &'static str) {
 }
 
 impl DynamoStore {
+    /// Marks `job` done and gives up its lease; with `customer_notice_mid`, records in the same
+    /// write that the customer was told.
+    async fn mark_job_done(
+        &self,
+        key: &ConversationKey,
+        escalation_id: &str,
+        job: EscalationJob,
+        now: DateTime<Utc>,
+        customer_notice_mid: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (lease_attr, done_attr) = job_attributes(job);
+        let told = if customer_notice_mid.is_some() {
+            ", customer_notice_mid = :mid"
+        } else {
+            ""
+        };
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(key, escalation_id)))
+            .update_expression(format!("SET {done_attr} = :now{told} REMOVE {lease_attr}"))
+            .expression_attribute_values(":now", s(time_attr(now)));
+        if let Some(mid) = customer_notice_mid {
+            update = update.expression_attribute_values(":mid", s(mid));
+        }
+        update.send().await.map_err(aws)?;
+        Ok(())
+    }
+
     fn escalation_key(key: &ConversationKey, escalation_id: &str) -> super::Item {
         Self::key(key.partition_key(), escalation_sort_key(escalation_id))
     }
@@ -255,17 +285,7 @@ impl Escalations for DynamoStore {
         job: EscalationJob,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let (lease_attr, done_attr) = job_attributes(job);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::escalation_key(key, escalation_id)))
-            .update_expression(format!("SET {done_attr} = :now REMOVE {lease_attr}"))
-            .expression_attribute_values(":now", s(time_attr(now)))
-            .send()
-            .await
-            .map_err(aws)?;
-        Ok(())
+        self.mark_job_done(key, escalation_id, job, now, None).await
     }
 
     async fn sweep_cursor(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -303,20 +323,9 @@ impl Escalations for DynamoStore {
         now: DateTime<Utc>,
         customer_notice_mid: &str,
     ) -> Result<(), StoreError> {
-        let (lease_attr, done_attr) = job_attributes(EscalationJob::Notice);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::escalation_key(key, escalation_id)))
-            .update_expression(format!(
-                "SET {done_attr} = :now, customer_notice_mid = :mid REMOVE {lease_attr}"
-            ))
-            .expression_attribute_values(":now", s(time_attr(now)))
-            .expression_attribute_values(":mid", s(customer_notice_mid))
-            .send()
+        let notice = Some(customer_notice_mid);
+        self.mark_job_done(key, escalation_id, EscalationJob::Notice, now, notice)
             .await
-            .map_err(aws)?;
-        Ok(())
     }
 
     async fn release_job(
