@@ -354,6 +354,15 @@ pub fn estimate_with(
             dollars: table_gb * (DDB_STORAGE_PER_GB_MONTH + PITR_PER_GB_MONTH),
             fixed: true,
         });
+        // The by-time index projects every attribute, so it holds a second copy of each
+        // escalation. It is billed as storage; PITR bills only the table and its local indexes.
+        let index_gb = escalations * ESCALATION_KB * ESCALATION_MONTHS / 1e6;
+        lines.push(CostLine {
+            component: "DynamoDB storage (by-time index)",
+            quantity: format!("{index_gb:.2} GB kept"),
+            dollars: index_gb * DDB_STORAGE_PER_GB_MONTH,
+            fixed: true,
+        });
         lines.push(CostLine {
             component: "CloudWatch Logs storage",
             quantity: format!("{log_gb:.3} GB kept"),
@@ -430,11 +439,13 @@ mod tests {
         assert!(close(by("KMS (encrypted topics)"), 0.06));
         // Fixed: no metric data in a healthy month; 4 alarm metrics $0.40; no dashboard; storage
         // (100,000 × 1 KB × 3 months + 10,000 × 5 KB × 12 months = 0.9 GB) × ($0.25 + $0.20) =
-        // $0.405; log storage 0.0065728 GB × $0.03.
+        // $0.405; the index's copy of the escalations 0.6 GB × $0.25 = $0.15 (no PITR); log
+        // storage 0.0065728 GB × $0.03.
         assert!(close(by("CloudWatch custom metrics"), 0.0));
         assert!(close(by("CloudWatch alarms"), 0.40));
         assert!(close(by("CloudWatch dashboard"), 0.0));
         assert!(close(by("DynamoDB storage + PITR"), 0.405));
+        assert!(close(by("DynamoDB storage (by-time index)"), 0.15));
         assert!(close(by("CloudWatch Logs storage"), 0.0065728 * 0.03));
         let total = 0.065728
             + 4_320.5 * 0.000_013_333_4
@@ -448,6 +459,7 @@ mod tests {
             + 0.06
             + 0.40
             + 0.405
+            + 0.15
             + 0.0065728 * 0.03;
         assert!(close(e.total, total), "{} vs {total}", e.total);
         assert!(close(e.per_thousand_messages, total / 100.0));

@@ -135,10 +135,10 @@ fn load_boundary_for(
 
 impl App {
     /// Everything a Lambda function does before its first poll. The boundary files are parsed on
-    /// a blocking thread while the secrets are fetched from SSM: on Lambda that fetch is a TLS
-    /// handshake and a round trip, which the parsing then costs nothing on top of.
+    /// a blocking thread while the SDK is configured and the secrets are fetched from SSM: on
+    /// Lambda that fetch is a TLS handshake and a round trip, which the parsing then costs
+    /// nothing on top of.
     pub async fn start(function: Function) -> Result<Self, StartupError> {
-        let aws = crate::config::load_aws().await;
         let files = (
             std::env::var("POLICY_FILE").ok(),
             std::env::var("KNOWLEDGE_FILE").ok(),
@@ -150,14 +150,34 @@ impl App {
             // Config::load says which is missing.
             _ => None,
         };
+        let aws = crate::config::load_aws().await;
         let config = Config::load(function, &aws).await?;
+        let clients = Clients::new(&config, &aws);
         let boundary = match boundary {
             Some(task) => task
                 .await
                 .map_err(|e| StartupError::Interrupted(e.to_string()))??,
             None => load_boundary_for(function, &config.policy_file, &config.knowledge_file)?,
         };
-        Ok(Self::from_parts(&config, &aws, boundary))
+        Ok(Self::from_parts(&config, &aws, clients, boundary))
+    }
+}
+
+/// The outside services' clients, built while the boundary is still being parsed.
+struct Clients {
+    dynamodb: aws_sdk_dynamodb::Client,
+    graph: GraphClient,
+    notifier: SnsNotifier,
+}
+
+impl Clients {
+    fn new(config: &Config, aws: &aws_config::SdkConfig) -> Self {
+        Self {
+            dynamodb: crate::store::call_log::dynamodb_client(aws),
+            graph: GraphClient::new(&config.graph_api_base, config.meta.page_tokens.clone()),
+            notifier: SnsNotifier::new(crate::store::call_log::sns_client(aws), &config.topic_arn)
+                .with_chat_topic(config.chat_topic_arn.clone()),
+        }
     }
 }
 
@@ -166,35 +186,31 @@ impl App {
     pub fn from_config(config: &Config, aws: &aws_config::SdkConfig) -> Result<Self, StartupError> {
         let boundary =
             load_boundary_for(config.function, &config.policy_file, &config.knowledge_file)?;
-        Ok(Self::from_parts(config, aws, boundary))
+        Ok(Self::from_parts(
+            config,
+            aws,
+            Clients::new(config, aws),
+            boundary,
+        ))
     }
 
     fn from_parts(
         config: &Config,
         aws: &aws_config::SdkConfig,
+        clients: Clients,
         (policy, knowledge): (Policy, Knowledge),
     ) -> Self {
         let routing = policy.routing;
         let link_days = i64::from(policy.link_days);
         let store = Arc::new(
-            DynamoStore::new(
-                crate::store::call_log::dynamodb_client(aws),
-                &config.table_name,
-            )
-            .with_retention(policy.retention),
+            DynamoStore::new(clients.dynamodb, &config.table_name).with_retention(policy.retention),
         );
         Self {
             conversations: store.clone(),
             escalations: store.clone(),
             stats: store,
-            messenger: Arc::new(GraphClient::new(
-                &config.graph_api_base,
-                config.meta.page_tokens.clone(),
-            )),
-            notifier: Arc::new(
-                SnsNotifier::new(crate::store::call_log::sns_client(aws), &config.topic_arn)
-                    .with_chat_topic(config.chat_topic_arn.clone()),
-            ),
+            messenger: Arc::new(clients.graph),
+            notifier: Arc::new(clients.notifier),
             policy: Arc::new(policy),
             knowledge: Arc::new(knowledge),
             engine: match (&config.bedrock_model, &config.llm) {

@@ -1,5 +1,7 @@
-//! The built-in phrase lists per language (data, in `lexicon/*.toml`), compiled for matching.
+//! The built-in phrase lists per language (data, in `lexicon/*.toml`), compiled for matching by
+//! `build.rs`.
 
+#[cfg(test)]
 use serde::Deserialize;
 
 use super::text::Phrase;
@@ -14,6 +16,8 @@ pub const LANGUAGES: &[(&str, &str)] = &[
     ("it", include_str!("lexicon/it.toml")),
 ];
 
+/// The TOML's shape, read here only by the test that holds the build-time compilation to it.
+#[cfg(test)]
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LexiconSpec {
@@ -38,7 +42,7 @@ struct LexiconSpec {
 }
 
 /// Every list, merged over the chosen languages.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lexicon {
     pub human_request: Vec<Phrase>,
     /// Words that ask for a person only when they are the whole message.
@@ -58,43 +62,67 @@ pub struct Lexicon {
     pub acknowledge: Vec<Phrase>,
 }
 
-fn compile(list: &[String]) -> Vec<Phrase> {
-    list.iter().filter_map(|p| Phrase::new(p)).collect()
+/// A phrase as `build.rs` compiled it: its source and its words (whether each matches any
+/// ending).
+type CompiledPhrase = (&'static str, &'static [(bool, &'static str)]);
+
+/// One shipped language's lists, compiled at build time.
+struct CompiledLexicon {
+    human_request: &'static [CompiledPhrase],
+    human_request_alone: &'static [CompiledPhrase],
+    complaint: &'static [CompiledPhrase],
+    money: &'static [CompiledPhrase],
+    negative: &'static [CompiledPhrase],
+    profanity: &'static [CompiledPhrase],
+    inquiry: &'static [CompiledPhrase],
+    invoke: &'static [CompiledPhrase],
+    negation: &'static [CompiledPhrase],
+    yes: &'static [CompiledPhrase],
+    no: &'static [CompiledPhrase],
+    greeting: &'static [CompiledPhrase],
+    thanks: &'static [CompiledPhrase],
+    bye: &'static [CompiledPhrase],
+    acknowledge: &'static [CompiledPhrase],
+}
+
+include!(concat!(env!("OUT_DIR"), "/lexicon.rs"));
+
+fn load(list: &[CompiledPhrase]) -> impl Iterator<Item = Phrase> + '_ {
+    list.iter()
+        .map(|(source, parts)| Phrase::from_parts(source, parts))
 }
 
 impl Lexicon {
-    /// Merges the lists of `languages` (ISO 639-1 codes shipped in `LANGUAGES`).
+    /// Merges the lists of `languages` (ISO 639-1 codes shipped in `LANGUAGES`), compiled at
+    /// build time.
     pub fn for_languages(languages: &[String]) -> Result<Self, PolicyError> {
         let mut lex = Lexicon::default();
         for code in languages {
-            let source = LANGUAGES
+            let c = COMPILED
                 .iter()
                 .find(|(c, _)| c == code)
-                .map(|(_, s)| *s)
+                .map(|(_, lists)| lists)
                 .ok_or_else(|| {
                     let known: Vec<&str> = LANGUAGES.iter().map(|(c, _)| *c).collect();
                     PolicyError::Invalid(format!(
                         "languages: {code:?} is not shipped; choose from {known:?}"
                     ))
                 })?;
-            let spec: LexiconSpec = toml::from_str(source)
-                .map_err(|e| PolicyError::Invalid(format!("lexicon {code}: {e}")))?;
-            lex.human_request.extend(compile(&spec.human_request));
-            lex.human_request_alone
-                .extend(compile(&spec.human_request_alone));
-            lex.complaint.extend(compile(&spec.complaint));
-            lex.money.extend(compile(&spec.money));
-            lex.negative.extend(compile(&spec.negative));
-            lex.profanity.extend(compile(&spec.profanity));
-            lex.inquiry.extend(compile(&spec.inquiry));
-            lex.invoke.extend(compile(&spec.invoke));
-            lex.negation.extend(compile(&spec.negation));
-            lex.yes.extend(compile(&spec.yes));
-            lex.no.extend(compile(&spec.no));
-            lex.greeting.extend(compile(&spec.greeting));
-            lex.thanks.extend(compile(&spec.thanks));
-            lex.bye.extend(compile(&spec.bye));
-            lex.acknowledge.extend(compile(&spec.acknowledge));
+            lex.human_request.extend(load(c.human_request));
+            lex.human_request_alone.extend(load(c.human_request_alone));
+            lex.complaint.extend(load(c.complaint));
+            lex.money.extend(load(c.money));
+            lex.negative.extend(load(c.negative));
+            lex.profanity.extend(load(c.profanity));
+            lex.inquiry.extend(load(c.inquiry));
+            lex.invoke.extend(load(c.invoke));
+            lex.negation.extend(load(c.negation));
+            lex.yes.extend(load(c.yes));
+            lex.no.extend(load(c.no));
+            lex.greeting.extend(load(c.greeting));
+            lex.thanks.extend(load(c.thanks));
+            lex.bye.extend(load(c.bye));
+            lex.acknowledge.extend(load(c.acknowledge));
         }
         Ok(lex)
     }
@@ -135,5 +163,50 @@ impl Lexicon {
     /// A short answer that is only yes (or only no) to a question.
     pub fn is_only(&self, list: &[Phrase], words: &[String]) -> bool {
         !words.is_empty() && words.len() <= 4 && list.iter().any(|p| p.is_in(words))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(source: &str) -> Lexicon {
+        let spec: LexiconSpec = toml::from_str(source).unwrap();
+        let compile = |list: &[String]| -> Vec<Phrase> {
+            list.iter().filter_map(|p| Phrase::new(p)).collect()
+        };
+        Lexicon {
+            human_request: compile(&spec.human_request),
+            human_request_alone: compile(&spec.human_request_alone),
+            complaint: compile(&spec.complaint),
+            money: compile(&spec.money),
+            negative: compile(&spec.negative),
+            profanity: compile(&spec.profanity),
+            inquiry: compile(&spec.inquiry),
+            invoke: compile(&spec.invoke),
+            negation: compile(&spec.negation),
+            yes: compile(&spec.yes),
+            no: compile(&spec.no),
+            greeting: compile(&spec.greeting),
+            thanks: compile(&spec.thanks),
+            bye: compile(&spec.bye),
+            acknowledge: compile(&spec.acknowledge),
+        }
+    }
+
+    #[test]
+    fn the_build_time_lexicons_are_the_toml_files_compiled() {
+        assert_eq!(COMPILED.len(), LANGUAGES.len());
+        for (code, source) in LANGUAGES {
+            let built = Lexicon::for_languages(&[code.to_string()]).unwrap();
+            assert_eq!(built, from_toml(source), "{code}");
+            assert!(!built.complaint.is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn an_unshipped_language_is_refused_by_name() {
+        let err = Lexicon::for_languages(&["xx".to_string()]).unwrap_err();
+        assert!(err.to_string().contains("\"xx\" is not shipped"), "{err}");
     }
 }

@@ -82,6 +82,32 @@ impl Phrase {
         })
     }
 
+    /// The phrase's words, each with whether it matches any ending: what `build.rs` writes out
+    /// for the shipped lexicons.
+    pub fn parts(&self) -> impl Iterator<Item = (bool, &str)> {
+        self.words.iter().map(|w| match w {
+            PhraseWord::Exact(t) => (false, t.as_str()),
+            PhraseWord::Prefix(t) => (true, t.as_str()),
+        })
+    }
+
+    /// A phrase compiled ahead of time, from its `parts`.
+    pub fn from_parts(source: &str, parts: &[(bool, &str)]) -> Self {
+        Phrase {
+            source: source.to_string(),
+            words: parts
+                .iter()
+                .map(|&(prefix, t)| {
+                    if prefix {
+                        PhraseWord::Prefix(t.to_string())
+                    } else {
+                        PhraseWord::Exact(t.to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// Number of words in the phrase.
     pub fn len(&self) -> usize {
         self.words.len()
