@@ -298,16 +298,16 @@ async fn main() -> ExitCode {
             println!("Monthly estimate for {messages_per_month:.0} messages, {:.0}% escalated (prices {}, no free tier):", escalation_rate * 100.0, handoff::cost::prices::AS_OF);
             for l in &e.lines {
                 println!(
-                    "  {:<30} {:>34}  ${:>9.4}{}",
+                    "  {:<32} {:>32}  ${:>9.4}{}",
                     l.component,
                     l.quantity,
                     l.dollars,
                     if l.fixed { "  (fixed)" } else { "" }
                 );
             }
-            println!("  {:<30} {:>34}  ${:>9.4}", "total", "", e.total);
+            println!("  {:<32} {:>32}  ${:>9.4}", "total", "", e.total);
             println!(
-                "  of which paid whatever the traffic, or growing with what is kept (alarms, metrics, dashboard, the sweep, storage): ${:.4}",
+                "  of which paid whatever the traffic, or growing with what is kept (alarms, metrics, dashboard, the sweep, storage, secrets at start): ${:.4}",
                 e.fixed_total
             );
             println!("\n  messages/month    per month   per 1,000 messages   fixed share");

@@ -61,6 +61,17 @@ pub mod usage {
     /// 5, STATE 1, the resume message's record 1 and echo receipt 1) and a reminder's claim and
     /// mark for one in five (0.2 × 20).
     pub const WRU_PER_ESCALATION: f64 = 14.0 + 5.0 + 10.0 + 13.0 + 4.0;
+    /// Cold starts a month (an estimate: Lambda does not publish how long it keeps an idle
+    /// environment). Ingest and policy, busy all day, start about twice an hour (environments
+    /// are recycled, and bursts scale out); the sweep's function, invoked every five minutes,
+    /// about once an hour; the resume function, invoked for a link minutes or hours after its
+    /// handoff, once per escalation.
+    pub const BUSY_COLD_STARTS_PER_MONTH: f64 = 2.0 * 730.0;
+    pub const SWEEP_COLD_STARTS_PER_MONTH: f64 = 730.0;
+    pub const RESUME_COLD_STARTS_PER_ESCALATION: f64 = 1.0;
+    /// SecureString parameters each function decrypts at start (`Function::secrets`, without
+    /// the LLM key of the default engine): one KMS request each.
+    pub const SECRETS_PER_COLD_START: f64 = 2.0;
     /// Reads per message: one strongly consistent query of STATE and the last 30 items
     /// (~13 KB now that replies carry no trace).
     pub const RRU_PER_MESSAGE: f64 = 4.0;
@@ -311,6 +322,23 @@ pub fn estimate_with(
             dollars: escalations * 2.0 * KMS_PER_REQUEST,
             fixed: false,
         });
+        // SSM decrypts each SecureString with the `aws/ssm` key: KMS bills those requests.
+        let warm_decrypts = (2.0 * BUSY_COLD_STARTS_PER_MONTH + SWEEP_COLD_STARTS_PER_MONTH)
+            * SECRETS_PER_COLD_START;
+        lines.push(CostLine {
+            component: "KMS (secrets, busy starts)",
+            quantity: format!("{warm_decrypts:.0} requests"),
+            dollars: warm_decrypts * KMS_PER_REQUEST,
+            fixed: true,
+        });
+        let resume_decrypts =
+            escalations * RESUME_COLD_STARTS_PER_ESCALATION * SECRETS_PER_COLD_START;
+        lines.push(CostLine {
+            component: "KMS (secrets, resume starts)",
+            quantity: format!("{resume_decrypts:.0} requests"),
+            dollars: resume_decrypts * KMS_PER_REQUEST,
+            fixed: false,
+        });
         // Essential monitoring writes fault metrics only, when something fails: none in a
         // healthy month.
         let series = if options.full_monitoring {
@@ -437,6 +465,10 @@ mod tests {
         assert!(close(by("CloudWatch Logs"), 0.0032864));
         assert!(close(by("SNS to AWS Chatbot (HTTPS)"), 0.006));
         assert!(close(by("KMS (encrypted topics)"), 0.06));
+        // Secrets: (2 × 1,460 + 730) starts × 2 = 7,300 requests → $0.0219 (fixed); resume
+        // 10,000 starts × 2 = 20,000 → $0.06.
+        assert!(close(by("KMS (secrets, busy starts)"), 0.0219));
+        assert!(close(by("KMS (secrets, resume starts)"), 0.06));
         // Fixed: no metric data in a healthy month; 4 alarm metrics $0.40; no dashboard; storage
         // (100,000 × 1 KB × 3 months + 10,000 × 5 KB × 12 months = 0.9 GB) × ($0.25 + $0.20) =
         // $0.405; the index's copy of the escalations 0.6 GB × $0.25 = $0.15 (no PITR); log
@@ -456,6 +488,8 @@ mod tests {
             + 0.20
             + 0.0032864
             + 0.006
+            + 0.06
+            + 0.0219
             + 0.06
             + 0.40
             + 0.405

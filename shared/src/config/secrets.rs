@@ -1,6 +1,7 @@
 //! Secrets from SSM Parameter Store: SecureString parameters under one path, one per secret
 //! (`{path}/meta-app-secret`, …), read in one `GetParameters` call at start. Standard parameters
-//! and the `aws/ssm` key cost nothing, and each function's role may read only its own names.
+//! cost nothing (each SecureString decrypted is a KMS request, counted by `handoff cost`), and
+//! each function's role may read only its own names.
 
 use std::collections::HashMap;
 
