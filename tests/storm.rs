@@ -244,20 +244,53 @@ async fn a_storm_loses_nothing_and_answers_once() {
             );
         }
     }
+    // A storm longer than the policy's reminder delay (15 minutes) also publishes one reminder
+    // for each escalation nobody resumed: count the notices apart from them.
     let published = dev.team.delivered().await;
+    let ids_of = |kind: &str| -> Vec<String> {
+        published
+            .iter()
+            .filter(|d| d["kind"] == kind)
+            .map(|d| d["escalation_id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (notices, reminders) = (ids_of("escalation"), ids_of("reminder"));
+    let unique_notices: HashSet<&String> = notices.iter().collect();
     assert_eq!(
-        published.len(),
+        notices.len(),
         complainers,
         "one notification per escalation"
+    );
+    assert_eq!(
+        unique_notices.len(),
+        complainers,
+        "one escalation per complainer"
+    );
+    let unique_reminders: HashSet<&String> = reminders.iter().collect();
+    assert_eq!(
+        unique_reminders.len(),
+        reminders.len(),
+        "at most one reminder each"
+    );
+    assert!(
+        reminders.iter().all(|id| unique_notices.contains(id)),
+        "a reminder only for an escalation that was notified"
+    );
+    assert_eq!(
+        published.len(),
+        notices.len() + reminders.len(),
+        "nothing else on the team topic"
     );
     for u in &forged_users {
         assert!(dev.items(u).await.is_empty(), "a forged body left a trace");
     }
     eprintln!(
-        "storm: {} events (+dups, {forged} forged, {malformed} malformed) posted in {:?}, all handled in {:?}",
+        "storm: {} events (+dups, {forged} forged, {malformed} malformed) posted in {:?}, all handled in {:?}; {} handoff notices, {} reminders",
         customers * per_customer,
         posted_in,
-        started.elapsed()
+        started.elapsed(),
+        notices.len(),
+        reminders.len()
     );
     // `scripts/storm` runs the storm on an endpoint of its own and names its process, so the
     // endpoint's memory is reported with the figures.
