@@ -551,7 +551,7 @@ impl Policy {
 
     /// The policy as a function that never decides reads it (the escalate function's sweep, the
     /// resume page): its messages, routing, reminders, links and retention, without compiling
-    /// the lexicons, triggers and rules, which are most of the parse (every phrase is stemmed).
+    /// the lexicons, triggers and rules, which only deciding needs.
     /// The policy function compiles the whole file and rejects it if it is wrong.
     pub fn for_notices_from_toml(source: &str) -> Result<Self, PolicyError> {
         let mut spec: PolicySpec =
@@ -802,6 +802,9 @@ fn shadows(earlier: &Rule, later: &Rule) -> bool {
 mod tests {
     use super::*;
 
+    /// The example policy the project ships.
+    const SHIPPED_POLICY: &str = include_str!("../../../config/policy.toml");
+
     #[test]
     fn the_bot_says_it_is_automated_again_unless_the_brand_turns_it_off() {
         let p = Policy::from_toml("").unwrap();
@@ -824,13 +827,9 @@ mod tests {
 
     #[test]
     fn ingest_reads_the_same_retention_as_the_full_policy_and_the_same_bounds() {
-        let file = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../config/policy.toml"
-        ))
-        .unwrap();
-        let full = Policy::from_toml(&file).unwrap();
-        assert_eq!(Policy::retention_from_toml(&file).unwrap(), full.retention);
+        let file = SHIPPED_POLICY;
+        let full = Policy::from_toml(file).unwrap();
+        assert_eq!(Policy::retention_from_toml(file).unwrap(), full.retention);
         let custom = "[retention]\nmessage_days = 7\n[answers]\nconfidence_threshold = 0.5\n";
         assert_eq!(Policy::retention_from_toml(custom).unwrap().message_days, 7);
         assert_eq!(
@@ -852,13 +851,9 @@ mod tests {
 
     #[test]
     fn the_notices_policy_keeps_what_the_sweep_and_the_resume_page_read() {
-        let file = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../config/policy.toml"
-        ))
-        .unwrap();
-        let full = Policy::from_toml(&file).unwrap();
-        let notices = Policy::for_notices_from_toml(&file).unwrap();
+        let file = SHIPPED_POLICY;
+        let full = Policy::from_toml(file).unwrap();
+        let notices = Policy::for_notices_from_toml(file).unwrap();
         assert_eq!(notices.messages.on_resume, full.messages.on_resume);
         assert_eq!(notices.remind_after, full.remind_after);
         assert_eq!(notices.routing, full.routing);
