@@ -175,7 +175,7 @@ impl Clients {
         Self {
             dynamodb: crate::store::call_log::dynamodb_client(aws),
             graph: GraphClient::new(&config.graph_api_base, config.meta.page_tokens.clone()),
-            notifier: SnsNotifier::new(crate::store::call_log::sns_client(aws), &config.topic_arn)
+            notifier: SnsNotifier::on_first_publish(aws, &config.topic_arn)
                 .with_chat_topic(config.chat_topic_arn.clone()),
         }
     }

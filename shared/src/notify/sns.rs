@@ -16,15 +16,49 @@ const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct SnsNotifier {
-    client: Client,
+    client: SnsClient,
     topic_arn: String,
     chat_topic_arn: Option<String>,
+}
+
+/// The ingest function never publishes and the others only on a handoff: building the client
+/// on the first publish keeps it out of every cold start.
+#[derive(Clone, Debug)]
+enum SnsClient {
+    Built(Client),
+    OnFirstPublish {
+        aws: Box<aws_config::SdkConfig>,
+        client: std::sync::OnceLock<Client>,
+    },
+}
+
+impl SnsClient {
+    fn get(&self) -> &Client {
+        match self {
+            Self::Built(client) => client,
+            Self::OnFirstPublish { aws, client } => {
+                client.get_or_init(|| crate::store::call_log::sns_client(aws))
+            }
+        }
+    }
 }
 
 impl SnsNotifier {
     pub fn new(client: Client, topic_arn: impl Into<String>) -> Self {
         Self {
-            client,
+            client: SnsClient::Built(client),
+            topic_arn: topic_arn.into(),
+            chat_topic_arn: None,
+        }
+    }
+
+    /// Builds its client from `aws` on the first publish.
+    pub fn on_first_publish(aws: &aws_config::SdkConfig, topic_arn: impl Into<String>) -> Self {
+        Self {
+            client: SnsClient::OnFirstPublish {
+                aws: Box::new(aws.clone()),
+                client: std::sync::OnceLock::new(),
+            },
             topic_arn: topic_arn.into(),
             chat_topic_arn: None,
         }
@@ -42,6 +76,7 @@ impl SnsNotifier {
         let sent = tokio::time::timeout(
             crate::deadline::bound(PUBLISH_TIMEOUT),
             self.client
+                .get()
                 .publish()
                 .topic_arn(topic)
                 .message(message.chat.to_string())
@@ -93,6 +128,7 @@ impl Notifier for SnsNotifier {
         }
         let mut req = self
             .client
+            .get()
             .publish()
             .topic_arn(&self.topic_arn)
             .message_structure("json")
