@@ -65,10 +65,15 @@ class Stub(BaseHTTPRequestHandler):
             cls.first_response = time.perf_counter()
         self.send_response(202); self.send_header("Content-Length", "0"); self.end_headers()
 
-def serve():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+def serve(events):
+    """A stub with state of its own: a request still in flight from the run before (its process
+    killed, its server shut down) must not take this run's event, or the new process gets the
+    empty-queue 500 for its first event."""
+    state = type("RunStub", (Stub,), {"events": list(events), "first_next": None,
+                                      "first_response": None, "served": 0, "done": threading.Event()})
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), state)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
+    return srv, state
 
 def env(table, topic, runtime):
     e = dict(os.environ)
@@ -88,19 +93,17 @@ def time_until(binary, e, events, mark, runs, limit_s, what):
     "first_response"), each run with a fresh stub serving `events`."""
     times = []
     for _ in range(runs):
-        Stub.events, Stub.first_next, Stub.first_response, Stub.served = list(events), None, None, 0
-        Stub.done.clear()
-        srv = serve()
+        srv, stub = serve(events)
         port = srv.server_address[1]
         e["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{port}"
         e["GRAPH_API_BASE"] = f"http://127.0.0.1:{port}/graph"
         start = time.perf_counter()
         p = subprocess.Popen([binary], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while getattr(Stub, mark) is None and time.perf_counter() < start + limit_s and p.poll() is None:
+        while getattr(stub, mark) is None and time.perf_counter() < start + limit_s and p.poll() is None:
             time.sleep(0.0005)
-        if getattr(Stub, mark) is None:
+        if getattr(stub, mark) is None:
             raise SystemExit(f"{binary} never {what} (exit {p.poll()})")
-        times.append((getattr(Stub, mark) - start) * 1000)
+        times.append((getattr(stub, mark) - start) * 1000)
         p.kill(); p.wait(); srv.shutdown()
     return statistics.median(times)
 
@@ -112,16 +115,14 @@ def cold_first(binary, e, event, runs):
     return time_until(binary, e, [event], "first_response", runs, 30, "answered its first event")
 
 def peak_rss(binary, e, events):
-    Stub.events, Stub.first_next, Stub.served = events, None, 0
-    Stub.done.clear()
-    srv = serve()
+    srv, stub = serve(events)
     e["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{srv.server_address[1]}"
     p = subprocess.Popen([binary], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    Stub.done.wait(timeout=600)
+    stub.done.wait(timeout=600)
     with open(f"/proc/{p.pid}/status") as f:
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM"))
     p.kill(); p.wait(); srv.shutdown()
-    return hwm / 1024, Stub.served
+    return hwm / 1024, stub.served
 
 def url_event(method, path, body=None, headers=None):
     h = {"host": "bench.lambda-url.us-east-1.on.aws"}
@@ -207,4 +208,5 @@ def main():
         ts = init_time(binary, dict(es))
         print(f"| {name} | {t:.1f} | {ts:.1f} | {ts - t:+.1f} |")
 
-main()
+if __name__ == "__main__":
+    main()
