@@ -69,9 +69,16 @@ pub mod usage {
     pub const BUSY_COLD_STARTS_PER_MONTH: f64 = 2.0 * 730.0;
     pub const SWEEP_COLD_STARTS_PER_MONTH: f64 = 730.0;
     pub const RESUME_COLD_STARTS_PER_ESCALATION: f64 = 1.0;
-    /// SecureString parameters each function decrypts at start (`Function::secrets`, without
-    /// the LLM key of the default engine): one KMS request each.
-    pub const SECRETS_PER_COLD_START: f64 = 2.0;
+
+    /// SecureString parameters `function` decrypts at start, one KMS request each: its secrets
+    /// without the key of an outside LLM, which neither engine of the template uses.
+    pub fn secrets_read_at_start(function: crate::config::Function) -> f64 {
+        function
+            .secrets()
+            .iter()
+            .filter(|name| **name != "LLM_API_KEY")
+            .count() as f64
+    }
     /// Reads per message: one strongly consistent query of STATE and the last 30 items
     /// (~13 KB now that replies carry no trace).
     pub const RRU_PER_MESSAGE: f64 = 4.0;
@@ -323,16 +330,20 @@ pub fn estimate_with(
             fixed: false,
         });
         // SSM decrypts each SecureString with the `aws/ssm` key: KMS bills those requests.
-        let warm_decrypts = (2.0 * BUSY_COLD_STARTS_PER_MONTH + SWEEP_COLD_STARTS_PER_MONTH)
-            * SECRETS_PER_COLD_START;
+        use crate::config::Function;
+        let busy_decrypts = (secrets_read_at_start(Function::Ingest)
+            + secrets_read_at_start(Function::Policy))
+            * BUSY_COLD_STARTS_PER_MONTH
+            + secrets_read_at_start(Function::Escalate) * SWEEP_COLD_STARTS_PER_MONTH;
         lines.push(CostLine {
             component: "KMS (secrets, busy starts)",
-            quantity: format!("{warm_decrypts:.0} requests"),
-            dollars: warm_decrypts * KMS_PER_REQUEST,
+            quantity: format!("{busy_decrypts:.0} requests"),
+            dollars: busy_decrypts * KMS_PER_REQUEST,
             fixed: true,
         });
-        let resume_decrypts =
-            escalations * RESUME_COLD_STARTS_PER_ESCALATION * SECRETS_PER_COLD_START;
+        let resume_decrypts = escalations
+            * RESUME_COLD_STARTS_PER_ESCALATION
+            * secrets_read_at_start(Function::Resume);
         lines.push(CostLine {
             component: "KMS (secrets, resume starts)",
             quantity: format!("{resume_decrypts:.0} requests"),
