@@ -145,3 +145,20 @@ pub fn eval(
     }
     Ok(())
 }
+
+/// `handoff knowledge embed`: each line of standard input as the encoder reads it.
+pub fn embed(encoder: &str) -> Result<(), String> {
+    let encoder = handoff::encoder::SentenceEncoder::open(std::path::Path::new(encoder))
+        .map_err(|e| e.to_string())?;
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let text = line.map_err(|e| format!("standard input: {e}"))?;
+        let out = json!({
+            "text": text,
+            "pieces": encoder.pieces(&text),
+            "vector": encoder.embed(&text),
+        });
+        println!("{out}");
+    }
+    Ok(())
+}

@@ -160,6 +160,17 @@ enum KnowledgeCommand {
         #[arg(long)]
         knowledge: Option<String>,
     },
+    /// The sentence vectors of standard input's lines, one JSON object per line ({"text",
+    /// "pieces", "vector"}): for checking the encoder against its reference.
+    Embed {
+        /// The converted encoder (scripts/convert-encoder).
+        #[arg(
+            long,
+            env = "ENCODER_FILE",
+            default_value = "config/encoder/use-m3.bin"
+        )]
+        encoder: String,
+    },
     /// Measure a knowledge file against labelled messages (JSON Lines: {"text", "expect":
     /// "answer <entry>" | "escalate"}): right / wrong / escalated, off-topic answered, at every
     /// threshold, and the threshold to use.
@@ -228,6 +239,9 @@ async fn main() -> ExitCode {
         Command::Knowledge {
             command: KnowledgeCommand::Suggest { cases, knowledge },
         } => cases_cmd::suggest_cmd(&cases, knowledge.as_deref()),
+        Command::Knowledge {
+            command: KnowledgeCommand::Embed { encoder },
+        } => knowledge_cmd::embed(&encoder).map_err(Into::into),
         Command::Knowledge {
             command:
                 KnowledgeCommand::Eval {

@@ -13,6 +13,7 @@ pub mod conversation;
 #[cfg(feature = "tools")]
 pub mod cost;
 pub mod deadline;
+pub mod encoder;
 pub mod entry;
 pub mod escalation;
 pub mod graph;
