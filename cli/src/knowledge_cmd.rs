@@ -45,6 +45,7 @@ pub fn eval(
     max_error: f64,
     at: Option<&str>,
     as_json: bool,
+    features: Option<&str>,
 ) -> Result<(), String> {
     if !(0.0..1.0).contains(&max_error) {
         return Err(format!(
@@ -79,6 +80,9 @@ pub fn eval(
     }
     if labelled.is_empty() {
         return Err(format!("{messages} has no labelled messages"));
+    }
+    if let Some(out) = features {
+        return write_features(&knowledge_set, &labelled, out);
     }
     let bar = ProgressBar::new(labelled.len() as u64);
     bar.set_style(
@@ -160,5 +164,65 @@ pub fn embed(encoder: &str) -> Result<(), String> {
         });
         println!("{out}");
     }
+    Ok(())
+}
+
+/// `--features`: what the calibrator reads for each message, and whether the engine's choice is
+/// the expected one (for `scripts/calibrate`).
+fn write_features(
+    knowledge: &handoff::policy::Knowledge,
+    labelled: &[LabelledMessage],
+    out: &str,
+) -> Result<(), String> {
+    use handoff::policy::evaluation::Expectation;
+    use std::io::Write;
+    if !knowledge.is_semantic() {
+        return Err("--features needs the sentence encoder (ENCODER_FILE)".into());
+    }
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?);
+    for m in labelled {
+        let s = knowledge.scores(&m.text);
+        let best = s.best.map(|(i, _)| knowledge.entries()[i].id.as_str());
+        let expect = match &m.expect {
+            Expectation::Answer(id) => Some(id.as_str()),
+            Expectation::Escalate => None,
+        };
+        let line = json!({
+            "features": s.evidence.map(|e| e.to_vec()),
+            "outside_best": s.outside_best,
+            "in_scope": expect.is_some(),
+            "right": expect.is_some() && best == expect,
+        });
+        writeln!(w, "{line}").map_err(|e| format!("{out}: {e}"))?;
+    }
+    w.flush().map_err(|e| format!("{out}: {e}"))
+}
+
+/// `handoff knowledge build`: the examples' sentence vectors, computed once, into
+/// `knowledge.index` beside the file (the policy function reads it instead of embedding at start).
+pub fn build(knowledge: &str) -> Result<(), String> {
+    let source = std::fs::read_to_string(knowledge).map_err(|e| format!("{knowledge}: {e}"))?;
+    let k =
+        handoff::policy::Knowledge::from_toml(&source).map_err(|e| format!("{knowledge}: {e}"))?;
+    let encoder = handoff::app::encoder_path(knowledge).ok_or_else(|| {
+        format!("no sentence encoder: set ENCODER_FILE or put encoder/use-m3.bin beside {knowledge} (scripts/convert-encoder writes it)")
+    })?;
+    let encoder = handoff::encoder::SentenceEncoder::open(&encoder).map_err(|e| e.to_string())?;
+    let k = k.with_encoder(std::sync::Arc::new(encoder), None);
+    let started = std::time::Instant::now();
+    let bytes = k.index_bytes().expect("an encoder is attached");
+    let out = handoff::app::index_path(knowledge);
+    let tmp = out.with_extension("index.tmp");
+    std::fs::write(&tmp, &bytes)
+        .and_then(|()| std::fs::rename(&tmp, &out))
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    println!(
+        "wrote {} ({} entries, {:.1} MB) in {:.1} s",
+        out.display(),
+        k.entries().len(),
+        bytes.len() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -186,7 +186,13 @@ enum KnowledgeCommand {
         at: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Instead of the table, write what the calibrator reads for each message (JSON Lines).
+        #[arg(long)]
+        features: Option<String>,
     },
+    /// Compute the examples' sentence vectors once, into `knowledge.index` beside the file (part
+    /// of the layer the policy function reads).
+    Build { knowledge: String },
 }
 
 #[tokio::main]
@@ -240,6 +246,9 @@ async fn main() -> ExitCode {
             command: KnowledgeCommand::Suggest { cases, knowledge },
         } => cases_cmd::suggest_cmd(&cases, knowledge.as_deref()),
         Command::Knowledge {
+            command: KnowledgeCommand::Build { knowledge },
+        } => knowledge_cmd::build(&knowledge).map_err(Into::into),
+        Command::Knowledge {
             command: KnowledgeCommand::Embed { encoder },
         } => knowledge_cmd::embed(&encoder).map_err(Into::into),
         Command::Knowledge {
@@ -251,6 +260,7 @@ async fn main() -> ExitCode {
                     max_error,
                     at,
                     json,
+                    features,
                 },
         } => knowledge_cmd::eval(
             &policy,
@@ -259,6 +269,7 @@ async fn main() -> ExitCode {
             max_error,
             at.as_deref(),
             json,
+            features.as_deref(),
         )
         .map_err(Into::into),
         Command::Report { weeks, html } => cases_cmd::report(weeks, html.as_deref()).await,

@@ -79,6 +79,8 @@ pub enum StartupError {
     Config(#[from] crate::config::ConfigError),
     #[error("reading the policy files stopped: {0}")]
     Interrupted(String),
+    #[error(transparent)]
+    Encoder(#[from] crate::encoder::EncoderError),
 }
 
 /// Reads `path` and parses it with `parse`, naming the file in either error.
@@ -96,15 +98,42 @@ fn parse_file<T>(
     })
 }
 
-/// Reads and compiles the policy and knowledge files.
+/// Reads and compiles the policy and knowledge files, with the sentence encoder when there is one
+/// (`ENCODER_FILE`, else `encoder/use-m3.bin` beside the knowledge file).
 pub fn load_boundary(
     policy_path: &str,
     knowledge_path: &str,
 ) -> Result<(Policy, Knowledge), StartupError> {
-    Ok((
-        parse_file(policy_path, Policy::from_toml)?,
-        parse_file(knowledge_path, Knowledge::from_toml)?,
-    ))
+    let knowledge = parse_file(knowledge_path, Knowledge::from_toml)?;
+    let knowledge = match encoder_path(knowledge_path) {
+        Some(path) => {
+            let encoder = crate::encoder::SentenceEncoder::open(&path)?;
+            knowledge.with_encoder(Arc::new(encoder), Some(index_path(knowledge_path)))
+        }
+        None => {
+            tracing::info!("no sentence encoder (ENCODER_FILE, or encoder/use-m3.bin beside the knowledge file): answers are chosen by words alone");
+            knowledge
+        }
+    };
+    Ok((parse_file(policy_path, Policy::from_toml)?, knowledge))
+}
+
+/// The encoder to load: `ENCODER_FILE` when set (an error at start if it cannot be read), else
+/// the layer's `encoder/use-m3.bin` beside the knowledge file if it is there.
+pub fn encoder_path(knowledge_path: &str) -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("ENCODER_FILE").filter(|p| !p.is_empty()) {
+        return Some(p.into());
+    }
+    let beside = std::path::Path::new(knowledge_path)
+        .parent()?
+        .join("encoder/use-m3.bin");
+    beside.is_file().then_some(beside)
+}
+
+/// Where `handoff knowledge build` writes the examples' vectors: `knowledge.index` beside
+/// `knowledge.toml`.
+pub fn index_path(knowledge_path: &str) -> std::path::PathBuf {
+    std::path::Path::new(knowledge_path).with_extension("index")
 }
 
 /// What of the boundary a function reads, and nothing more: parsing it is most of a cold start.

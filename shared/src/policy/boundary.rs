@@ -601,7 +601,10 @@ impl Policy {
                 "[answers] max_clarifications must be at least 1".into(),
             ));
         }
-        let lexicon = Lexicon::for_languages(&spec.languages)?;
+        // `languages` must name shipped languages, but the triggers and small talk read all five:
+        // a German request for a person in a French shop is still a request for a person.
+        Lexicon::for_languages(&spec.languages)?;
+        let lexicon = Lexicon::all();
         let t = &spec.triggers;
         let human_request = phrase_trigger(
             &t.human_request,

@@ -205,7 +205,7 @@ fn decide_open(
 ) -> Decision {
     let text = turn.text.unwrap_or("");
     let words = tokens(text);
-    let retrieval = knowledge.retrieve_words(words.clone());
+    let retrieval = knowledge.retrieve_words(text, words.clone());
     let intent = intent_of(policy, &retrieval, &turn, text);
     let ctx = Ctx {
         policy,

@@ -2,13 +2,17 @@
 //! answer engine built from both (see `engine`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
+use super::engine::polarity::Polarity;
+use super::engine::semantic::{fingerprint, SemanticIndex};
 use super::engine::{language::Language, AnswerEngine, Example, Scores};
 use super::text::tokens;
 use super::PolicyError;
+use crate::encoder::SentenceEncoder;
 
 /// The knowledge file as written.
 #[derive(Debug, Deserialize)]
@@ -54,6 +58,8 @@ pub struct Knowledge {
     /// (72 ms for 1,000 entries) lands on the first message rather than on every cold start of
     /// the functions that only list entries.
     trained: OnceLock<Trained>,
+    /// The sentence encoder and where `handoff knowledge build` put the examples' vectors.
+    semantic: Option<(Arc<SentenceEncoder>, Option<PathBuf>)>,
     /// Legal but suspicious: the same question under two entries.
     pub warnings: Vec<String>,
 }
@@ -145,7 +151,15 @@ pub struct Retrieval<'a> {
     /// The message is word for word one of the entry's questions: answered with confidence 1,
     /// since the brand wrote exactly this.
     pub exact: bool,
+    /// Why the confidence was held under any threshold a brand would use, when it was: the
+    /// message says the opposite of the entry ("off" to an entry about "on"), or it is too short
+    /// for the meaning alone to tell.
+    pub caution: Option<&'static str>,
 }
+
+/// The most a message too short to read by meaning alone, or one that says the opposite of the
+/// entry, can score: under every sensible threshold (the default is 0.4).
+const CAUTIOUS_CONFIDENCE: f64 = 0.1;
 
 /// Content words of a text: its words less the stop words of every shipped language.
 pub fn content_terms(text: &str) -> Vec<String> {
@@ -203,8 +217,30 @@ impl Knowledge {
             entries,
             outside,
             trained: OnceLock::new(),
+            semantic: None,
             warnings: Vec::new(),
         }
+    }
+
+    /// Reads meaning as well as words, with `encoder`; the examples' vectors come from `index`
+    /// (`handoff knowledge build`) when it was built from this very file, else they are computed
+    /// on first use.
+    pub fn with_encoder(mut self, encoder: Arc<SentenceEncoder>, index: Option<PathBuf>) -> Self {
+        self.semantic = Some((encoder, index));
+        self.trained = OnceLock::new();
+        self
+    }
+
+    /// Whether answers are chosen with the sentence encoder.
+    pub fn is_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    /// The bytes of `knowledge.index` for this file (`handoff knowledge build`); `None` without
+    /// an encoder.
+    pub fn index_bytes(&self) -> Option<Vec<u8>> {
+        let t = self.trained();
+        Some(t.semantic.as_ref()?.to_bytes(t.fingerprint))
     }
 
     /// Trains now (the policy function does, before its first poll, when it is configured to).
@@ -214,7 +250,7 @@ impl Knowledge {
 
     fn trained(&self) -> &Trained {
         self.trained
-            .get_or_init(|| Trained::new(&self.entries, &self.outside))
+            .get_or_init(|| Trained::new(&self.entries, &self.outside, self.semantic.as_ref()))
     }
 
     pub fn entries(&self) -> &[KnowledgeEntry] {
@@ -232,14 +268,25 @@ impl Knowledge {
 
     /// The engine's full reading of `text`.
     pub fn scores(&self, text: &str) -> Scores {
-        self.trained().engine.score(text)
+        self.score_words(text, tokens(text))
+    }
+
+    fn score_words(&self, text: &str, words: Vec<String>) -> Scores {
+        let t = self.trained();
+        match (&self.semantic, &t.semantic) {
+            (Some((encoder, _)), Some(index)) if !words.is_empty() => {
+                let vector = encoder.embed(text);
+                t.engine.score_words(words, Some((index, &vector)))
+            }
+            _ => t.engine.score_words(words, None),
+        }
     }
 
     /// Entries for `text`, best first, with their probability (the candidates a person or an LLM
     /// chooses from). Entries under half the probability of a uniform guess are left out: they
     /// share next to nothing with the text.
     pub fn rank(&self, text: &str) -> Vec<(&KnowledgeEntry, f64)> {
-        let s = self.trained().engine.score(text);
+        let s = self.scores(text);
         let floor = 1.0 / (self.entries.len() as f64 + 1.0);
         s.ranked()
             .into_iter()
@@ -251,13 +298,14 @@ impl Knowledge {
     /// The best entry for `text` and the engine's confidence in it; `None` when the text has
     /// nothing the engine can read or there are no entries.
     pub fn retrieve(&self, text: &str) -> Option<Retrieval<'_>> {
-        self.retrieve_words(tokens(text))
+        self.retrieve_words(text, tokens(text))
     }
 
-    /// `retrieve` for a message already split into words (`text::tokens`).
-    pub fn retrieve_words(&self, words: Vec<String>) -> Option<Retrieval<'_>> {
+    /// `retrieve` for a message already split into words (`text::tokens(text)`).
+    pub fn retrieve_words(&self, text: &str, words: Vec<String>) -> Option<Retrieval<'_>> {
         let exact = self.trained().exact.get(&words).copied();
-        let s = self.trained().engine.score_words(words);
+        let words_for_polarity = words.clone();
+        let s = self.score_words(text, words);
         let (best, probability) = s.best?;
         let mut r = Retrieval {
             entry: &self.entries[best],
@@ -267,7 +315,23 @@ impl Knowledge {
             coverage: s.coverage,
             outside_best: s.outside_best,
             exact: false,
+            caution: None,
         };
+        if let Some(e) = s.evidence {
+            let t = self.trained();
+            let polarity = Polarity::of(&words_for_polarity);
+            let runner_up = s.runner_up.map(|(i, _)| t.polarity[i]);
+            let negation_matters = runner_up.is_some_and(|r| r.negated() == polarity.negated());
+            let few_words = content_terms(text).len() <= 1;
+            if polarity.contradicts(t.polarity[best], negation_matters) {
+                r.caution = Some("says the opposite of the entry");
+            } else if few_words && (e.coverage < 1.0 || e.agree < 1.0) {
+                r.caution = Some("too short to tell by meaning");
+            }
+            if r.caution.is_some() {
+                r.confidence = r.confidence.min(CAUTIOUS_CONFIDENCE);
+            }
+        }
         match exact {
             Some(ExactMatch::Entry(i)) => {
                 r.entry = &self.entries[i];
@@ -275,6 +339,7 @@ impl Knowledge {
                 r.confidence = 1.0;
                 r.outside_best = false;
                 r.exact = true;
+                r.caution = None;
             }
             Some(ExactMatch::Outside) => {
                 r.confidence = 0.0;
@@ -290,12 +355,20 @@ impl Knowledge {
 #[derive(Debug)]
 struct Trained {
     engine: AnswerEngine,
+    /// The poles each entry's questions and title show (see `engine::polarity`).
+    polarity: Vec<Polarity>,
+    semantic: Option<SemanticIndex>,
+    fingerprint: [u8; 32],
     /// A message that is word for word one of the file's questions (or `[outside]` examples).
     exact: HashMap<Vec<String>, ExactMatch>,
 }
 
 impl Trained {
-    fn new(entries: &[KnowledgeEntry], outside: &[String]) -> Self {
+    fn new(
+        entries: &[KnowledgeEntry],
+        outside: &[String],
+        semantic: Option<&(Arc<SentenceEncoder>, Option<PathBuf>)>,
+    ) -> Self {
         let titles: Vec<String> = entries.iter().map(title).collect();
         let mut examples: Vec<Example<'_>> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
@@ -315,6 +388,24 @@ impl Trained {
             text: t,
         }));
         let engine = AnswerEngine::train(entries.len(), &examples);
+        let mut polarity = vec![Polarity::default(); entries.len()];
+        for e in &examples {
+            if let Some(c) = e.class {
+                polarity[c] = polarity[c].union(Polarity::of(&tokens(e.text)));
+            }
+        }
+        let fingerprint = fingerprint(&examples);
+        let semantic = semantic.map(|(encoder, path)| {
+            let built = path
+                .as_deref()
+                .and_then(|p| SemanticIndex::read(p, entries.len(), &examples));
+            built.unwrap_or_else(|| {
+                if let Some(p) = path {
+                    tracing::warn!(index = %p.display(), "the knowledge index is missing or was built from another knowledge file; embedding the examples now (run `handoff knowledge build`)");
+                }
+                SemanticIndex::embed(encoder, entries.len(), &examples)
+            })
+        });
         let mut exact: HashMap<Vec<String>, ExactMatch> = HashMap::new();
         let mut note = |words: Vec<String>, what: ExactMatch| {
             if words.is_empty() {
@@ -337,7 +428,13 @@ impl Trained {
         for x in outside {
             note(tokens(x), ExactMatch::Outside);
         }
-        Self { engine, exact }
+        Self {
+            engine,
+            polarity,
+            semantic,
+            fingerprint,
+            exact,
+        }
     }
 }
 

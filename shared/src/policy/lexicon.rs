@@ -93,6 +93,12 @@ fn load(list: &[CompiledPhrase]) -> impl Iterator<Item = Phrase> + '_ {
 }
 
 impl Lexicon {
+    /// Every shipped language's lists, merged.
+    pub fn all() -> Self {
+        let codes: Vec<String> = LANGUAGES.iter().map(|(c, _)| c.to_string()).collect();
+        Self::for_languages(&codes).expect("the shipped languages")
+    }
+
     /// Merges the lists of `languages` (ISO 639-1 codes shipped in `LANGUAGES`), compiled at
     /// build time.
     pub fn for_languages(languages: &[String]) -> Result<Self, PolicyError> {

@@ -14,9 +14,12 @@
 //! mostly about something the brand never wrote about. Built once at start, in milliseconds for a
 //! few hundred entries; nothing is learned per message.
 
+pub mod calibration;
 mod features;
 pub(crate) mod language;
+pub(crate) mod polarity;
 mod postings;
+pub(crate) mod semantic;
 mod softmax;
 mod typo;
 
@@ -24,13 +27,19 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
+pub use calibration::Evidence;
 pub(crate) use features::Analysis;
 use postings::Postings;
+use semantic::SemanticIndex;
 use softmax::softmax_weights;
 use typo::Vocabulary;
 
 /// Softmax temperature over cosine similarities (tuned on CLINC150 `val` only, see BENCHMARKS.md).
 const TEMPERATURE: f32 = 10.0;
+
+/// Weight of the lexical cosine beside the semantic one when choosing the entry: the sentence
+/// vectors read meaning across languages, the words catch the brand's own names and numbers.
+const LEXICAL_WEIGHT: f32 = 0.5;
 
 /// Hashed feature → count, for one block (words or characters) of one text.
 pub(crate) type FeatureCounts = FxHashMap<u64, f32>;
@@ -59,6 +68,8 @@ pub struct Scores {
     pub coverage: f64,
     /// The confidence (see the module doc), 0..=1; 0 when `[outside]` fits best.
     pub confidence: f64,
+    /// What the calibrated confidence was computed from (with the sentence encoder only).
+    pub evidence: Option<Evidence>,
 }
 
 impl Scores {
@@ -93,6 +104,8 @@ pub struct AnswerEngine {
     /// Feature index → (class, centroid weight); class `classes` is `[outside]`.
     postings: Postings,
     vocabulary: Vocabulary,
+    /// Examples per entry, on average (the calibrator reads file size).
+    questions_per_entry: f64,
 }
 
 fn weighted(counts: &FeatureCounts, idf: &FxHashMap<u64, (u32, f32)>) -> Vec<(u32, f32)> {
@@ -182,16 +195,24 @@ impl AnswerEngine {
             idf,
             postings: Postings::from_lists(postings),
             vocabulary,
+            questions_per_entry: f64::from(counts[..classes].iter().sum::<u32>())
+                / classes.max(1) as f64,
         }
     }
 
-    /// Scores `text` against every entry.
+    /// Scores `text` against every entry, by words alone.
+    #[cfg(test)]
     pub fn score(&self, text: &str) -> Scores {
-        self.score_words(crate::policy::text::tokens(text))
+        self.score_words(crate::policy::text::tokens(text), None)
     }
 
-    /// Scores a message already split into words (`text::tokens`), as `decide` has it.
-    pub fn score_words(&self, words: Vec<String>) -> Scores {
+    /// Scores a message already split into words (`text::tokens`), as `decide` has it, with the
+    /// message's sentence vector and the examples' when there is an encoder.
+    pub(crate) fn score_words(
+        &self,
+        words: Vec<String>,
+        semantic: Option<(&SemanticIndex, &[f32])>,
+    ) -> Scores {
         let words = self.vocabulary.correct(words);
         let analysis = Analysis::of_tokens(&words);
         let coverage = if analysis.content.is_empty() {
@@ -208,16 +229,21 @@ impl AnswerEngine {
         let mut query: Vec<(u32, f32)> = weighted(&w, &self.idf);
         query.extend(weighted(&ch, &self.idf));
         let norm = query.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
-        if norm == 0.0 || self.classes == 0 {
+        if self.classes == 0 || (norm == 0.0 && semantic.is_none()) {
             return Scores {
                 coverage,
                 ..Scores::default()
             };
         }
         let mut sims = vec![0.0_f32; self.classes + 1];
-        for (i, x) in query {
-            let x = x / norm;
-            self.postings.accumulate(i, x, &mut sims);
+        if norm > 0.0 {
+            for (i, x) in query {
+                let x = x / norm;
+                self.postings.accumulate(i, x, &mut sims);
+            }
+        }
+        if let Some((index, vector)) = semantic {
+            return self.score_semantic(&sims, index.best_by_class(vector, self.classes), coverage);
         }
         sims.truncate(self.classes + usize::from(self.has_outside));
         let (weights, total) = softmax_weights(&sims, TEMPERATURE);
@@ -260,6 +286,62 @@ impl AnswerEngine {
             outside_best,
             coverage,
             confidence,
+            evidence: None,
+        }
+    }
+
+    /// The entry that fits best by meaning and words together, and the calibrated confidence.
+    fn score_semantic(&self, lexical_sims: &[f32], semantic: Vec<f32>, coverage: f64) -> Scores {
+        let n = self.classes;
+        let mut sims = lexical_sims.to_vec();
+        sims.truncate(n + usize::from(self.has_outside));
+        let (weights, total) = softmax_weights(&sims, TEMPERATURE);
+        let p = |i: usize| f64::from(weights[i]) / f64::from(total);
+        let combined = |i: usize| semantic[i] + LEXICAL_WEIGHT * lexical_sims[i];
+        let (mut best, mut runner_up): (Option<usize>, Option<usize>) = (None, None);
+        for i in 0..n {
+            if best.is_none_or(|b| combined(i) > combined(b)) {
+                runner_up = best;
+                best = Some(i);
+            } else if runner_up.is_none_or(|r| combined(i) > combined(r)) {
+                runner_up = Some(i);
+            }
+        }
+        let chosen = best.expect("at least one entry");
+        let outside = self.has_outside.then_some(n);
+        let outside_best = outside.is_some_and(|o| combined(o) > combined(chosen));
+        let others = || (0..n).chain(outside).filter(|&i| i != chosen);
+        let semantic_other = others().map(|i| semantic[i]).fold(-1.0f32, f32::max);
+        let lexical_other = others().map(p).fold(0.0, f64::max);
+        let lexical_best =
+            (0..n).max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)));
+        let evidence = Evidence {
+            semantic: f64::from(semantic[chosen]),
+            semantic_margin: f64::from(semantic[chosen] - semantic_other),
+            lexical: p(chosen),
+            lexical_margin: p(chosen) - lexical_other,
+            coverage,
+            agree: f64::from(u8::from(lexical_best == Some(chosen))),
+            entries: (n as f64).ln(),
+            questions: self.questions_per_entry.max(1.0).ln(),
+        };
+        let confidence = if outside_best {
+            0.0
+        } else {
+            calibration::confidence(&evidence)
+        };
+        let (best, runner_up) = (Some((chosen, p(chosen))), runner_up.map(|r| (r, p(r))));
+        let mut weights = weights;
+        weights.truncate(n);
+        Scores {
+            weights,
+            total: f64::from(total),
+            best,
+            runner_up,
+            outside_best,
+            coverage,
+            confidence,
+            evidence: Some(evidence),
         }
     }
 }

@@ -1,0 +1,97 @@
+//! From the engine's evidence to a confidence that means the same on every file: a logistic
+//! calibrator, fitted by `scripts/calibrate` on development data only (CLINC150 `train` and
+//! `oos_train`), gives the chance that the chosen entry is the right one; the confidence rescales
+//! it (in odds) so that the policy's default threshold, 0.4, is the point where that chance is the
+//! calibrator's `answer_at` (see docs/policy.md: what 0.4 means).
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// What the engine knows about its choice for one message, as the calibrator reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Evidence {
+    /// Cosine of the message with the chosen entry's closest question (sentence vectors).
+    pub semantic: f64,
+    /// That cosine less the best one of any other entry or `[outside]` example.
+    pub semantic_margin: f64,
+    /// The lexical engine's probability for the chosen entry.
+    pub lexical: f64,
+    /// That probability less the best other one (or `[outside]`'s).
+    pub lexical_margin: f64,
+    /// Share of the message's content words the entries know.
+    pub coverage: f64,
+    /// 1 when the lexical engine alone would choose the same entry.
+    pub agree: f64,
+    /// ln of the number of entries.
+    pub entries: f64,
+    /// ln of the mean number of questions per entry.
+    pub questions: f64,
+}
+
+impl Evidence {
+    pub fn to_vec(self) -> [f64; 8] {
+        [
+            self.semantic,
+            self.semantic_margin,
+            self.lexical,
+            self.lexical_margin,
+            self.coverage,
+            self.agree,
+            self.entries,
+            self.questions,
+        ]
+    }
+}
+
+#[derive(Debug, Deserialize)]
+
+struct Calibrator {
+    /// One weight per `Evidence` field, in order.
+    weights: [f64; 8],
+    bias: f64,
+    /// The chance of being right that the default threshold stands for.
+    answer_at: f64,
+}
+
+/// The policy's default threshold, where the chance of being right is `answer_at`.
+const DEFAULT_THRESHOLD: f64 = 0.4;
+
+fn calibrator() -> &'static Calibrator {
+    static C: OnceLock<Calibrator> = OnceLock::new();
+    C.get_or_init(|| {
+        serde_json::from_str(include_str!("calibration.json"))
+            .expect("calibration.json is written by scripts/calibrate")
+    })
+}
+
+/// The calibrated chance that answering with the chosen entry is right.
+pub fn chance_right(e: &Evidence) -> f64 {
+    let c = calibrator();
+    let z: f64 = c.bias
+        + c.weights
+            .iter()
+            .zip(e.to_vec())
+            .map(|(w, x)| w * x)
+            .sum::<f64>();
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The confidence: the chance of being right with its odds divided by a constant, so that the
+/// default threshold, 0.4, stands for `answer_at`. Every threshold is such a chance (see
+/// `chance_at`), and the order of the messages is the calibrator's.
+pub fn confidence(e: &Evidence) -> f64 {
+    let z = logit(chance_right(e)) - logit(calibrator().answer_at) + logit(DEFAULT_THRESHOLD);
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The calibrated chance of being right that a confidence threshold stands for.
+pub fn chance_at(threshold: f64) -> f64 {
+    let z = logit(threshold) - logit(DEFAULT_THRESHOLD) + logit(calibrator().answer_at);
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}

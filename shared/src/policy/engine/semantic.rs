@@ -1,0 +1,104 @@
+//! The semantic half of the engine: every example's sentence vector, and for a message, each
+//! entry's best cosine (its closest question, in any language the encoder reads).
+//!
+//! The vectors are computed ahead of time by `handoff knowledge build` into `knowledge.index`
+//! beside the knowledge file; a missing or stale index is rebuilt at start (and logged), since
+//! embedding a thousand entries costs seconds a cold start should not pay.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::encoder::{SentenceEncoder, DIMENSIONS};
+
+use super::Example;
+
+const MAGIC: &[u8; 8] = b"HOFFIDX1";
+
+/// The examples' vectors, in example order.
+#[derive(Debug, Default)]
+pub(crate) struct SemanticIndex {
+    vectors: Vec<f32>,
+    /// Class of each vector; `classes` for an `[outside]` example.
+    owner: Vec<u32>,
+}
+
+/// What the index of `examples` must be built from: their classes and texts, hashed, so an index
+/// from another version of the file is never read.
+pub(crate) fn fingerprint(examples: &[Example<'_>]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for e in examples {
+        h.update(e.class.map_or(u32::MAX, |c| c as u32).to_le_bytes());
+        h.update(e.text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+impl SemanticIndex {
+    pub(crate) fn embed(
+        encoder: &SentenceEncoder,
+        classes: usize,
+        examples: &[Example<'_>],
+    ) -> Self {
+        let mut vectors = Vec::with_capacity(examples.len() * DIMENSIONS);
+        for e in examples {
+            vectors.extend(encoder.embed(e.text));
+        }
+        Self::from_parts(vectors, classes, examples)
+    }
+
+    fn from_parts(vectors: Vec<f32>, classes: usize, examples: &[Example<'_>]) -> Self {
+        Self {
+            vectors,
+            owner: examples
+                .iter()
+                .map(|e| e.class.unwrap_or(classes) as u32)
+                .collect(),
+        }
+    }
+
+    /// The index file's bytes: magic, fingerprint, count, vectors.
+    pub(crate) fn to_bytes(&self, fingerprint: [u8; 32]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(48 + self.vectors.len() * 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&fingerprint);
+        out.extend_from_slice(&(self.owner.len() as u64).to_le_bytes());
+        for v in &self.vectors {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads an index written for exactly these examples; `None` if it is not one.
+    pub(crate) fn read(path: &Path, classes: usize, examples: &[Example<'_>]) -> Option<Self> {
+        let bytes = std::fs::read(path).ok()?;
+        let (head, body) = bytes.split_at_checked(48)?;
+        if &head[..8] != MAGIC || head[8..40] != fingerprint(examples) {
+            return None;
+        }
+        let count = u64::from_le_bytes(head[40..48].try_into().ok()?) as usize;
+        if count != examples.len() || body.len() != count * DIMENSIONS * 4 {
+            return None;
+        }
+        let vectors = body
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .collect();
+        Some(Self::from_parts(vectors, classes, examples))
+    }
+
+    /// Each class's best cosine with `query` (`classes + 1` values, the last for `[outside]`;
+    /// -1 for a class without examples).
+    pub(crate) fn best_by_class(&self, query: &[f32], classes: usize) -> Vec<f32> {
+        let mut best = vec![-1.0f32; classes + 1];
+        for (v, &c) in self.vectors.chunks_exact(DIMENSIONS).zip(&self.owner) {
+            let s = crate::encoder::cosine(v, query);
+            let b = &mut best[c as usize];
+            if s > *b {
+                *b = s;
+            }
+        }
+        best
+    }
+}
