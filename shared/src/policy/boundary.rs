@@ -602,9 +602,14 @@ impl Policy {
             ));
         }
         // `languages` must name shipped languages, but the triggers and small talk read all five:
-        // a German request for a person in a French shop is still a request for a person.
-        Lexicon::for_languages(&spec.languages)?;
-        let lexicon = Lexicon::all();
+        // a German request for a person in a French shop is still a request for a person. No
+        // languages at all is a policy that never decides (ingest, notices): nothing compiled.
+        let lexicon = Lexicon::for_languages(&spec.languages)?;
+        let lexicon = if spec.languages.is_empty() {
+            lexicon
+        } else {
+            Lexicon::all()
+        };
         let t = &spec.triggers;
         let human_request = phrase_trigger(
             &t.human_request,

@@ -197,6 +197,25 @@ pub(super) fn intent_of(
     }
 }
 
+/// How many words at the start of a message are greetings or thanks ("hello", "thanks a lot").
+fn leading_small_talk(lexicon: &super::Lexicon, words: &[String]) -> usize {
+    let mut at = 0;
+    loop {
+        let step = lexicon
+            .greeting
+            .iter()
+            .chain(&lexicon.thanks)
+            .filter(|p| p.position_in(&words[at..]) == Some(0))
+            .map(|p| p.parts().count())
+            .max()
+            .unwrap_or(0);
+        if step == 0 {
+            return at;
+        }
+        at += step;
+    }
+}
+
 fn decide_open(
     policy: &Policy,
     knowledge: &Knowledge,
@@ -205,7 +224,15 @@ fn decide_open(
 ) -> Decision {
     let text = turn.text.unwrap_or("");
     let words = tokens(text);
-    let retrieval = knowledge.retrieve_words(text, words.clone());
+    // "thanks, where is my order": the greeting says nothing about which entry; the sentence
+    // vector of the rest reads the question alone.
+    let lead = leading_small_talk(&policy.lexicon, &words);
+    let retrieval = if lead > 0 && lead < words.len() {
+        let rest = words[lead..].to_vec();
+        knowledge.retrieve_words(&rest.join(" "), rest)
+    } else {
+        knowledge.retrieve_words(text, words.clone())
+    };
     let intent = intent_of(policy, &retrieval, &turn, text);
     let ctx = Ctx {
         policy,

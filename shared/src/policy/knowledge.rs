@@ -41,12 +41,48 @@ pub struct KnowledgeEntry {
     pub topic: Option<String>,
     pub questions: Vec<String>,
     pub answer: String,
+    /// The answer in other languages, by ISO 639-1 code (`answers.de = "…"`): sent when the
+    /// customer writes in that language, `answer` otherwise.
+    #[serde(default)]
+    pub answers: std::collections::BTreeMap<String, String>,
     /// Propose first (`confirm_prompt`, with yes / no / person buttons) and send `answer` only
     /// after the customer says yes.
     #[serde(default)]
     pub confirm: bool,
     #[serde(default)]
     pub confirm_prompt: Option<String>,
+}
+
+impl KnowledgeEntry {
+    /// The answer for a customer writing in `language` (ISO 639-1): `answers.<language>` when the
+    /// entry has it, else `answer`.
+    pub fn answer_in(&self, language: &str) -> &str {
+        self.answers
+            .get(language)
+            .map_or(&self.answer, String::as_str)
+    }
+}
+
+/// The language a customer's message is written in (ISO 639-1, one of the shipped five; English
+/// when nothing tells them apart).
+pub fn language_of(text: &str) -> &'static str {
+    language_of_words(&tokens(text))
+}
+
+fn language_of_words(words: &[String]) -> &'static str {
+    Language::guess(words).code
+}
+
+/// A message written in capitals, in lower case: the encoder reads case, and "WHEN ARE YOU
+/// OPEN" means what "when are you open" does.
+pub(crate) fn unshouted(text: &str) -> std::borrow::Cow<'_, str> {
+    let upper = text.chars().filter(|c| c.is_uppercase()).count();
+    let lower = text.chars().filter(|c| c.is_lowercase()).count();
+    if upper > lower {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// The entries and the engine trained on them.
@@ -93,6 +129,21 @@ fn validate(entries: &[KnowledgeEntry]) -> Result<(), PolicyError> {
                 "knowledge entry {:?} has confirm = true but no confirm_prompt to propose",
                 e.id
             )));
+        }
+        for (code, text) in &e.answers {
+            if !super::LANGUAGES.iter().any(|(c, _)| c == code) {
+                let known: Vec<&str> = super::LANGUAGES.iter().map(|(c, _)| *c).collect();
+                return Err(PolicyError::Invalid(format!(
+                    "knowledge entry {:?} has answers.{code}, but {code:?} is not a shipped language; choose from {known:?}",
+                    e.id
+                )));
+            }
+            if text.trim().is_empty() {
+                return Err(PolicyError::Invalid(format!(
+                    "knowledge entry {:?} has an empty answers.{code}",
+                    e.id
+                )));
+            }
         }
         if e.answer.trim().is_empty() {
             return Err(PolicyError::Invalid(format!(
@@ -155,6 +206,10 @@ pub struct Retrieval<'a> {
     /// message says the opposite of the entry ("off" to an entry about "on"), or it is too short
     /// for the meaning alone to tell.
     pub caution: Option<&'static str>,
+    /// The calibrated chance that the entry is the right answer (with the sentence encoder).
+    pub chance_right: Option<f64>,
+    /// The message is written in another language than the entry's questions.
+    pub across_languages: bool,
 }
 
 /// The most a message too short to read by meaning alone, or one that says the opposite of the
@@ -275,7 +330,7 @@ impl Knowledge {
         let t = self.trained();
         match (&self.semantic, &t.semantic) {
             (Some((encoder, _)), Some(index)) if !words.is_empty() => {
-                let vector = encoder.embed(text);
+                let vector = encoder.embed(&unshouted(text));
                 t.engine.score_words(words, Some((index, &vector)))
             }
             _ => t.engine.score_words(words, None),
@@ -316,9 +371,27 @@ impl Knowledge {
             outside_best: s.outside_best,
             exact: false,
             caution: None,
+            chance_right: s
+                .evidence
+                .as_ref()
+                .map(super::engine::calibration::chance_right),
+            across_languages: false,
         };
         if let Some(e) = s.evidence {
             let t = self.trained();
+            // Words cannot match across languages: the lexical half would only pull the chance
+            // down, so the meaning alone decides.
+            if language_of_words(&words_for_polarity) != t.language[best] {
+                r.confidence = if s.outside_best {
+                    0.0
+                } else {
+                    super::engine::calibration::confidence_across_languages(&e)
+                };
+                r.chance_right = Some(super::engine::calibration::chance_right_across_languages(
+                    &e,
+                ));
+                r.across_languages = true;
+            }
             let polarity = Polarity::of(&words_for_polarity);
             let runner_up = s.runner_up.map(|(i, _)| t.polarity[i]);
             let negation_matters = runner_up.is_some_and(|r| r.negated() == polarity.negated());
@@ -357,6 +430,8 @@ struct Trained {
     engine: AnswerEngine,
     /// The poles each entry's questions and title show (see `engine::polarity`).
     polarity: Vec<Polarity>,
+    /// The language each entry's questions are written in, mostly.
+    language: Vec<&'static str>,
     semantic: Option<SemanticIndex>,
     fingerprint: [u8; 32],
     /// A message that is word for word one of the file's questions (or `[outside]` examples).
@@ -394,6 +469,10 @@ impl Trained {
                 polarity[c] = polarity[c].union(Polarity::of(&tokens(e.text)));
             }
         }
+        let language = entries
+            .iter()
+            .map(|e| language_of_words(&tokens(&e.questions.join(" "))))
+            .collect();
         let fingerprint = fingerprint(&examples);
         let semantic = semantic.map(|(encoder, path)| {
             let built = path
@@ -431,6 +510,7 @@ impl Trained {
         Self {
             engine,
             polarity,
+            language,
             semantic,
             fingerprint,
             exact,

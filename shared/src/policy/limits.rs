@@ -74,6 +74,9 @@ pub fn check_lengths(policy: &Policy, knowledge: &Knowledge) -> Vec<String> {
     let mut texts: Vec<(String, &str)> = Vec::new();
     for e in knowledge.entries() {
         texts.push((format!("entry {:?} answer", e.id), &e.answer));
+        for (code, text) in &e.answers {
+            texts.push((format!("entry {:?} answers.{code}", e.id), text));
+        }
         if let Some(p) = &e.confirm_prompt {
             texts.push((format!("entry {:?} confirm_prompt", e.id), p));
         }

@@ -24,9 +24,10 @@ pub use decide::{
     confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,
     ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
+pub use engine::calibration::{chance_at, chance_right, Evidence};
 pub use engine::Scores;
 pub use frustration::{frustration_score, FrustrationScore};
-pub use knowledge::{content_terms, Knowledge, KnowledgeEntry, Retrieval};
+pub use knowledge::{content_terms, language_of, Knowledge, KnowledgeEntry, Retrieval};
 pub use lexicon::{Lexicon, LANGUAGES};
 pub use money::currency_amount;
 pub use questions::split_questions;

@@ -50,7 +50,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
                 _ => ctx.outcome(
                     Outcome::Answer {
                         entry,
-                        text: r.entry.answer.clone(),
+                        text: r
+                            .entry
+                            .answer_in(crate::policy::knowledge::language_of(ctx.text))
+                            .to_string(),
                         confidence: r.confidence,
                     },
                     trace,
@@ -74,7 +77,13 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
                                     .map(|(id, p)| format!("{id} {p:.2}"))
                                     .unwrap_or_else(|| "none".into()),
                                 r.coverage * 100.0
-                            )
+                            ) + &r
+                                .chance_right
+                                .map(|c| format!(", chance right {:.1}%", c * 100.0))
+                                .unwrap_or_default()
+                                + &r.caution
+                                    .map(|c| format!(", held: {c}"))
+                                    .unwrap_or_default()
                         }
                     ),
                     r.confidence,

@@ -151,7 +151,7 @@ mod tests {
                 .unwrap()
                 .with_timezone(&Utc),
             text,
-            retrieval: knowledge.retrieve_words(words.clone()),
+            retrieval: knowledge.retrieve_words(text, words.clone()),
             words,
             intent: "test".into(),
         }

@@ -45,12 +45,22 @@ impl Evidence {
 }
 
 #[derive(Debug, Deserialize)]
-
 struct Calibrator {
     /// One weight per `Evidence` field, in order.
     weights: [f64; 8],
     bias: f64,
     /// The chance of being right that the default threshold stands for.
+    answer_at: f64,
+    /// For a message in another language than the entry: the words cannot match, so only the
+    /// sentence vectors and the file's size are read (`semantic`, `semantic_margin`, `entries`,
+    /// `questions`).
+    across_languages: Across,
+}
+
+#[derive(Debug, Deserialize)]
+struct Across {
+    weights: [f64; 4],
+    bias: f64,
     answer_at: f64,
 }
 
@@ -65,33 +75,50 @@ fn calibrator() -> &'static Calibrator {
     })
 }
 
-/// The calibrated chance that answering with the chosen entry is right.
-pub fn chance_right(e: &Evidence) -> f64 {
-    let c = calibrator();
-    let z: f64 = c.bias
-        + c.weights
-            .iter()
-            .zip(e.to_vec())
-            .map(|(w, x)| w * x)
-            .sum::<f64>();
-    1.0 / (1.0 + (-z).exp())
-}
-
-/// The confidence: the chance of being right with its odds divided by a constant, so that the
-/// default threshold, 0.4, stands for `answer_at`. Every threshold is such a chance (see
-/// `chance_at`), and the order of the messages is the calibrator's.
-pub fn confidence(e: &Evidence) -> f64 {
-    let z = logit(chance_right(e)) - logit(calibrator().answer_at) + logit(DEFAULT_THRESHOLD);
-    1.0 / (1.0 + (-z).exp())
-}
-
-/// The calibrated chance of being right that a confidence threshold stands for.
-pub fn chance_at(threshold: f64) -> f64 {
-    let z = logit(threshold) - logit(DEFAULT_THRESHOLD) + logit(calibrator().answer_at);
+fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
 fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
     (p / (1.0 - p)).ln()
+}
+
+/// The calibrated chance that answering with the chosen entry is right.
+pub fn chance_right(e: &Evidence) -> f64 {
+    let c = calibrator();
+    let x = e.to_vec();
+    sigmoid(c.bias + c.weights.iter().zip(x).map(|(w, x)| w * x).sum::<f64>())
+}
+
+/// The same for a message written in another language than the entry, from the meaning alone.
+pub fn chance_right_across_languages(e: &Evidence) -> f64 {
+    let c = &calibrator().across_languages;
+    let x = [e.semantic, e.semantic_margin, e.entries, e.questions];
+    sigmoid(c.bias + c.weights.iter().zip(x).map(|(w, x)| w * x).sum::<f64>())
+}
+
+/// The confidence: the chance of being right with its odds divided by a constant, so that the
+/// default threshold, 0.4, stands for `answer_at`. Every threshold is such a chance (see
+/// `chance_at`), and the order of the messages is the calibrator's.
+pub fn confidence(e: &Evidence) -> f64 {
+    scaled(chance_right(e), calibrator().answer_at)
+}
+
+/// `confidence` for a message in another language than the entry.
+pub fn confidence_across_languages(e: &Evidence) -> f64 {
+    scaled(
+        chance_right_across_languages(e),
+        calibrator().across_languages.answer_at,
+    )
+}
+
+fn scaled(chance: f64, answer_at: f64) -> f64 {
+    sigmoid(logit(chance) - logit(answer_at) + logit(DEFAULT_THRESHOLD))
+}
+
+/// The calibrated chance of being right that a confidence threshold stands for (for a message
+/// in the entry's own language).
+pub fn chance_at(threshold: f64) -> f64 {
+    sigmoid(logit(threshold) - logit(DEFAULT_THRESHOLD) + logit(calibrator().answer_at))
 }

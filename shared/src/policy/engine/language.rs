@@ -11,7 +11,6 @@ use crate::policy::lexicon::LANGUAGES;
 
 /// One shipped language, ready to analyse text.
 pub(crate) struct Language {
-    #[cfg_attr(not(test), allow(dead_code))]
     pub code: &'static str,
     stemmer: Stemmer,
     stopwords: HashSet<String>,

@@ -43,7 +43,7 @@ impl SemanticIndex {
     ) -> Self {
         let mut vectors = Vec::with_capacity(examples.len() * DIMENSIONS);
         for e in examples {
-            vectors.extend(encoder.embed(e.text));
+            vectors.extend(encoder.embed(&super::super::knowledge::unshouted(e.text)));
         }
         Self::from_parts(vectors, classes, examples)
     }
