@@ -1,5 +1,6 @@
-//! One policy decision with 1,000 knowledge entries and 50 rules (issue goal: p99 ≤ 50 µs).
-//! `cargo bench -p handoff --bench decide`; `-- --p99` also prints percentiles from 20,000 runs.
+//! One policy decision with 1,000 knowledge entries and 50 rules (goals: p99 ≤ 50 µs by words,
+//! ≤ 10 ms with the sentence encoder). `cargo bench -p handoff --bench decide`; `-- --p99` also
+//! prints percentiles. The encoder's figures need `ENCODER_FILE` (or config/encoder/use-m3.bin).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -77,8 +78,44 @@ fn setup() -> (Policy, Knowledge, DateTime<Utc>) {
     (p, k, now)
 }
 
+fn encoder() -> Option<std::sync::Arc<handoff::encoder::SentenceEncoder>> {
+    let path = std::env::var("ENCODER_FILE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../config/encoder/use-m3.bin").to_string()
+    });
+    let e = handoff::encoder::SentenceEncoder::open(std::path::Path::new(&path)).ok()?;
+    Some(std::sync::Arc::new(e))
+}
+
+/// The same 1,000 entries read by meaning too, their vectors computed once (as
+/// `handoff knowledge build` does ahead of time).
+fn semantic_knowledge() -> Option<Knowledge> {
+    let k = Knowledge::from_toml(&knowledge(1000))
+        .unwrap()
+        .with_encoder(encoder()?, None);
+    k.warm();
+    Some(k)
+}
+
 fn bench_decide(c: &mut Criterion) {
     let (p, k, now) = setup();
+    if let Some(sk) = semantic_knowledge() {
+        let msgs = messages();
+        let mut i = 0;
+        c.bench_function("decide/1000-entries-50-rules-encoder", |b| {
+            b.iter(|| {
+                i = (i + 1) % msgs.len();
+                black_box(decide(
+                    &p,
+                    &sk,
+                    Turn {
+                        text: Some(msgs[i]),
+                        ..Default::default()
+                    },
+                    now,
+                ))
+            })
+        });
+    }
     let msgs = messages();
     let mut i = 0;
     c.bench_function("decide/1000-entries-50-rules", |b| {
@@ -171,6 +208,31 @@ fn percentiles() {
         samples.sort_unstable();
         println!("  {:>7.1} µs median  {m}", samples[1_000] as f64 / 1000.0);
     }
+    let start = Instant::now();
+    let Some(sk) = semantic_knowledge() else {
+        println!("no encoder (ENCODER_FILE): the figures with the sentence encoder are skipped");
+        return;
+    };
+    println!(
+        "with the encoder: embedding the 1,000 entries' 4,000 examples (what `handoff knowledge build` does ahead of time): {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    let samples: Vec<u128> = (0..3_000)
+        .map(|i| {
+            time(&mut || {
+                black_box(decide(
+                    &p,
+                    &sk,
+                    Turn {
+                        text: Some(msgs[i % msgs.len()]),
+                        ..Default::default()
+                    },
+                    now,
+                ));
+            })
+        })
+        .collect();
+    report("decide with the encoder", samples);
 }
 
 criterion_group!(benches, bench_decide);

@@ -1,18 +1,22 @@
 //! The brand's question/answer entries, the `[outside]` examples that need a person, and the
 //! answer engine built from both (see `engine`).
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
 use super::engine::polarity::Polarity;
-use super::engine::semantic::{fingerprint, SemanticIndex};
-use super::engine::{language::Language, AnswerEngine, Example, Scores};
+use super::engine::{language::Language, Scores};
 use super::text::tokens;
 use super::PolicyError;
 use crate::encoder::SentenceEncoder;
+
+mod trained;
+mod validate;
+
+use trained::Trained;
+use validate::{duplicate_questions, outside_overlaps, validate};
 
 /// The knowledge file as written.
 #[derive(Debug, Deserialize)]
@@ -100,82 +104,6 @@ pub struct Knowledge {
     pub warnings: Vec<String>,
 }
 
-fn validate(entries: &[KnowledgeEntry]) -> Result<(), PolicyError> {
-    let mut seen = HashSet::new();
-    for e in entries {
-        if e.id.trim().is_empty() {
-            return Err(PolicyError::Invalid(
-                "a knowledge entry has an empty id".into(),
-            ));
-        }
-        if !seen.insert(e.id.as_str()) {
-            return Err(PolicyError::Invalid(format!(
-                "knowledge entry id {:?} appears twice; ids must be unique",
-                e.id
-            )));
-        }
-        if e.questions.iter().all(|q| content_terms(q).is_empty()) {
-            return Err(PolicyError::Invalid(format!(
-                "knowledge entry {:?} has no question with searchable words",
-                e.id
-            )));
-        }
-        if e.confirm
-            && e.confirm_prompt
-                .as_deref()
-                .is_none_or(|p| p.trim().is_empty())
-        {
-            return Err(PolicyError::Invalid(format!(
-                "knowledge entry {:?} has confirm = true but no confirm_prompt to propose",
-                e.id
-            )));
-        }
-        for (code, text) in &e.answers {
-            if !super::LANGUAGES.iter().any(|(c, _)| c == code) {
-                let known: Vec<&str> = super::LANGUAGES.iter().map(|(c, _)| *c).collect();
-                return Err(PolicyError::Invalid(format!(
-                    "knowledge entry {:?} has answers.{code}, but {code:?} is not a shipped language; choose from {known:?}",
-                    e.id
-                )));
-            }
-            if text.trim().is_empty() {
-                return Err(PolicyError::Invalid(format!(
-                    "knowledge entry {:?} has an empty answers.{code}",
-                    e.id
-                )));
-            }
-        }
-        if e.answer.trim().is_empty() {
-            return Err(PolicyError::Invalid(format!(
-                "knowledge entry {:?} has an empty answer",
-                e.id
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn duplicate_questions(entries: &[KnowledgeEntry]) -> Vec<String> {
-    let mut seen: HashMap<Vec<String>, &str> = HashMap::new();
-    let mut warnings = Vec::new();
-    for e in entries {
-        for q in &e.questions {
-            let key = tokens(q);
-            match seen.get(&key) {
-                Some(other) if *other != e.id => warnings.push(format!(
-                    "question {q:?} appears in entries {other:?} and {:?}; customers asking it get whichever ranks first",
-                    e.id
-                )),
-                Some(_) => {}
-                None => {
-                    seen.insert(key, &e.id);
-                }
-            }
-        }
-    }
-    warnings
-}
-
 /// What a message that is word for word in the file is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum ExactMatch {
@@ -222,22 +150,6 @@ pub fn content_terms(text: &str) -> Vec<String> {
         .into_iter()
         .filter(|t| !Language::is_any_stopword(t))
         .collect()
-}
-
-/// How many questions an entry's title counts as. Brands name entries after what they answer, so
-/// the title says more than any one customer phrasing: on CLINC150 `val`, counting it twice
-/// answered 43 more percentage points over the 21 configurations at the default threshold (three
-/// times broke the 2 % wrong bound). See BENCHMARKS.md.
-const TITLE_WEIGHT: usize = 2;
-
-/// An entry's title as the engine learns it: its id and topic in words ("shipping-time" →
-/// "shipping time"). Brands name entries after what they answer.
-fn title(entry: &KnowledgeEntry) -> String {
-    let id = entry.id.replace(['-', '_', '.', '/'], " ");
-    match &entry.topic {
-        Some(t) => format!("{id} {t}"),
-        None => id,
-    }
 }
 
 impl Knowledge {
@@ -424,175 +336,5 @@ impl Knowledge {
     }
 }
 
-/// The engine and the exact-question table, built from the entries.
-#[derive(Debug)]
-struct Trained {
-    engine: AnswerEngine,
-    /// The poles each entry's questions and title show (see `engine::polarity`).
-    polarity: Vec<Polarity>,
-    /// The language each entry's questions are written in, mostly.
-    language: Vec<&'static str>,
-    semantic: Option<SemanticIndex>,
-    fingerprint: [u8; 32],
-    /// A message that is word for word one of the file's questions (or `[outside]` examples).
-    exact: HashMap<Vec<String>, ExactMatch>,
-}
-
-impl Trained {
-    fn new(
-        entries: &[KnowledgeEntry],
-        outside: &[String],
-        semantic: Option<&(Arc<SentenceEncoder>, Option<PathBuf>)>,
-    ) -> Self {
-        let titles: Vec<String> = entries.iter().map(title).collect();
-        let mut examples: Vec<Example<'_>> = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            examples.extend(e.questions.iter().map(|q| Example {
-                class: Some(i),
-                text: q,
-            }));
-            for _ in 0..TITLE_WEIGHT {
-                examples.push(Example {
-                    class: Some(i),
-                    text: &titles[i],
-                });
-            }
-        }
-        examples.extend(outside.iter().map(|t| Example {
-            class: None,
-            text: t,
-        }));
-        let engine = AnswerEngine::train(entries.len(), &examples);
-        let mut polarity = vec![Polarity::default(); entries.len()];
-        for e in &examples {
-            if let Some(c) = e.class {
-                polarity[c] = polarity[c].union(Polarity::of(&tokens(e.text)));
-            }
-        }
-        let language = entries
-            .iter()
-            .map(|e| language_of_words(&tokens(&e.questions.join(" "))))
-            .collect();
-        let fingerprint = fingerprint(&examples);
-        let semantic = semantic.map(|(encoder, path)| {
-            let built = path
-                .as_deref()
-                .and_then(|p| SemanticIndex::read(p, entries.len(), &examples));
-            built.unwrap_or_else(|| {
-                if let Some(p) = path {
-                    tracing::warn!(index = %p.display(), "the knowledge index is missing or was built from another knowledge file; embedding the examples now (run `handoff knowledge build`)");
-                }
-                SemanticIndex::embed(encoder, entries.len(), &examples)
-            })
-        });
-        let mut exact: HashMap<Vec<String>, ExactMatch> = HashMap::new();
-        let mut note = |words: Vec<String>, what: ExactMatch| {
-            if words.is_empty() {
-                return;
-            }
-            exact
-                .entry(words)
-                .and_modify(|m| {
-                    if *m != what {
-                        *m = ExactMatch::Ambiguous
-                    }
-                })
-                .or_insert(what);
-        };
-        for (i, e) in entries.iter().enumerate() {
-            for q in &e.questions {
-                note(tokens(q), ExactMatch::Entry(i));
-            }
-        }
-        for x in outside {
-            note(tokens(x), ExactMatch::Outside);
-        }
-        Self {
-            engine,
-            polarity,
-            language,
-            semantic,
-            fingerprint,
-            exact,
-        }
-    }
-}
-
-/// `[outside]` examples that are also an entry's question: the engine cannot learn both.
-fn outside_overlaps(k: &Knowledge) -> Vec<String> {
-    let questions: HashMap<Vec<String>, &str> = k
-        .entries
-        .iter()
-        .flat_map(|e| e.questions.iter().map(move |q| (tokens(q), e.id.as_str())))
-        .collect();
-    let mut seen = HashSet::new();
-    k.outside
-        .iter()
-        .filter_map(|x| {
-            let key = tokens(x);
-            let id = questions.get(&key)?;
-            seen.insert(key).then(|| {
-                format!("[outside] example {x:?} is also a question of entry {id:?}; remove one")
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const KB: &str = r#"
-[[entry]]
-id = "hours"
-questions = ["What are your opening hours?", "When are you open?"]
-answer = "Mon-Sat 9-18."
-
-[[entry]]
-id = "shipping"
-topic = "delivery"
-questions = ["How long does shipping take?", "When will my order arrive?"]
-answer = "2-4 days."
-"#;
-
-    #[test]
-    fn ranks_the_entry_that_covers_the_question() {
-        let k = Knowledge::from_toml(KB).unwrap();
-        let r = k.retrieve("what are your OPENING hours").unwrap();
-        assert_eq!(r.entry.id, "hours");
-        assert!(r.confidence > 0.9, "{}", r.confidence);
-        let r = k.retrieve("how long does shipping take to Lyon").unwrap();
-        assert_eq!(r.entry.id, "shipping");
-        assert!(r.confidence > 0.4 && r.confidence < 0.9, "{}", r.confidence);
-        assert!(k.retrieve("quantum chromodynamics").is_none());
-        assert!(k.retrieve("").is_none());
-    }
-
-    #[test]
-    fn rejects_duplicate_ids_with_a_clear_message() {
-        let err = Knowledge::from_toml(
-            "[[entry]]\nid='a'\nquestions=['x y']\nanswer='z'\n[[entry]]\nid='a'\nquestions=['q w']\nanswer='z'\n",
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("\"a\" appears twice"), "{err}");
-    }
-
-    #[test]
-    fn a_question_written_in_the_file_is_answered_whatever_the_margin() {
-        // Two entries that share most words: the engine alone hesitates between them.
-        let k = Knowledge::from_toml(
-            "[[entry]]\nid='order-tracking'\nquestions=['where is my order']\nanswer='a'\n\
-             [[entry]]\nid='shipping-time'\nquestions=['when will my order arrive', 'how long does shipping take']\nanswer='b'\n\
-             [outside]\nexamples=['my order arrived broken']\n",
-        )
-        .unwrap();
-        let r = k.retrieve("When will my order arrive?").unwrap();
-        assert_eq!(r.entry.id, "shipping-time");
-        assert!(r.exact);
-        assert_eq!(r.confidence, 1.0);
-        let r = k.retrieve("my order arrived broken").unwrap();
-        assert!(r.outside_best);
-        assert_eq!(r.confidence, 0.0);
-        assert!(!k.retrieve("when will the order arrive").unwrap().exact);
-    }
-}
+mod tests;
