@@ -184,6 +184,7 @@ fn write_features(
     for m in labelled {
         let s = knowledge.scores(&m.text);
         let best = s.best.map(|(i, _)| knowledge.entries()[i].id.as_str());
+        let retrieval = knowledge.retrieve(&m.text);
         let expect = match &m.expect {
             Expectation::Answer(id) => Some(id.as_str()),
             Expectation::Escalate => None,
@@ -193,6 +194,9 @@ fn write_features(
             "outside_best": s.outside_best,
             "in_scope": expect.is_some(),
             "right": expect.is_some() && best == expect,
+            // What the bot decides by knowledge (guards and exact matches included).
+            "entry": retrieval.as_ref().map(|r| r.entry.id.as_str()),
+            "confidence": retrieval.as_ref().map_or(0.0, |r| r.confidence),
         });
         writeln!(w, "{line}").map_err(|e| format!("{out}: {e}"))?;
     }
