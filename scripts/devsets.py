@@ -90,30 +90,36 @@ def clinc():
 
 
 def calibration():
+    """Knowledge files of 5, 20 and 40 questions per entry (customers: `train` lines 80-100, never
+    an entry's question), some with 200 `[outside]` examples, a third with whole intents held out
+    as off-topic neighbours."""
     train, _, oos_train, _, domains = clinc()
     everything = sorted(train)
     out = []
+    asked = lambda intents: {i: train[i][80:100] for i in intents}
     for d, intents in domains.items():
-        others = [t for i in everything if i not in intents for t in train[i][80:82]]
-        for k in (5, 20):
+        others = [t for i in everything if i not in intents for t in train[i][60:80]]
+        random.Random(d).shuffle(others)
+        outside, far = others[:200], others[200:]
+        for k in (5, 20, 40):
             kb = {i: train[i][:k] for i in intents}
-            out.append(Config(f"clinc-train {d}, {k}", kb, {i: train[i][40:60] for i in intents},
-                              oos_train + others))
+            out.append(Config(f"clinc-train {d}, {k}", kb, asked(intents), oos_train + far[:200]))
+        out.append(Config(f"clinc-train {d}, 20 + 200 [outside]", {i: train[i][:20] for i in intents},
+                          asked(intents), oos_train + far[:200], outside))
         ii = list(intents)
         random.Random(d).shuffle(ii)
         known, held = ii[:10], ii[10:]
-        for k in (5, 20):
+        for k in (5, 20, 40):
             kb = {i: train[i][:k] for i in known}
-            out.append(Config(f"clinc-train {d} (10 known, 5 held out), {k}", kb,
-                              {i: train[i][40:60] for i in known},
-                              oos_train + [t for i in held for t in train[i][60:80]]))
+            out.append(Config(f"clinc-train {d} (10 known, 5 held out), {k}", kb, asked(known),
+                              oos_train + [t for i in held for t in train[i][80:100]]))
     ii = list(everything)
     random.Random(0).shuffle(ii)
     known, held = ii[:100], ii[100:]
     for k in (5, 20):
         out.append(Config(f"clinc-train all (100 known, 50 held out), {k}",
-                          {i: train[i][:k] for i in known}, {i: train[i][40:45] for i in known},
-                          oos_train + [t for i in held for t in train[i][60:65]]))
+                          {i: train[i][:k] for i in known}, {i: train[i][80:85] for i in known},
+                          oos_train + [t for i in held for t in train[i][80:85]]))
     return out
 
 
