@@ -1,18 +1,21 @@
 //! The answer engine: which knowledge entry a customer's message asks for, and how sure that is.
 //!
-//! A nearest-centroid classifier over TF-IDF features (stemmed words, word pairs, character
-//! n-grams of the stems). Each entry's centroid is the mean of its questions and its title (id and
-//! topic); `[outside]` examples form one more centroid that answers nothing. A message's
-//! similarities to the centroids become probabilities (softmax), and the confidence is
+//! Two readings of the message. By words: a nearest-centroid classifier over TF-IDF features
+//! (stemmed words, word pairs, character n-grams of the stems); each entry's centroid is the mean
+//! of its questions and its title, `[outside]` examples form one more centroid that answers
+//! nothing, and the similarities become probabilities (softmax). By meaning, when there is a
+//! sentence encoder (`semantic`): each entry's closest question by cosine of sentence vectors, in
+//! any of the five languages. The entry chosen is the best by both; what the engine knows about
+//! that choice (`Evidence`) goes through a calibrator fitted on development data
+//! (`calibration`), whose output is the chance the choice is right, scaled so the default
+//! threshold 0.4 means the same on every file. Without an encoder the confidence is the words'
 //!
 //! ```text
 //! confidence = (p(best) - p(runner-up)) × √(share of the message's content words the entries know)
 //! ```
 //!
-//! The margin keeps the bot from choosing between two entries that fit equally well (a wrong
-//! answer costs more than a handoff); the coverage keeps it from answering a message that is
-//! mostly about something the brand never wrote about. Built once at start, in milliseconds for a
-//! few hundred entries; nothing is learned per message.
+//! `polarity` holds the words that flip a meaning (off/on, less/more, not), which sentence vectors
+//! put close together. Built once at start; nothing is learned per message.
 
 pub mod calibration;
 mod features;
