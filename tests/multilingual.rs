@@ -219,3 +219,49 @@ fn words_that_flip_the_meaning_never_answer_the_opposite_entry_with_confidence()
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn small_talk_and_the_handoff_go_out_in_the_customers_language_when_the_file_has_it() {
+    let policy = Policy::from_toml(
+        r#"languages = ["en", "de"]
+[messages]
+handoff = "A person from our team will reply here."
+[messages.de]
+handoff = "Eine Person aus unserem Team antwortet Ihnen hier."
+[small_talk.de]
+thanks = "Gern geschehen!"
+greeting = "Hallo! Wie kann ich helfen?"
+"#,
+    )
+    .unwrap();
+    let knowledge = Knowledge::from_toml(
+        "[[entry]]\nid = 'hours'\nquestions = ['When are you open?']\nanswer = 'Tue-Sat.'\n",
+    )
+    .unwrap();
+    let sent = |text: &str| match decide(
+        &policy,
+        &knowledge,
+        Turn {
+            text: Some(text),
+            ..Default::default()
+        },
+        open_time(),
+    )
+    .outcome
+    {
+        handoff::policy::Outcome::Answer { text, .. } => text,
+        handoff::policy::Outcome::Escalate { customer_text, .. } => customer_text,
+        other => format!("{other:?}"),
+    };
+    assert_eq!(sent("Vielen Dank!"), "Gern geschehen!");
+    assert_eq!(sent("Hallo"), "Hallo! Wie kann ich helfen?");
+    assert_eq!(
+        sent("Kann ich bitte mit einem Mitarbeiter sprechen?"),
+        "Eine Person aus unserem Team antwortet Ihnen hier."
+    );
+    assert_eq!(
+        sent("Can I talk to a person?"),
+        "A person from our team will reply here."
+    );
+    assert_ne!(sent("thanks!"), "Gern geschehen!");
+}

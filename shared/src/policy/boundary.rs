@@ -345,6 +345,18 @@ impl Policy {
             .unwrap_or(&self.messages.handoff)
     }
 
+    /// `handoff_message` for a customer writing in `language`: a message for the reason wins (the
+    /// brand wrote it for that case), then `[messages.<language>] handoff`, then `handoff`.
+    pub fn handoff_message_in(&self, reason: &ReasonCode, language: &str) -> &str {
+        if let Some(m) = self.messages.by_reason.get(reason.as_str()) {
+            return m;
+        }
+        self.messages
+            .in_language(language)
+            .and_then(|l| l.handoff.as_deref())
+            .unwrap_or(&self.messages.handoff)
+    }
+
     /// Built-in phrase triggers in the order they are checked after frustration.
     pub fn topic_triggers(&self) -> impl Iterator<Item = &PhraseTrigger> {
         self.complaint.iter().chain(self.money.iter())

@@ -92,6 +92,43 @@ fn load(list: &[CompiledPhrase]) -> impl Iterator<Item = Phrase> + '_ {
         .map(|(source, parts)| Phrase::from_parts(source, parts))
 }
 
+/// The shipped language whose small-talk phrases ("danke", "merci beaucoup") cover most words
+/// of `words`; `None` when none does or two tie ("ok" is said everywhere).
+pub fn small_talk_language(words: &[String]) -> Option<&'static str> {
+    static BY_LANGUAGE: std::sync::LazyLock<Vec<(&'static str, Vec<Phrase>)>> =
+        std::sync::LazyLock::new(|| {
+            COMPILED
+                .iter()
+                .map(|(code, c)| {
+                    let phrases = load(c.greeting)
+                        .chain(load(c.thanks))
+                        .chain(load(c.bye))
+                        .chain(load(c.acknowledge))
+                        .collect();
+                    (*code, phrases)
+                })
+                .collect()
+        });
+    let mut scores: Vec<(&'static str, usize)> = BY_LANGUAGE
+        .iter()
+        .map(|(code, phrases)| {
+            let covered: usize = phrases
+                .iter()
+                .filter(|p| p.is_in(words))
+                .map(|p| p.parts().count())
+                .sum();
+            (*code, covered)
+        })
+        .collect();
+    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    match scores.as_slice() {
+        [(code, best), rest @ ..] if *best > 0 && rest.first().is_none_or(|r| r.1 < *best) => {
+            Some(code)
+        }
+        _ => None,
+    }
+}
+
 impl Lexicon {
     /// Every shipped language's lists, merged.
     pub fn all() -> Self {

@@ -42,6 +42,27 @@ pub struct SmallTalkReplies {
     pub bye: String,
     #[serde(default = "default_acknowledge")]
     pub acknowledge: String,
+    /// The replies in the customer's language (`[small_talk.de] greeting = "…"`).
+    #[serde(default)]
+    pub en: Option<LocalReplies>,
+    #[serde(default)]
+    pub fr: Option<LocalReplies>,
+    #[serde(default)]
+    pub de: Option<LocalReplies>,
+    #[serde(default)]
+    pub es: Option<LocalReplies>,
+    #[serde(default)]
+    pub it: Option<LocalReplies>,
+}
+
+/// Small-talk replies in one language; a reply left out falls back to the file's own.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalReplies {
+    pub greeting: Option<String>,
+    pub thanks: Option<String>,
+    pub bye: Option<String>,
+    pub acknowledge: Option<String>,
 }
 
 fn yes() -> bool {
@@ -68,6 +89,11 @@ impl Default for SmallTalkReplies {
             thanks: default_thanks(),
             bye: default_bye(),
             acknowledge: default_acknowledge(),
+            en: None,
+            fr: None,
+            de: None,
+            es: None,
+            it: None,
         }
     }
 }
@@ -80,6 +106,25 @@ impl SmallTalkReplies {
             SmallTalkKind::Bye => &self.bye,
             SmallTalkKind::Acknowledge => &self.acknowledge,
         }
+    }
+
+    /// `reply` for a customer writing in `language` (ISO 639-1), when the file has it.
+    pub fn reply_in(&self, kind: SmallTalkKind, language: &str) -> &str {
+        let local = match language {
+            "en" => self.en.as_ref(),
+            "fr" => self.fr.as_ref(),
+            "de" => self.de.as_ref(),
+            "es" => self.es.as_ref(),
+            "it" => self.it.as_ref(),
+            _ => None,
+        };
+        let text = local.and_then(|l| match kind {
+            SmallTalkKind::Greeting => l.greeting.as_deref(),
+            SmallTalkKind::Thanks => l.thanks.as_deref(),
+            SmallTalkKind::Bye => l.bye.as_deref(),
+            SmallTalkKind::Acknowledge => l.acknowledge.as_deref(),
+        });
+        text.unwrap_or_else(|| self.reply(kind))
     }
 }
 

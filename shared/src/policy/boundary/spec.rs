@@ -178,6 +178,39 @@ pub struct MessagesSpec {
     /// empty string turns it off (and `policy check` warns).
     #[serde(default = "default_on_resume")]
     pub on_resume: Option<String>,
+    /// The handoff message in the customer's language (`[messages.de] handoff = "…"`), for a
+    /// customer writing in it; `handoff` otherwise.
+    #[serde(default)]
+    pub en: Option<LocalMessages>,
+    #[serde(default)]
+    pub fr: Option<LocalMessages>,
+    #[serde(default)]
+    pub de: Option<LocalMessages>,
+    #[serde(default)]
+    pub es: Option<LocalMessages>,
+    #[serde(default)]
+    pub it: Option<LocalMessages>,
+}
+
+/// The customer-facing messages in one language.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalMessages {
+    pub handoff: Option<String>,
+}
+
+impl MessagesSpec {
+    /// The messages for a customer writing in `language` (ISO 639-1), if the file has them.
+    pub fn in_language(&self, language: &str) -> Option<&LocalMessages> {
+        match language {
+            "en" => self.en.as_ref(),
+            "fr" => self.fr.as_ref(),
+            "de" => self.de.as_ref(),
+            "es" => self.es.as_ref(),
+            "it" => self.it.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 pub(super) fn default_on_resume() -> Option<String> {
@@ -198,6 +231,11 @@ impl Default for MessagesSpec {
             outside_hours: default_outside_hours(),
             by_reason: HashMap::new(),
             on_resume: default_on_resume(),
+            en: None,
+            fr: None,
+            de: None,
+            es: None,
+            it: None,
         }
     }
 }

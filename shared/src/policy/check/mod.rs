@@ -86,7 +86,10 @@ impl<'a> Ctx<'a> {
         trace: &mut DecisionTrace,
     ) -> Decision {
         let next_step = next.unwrap_or(default_next_step(&reason)).to_string();
-        let customer_text = self.policy.handoff_message(&reason).to_string();
+        let customer_text = self
+            .policy
+            .handoff_message_in(&reason, crate::policy::language_of(self.text))
+            .to_string();
         self.outcome(
             Outcome::Escalate {
                 reason,

@@ -13,14 +13,22 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
     if let Some(replies) = &policy.small_talk {
         if let Some(kind) = small_talk(lex, words) {
             trace.record("small_talk", true, kind.as_str());
-            return Some(ctx.outcome(
-                Outcome::Answer {
-                    entry: format!("small_talk:{}", kind.as_str()),
-                    text: replies.reply(kind).to_string(),
-                    confidence: 1.0,
-                },
-                trace,
-            ));
+            return Some(
+                ctx.outcome(
+                    Outcome::Answer {
+                        entry: format!("small_talk:{}", kind.as_str()),
+                        text: replies
+                            .reply_in(
+                                kind,
+                                crate::policy::lexicon::small_talk_language(words)
+                                    .unwrap_or_else(|| crate::policy::language_of(ctx.text)),
+                            )
+                            .to_string(),
+                        confidence: 1.0,
+                    },
+                    trace,
+                ),
+            );
         }
     }
     None
