@@ -271,7 +271,7 @@ impl Knowledge {
     /// `retrieve` for a message already split into words (`text::tokens(text)`).
     pub fn retrieve_words(&self, text: &str, words: Vec<String>) -> Option<Retrieval<'_>> {
         let exact = self.trained().exact.get(&words).copied();
-        let words_for_polarity = words.clone();
+        let message_words = words.clone();
         let s = self.score_words(text, words);
         let (best, probability) = s.best?;
         let mut r = Retrieval {
@@ -293,7 +293,7 @@ impl Knowledge {
             let t = self.trained();
             // Words cannot match across languages: the lexical half would only pull the chance
             // down, so the meaning alone decides.
-            if language_of_words(&words_for_polarity) != t.language[best] {
+            if language_of_words(&message_words) != t.language[best] {
                 r.confidence = if s.outside_best {
                     0.0
                 } else {
@@ -304,7 +304,7 @@ impl Knowledge {
                 ));
                 r.across_languages = true;
             }
-            let polarity = Polarity::of(&words_for_polarity);
+            let polarity = Polarity::of(&message_words);
             let runner_up = s.runner_up.map(|(i, _)| t.polarity[i]);
             let negation_matters = runner_up.is_some_and(|r| r.negated() == polarity.negated());
             let few_words = content_terms(text).len() <= 1;
