@@ -27,7 +27,17 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
                     "; word for word a question of the entry".to_string()
                 } else {
                     format!("; words known {:.0}%", r.coverage * 100.0)
-                };
+                }
+                + &r.chance_right
+                    .map(|c| {
+                        let across = if r.across_languages {
+                            " (across languages)"
+                        } else {
+                            ""
+                        };
+                        format!("; chance right {:.1}%{across}", c * 100.0)
+                    })
+                    .unwrap_or_default();
             trace.record_score(
                 "knowledge",
                 true,
