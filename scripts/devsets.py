@@ -12,6 +12,7 @@ out: in a real FAQ the off-topic questions are often neighbours of the known one
 import json
 import os
 import random
+import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.environ.get("HANDOFF_DATA", os.path.join(ROOT, "..", "shared", "data"))
@@ -28,6 +29,16 @@ enabled = false
 [triggers.frustration]
 enabled = false
 """
+
+
+def handoff_binary():
+    """$HANDOFF_BIN, or the command line built with the `profiling` profile (optimised, no LTO)."""
+    b = os.environ.get("HANDOFF_BIN")
+    if b:
+        return b
+    subprocess.run(["cargo", "build", "--profile", "profiling", "--quiet", "-p", "handoff-cli"],
+                   cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", "profiling", "handoff")
 
 
 def load(path):
@@ -68,14 +79,18 @@ class Config:
         self.messages = [(t, f"answer {i}") for i, texts in asked.items() for t in texts]
         self.messages += [(t, "escalate") for t in off_topic]
 
+    def write_messages(self, path):
+        """The messages as `handoff knowledge eval` reads them; returns `path`."""
+        with open(path, "w") as f:
+            for text, expect in self.messages:
+                f.write(json.dumps({"text": text, "expect": expect}, ensure_ascii=False) + "\n")
+        return path
+
     def write(self, directory):
         k = os.path.join(directory, "knowledge.toml")
         with open(k, "w") as f:
             f.write(knowledge_toml(self.kb, self.outside))
-        m = os.path.join(directory, "messages.jsonl")
-        with open(m, "w") as f:
-            for text, expect in self.messages:
-                f.write(json.dumps({"text": text, "expect": expect}, ensure_ascii=False) + "\n")
+        m = self.write_messages(os.path.join(directory, "messages.jsonl"))
         p = os.path.join(directory, "policy.toml")
         with open(p, "w") as f:
             f.write(POLICY)

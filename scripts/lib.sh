@@ -11,7 +11,10 @@ ensure_venv() {
   fi
   local missing=()
   for pkg in "$@"; do
-    "$VENV/bin/python" -m pip show "${pkg%%[*}" >/dev/null 2>&1 || missing+=("$pkg")
+    # The distribution's name, without extras or a version ("moto[server]", "x==1.0").
+    local name="${pkg%%[*}"
+    name="${name%%=*}"
+    "$VENV/bin/python" -m pip show "$name" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "==> pip install ${missing[*]}"

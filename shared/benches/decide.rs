@@ -96,34 +96,16 @@ fn semantic_knowledge() -> Option<Knowledge> {
     Some(k)
 }
 
-fn bench_decide(c: &mut Criterion) {
-    let (p, k, now) = setup();
-    if let Some(sk) = semantic_knowledge() {
-        let msgs = messages();
-        let mut i = 0;
-        c.bench_function("decide/1000-entries-50-rules-encoder", |b| {
-            b.iter(|| {
-                i = (i + 1) % msgs.len();
-                black_box(decide(
-                    &p,
-                    &sk,
-                    Turn {
-                        text: Some(msgs[i]),
-                        ..Default::default()
-                    },
-                    now,
-                ))
-            })
-        });
-    }
+/// One criterion benchmark: `decide` over the sample messages in turn.
+fn bench_messages(c: &mut Criterion, name: &str, p: &Policy, k: &Knowledge, now: DateTime<Utc>) {
     let msgs = messages();
     let mut i = 0;
-    c.bench_function("decide/1000-entries-50-rules", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             i = (i + 1) % msgs.len();
             black_box(decide(
-                &p,
-                &k,
+                p,
+                k,
                 Turn {
                     text: Some(msgs[i]),
                     ..Default::default()
@@ -132,6 +114,14 @@ fn bench_decide(c: &mut Criterion) {
             ))
         })
     });
+}
+
+fn bench_decide(c: &mut Criterion) {
+    let (p, k, now) = setup();
+    if let Some(sk) = semantic_knowledge() {
+        bench_messages(c, "decide/1000-entries-50-rules-encoder", &p, &sk, now);
+    }
+    bench_messages(c, "decide/1000-entries-50-rules", &p, &k, now);
 }
 
 fn report(what: &str, mut samples: Vec<u128>) {

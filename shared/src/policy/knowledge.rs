@@ -77,18 +77,6 @@ fn language_of_words(words: &[String]) -> &'static str {
     Language::guess(words).code
 }
 
-/// A message written in capitals, in lower case: the encoder reads case, and "WHEN ARE YOU
-/// OPEN" means what "when are you open" does.
-pub(crate) fn unshouted(text: &str) -> std::borrow::Cow<'_, str> {
-    let upper = text.chars().filter(|c| c.is_uppercase()).count();
-    let lower = text.chars().filter(|c| c.is_lowercase()).count();
-    if upper > lower {
-        std::borrow::Cow::Owned(text.to_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
 /// The entries and the engine trained on them.
 #[derive(Debug)]
 pub struct Knowledge {
@@ -242,7 +230,7 @@ impl Knowledge {
         let t = self.trained();
         match (&self.semantic, &t.semantic) {
             (Some((encoder, _)), Some(index)) if !words.is_empty() => {
-                let vector = encoder.embed(&unshouted(text));
+                let vector = super::engine::semantic::vector_of(encoder, text);
                 t.engine.score_words(words, Some((index, &vector)))
             }
             _ => t.engine.score_words(words, None),
@@ -307,7 +295,11 @@ impl Knowledge {
             let polarity = Polarity::of(&message_words);
             let runner_up = s.runner_up.map(|(i, _)| t.polarity[i]);
             let negation_matters = runner_up.is_some_and(|r| r.negated() == polarity.negated());
-            let few_words = content_terms(text).len() <= 1;
+            let few_words = message_words
+                .iter()
+                .filter(|w| !Language::is_any_stopword(w))
+                .count()
+                <= 1;
             if polarity.contradicts(t.polarity[best], negation_matters) {
                 r.caution = Some("says the opposite of the entry");
             } else if few_words && (e.coverage < 1.0 || e.agree < 1.0) {

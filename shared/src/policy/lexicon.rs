@@ -92,6 +92,13 @@ fn load(list: &[CompiledPhrase]) -> impl Iterator<Item = Phrase> + '_ {
         .map(|(source, parts)| Phrase::from_parts(source, parts))
 }
 
+/// The one of five per-language settings (in `LANGUAGES` order: en, fr, de, es, it) for a
+/// customer writing in `language`.
+pub(crate) fn for_language<'a, T>(language: &str, settings: [&'a Option<T>; 5]) -> Option<&'a T> {
+    let i = LANGUAGES.iter().position(|(code, _)| *code == language)?;
+    settings[i].as_ref()
+}
+
 /// The shipped language whose small-talk phrases ("danke", "merci beaucoup") cover most words
 /// of `words`; `None` when none does or two tie ("ok" is said everywhere).
 pub fn small_talk_language(words: &[String]) -> Option<&'static str> {

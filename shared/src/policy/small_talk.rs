@@ -110,14 +110,10 @@ impl SmallTalkReplies {
 
     /// `reply` for a customer writing in `language` (ISO 639-1), when the file has it.
     pub fn reply_in(&self, kind: SmallTalkKind, language: &str) -> &str {
-        let local = match language {
-            "en" => self.en.as_ref(),
-            "fr" => self.fr.as_ref(),
-            "de" => self.de.as_ref(),
-            "es" => self.es.as_ref(),
-            "it" => self.it.as_ref(),
-            _ => None,
-        };
+        let Self {
+            en, fr, de, es, it, ..
+        } = self;
+        let local = super::lexicon::for_language(language, [en, fr, de, es, it]);
         let text = local.and_then(|l| match kind {
             SmallTalkKind::Greeting => l.greeting.as_deref(),
             SmallTalkKind::Thanks => l.thanks.as_deref(),

@@ -202,14 +202,10 @@ pub struct LocalMessages {
 impl MessagesSpec {
     /// The messages for a customer writing in `language` (ISO 639-1), if the file has them.
     pub fn in_language(&self, language: &str) -> Option<&LocalMessages> {
-        match language {
-            "en" => self.en.as_ref(),
-            "fr" => self.fr.as_ref(),
-            "de" => self.de.as_ref(),
-            "es" => self.es.as_ref(),
-            "it" => self.it.as_ref(),
-            _ => None,
-        }
+        let Self {
+            en, fr, de, es, it, ..
+        } = self;
+        super::super::lexicon::for_language(language, [en, fr, de, es, it])
     }
 }
 

@@ -241,25 +241,26 @@ pub(crate) struct Polarity(u16);
 
 const NEGATED: u16 = 1 << 15;
 
-fn contains(joined: &str, phrase: &str) -> bool {
-    // `joined` is " w1 w2 … " so a phrase matches whole words only.
-    let needle = format!(" {phrase} ");
-    joined.contains(&needle)
+/// Whether `phrase` ("turn off", "aus") occurs in `words` as consecutive whole words.
+fn contains(words: &[String], phrase: &str) -> bool {
+    let n = phrase.split(' ').count();
+    words
+        .windows(n)
+        .any(|w| w.iter().map(String::as_str).eq(phrase.split(' ')))
 }
 
 impl Polarity {
     pub(crate) fn of(words: &[String]) -> Self {
-        let joined = format!(" {} ", words.join(" "));
         let mut bits = 0u16;
         for (k, pair) in PAIRS.iter().enumerate() {
-            if pair.a.iter().any(|p| contains(&joined, p)) {
+            if pair.a.iter().any(|p| contains(words, p)) {
                 bits |= 1 << (2 * k);
             }
-            if pair.b.iter().any(|p| contains(&joined, p)) {
+            if pair.b.iter().any(|p| contains(words, p)) {
                 bits |= 1 << (2 * k + 1);
             }
         }
-        if NEGATIONS.iter().any(|p| contains(&joined, p)) {
+        if NEGATIONS.iter().any(|p| contains(words, p)) {
             bits |= NEGATED;
         }
         Self(bits)

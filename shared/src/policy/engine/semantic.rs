@@ -15,6 +15,19 @@ use super::Example;
 
 const MAGIC: &[u8; 8] = b"HOFFIDX1";
 
+/// The sentence vector of a question or a message, as the index compares them: a text written in
+/// capitals is read in lower case (the encoder reads case, and "WHEN ARE YOU OPEN" means what
+/// "when are you open" does).
+pub(crate) fn vector_of(encoder: &SentenceEncoder, text: &str) -> Vec<f32> {
+    let upper = text.chars().filter(|c| c.is_uppercase()).count();
+    let lower = text.chars().filter(|c| c.is_lowercase()).count();
+    if upper > lower {
+        encoder.embed(&text.to_lowercase())
+    } else {
+        encoder.embed(text)
+    }
+}
+
 /// The examples' vectors, in example order.
 #[derive(Debug, Default)]
 pub(crate) struct SemanticIndex {
@@ -43,7 +56,7 @@ impl SemanticIndex {
     ) -> Self {
         let mut vectors = Vec::with_capacity(examples.len() * DIMENSIONS);
         for e in examples {
-            vectors.extend(encoder.embed(&super::super::knowledge::unshouted(e.text)));
+            vectors.extend(vector_of(encoder, e.text));
         }
         Self::from_parts(vectors, classes, examples)
     }
