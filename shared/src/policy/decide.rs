@@ -140,6 +140,13 @@ pub fn decide(
             .map(describe_opening)
             .unwrap_or_else(|| "soon".into())
     });
+    // Every check reads the text as the customer sees it: a soft hyphen or a zero-width joiner
+    // inside "complaint" must not hide the word.
+    let visible = turn.text.map(super::text::visible);
+    let turn = Turn {
+        text: visible.as_deref(),
+        ..turn
+    };
     let d = decide_open(policy, knowledge, turn, now);
     match closed {
         // Whatever the reason, a customer escalated while the shop is closed learns when it opens.

@@ -1,15 +1,35 @@
 //! Text normalisation shared by rules and retrieval: Unicode-aware, case- and accent-insensitive,
 //! matched on word boundaries.
 
+use std::borrow::Cow;
+
+use unicode_general_category::{get_general_category, GeneralCategory};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-/// Lower-cases, strips accents (NFKD then drops combining marks) and splits on anything that is
-/// not a letter or a digit. "Remboursé!" → ["rembourse"].
+/// Whether `c` is a format character (Unicode Cf: the soft hyphen, zero-width space and joiners,
+/// the word joiner, the byte-order mark, bidi marks and embeddings, tag characters).
+pub fn is_invisible(c: char) -> bool {
+    get_general_category(c) == GeneralCategory::Format
+}
+
+/// The text without its format characters. Invisible on screen, they would otherwise split a word
+/// ("com\u{AD}plaint" reads as "com" and "plaint") so that no trigger sees it; every check reads
+/// this form.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_invisible) {
+        Cow::Owned(text.chars().filter(|c| !is_invisible(*c)).collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Lower-cases, strips accents (NFKD then drops combining marks), drops format characters and
+/// splits on anything that is not a letter or a digit. "Remboursé!" → ["rembourse"].
 pub fn tokens(text: &str) -> Vec<String> {
     let folded: String = text
         .nfkd()
-        .filter(|c| !is_combining_mark(*c))
+        .filter(|c| !is_combining_mark(*c) && !is_invisible(*c))
         .flat_map(char::to_lowercase)
         .collect();
     folded
@@ -130,6 +150,28 @@ mod tests {
         );
         assert_eq!(tokens("ＦＵＬＬ width"), ["full", "width"]);
         assert!(tokens("😀 !!").is_empty());
+    }
+
+    #[test]
+    fn format_characters_never_split_a_word() {
+        for hidden in [
+            "com\u{AD}plaint",
+            "com\u{200B}plaint",
+            "com\u{200C}plaint",
+            "com\u{200D}plaint",
+            "com\u{2060}plaint",
+            "\u{FEFF}complaint",
+            "com\u{200E}plaint\u{200F}",
+            "\u{202E}complaint\u{202C}",
+            "com\u{2066}plaint\u{2069}",
+            "com\u{E0041}plaint",
+        ] {
+            assert_eq!(tokens(hidden), ["complaint"], "{hidden:?}");
+            assert_eq!(visible(hidden), "complaint", "{hidden:?}");
+        }
+        assert!(matches!(visible("plain text"), Cow::Borrowed(_)));
+        // Zero-width joiners inside emoji go too; the emoji's visible parts stay.
+        assert_eq!(visible("👩\u{200D}💻"), "👩💻");
     }
 
     #[test]

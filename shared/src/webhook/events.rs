@@ -3,7 +3,7 @@
 use serde_json::Value;
 use thiserror::Error;
 
-use super::payload::{MessagingEvent, RawAttachment, WebhookBody};
+use super::payload::{Entry, MessagingEvent, RawAttachment, WebhookBody};
 use crate::conversation::{Channel, ConversationKey};
 use crate::message::{Attachment, Direction, Message, Role};
 
@@ -64,15 +64,31 @@ pub fn parse_webhook_at(
     our_app_id: &str,
     received_ms: i64,
 ) -> Result<Vec<WebhookEvent>, UnusableBody> {
+    let (body, replaced) = super::repair::decodable(body);
+    if replaced > 0 {
+        tracing::warn!(
+            replaced,
+            "undecodable characters in the webhook body replaced with U+FFFD"
+        );
+    }
     let parsed: WebhookBody =
-        serde_json::from_slice(body).map_err(|e| UnusableBody::Shape(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| UnusableBody::Shape(e.to_string()))?;
     let channel = match parsed.object.as_str() {
         "page" => Channel::Messenger,
         "instagram" => Channel::Instagram,
         other => return Err(UnusableBody::Object(other.to_string())),
     };
     let mut events = Vec::new();
-    for entry in parsed.entry {
+    for raw in parsed.entry {
+        let entry: Entry = match serde_json::from_value(raw) {
+            Ok(entry) => entry,
+            Err(e) => {
+                events.push(WebhookEvent::Unusable {
+                    reason: format!("entry shape: {e}"),
+                });
+                continue;
+            }
+        };
         let fallback_ms = entry.time.unwrap_or(received_ms);
         events.extend(entry.changes.iter().map(|c| WebhookEvent::Ignored {
             kind: format!(
@@ -466,6 +482,25 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_character_costs_only_itself() {
+        let events = parse("messenger-lone-surrogate");
+        assert_eq!(events.len(), 4, "{events:?}");
+        assert_eq!(
+            customer(&events[0]).text.as_deref(),
+            Some("look at this \u{FFFD}")
+        );
+        assert_eq!(
+            customer(&events[1]).text.as_deref(),
+            Some("What are your opening hours?")
+        );
+        assert_eq!(
+            customer(&events[2]).text.as_deref(),
+            Some("I want to file a complaint \u{FFFD}😀")
+        );
+        assert!(matches!(events[3], WebhookEvent::Unusable { .. }));
+    }
+
+    #[test]
     fn unusable_bodies_are_reported_not_panicked_on() {
         assert!(parse_webhook(b"{not json", OUR_APP).is_err());
         assert!(parse_webhook(br#"{"object":"page"}"#, OUR_APP).is_err());
@@ -473,11 +508,11 @@ mod tests {
             parse_webhook(br#"{"object":"user","entry":[]}"#, OUR_APP),
             Err(UnusableBody::Object(_))
         ));
-        assert!(parse_webhook(
-            br#"{"object":"page","entry":[{"messaging":"nope"}]}"#,
-            OUR_APP
-        )
-        .is_err());
+        assert!(matches!(
+            &parse_webhook(br#"{"object":"page","entry":[{"messaging":"nope"}]}"#, OUR_APP)
+                .unwrap()[..],
+            [WebhookEvent::Unusable { .. }]
+        ));
         assert_eq!(
             parse_webhook(br#"{"object":"page","entry":[]}"#, OUR_APP).unwrap(),
             vec![]

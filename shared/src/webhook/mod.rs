@@ -2,6 +2,7 @@
 
 mod events;
 mod payload;
+mod repair;
 mod signature;
 
 pub use events::{

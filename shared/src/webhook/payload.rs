@@ -4,11 +4,12 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-/// `{"object": "page" | "instagram", "entry": [...]}`.
+/// `{"object": "page" | "instagram", "entry": [...]}`. Entries stay raw here, each read on its
+/// own, so one odd entry costs only its own events.
 #[derive(Debug, Deserialize)]
 pub struct WebhookBody {
     pub object: String,
-    pub entry: Vec<Entry>,
+    pub entry: Vec<Value>,
 }
 
 /// One entry: a page (or Instagram account) and its events. Events stay raw here so one odd event
