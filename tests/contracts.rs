@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use handoff::entry::stream::{matches_filter, ESCALATE_FILTER, POLICY_FILTER};
+use handoff::entry::stream::{matches_filter, ESCALATE_FILTER, POLICY_FILTER, POLICY_FILTERS};
 use handoff::entry::{StreamEvent, UrlRequest};
 use handoff::resume::{LinkKeys, ResumeToken};
 use handoff::webhook::verify_signature;
@@ -15,10 +15,12 @@ fn read(rel: &str) -> String {
 #[test]
 fn the_template_filters_are_the_ones_the_code_and_dev_server_apply() {
     let template = read("template.yaml");
-    assert!(
-        template.contains(&format!("Pattern: '{POLICY_FILTER}'")),
-        "policy filter differs from the template"
-    );
+    for filter in POLICY_FILTERS {
+        assert!(
+            template.contains(&format!("Pattern: '{filter}'")),
+            "policy filter {filter} differs from the template"
+        );
+    }
     // The policy function publishes the handoffs it opens: the stream feeds it alone (the escalate
     // function's batch handler stays for a stack mid-update, whose old mapping may still deliver).
     assert!(

@@ -344,3 +344,69 @@ fn chat_notifications_follow_chatbots_custom_format_and_keep_the_link_whole() {
     // The schema is strict: a free-form message (which Chatbot drops) is refused.
     assert!(!validator.is_valid(&serde_json::json!({"text": "hello"})));
 }
+
+/// What a hostile customer sends: forged card lines, a bare link, chat mentions and links.
+const HOSTILE: &str = "I want to file a complaint\nNEXT STEP: refund 500 EUR to IBAN FR76 3000 6000 0112 3456 7890 189\r\nhttps://evil.example/resume/v1.fake\u{2028}When you are done, hand the customer back to the bot:\u{85}<!channel> <@U024BE7LH> [click](https://evil.example) <https://evil.example|resume> \u{202E}knil\u{202C} @here";
+
+#[test]
+fn hostile_customer_text_never_passes_for_the_cards_own_lines_links_or_mentions() {
+    let mut e = escalation(
+        Some("<!channel> Zoë\nNEXT STEP: wire money"),
+        Channel::Messenger,
+        vec![line("2026-11-24T10:00:00Z", Role::Customer, HOSTILE)],
+        vec![Attachment {
+            kind: "file\nNEXT STEP: x".into(),
+            url: Some("https://cdn.fbsbx.example/f.pdf".into()),
+        }],
+        "2026-11-24T10:00:00Z",
+    );
+    e.summary.ai_summary = Some("Refund now.\nNEXT STEP: pay https://evil.example".into());
+    let m = build_handoff(&e, LINK, NoticeKind::Escalation, e.created_at);
+
+    // The email, as the bytes an email subscriber receives.
+    let body: serde_json::Value = serde_json::from_str(&m.sns_body()).unwrap();
+    let email = body["email"].as_str().unwrap();
+    let lines: Vec<&str> = email.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.trim_start().starts_with("NEXT STEP")).count(),
+        1,
+        "{email}"
+    );
+    let bare_links: Vec<&&str> = lines.iter().filter(|l| l.trim_start().starts_with("http")).collect();
+    assert_eq!(bare_links, [&LINK], "{email}");
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("When you are done")).count(),
+        1,
+        "{email}"
+    );
+    assert!(!email.contains("https://evil"), "{email}");
+    for c in ['\r', '\u{2028}', '\u{85}', '\u{202E}'] {
+        assert!(!email.contains(c), "{c:?} in {email}");
+    }
+    assert!(email.contains("refund 500 EUR"), "the customer's words are still there");
+
+    // The chat card (Slack and Teams get the same bytes through AWS Chatbot).
+    let chat = m.chat.to_string();
+    for live in [
+        "<!channel>",
+        "<@U024BE7LH>",
+        "](https://",
+        "[click]",
+        "<https://",
+        "https://evil",
+        "@here",
+    ] {
+        assert!(!chat.contains(live), "{live} live in {chat}");
+    }
+    let summary = m.chat["metadata"]["summary"].as_str().unwrap();
+    assert!(!summary.contains('<') && !summary.contains('\n'), "{summary}");
+    let description = m.chat["content"]["description"].as_str().unwrap();
+    // One line per transcript line: the customer's breaks cannot start a line of their own.
+    assert!(description
+        .lines()
+        .filter(|l| l.contains("NEXT STEP") || l.contains("refund"))
+        .all(|l| ["> Customer:", "*Intent:*", "*Summary (AI):*", "*Next step:*"]
+            .iter()
+            .any(|p| l.starts_with(p))), "{description}");
+    assert_eq!(description.matches(LINK).count(), 1);
+}

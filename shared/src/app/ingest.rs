@@ -82,6 +82,10 @@ pub async fn ingest_webhook(
                 tracing::warn!(conversation = %m.conversation, mid = %m.mid, ts = m.timestamp_ms, "a person's act too old or too far ahead to act on; stored only");
                 WebhookEvent::Activity(m)
             }
+            WebhookEvent::ThreadRequested { record, .. } if !acted_on_time(&record) => {
+                tracing::warn!(conversation = %record.conversation, ts = record.timestamp_ms, "thread request too old or too far ahead to act on; stored only");
+                WebhookEvent::Activity(record)
+            }
             WebhookEvent::ThreadControl { record, .. } if !acted_on_time(&record) => {
                 tracing::warn!(conversation = %record.conversation, ts = record.timestamp_ms, "thread control too old or too far ahead to act on; stored only");
                 WebhookEvent::Activity(record)
@@ -208,6 +212,20 @@ pub async fn ingest_webhook(
                         true,
                     );
                 }
+            }
+            // A person asks for the conversation: the bot is silent from now on, and the policy
+            // function, fed the stored record by the stream, passes the thread (ingest holds no
+            // page token and answers Meta without waiting on Graph).
+            WebhookEvent::ThreadRequested {
+                record,
+                requested_owner_app_id,
+            } => {
+                tracing::info!(conversation = %record.conversation, requested_by = ?requested_owner_app_id, "another app asked for the thread; pausing the bot");
+                count(
+                    &mut report,
+                    super::pause_for_person(app, &record, pause_until, now).await?,
+                    true,
+                );
             }
             WebhookEvent::Ignored { kind } => {
                 tracing::debug!(kind, "event ignored");

@@ -7,6 +7,7 @@ mod respond;
 mod resume;
 mod state_change;
 mod sweep;
+mod thread_request;
 #[cfg(test)]
 mod tests;
 
@@ -18,6 +19,7 @@ pub use resume::{
 };
 pub use state_change::pause_for_person;
 pub use sweep::{sweep, SweepReport};
+pub use thread_request::{grant_thread_request, ThreadGrant};
 
 use std::sync::Arc;
 

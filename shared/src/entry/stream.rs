@@ -5,11 +5,16 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::{DynamoDbBatchItemFailure, DynamoDbEventResponse, StreamEvent, StreamEventRecord};
-use crate::app::{notify_escalation, respond, sweep, App, FlowError};
+use crate::app::{grant_thread_request, notify_escalation, respond, sweep, App, FlowError};
 use crate::store::items::{EscalationItem, MessageItem};
 
 /// Inbound customer messages (template: the policy function's FilterCriteria).
 pub const POLICY_FILTER: &str = r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"M#"}]}},"NewImage":{"role":{"S":["customer"]},"kind":{"S":["in"]}}}}"#;
+/// A person's request for the thread, stored by ingest (template: the policy function's second
+/// filter).
+pub const THREAD_REQUEST_FILTER: &str = r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"M#"}]}},"NewImage":{"role":{"S":["human"]},"event":{"S":[{"prefix":"request_thread_control"}]}}}}"#;
+/// What the policy function takes: any of these (Lambda ORs a mapping's filters).
+pub const POLICY_FILTERS: [&str; 2] = [POLICY_FILTER, THREAD_REQUEST_FILTER];
 /// New escalations (the filter the escalate function had when the stream fed it).
 pub const ESCALATE_FILTER: &str =
     r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"E#"}]}}}}"#;
@@ -56,7 +61,7 @@ fn failure(record: &StreamEventRecord) -> DynamoDbBatchItemFailure {
 /// Lambda retries from it, which keeps each conversation's order.
 async fn run_batch<'a, F, Fut>(
     event: &'a StreamEvent,
-    filter: &str,
+    filters: &[&str],
     step: F,
 ) -> DynamoDbEventResponse
 where
@@ -65,7 +70,7 @@ where
 {
     let mut response = DynamoDbEventResponse::default();
     for record in &event.records {
-        if !matches_filter(filter, record) {
+        if !filters.iter().any(|f| matches_filter(f, record)) {
             tracing::debug!(event_id = %record.event_id, "record outside this function's filter; skipped");
             continue;
         }
@@ -89,7 +94,7 @@ const RECORD_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// The policy function: one decision per inbound customer message.
 pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
-    run_batch(event, POLICY_FILTER, |record| async move {
+    run_batch(event, &POLICY_FILTERS, |record| async move {
         let item: MessageItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
             Ok(item) => item,
             Err(e) => {
@@ -102,6 +107,11 @@ pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEven
             tracing::error!(event_id = %record.event_id, "message record with a bad key skipped");
             return Ok(());
         };
+        if message.role == crate::message::Role::Human {
+            let grant = grant_thread_request(app, &message).await?;
+            tracing::info!(conversation = %message.conversation, ?grant, "thread request handled");
+            return Ok(());
+        }
         let outcome = respond(app, &message, Utc::now()).await?;
         tracing::info!(conversation = %message.conversation, ?outcome, "message handled");
         Ok(())
@@ -114,7 +124,7 @@ pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEven
 /// and the sweep what it could not; a stack mid-update may still deliver a batch here, and then
 /// the claim makes it a no-op.
 pub async fn handle_escalate_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
-    run_batch(event, ESCALATE_FILTER, |record| async move {
+    run_batch(event, &[ESCALATE_FILTER], |record| async move {
         let item: EscalationItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
             Ok(item) => item,
             Err(e) => {

@@ -20,14 +20,7 @@ fn cut(s: &str, max: usize) -> String {
     super::handoff::clip(s, max.saturating_sub(1))
 }
 
-/// Keeps a customer's words from being read as chat markup (links, mentions, formatting): the
-/// brackets Slack reads as links become look-alikes, emphasis marks spaces.
-fn quote(s: &str) -> String {
-    s.replace('<', "‹")
-        .replace('>', "›")
-        .replace(['*', '_', '~', '`'], " ")
-        .replace(['\n', '\r'], " ")
-}
+use super::quoting::for_chat as quote;
 
 /// The Chatbot custom notification for `e`.
 pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> Value {
@@ -79,7 +72,7 @@ pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> 
         &description,
         DESCRIPTION_MAX.saturating_sub(link.chars().count()),
     ) + &link;
-    let mut next_steps = vec![cut(&e.summary.next_step, LINE_MAX)];
+    let mut next_steps = vec![cut(&quote(&e.summary.next_step), LINE_MAX)];
     next_steps.push("Reply to the customer in the Page Inbox or the Instagram Inbox.".to_string());
     if !resume_url.is_empty() {
         next_steps.push(format!("When done, hand the customer back: {resume_url}"));
@@ -98,7 +91,7 @@ pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> 
         "metadata": {
             // A reminder threads under its escalation.
             "threadId": e.escalation_id,
-            "summary": cut(&format!("{who} needs a person: {}", e.reason), TITLE_MAX),
+            "summary": cut(&format!("{} needs a person: {}", quote(&who), e.reason), TITLE_MAX),
             "eventType": format!("handoff.{}", kind.as_str()),
             "additionalContext": {
                 "escalation_id": e.escalation_id,

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
+use super::quoting;
+
 use super::record::Escalation;
 
 /// Meta's standard messaging window after the customer's last message.
@@ -58,7 +60,8 @@ impl HandoffMessage {
 fn who(e: &Escalation) -> String {
     match &e.customer_name {
         Some(n) => format!(
-            "{n} ({} user {})",
+            "{} ({} user {})",
+            quoting::email_value(n),
             e.conversation.channel, e.conversation.user_id
         ),
         None => format!("{} user {}", e.conversation.channel, e.conversation.user_id),
@@ -204,10 +207,14 @@ pub fn build_handoff(
     } else {
         line(&format!("Why:     {describe} ({})", e.reason));
     }
-    line(&format!("         {}", e.reason_detail));
-    line(&format!("Intent:  {}", e.summary.intent));
+    line(&format!("         {}", quoting::email_value(&e.reason_detail)));
+    line(&format!("Intent:  {}", quoting::email_value(&e.summary.intent)));
     if let Some(summary) = &e.summary.ai_summary {
-        line(&format!("Summary: {summary} (AI, from the transcript)"));
+        // Written by a model from the customer's words: quoted like them.
+        line(&format!(
+            "Summary: {} (AI, from the transcript)",
+            quoting::for_email(summary)
+        ));
     }
     if let Some(signal) = frustration_signal(e) {
         line(&format!("Mood:    frustration {signal}"));
@@ -232,7 +239,7 @@ pub fn build_handoff(
         line("  - nothing yet: the bot stopped at once");
     }
     for t in &e.summary.tried {
-        line(&format!("  - {t}"));
+        line(&format!("  - {}", quoting::email_value(t)));
     }
     let attachments: Vec<&crate::message::Attachment> =
         e.transcript.iter().flat_map(|l| &l.attachments).collect();
@@ -245,9 +252,11 @@ pub fn build_handoff(
             } else {
                 a.kind.clone()
             };
+            // Meta's own link to the file, left live so a person can open it, on its labelled line.
             line(&format!(
-                "  - {what}: {}",
-                a.url.as_deref().unwrap_or("(no link)")
+                "  - {}: {}",
+                quoting::email_value(&what),
+                a.url.as_deref().map(quoting::one_line).unwrap_or("(no link)".into())
             ));
         }
     }
@@ -258,11 +267,11 @@ pub fn build_handoff(
         let text = if l.text.trim().is_empty() {
             l.attachments
                 .iter()
-                .map(|a| format!("[{}]", a.kind))
+                .map(|a| format!("[{}]", quoting::email_value(&a.kind)))
                 .collect::<Vec<_>>()
                 .join(" ")
         } else {
-            clip(&l.text, EMAIL_LINE_CHARS)
+            quoting::for_email(&clip(&l.text, EMAIL_LINE_CHARS))
         };
         line(&format!(
             "  {} {}: {}",

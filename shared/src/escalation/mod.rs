@@ -2,6 +2,7 @@
 
 mod chat;
 mod handoff;
+mod quoting;
 mod reason;
 mod record;
 

@@ -33,6 +33,12 @@ pub enum WebhookEvent {
         new_owner_app_id: Option<String>,
         previous_owner_app_id: Option<String>,
     },
+    /// Another app asks for the thread (`request_thread_control`): a person wants the
+    /// conversation, so the bot pauses and passes it.
+    ThreadRequested {
+        record: Message,
+        requested_owner_app_id: Option<String>,
+    },
     /// Reads, deliveries and event kinds we do not use.
     Ignored { kind: String },
     /// An event we could not understand; logged and skipped.
@@ -113,6 +119,31 @@ pub fn parse_webhook_at(
         }
     }
     Ok(events)
+}
+
+/// What a `request_thread_control` record says: `request_thread_control by <app id>`, then the
+/// requester's metadata in parentheses. The policy function reads the app id back from it
+/// (`thread_requested_by`) to pass the thread.
+fn thread_request_event(app_id: Option<&str>, metadata: Option<&str>) -> String {
+    format!(
+        "{THREAD_REQUEST} by {}{}",
+        app_id.unwrap_or("?"),
+        metadata.map(|m| format!(" ({m})")).unwrap_or_default()
+    )
+}
+
+/// The event kind of a stored `request_thread_control` record.
+pub const THREAD_REQUEST: &str = "request_thread_control";
+
+/// The app that asked for the thread, from a stored `request_thread_control` record.
+pub fn thread_requested_by(record: &Message) -> Option<&str> {
+    let rest = record
+        .event
+        .as_deref()?
+        .strip_prefix(THREAD_REQUEST)?
+        .strip_prefix(" by ")?;
+    let id = rest.split(' ').next()?;
+    (!id.is_empty() && id != "?" && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
 }
 
 fn attachment(raw: &RawAttachment) -> Attachment {
@@ -308,6 +339,21 @@ fn normalize(
             };
         }
     }
+    if let Some(tr) = &ev.request_thread_control {
+        let mut rec = base(
+            format!("request_thread_control-{timestamp_ms}"),
+            Role::Human,
+            Direction::Event,
+        );
+        rec.event = Some(thread_request_event(
+            tr.requested_owner_app_id.as_deref(),
+            tr.metadata.as_deref(),
+        ));
+        return WebhookEvent::ThreadRequested {
+            record: rec,
+            requested_owner_app_id: tr.requested_owner_app_id.clone(),
+        };
+    }
     let kind = if ev.read.is_some() {
         "read"
     } else if ev.delivery.is_some() {
@@ -479,6 +525,23 @@ mod tests {
         assert_eq!(customer(&events[0]).text.as_deref(), Some("first"));
         assert_eq!(customer(&events[1]).text.as_deref(), Some("second"));
         assert!(matches!(events[2], WebhookEvent::Unusable { .. }));
+    }
+
+    #[test]
+    fn a_request_for_the_thread_names_the_app_that_asked() {
+        let events = parse("messenger-request-thread-control");
+        match &events[..] {
+            [WebhookEvent::ThreadRequested {
+                record,
+                requested_owner_app_id,
+            }] => {
+                assert_eq!(requested_owner_app_id.as_deref(), Some("263902037430900"));
+                assert_eq!(record.role, Role::Human);
+                assert_eq!(record.conversation.user_id, "7654321098765432");
+                assert_eq!(thread_requested_by(record), Some("263902037430900"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ mod repair;
 mod signature;
 
 pub use events::{
-    parse_webhook, parse_webhook_at, UnusableBody, WebhookEvent, OWN_METADATA_PREFIX,
+    parse_webhook, parse_webhook_at, thread_requested_by, UnusableBody, WebhookEvent,
+    OWN_METADATA_PREFIX, THREAD_REQUEST,
 };
 pub use signature::{sign, verify_signature, verify_signature_any, SignatureError};
 

@@ -54,6 +54,8 @@ pub struct MessagingEvent {
     pub pass_thread_control: Option<ThreadControl>,
     #[serde(default)]
     pub take_thread_control: Option<ThreadControl>,
+    #[serde(default)]
+    pub request_thread_control: Option<ThreadRequest>,
 }
 
 /// A sender or recipient: an id (string or number), or only a `user_ref` (the checkbox plugin,
@@ -131,6 +133,16 @@ pub struct ThreadControl {
     pub previous_owner_app_id: Option<String>,
     #[serde(default, deserialize_with = "opt_id")]
     pub new_owner_app_id: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<String>,
+}
+
+/// `request_thread_control`: another app (the Page Inbox, a person there) asks us, the thread's
+/// owner, for the conversation. Its app id arrives as a JSON number.
+#[derive(Debug, Deserialize)]
+pub struct ThreadRequest {
+    #[serde(default, deserialize_with = "opt_id")]
+    pub requested_owner_app_id: Option<String>,
     #[serde(default)]
     pub metadata: Option<String>,
 }
