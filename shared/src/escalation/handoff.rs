@@ -443,7 +443,7 @@ mod tests {
             "Why:     complaint",
             "Intent:  damaged order",
             "answered with \"shipping-time\" (confidence 0.81)",
-            "10:05 customer: I want to file a complaint",
+            "10:05 customer: \"I want to file a complaint",
             "23 h 59 min left",
             "HUMAN_AGENT tag until Wed 02 Dec 10:05 UTC",
             "resumes by itself at Thu 26 Nov 10:05 UTC",
