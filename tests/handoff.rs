@@ -83,6 +83,7 @@ fn escalation(
         },
         last_customer_at: transcript.last().unwrap().at,
         transcript,
+        transcript_cut: Default::default(),
         trace: d.trace,
         created_at: created,
         paused_until: created + Duration::hours(24),
@@ -368,14 +369,23 @@ fn hostile_customer_text_never_passes_for_the_cards_own_lines_links_or_mentions(
     let email = body["email"].as_str().unwrap();
     let lines: Vec<&str> = email.lines().collect();
     assert_eq!(
-        lines.iter().filter(|l| l.trim_start().starts_with("NEXT STEP")).count(),
+        lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with("NEXT STEP"))
+            .count(),
         1,
         "{email}"
     );
-    let bare_links: Vec<&&str> = lines.iter().filter(|l| l.trim_start().starts_with("http")).collect();
+    let bare_links: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with("http"))
+        .collect();
     assert_eq!(bare_links, [&LINK], "{email}");
     assert_eq!(
-        lines.iter().filter(|l| l.starts_with("When you are done")).count(),
+        lines
+            .iter()
+            .filter(|l| l.starts_with("When you are done"))
+            .count(),
         1,
         "{email}"
     );
@@ -383,7 +393,10 @@ fn hostile_customer_text_never_passes_for_the_cards_own_lines_links_or_mentions(
     for c in ['\r', '\u{2028}', '\u{85}', '\u{202E}'] {
         assert!(!email.contains(c), "{c:?} in {email}");
     }
-    assert!(email.contains("refund 500 EUR"), "the customer's words are still there");
+    assert!(
+        email.contains("refund 500 EUR"),
+        "the customer's words are still there"
+    );
 
     // The chat card (Slack and Teams get the same bytes through AWS Chatbot).
     let chat = m.chat.to_string();
@@ -399,14 +412,25 @@ fn hostile_customer_text_never_passes_for_the_cards_own_lines_links_or_mentions(
         assert!(!chat.contains(live), "{live} live in {chat}");
     }
     let summary = m.chat["metadata"]["summary"].as_str().unwrap();
-    assert!(!summary.contains('<') && !summary.contains('\n'), "{summary}");
+    assert!(
+        !summary.contains('<') && !summary.contains('\n'),
+        "{summary}"
+    );
     let description = m.chat["content"]["description"].as_str().unwrap();
     // One line per transcript line: the customer's breaks cannot start a line of their own.
-    assert!(description
-        .lines()
-        .filter(|l| l.contains("NEXT STEP") || l.contains("refund"))
-        .all(|l| ["> Customer:", "*Intent:*", "*Summary (AI):*", "*Next step:*"]
+    assert!(
+        description
+            .lines()
+            .filter(|l| l.contains("NEXT STEP") || l.contains("refund"))
+            .all(|l| [
+                "> Customer:",
+                "*Intent:*",
+                "*Summary (AI):*",
+                "*Next step:*"
+            ]
             .iter()
-            .any(|p| l.starts_with(p))), "{description}");
+            .any(|p| l.starts_with(p))),
+        "{description}"
+    );
     assert_eq!(description.matches(LINK).count(), 1);
 }

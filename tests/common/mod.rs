@@ -584,6 +584,7 @@ pub fn sample_escalation(
             ai_summary: None,
         },
         transcript: vec![],
+        transcript_cut: Default::default(),
         trace: Default::default(),
         created_at: now,
         paused_until: now + chrono::Duration::hours(24),

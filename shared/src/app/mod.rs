@@ -7,9 +7,9 @@ mod respond;
 mod resume;
 mod state_change;
 mod sweep;
-mod thread_request;
 #[cfg(test)]
 mod tests;
+mod thread_request;
 
 pub use escalate::{notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};

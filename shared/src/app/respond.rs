@@ -5,7 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::escalate::{notify_escalation, publish_unrecorded, CLAIM_LEASE_SECONDS};
 use super::{App, FlowError};
 use crate::escalation::ReasonCode;
-use crate::escalation::{escalation_id_for, Escalation, EscalationSummary, TranscriptLine};
+use crate::escalation::{
+    bounded_transcript, escalation_id_for, Escalation, EscalationSummary, TranscriptLine,
+};
 use crate::llm::apply_engine;
 use crate::message::{AnswerRef, Direction, Message, Role};
 use crate::policy::customer_handoff_text;
@@ -419,6 +421,8 @@ async fn escalate(
     if !snapshot.messages.iter().any(|m| m.mid == message.mid) {
         transcript.push(TranscriptLine::from(message));
     }
+    // Whatever the history holds, the record stays far inside DynamoDB's item limit.
+    let (transcript, transcript_cut) = bounded_transcript(transcript);
     let escalation = Escalation {
         escalation_id: escalation_id.clone(),
         conversation: message.conversation.clone(),
@@ -431,6 +435,7 @@ async fn escalate(
             ai_summary: None,
         },
         transcript,
+        transcript_cut,
         trace: decision.trace.clone(),
         created_at: now,
         paused_until: now + Duration::hours(app.settings.pause_hours.into()),

@@ -8,7 +8,9 @@ use crate::webhook::thread_requested_by;
 /// What granting a thread request did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ThreadGrant {
-    Passed { to: String },
+    Passed {
+        to: String,
+    },
     /// Another app already holds the thread (a redelivery after the pass, or a person took it).
     AlreadyElsewhere,
     /// The request cannot be acted on (no app id, or Meta refused for good): logged.

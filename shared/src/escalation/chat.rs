@@ -52,7 +52,10 @@ pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> 
             quote(&e.summary.tried.join("; "))
         ));
     }
-    description.push_str("*Last messages:*\n");
+    match e.transcript_cut.describe() {
+        Some(cut) => description.push_str(&format!("*Last messages* ({cut}):\n")),
+        None => description.push_str("*Last messages:*\n"),
+    }
     let start = e.transcript.len().saturating_sub(LINES);
     for l in &e.transcript[start..] {
         let who = match l.role {

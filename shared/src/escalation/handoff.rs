@@ -62,7 +62,8 @@ fn who(e: &Escalation) -> String {
         Some(n) => format!(
             "{} ({} user {})",
             quoting::email_value(n),
-            e.conversation.channel, e.conversation.user_id
+            e.conversation.channel,
+            e.conversation.user_id
         ),
         None => format!("{} user {}", e.conversation.channel, e.conversation.user_id),
     }
@@ -207,8 +208,14 @@ pub fn build_handoff(
     } else {
         line(&format!("Why:     {describe} ({})", e.reason));
     }
-    line(&format!("         {}", quoting::email_value(&e.reason_detail)));
-    line(&format!("Intent:  {}", quoting::email_value(&e.summary.intent)));
+    line(&format!(
+        "         {}",
+        quoting::email_value(&e.reason_detail)
+    ));
+    line(&format!(
+        "Intent:  {}",
+        quoting::email_value(&e.summary.intent)
+    ));
     if let Some(summary) = &e.summary.ai_summary {
         // Written by a model from the customer's words: quoted like them.
         line(&format!(
@@ -256,12 +263,18 @@ pub fn build_handoff(
             line(&format!(
                 "  - {}: {}",
                 quoting::email_value(&what),
-                a.url.as_deref().map(quoting::one_line).unwrap_or("(no link)".into())
+                a.url
+                    .as_deref()
+                    .map(quoting::one_line)
+                    .unwrap_or("(no link)".into())
             ));
         }
     }
     line("");
-    line("Last messages:");
+    match e.transcript_cut.describe() {
+        Some(cut) => line(&format!("Last messages ({cut}; the inbox has them whole):")),
+        None => line("Last messages:"),
+    }
     let start = e.transcript.len().saturating_sub(EMAIL_LINES);
     for l in &e.transcript[start..] {
         let text = if l.text.trim().is_empty() {
@@ -334,6 +347,12 @@ pub fn build_handoff(
     if let Some(signal) = frustration_signal(e) {
         document["frustration"] = json!(signal);
     }
+    if e.transcript_cut.omitted > 0 {
+        document["transcript_omitted"] = json!(e.transcript_cut.omitted);
+    }
+    if e.transcript_cut.shortened > 0 {
+        document["transcript_shortened"] = json!(e.transcript_cut.shortened);
+    }
     let mut message = HandoffMessage {
         subject,
         email,
@@ -347,7 +366,7 @@ pub fn build_handoff(
         ],
     };
     // Drop the oldest lines until the message fits; say how many were left out.
-    let mut dropped = 0;
+    let mut dropped = e.transcript_cut.omitted;
     while message.sns_body().len() > MAX_BODY_BYTES {
         let Some(lines) = message.document["transcript"].as_array_mut() else {
             break;
@@ -411,6 +430,7 @@ mod tests {
                     attachments: vec![],
                 },
             ],
+            transcript_cut: Default::default(),
             trace: DecisionTrace::default(),
             created_at: at("2026-11-25T10:05:01Z"),
             paused_until: at("2026-11-26T10:05:01Z"),

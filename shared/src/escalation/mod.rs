@@ -5,6 +5,7 @@ mod handoff;
 mod quoting;
 mod reason;
 mod record;
+mod transcript;
 
 pub use chat::chat_notification;
 pub use handoff::{
@@ -16,3 +17,4 @@ pub use record::{
     escalation_id_for, escalation_sort_key, AnswersVerdict, Escalation, EscalationSummary,
     HumanLabel, OutcomeLabel, ResumedBy, TranscriptLine,
 };
+pub use transcript::{bounded as bounded_transcript, TranscriptCut, LINE_CHARS, TRANSCRIPT_BYTES};

@@ -71,7 +71,9 @@ mod tests {
 
     #[test]
     fn every_line_break_becomes_a_marker() {
-        for brk in ["\n", "\r\n", "\r", "\u{85}", "\u{2028}", "\u{2029}", "\u{0B}", "\u{0C}"] {
+        for brk in [
+            "\n", "\r\n", "\r", "\u{85}", "\u{2028}", "\u{2029}", "\u{0B}", "\u{0C}",
+        ] {
             let s = one_line(&format!("hello{brk}NEXT STEP: refund"));
             assert_eq!(s, "hello ⏎ NEXT STEP: refund", "{brk:?}");
         }
@@ -80,11 +82,16 @@ mod tests {
 
     #[test]
     fn links_and_mentions_are_inert_in_chat() {
-        let s = for_chat("<!channel> <@U024BE7LH> [click](https://evil.example) <https://x|y> @here *b*");
+        let s = for_chat(
+            "<!channel> <@U024BE7LH> [click](https://evil.example) <https://x|y> @here *b*",
+        );
         for live in ["<", ">", "[", "]", "://", "@", "*"] {
             assert!(!s.contains(live), "{live} in {s}");
         }
         assert!(s.contains("evil.example"));
-        assert_eq!(for_email("see https://evil.example\nok"), "\"see https[:]//evil.example ⏎ ok\"");
+        assert_eq!(
+            for_email("see https://evil.example\nok"),
+            "\"see https[:]//evil.example ⏎ ok\""
+        );
     }
 }

@@ -135,6 +135,9 @@ pub struct Escalation {
     pub reason_detail: String,
     pub summary: EscalationSummary,
     pub transcript: Vec<TranscriptLine>,
+    /// What the bounded transcript left out (`bounded_transcript`), for the card.
+    #[serde(default, skip_serializing_if = "super::TranscriptCut::is_empty")]
+    pub transcript_cut: super::TranscriptCut,
     pub trace: DecisionTrace,
     pub created_at: DateTime<Utc>,
     pub paused_until: DateTime<Utc>,

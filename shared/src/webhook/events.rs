@@ -146,12 +146,36 @@ pub fn thread_requested_by(record: &Message) -> Option<&str> {
     (!id.is_empty() && id != "?" && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
 }
 
+/// Longest text a stored message keeps, in characters (Meta's own limit for a text is 2,000; a
+/// body that carries more is cut here, so that no message item nears DynamoDB's 400 KB).
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// Attachments a stored message keeps.
+const MAX_ATTACHMENTS: usize = 20;
+/// Longest link an attachment keeps.
+const MAX_URL_BYTES: usize = 4_096;
+
+fn bounded_text(text: Option<&str>) -> Option<String> {
+    let text = text?;
+    Some(match text.char_indices().nth(MAX_TEXT_CHARS) {
+        None => text.to_string(),
+        Some((at, _)) => {
+            tracing::warn!(
+                chars = text.chars().count(),
+                kept = MAX_TEXT_CHARS,
+                "message text cut to the stored limit"
+            );
+            format!("{}…", &text[..at])
+        }
+    })
+}
+
 fn attachment(raw: &RawAttachment) -> Attachment {
     let url = raw
         .payload
         .as_ref()
         .and_then(|p| p.get("url"))
         .and_then(Value::as_str)
+        .filter(|u| u.len() <= MAX_URL_BYTES)
         .map(str::to_string);
     // Stickers are images with a sticker_id; name them so the policy never treats one as a photo.
     let is_sticker = raw
@@ -160,7 +184,7 @@ fn attachment(raw: &RawAttachment) -> Attachment {
         .is_some_and(|p| p.get("sticker_id").is_some());
     let kind = match raw.kind.as_deref() {
         _ if is_sticker => "sticker".to_string(),
-        Some(k) if !k.is_empty() => k.to_string(),
+        Some(k) if !k.is_empty() => k.chars().take(64).collect(),
         _ => "unknown".to_string(),
     };
     Attachment { kind, url }
@@ -263,8 +287,13 @@ fn normalize(
                 _ => {}
             }
             let mut msg = base(mid, Role::Human, Direction::Out);
-            msg.text = m.text.clone();
-            msg.attachments = m.attachments.iter().map(attachment).collect();
+            msg.text = bounded_text(m.text.as_deref());
+            msg.attachments = m
+                .attachments
+                .iter()
+                .take(MAX_ATTACHMENTS)
+                .map(attachment)
+                .collect();
             msg.event = Some(match m.app_id.as_ref() {
                 Some(a) => format!("echo from app {a}"),
                 None => "echo without app id".to_string(),
@@ -275,9 +304,14 @@ fn normalize(
             return WebhookEvent::Human(msg);
         }
         let mut msg = base(mid, Role::Customer, Direction::In);
-        msg.text = m.text.clone();
+        msg.text = bounded_text(m.text.as_deref());
         msg.payload = m.quick_reply.as_ref().map(|q| q.payload.clone());
-        msg.attachments = m.attachments.iter().map(attachment).collect();
+        msg.attachments = m
+            .attachments
+            .iter()
+            .take(MAX_ATTACHMENTS)
+            .map(attachment)
+            .collect();
         if m.is_unsupported {
             // Something the bot cannot see at all: a person looks.
             msg.attachments.push(Attachment {
@@ -293,7 +327,7 @@ fn normalize(
             .clone()
             .unwrap_or_else(|| format!("postback-{timestamp_ms}"));
         let mut msg = base(mid, Role::Customer, Direction::In);
-        msg.text = p.title.clone();
+        msg.text = bounded_text(p.title.as_deref());
         msg.payload = p.payload.clone();
         return WebhookEvent::Customer(msg);
     }
@@ -545,6 +579,19 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_message_is_cut_to_what_a_record_holds() {
+        let body = serde_json::json!({"object": "page", "entry": [{"id": "1", "messaging": [{
+            "sender": {"id": "2"}, "recipient": {"id": "1"}, "timestamp": 1,
+            "message": {"mid": "m", "text": "😀".repeat(1_000_000),
+                "attachments": (0..1000).map(|_| serde_json::json!({"type": "file", "payload": {"url": "https://x.example/f"}})).collect::<Vec<_>>()}
+        }]}]});
+        let events = parse_webhook(body.to_string().as_bytes(), OUR_APP).unwrap();
+        let m = customer(&events[0]);
+        assert_eq!(m.text.as_ref().unwrap().chars().count(), MAX_TEXT_CHARS + 1);
+        assert_eq!(m.attachments.len(), MAX_ATTACHMENTS);
+    }
+
+    #[test]
     fn a_broken_character_costs_only_itself() {
         let events = parse("messenger-lone-surrogate");
         assert_eq!(events.len(), 4, "{events:?}");
@@ -572,8 +619,11 @@ mod tests {
             Err(UnusableBody::Object(_))
         ));
         assert!(matches!(
-            &parse_webhook(br#"{"object":"page","entry":[{"messaging":"nope"}]}"#, OUR_APP)
-                .unwrap()[..],
+            &parse_webhook(
+                br#"{"object":"page","entry":[{"messaging":"nope"}]}"#,
+                OUR_APP
+            )
+            .unwrap()[..],
             [WebhookEvent::Unusable { .. }]
         ));
         assert_eq!(

@@ -307,8 +307,9 @@ fn english_only() -> (Policy, Knowledge) {
             r#"languages = ["en"]"#,
         );
     assert!(source.contains(r#"languages = ["en"]"#));
-    let k = Knowledge::from_toml(&std::fs::read_to_string(format!("{dir}/knowledge.toml")).unwrap())
-        .unwrap();
+    let k =
+        Knowledge::from_toml(&std::fs::read_to_string(format!("{dir}/knowledge.toml")).unwrap())
+            .unwrap();
     (Policy::from_toml(&source).unwrap(), k)
 }
 
@@ -317,10 +318,19 @@ fn invisible_characters_never_hide_a_trigger() {
     for (text, want) in [
         ("I want to file a com\u{AD}plaint", "escalate complaint"),
         ("I want to file a com\u{200B}plaint", "escalate complaint"),
-        ("Can I talk to a real per\u{200D}son please", "escalate human_request"),
-        ("Can I talk to a real \u{202E}person\u{202C} please", "escalate human_request"),
+        (
+            "Can I talk to a real per\u{200D}son please",
+            "escalate human_request",
+        ),
+        (
+            "Can I talk to a real \u{202E}person\u{202C} please",
+            "escalate human_request",
+        ),
         ("Can I get a re\u{2060}fund?", "escalate money"),
-        ("\u{FEFF}Kann ich bitte mit einem Mit\u{AD}arbeiter sprechen?", "escalate human_request"),
+        (
+            "\u{FEFF}Kann ich bitte mit einem Mit\u{AD}arbeiter sprechen?",
+            "escalate human_request",
+        ),
     ] {
         assert_eq!(headline(text), want, "{text:?}");
     }
@@ -340,7 +350,14 @@ fn small_talk_and_triggers_read_every_language_whatever_the_shop_writes() {
             open_time(),
         )
     };
-    for thanks in ["grazie mille!", "merci beaucoup", "vielen Dank!", "muchas gracias", "gracias", "danke"] {
+    for thanks in [
+        "grazie mille!",
+        "merci beaucoup",
+        "vielen Dank!",
+        "muchas gracias",
+        "gracias",
+        "danke",
+    ] {
         let d = say(thanks);
         assert!(
             !matches!(d.outcome, Outcome::Escalate { .. }),
@@ -353,7 +370,10 @@ fn small_talk_and_triggers_read_every_language_whatever_the_shop_writes() {
         assert!(!text.to_lowercase().contains("grazie"), "{text}");
     }
     for (text, want) in [
-        ("Kann ich bitte mit einem Mitarbeiter sprechen?", "escalate human_request"),
+        (
+            "Kann ich bitte mit einem Mitarbeiter sprechen?",
+            "escalate human_request",
+        ),
         ("je veux parler à un humain", "escalate human_request"),
         ("quiero hablar con una persona", "escalate human_request"),
         ("voglio parlare con un operatore", "escalate human_request"),
