@@ -187,6 +187,7 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
             text: seed.text.into(),
             attachments: vec![],
         }],
+        transcript_cut: Default::default(),
         trace: DecisionTrace::default(),
         created_at: created,
         paused_until: created + Duration::hours(24),

@@ -76,7 +76,8 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
     let mut consumers = Vec::new();
     // The policy function is the stream's one consumer (it publishes the handoffs it opens).
     {
-        let reader = StreamReader::new(streams.clone(), &stream_arn, start);
+        let reader = StreamReader::new(streams.clone(), &stream_arn, start)
+            .with_checkpoint(checkpoint_path(&table));
         let app = app.clone();
         consumers.push(tokio::spawn(reader.run(
             Duration::from_millis(100),
@@ -132,6 +133,26 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
     Ok(())
 }
 
+/// Where `handoff dev` keeps its place in the table's stream (`HANDOFF_DEV_CHECKPOINT`, else a
+/// file per table in the temporary directory).
+fn checkpoint_path(table: &str) -> std::path::PathBuf {
+    std::env::var_os("HANDOFF_DEV_CHECKPOINT")
+        .map(Into::into)
+        .unwrap_or_else(|| {
+            let safe: String = table
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            std::env::temp_dir().join(format!("handoff-dev-{safe}.stream.json"))
+        })
+}
+
 /// Hands records to the policy function as Lambda would: retry from the reported failure with backoff,
 /// and after the last attempt set the record aside (in AWS: the on-failure queue).
 async fn deliver(app: &App, mut records: Vec<StreamEventRecord>) {
@@ -167,8 +188,9 @@ async fn deliver(app: &App, mut records: Vec<StreamEventRecord>) {
 
 async fn route(State(state): State<Arc<DevState>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
-        return plain(413, "body too large");
+    // What a Lambda Function URL accepts (6 MB), so a signed body is checked before any limit.
+    let Ok(bytes) = axum::body::to_bytes(body, entry::MAX_REQUEST_BYTES).await else {
+        return plain(413, "body too large: a Function URL takes at most 6 MB");
     };
     let path = parts.uri.path().to_string();
     if let (Some(fake), Some(rest)) = (&state.fake_graph, path.strip_prefix("/fake-graph")) {

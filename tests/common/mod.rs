@@ -239,7 +239,26 @@ pub struct DevServer {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub log: String,
     child: Child,
+    env: Vec<(String, String)>,
+    port: u16,
     http: reqwest::Client,
+}
+
+fn spawn_dev(env: &[(String, String)], log: &str, append: bool) -> Child {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(append)
+        .write(true)
+        .truncate(!append)
+        .open(log)
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(["dev", "--bootstrap"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(file)
+        .spawn()
+        .expect("spawn handoff dev")
 }
 
 impl Drop for DevServer {
@@ -272,18 +291,25 @@ impl DevServer {
         let base = format!("http://127.0.0.1:{port}");
         std::fs::create_dir_all(repo_path("artifacts/test-logs")).unwrap();
         let log = repo_path(&format!("artifacts/test-logs/{table}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_handoff"));
-        cmd.args(["dev", "--bootstrap"])
-            .envs(base_env(&table, &team.topic_arn, &graph.uri(), &base))
-            .env("HANDOFF_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "info,handoff=debug")
-            // The local endpoint deep-copies a table per transaction: give it time under load.
-            .env("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS", "20")
-            .envs(extra_env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(file);
-        let child = cmd.spawn().expect("spawn handoff dev");
+        let env: Vec<(String, String)> = base_env(&table, &team.topic_arn, &graph.uri(), &base)
+            .into_iter()
+            .chain([
+                ("HANDOFF_ADDR".to_string(), format!("127.0.0.1:{port}")),
+                ("RUST_LOG".into(), "info,handoff=debug".into()),
+                // The local endpoint deep-copies a table per transaction: give it time under load.
+                ("HANDOFF_AWS_ATTEMPT_TIMEOUT_SECS".into(), "20".into()),
+                (
+                    "HANDOFF_DEV_CHECKPOINT".into(),
+                    repo_path(&format!("artifacts/test-logs/{table}.stream.json")),
+                ),
+            ])
+            .chain(
+                extra_env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            )
+            .collect();
+        let child = spawn_dev(&env, &log, false);
         let server = Self {
             base,
             table,
@@ -292,21 +318,40 @@ impl DevServer {
             dynamodb: aws_sdk_dynamodb::Client::new(&aws),
             log,
             child,
+            env,
+            port,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap(),
         };
+        server.wait_listening().await;
+        server
+    }
+
+    async fn wait_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "handoff dev did not start; see {}",
-                server.log
+                self.log
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        server
+    }
+
+    /// Kills the dev server at once (a crash: nothing is flushed or finished).
+    pub fn crash(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same table, topic and port, its log appended.
+    pub async fn restart(&mut self) {
+        self.crash();
+        self.child = spawn_dev(&self.env, &self.log, true);
+        self.wait_listening().await;
     }
 
     pub async fn post_signed(&self, body: &str) -> reqwest::Response {

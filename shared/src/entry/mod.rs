@@ -15,3 +15,6 @@ pub use http::{request, text_response};
 pub use resume_route::handle_resume;
 pub use stream::{handle_escalate_batch, handle_escalate_event, handle_policy_batch};
 pub use webhook_route::handle_webhook;
+
+/// The largest request a Lambda Function URL passes on (6 MB): `handoff dev` takes the same.
+pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;

@@ -2,12 +2,14 @@
 //! exactly the record Lambda would deliver, so the same batch handlers run on it.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_lambda_events::dynamodb::{EventRecord, StreamRecord};
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use aws_sdk_dynamodbstreams::Client;
+use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
@@ -31,6 +33,18 @@ pub struct StreamReader {
     last_sequence: HashMap<String, String>,
     /// Empty polls in a row per shard.
     idle_polls: HashMap<String, u32>,
+    /// Where the last handled sequence number per shard is kept between runs, and what it held
+    /// at start (for this stream).
+    checkpoint: Option<(PathBuf, HashMap<String, String>)>,
+}
+
+/// A reader's place in its stream, saved after each handled batch: a restart reads on from
+/// there, as an event source mapping does, instead of from the stream's end.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Checkpoint {
+    stream_arn: String,
+    /// shard id → last sequence number handled
+    shards: HashMap<String, String>,
 }
 
 /// After this many empty polls an iterator is renewed from the last sequence number. Harmless on
@@ -51,6 +65,51 @@ impl StreamReader {
             iterators: HashMap::new(),
             last_sequence: HashMap::new(),
             idle_polls: HashMap::new(),
+            checkpoint: None,
+        }
+    }
+
+    /// Keeps the reader's place in `path`: when it holds a place in this stream, reading starts
+    /// right after it (whatever `start` says), and it is rewritten after every handled batch.
+    pub fn with_checkpoint(mut self, path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let saved = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Checkpoint>(&b).ok())
+            .filter(|c| c.stream_arn == self.stream_arn)
+            .map(|c| c.shards);
+        match &saved {
+            Some(shards) => {
+                tracing::info!(path = %path.display(), shards = shards.len(), "stream read on from where the last run stopped")
+            }
+            None => {
+                tracing::info!(path = %path.display(), start = ?self.start, "no saved place in this stream")
+            }
+        }
+        if let Some(shards) = &saved {
+            self.last_sequence = shards.clone();
+        }
+        self.checkpoint = Some((path, saved.unwrap_or_default()));
+        self
+    }
+
+    /// Writes the place reached (after a handled batch); a write that fails costs only a replay
+    /// on the next start, which every step survives.
+    fn save_checkpoint(&self) {
+        let Some((path, _)) = &self.checkpoint else {
+            return;
+        };
+        let doc = Checkpoint {
+            stream_arn: self.stream_arn.clone(),
+            shards: self.last_sequence.clone(),
+        };
+        let tmp = path.with_extension("tmp");
+        let written = serde_json::to_vec(&doc)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = written {
+            tracing::warn!(path = %path.display(), error = %e, "stream place not saved");
         }
     }
 
@@ -71,21 +130,29 @@ impl StreamReader {
             if self.iterators.contains_key(&id) {
                 continue;
             }
-            // A shard born after we started is read from its beginning.
-            let kind = if self.iterators.is_empty() && self.start == StartAt::Latest {
-                ShardIteratorType::Latest
-            } else {
-                ShardIteratorType::TrimHorizon
-            };
-            let it = self
+            let saved = self
+                .checkpoint
+                .as_ref()
+                .map(|(_, shards)| (!shards.is_empty(), shards.get(&id).cloned()));
+            let req = self
                 .client
                 .get_shard_iterator()
                 .stream_arn(&self.stream_arn)
-                .shard_id(&id)
-                .shard_iterator_type(kind)
-                .send()
-                .await
-                .map_err(err)?;
+                .shard_id(&id);
+            let req = match saved {
+                // On from the last record handled before the stop.
+                Some((_, Some(seq))) => req
+                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                    .sequence_number(seq),
+                // A shard the saved place does not know was born since: all of it is new.
+                Some((true, None)) => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                // A shard born after we started is read from its beginning.
+                _ if self.iterators.is_empty() && self.start == StartAt::Latest => {
+                    req.shard_iterator_type(ShardIteratorType::Latest)
+                }
+                _ => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+            };
+            let it = req.send().await.map_err(err)?;
             self.iterators.insert(id, it.shard_iterator);
         }
         if self.start == StartAt::Latest {
@@ -176,7 +243,10 @@ impl StreamReader {
     {
         while !*stop.borrow() {
             match self.poll().await {
-                Ok(records) if !records.is_empty() => handle(records).await,
+                Ok(records) if !records.is_empty() => {
+                    handle(records).await;
+                    self.save_checkpoint();
+                }
                 Ok(_) => tokio::time::sleep(interval).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "stream poll failed");
