@@ -57,8 +57,10 @@ fn failure(record: &StreamEventRecord) -> DynamoDbBatchItemFailure {
     f
 }
 
-/// Runs `step` over the records in order. On the first failure it stops and reports that record:
-/// Lambda retries from it, which keeps each conversation's order.
+/// Runs `step` over the records: each conversation's records in stream order, conversations side
+/// by side, so that one slow conversation (a Graph call that times out) holds no other. A
+/// conversation stops at its first failure; the earliest failed record is reported, and Lambda
+/// retries from it (what follows is redelivered too, and every step is idempotent).
 async fn run_batch<'a, F, Fut>(
     event: &'a StreamEvent,
     filters: &[&str],
@@ -68,23 +70,46 @@ where
     F: Fn(&'a StreamEventRecord) -> Fut,
     Fut: std::future::Future<Output = Result<(), FlowError>>,
 {
-    let mut response = DynamoDbEventResponse::default();
-    for record in &event.records {
+    let mut lanes: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, record) in event.records.iter().enumerate() {
         if !filters.iter().any(|f| matches_filter(f, record)) {
             tracing::debug!(event_id = %record.event_id, "record outside this function's filter; skipped");
             continue;
         }
-        if !crate::deadline::has_left(RECORD_BUDGET) {
-            // Begun now, its send or notice would be cut mid-flight; retried whole instead.
-            tracing::warn!(event_id = %record.event_id, "too little time left in this invocation; record left for the retry");
-            response.batch_item_failures.push(failure(record));
-            break;
+        let key = match record.change.keys.get("pk") {
+            Some(serde_dynamo::AttributeValue::S(pk)) => pk.clone(),
+            _ => String::new(),
+        };
+        match lanes.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, lane)) => lane.push(i),
+            None => lanes.push((key, vec![i])),
         }
-        if let Err(e) = step(record).await {
-            tracing::error!(event_id = %record.event_id, error = %e, "stream record failed; will be retried");
-            response.batch_item_failures.push(failure(record));
-            break;
+    }
+    let step = &step;
+    let failed = futures_util::future::join_all(lanes.into_iter().map(|(_, lane)| async move {
+        for i in lane {
+            let record = &event.records[i];
+            if !crate::deadline::has_left(RECORD_BUDGET) {
+                // Begun now, its send or notice would be cut mid-flight; retried whole instead.
+                tracing::warn!(event_id = %record.event_id, "too little time left in this invocation; record left for the retry");
+                return Some(i);
+            }
+            if let Err(e) = step(record).await {
+                tracing::error!(event_id = %record.event_id, error = %e, "stream record failed; will be retried");
+                return Some(i);
+            }
         }
+        None
+    }))
+    .await
+    .into_iter()
+    .flatten()
+    .min();
+    let mut response = DynamoDbEventResponse::default();
+    if let Some(i) = failed {
+        response
+            .batch_item_failures
+            .push(failure(&event.records[i]));
     }
     response
 }
@@ -162,4 +187,84 @@ pub async fn handle_escalate_event(
         "escalate function got an event that is neither a stream batch nor a sweep; ignored"
     );
     Ok(serde_json::json!({"ignored": true}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Inbound customer records for these conversations, in this stream order.
+    fn batch(pks: &[&str]) -> StreamEvent {
+        let sample: StreamEvent = serde_json::from_str(include_str!(
+            "../../../events/policy/stream-inbound-message.json"
+        ))
+        .unwrap();
+        let mut event = StreamEvent::default();
+        for (i, pk) in pks.iter().enumerate() {
+            let mut r = sample.records[0].clone();
+            r.change
+                .keys
+                .insert("pk".into(), serde_dynamo::AttributeValue::S(pk.to_string()));
+            r.change.sequence_number = Some(format!("{}", 100 + i));
+            event.records.push(r);
+        }
+        event
+    }
+
+    #[tokio::test]
+    async fn a_slow_conversation_holds_no_other_and_each_keeps_its_order() {
+        let event = batch(&["A", "A", "B"]);
+        let done = tokio::sync::Notify::new();
+        let order = Mutex::new(Vec::new());
+        let run = run_batch(&event, &POLICY_FILTERS, |r| {
+            let seq = r.change.sequence_number.clone().unwrap();
+            let (done, order) = (&done, &order);
+            async move {
+                // A's first record waits on B's: handled one after another, they never finish.
+                if seq == "100" {
+                    done.notified().await;
+                }
+                if seq == "102" {
+                    done.notify_one();
+                }
+                order.lock().unwrap().push(seq);
+                Ok(())
+            }
+        });
+        let response = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+            .await
+            .expect("conversations were handled one after another");
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(*order.lock().unwrap(), ["102", "100", "101"]);
+    }
+
+    #[tokio::test]
+    async fn a_failure_stops_its_conversation_and_is_the_retry_point() {
+        let event = batch(&["A", "B", "A", "B"]);
+        let seen = Mutex::new(Vec::new());
+        let response = run_batch(&event, &POLICY_FILTERS, |r| {
+            let seq = r.change.sequence_number.clone().unwrap();
+            let seen = &seen;
+            async move {
+                seen.lock().unwrap().push(seq.clone());
+                if seq == "101" {
+                    return Err(FlowError::Busy("B is stuck".into()));
+                }
+                Ok(())
+            }
+        })
+        .await;
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort();
+        assert_eq!(
+            seen,
+            ["100", "101", "102"],
+            "B's second record waits for its first"
+        );
+        assert_eq!(
+            response.batch_item_failures[0].item_identifier.as_deref(),
+            Some("101")
+        );
+    }
 }
