@@ -310,6 +310,37 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
             }
             Ok(Pass::Done(RespondOutcome::Answered { entry }))
         }
+        Err(e) if e.is_unconfirmed() => {
+            // Meta may have delivered it: never sent again blindly. Its echo (which carries the
+            // reply's key) is the receipt; without one a person looks, told it may have arrived.
+            if let Some(Delivery::Sent(mid)) = app.conversations.send_delivery(&reply).await? {
+                tracing::info!(conversation = %message.conversation, "unconfirmed send confirmed by Meta's echo");
+                app.conversations
+                    .record_send(&reply, &Delivery::Sent(mid))
+                    .await?;
+                return Ok(Pass::Done(RespondOutcome::Answered { entry }));
+            }
+            tracing::warn!(conversation = %message.conversation, error = %e, "answer unconfirmed; a person checks instead of a second send");
+            app.conversations
+                .record_send(&reply, &Delivery::Failed)
+                .await?;
+            let reason = ReasonCode::LowConfidence;
+            let unconfirmed = Decision {
+                outcome: Outcome::Escalate {
+                    customer_text: customer_handoff_text(&app.policy, &reason, written_at),
+                    next_step: "Check in the inbox whether the bot's answer below reached the customer; send it if not.".into(),
+                    detail: format!("Meta did not confirm the answer ({entry}) in time: it may or may not have reached the customer"),
+                    reason,
+                },
+                intent: decision.intent.clone(),
+                trace: decision.trace.clone(),
+            };
+            let after_reply = ConversationSnapshot {
+                state: reserved,
+                messages: snapshot.messages.clone(),
+            };
+            escalate(app, message, &after_reply, &unconfirmed, now).await
+        }
         Err(e) => {
             app.conversations
                 .record_send(&reply, &Delivery::Failed)

@@ -48,7 +48,16 @@ impl GraphClient {
         }
     }
 
-    async fn post(&self, page_id: &str, edge: &str, body: &Value) -> Result<Value, GraphError> {
+    /// Posts to `edge`, retrying what is transient. A request that may have been carried out
+    /// (timed out after it went out) is retried only when repeating it is harmless (`repeatable`:
+    /// passing a thread twice); a send is not, and comes back `Unconfirmed`.
+    async fn post(
+        &self,
+        page_id: &str,
+        edge: &str,
+        body: &Value,
+        repeatable: bool,
+    ) -> Result<Value, GraphError> {
         let token = self
             .page_tokens
             .get(page_id)
@@ -61,7 +70,12 @@ impl GraphClient {
             if timeout < MIN_CALL {
                 return Err(out_of_time());
             }
-            let result = self.post_once(&url, token, body, timeout).await;
+            let result = match self.post_once(&url, token, body, timeout).await {
+                Err(Sent::Maybe(e)) if !repeatable => Err(GraphError::Unconfirmed(e)),
+                Err(Sent::Maybe(e)) => Err(GraphError::Transport(e)),
+                Err(Sent::No(e)) => Err(e),
+                Ok(v) => Ok(v),
+            };
             match result {
                 Err(e)
                     if e.is_transient()
@@ -84,7 +98,7 @@ impl GraphClient {
         token: &Secret,
         body: &Value,
         timeout: Duration,
-    ) -> Result<Value, GraphError> {
+    ) -> Result<Value, Sent> {
         let resp = self
             .http
             .post(url)
@@ -93,17 +107,37 @@ impl GraphClient {
             .json(body)
             .send()
             .await
-            .map_err(|e| GraphError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| {
+                // Refused before the request left (no connection): Meta never saw it.
+                let connect = e.is_connect();
+                let text = e.without_url().to_string();
+                if connect {
+                    Sent::No(GraphError::Transport(text))
+                } else {
+                    Sent::Maybe(text)
+                }
+            })?;
         let status = resp.status().as_u16();
-        let value: Value = resp
-            .json()
-            .await
-            .map_err(|e| GraphError::Transport(e.without_url().to_string()))?;
+        let value: Value = resp.json().await.map_err(|e| {
+            let text = e.without_url().to_string();
+            // A 2xx whose body never arrived whole: Meta took the request.
+            if (200..300).contains(&status) {
+                Sent::Maybe(text)
+            } else {
+                Sent::No(GraphError::Transport(text))
+            }
+        })?;
         if (200..300).contains(&status) && value.get("error").is_none() {
             return Ok(value);
         }
-        Err(GraphError::from_response(status, &value))
+        Err(Sent::No(GraphError::from_response(status, &value)))
     }
+}
+
+/// How a call failed: Meta answered (or never saw the request), or it may have been carried out.
+enum Sent {
+    No(GraphError),
+    Maybe(String),
 }
 
 #[async_trait]
@@ -127,7 +161,7 @@ impl Messenger for GraphClient {
             "messaging_type": "RESPONSE",
             "message": message,
         });
-        let v = self.post(&to.page_id, "messages", &body).await?;
+        let v = self.post(&to.page_id, "messages", &body, false).await?;
         Ok(v.get("message_id")
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -145,7 +179,7 @@ impl Messenger for GraphClient {
             "target_app_id": target_app_id,
             "metadata": metadata,
         });
-        self.post(&to.page_id, "pass_thread_control", &body)
+        self.post(&to.page_id, "pass_thread_control", &body, true)
             .await
             .map(|_| ())
     }
@@ -205,7 +239,7 @@ impl Messenger for GraphClient {
         metadata: &str,
     ) -> Result<(), GraphError> {
         let body = json!({ "recipient": { "id": to.user_id }, "metadata": metadata });
-        self.post(&to.page_id, "take_thread_control", &body)
+        self.post(&to.page_id, "take_thread_control", &body, true)
             .await
             .map(|_| ())
     }
@@ -240,7 +274,7 @@ mod deadline_tests {
         let to = ConversationKey::new(Channel::Messenger, "111", "222");
         let deadline = Instant::now() + RECORD_MARGIN + Duration::from_secs(1);
         let sent = scope(Some(deadline), client.send_text(&to, "hi", &[], "md")).await;
-        assert!(matches!(sent, Err(GraphError::Transport(_))), "{sent:?}");
+        assert!(matches!(sent, Err(GraphError::Unconfirmed(_))), "{sent:?}");
         assert!(
             Instant::now() < deadline,
             "the margin to record the outcome is left"
@@ -250,5 +284,35 @@ mod deadline_tests {
         let late = scope(Some(Instant::now()), client.send_text(&to, "hi", &[], "md")).await;
         assert!(matches!(late, Err(GraphError::Transport(m)) if m.contains("not started")));
         assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_send_that_timed_out_is_never_sent_again_a_thread_pass_is() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_delay(CALL_TIMEOUT + Duration::from_secs(1))
+                    .set_body_json(json!({"message_id": "m_late", "success": true})),
+            )
+            .mount(&server)
+            .await;
+        let client = GraphClient::new(
+            server.uri(),
+            HashMap::from([("111".to_string(), Secret::new("token"))]),
+        );
+        let to = ConversationKey::new(Channel::Messenger, "111", "222");
+        let sent = client.send_text(&to, "hi", &[], "md").await;
+        assert!(matches!(&sent, Err(e) if e.is_unconfirmed()), "{sent:?}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+        // Passing the thread twice is harmless: retried.
+        let deadline = Instant::now() + RECORD_MARGIN + CALL_TIMEOUT + Duration::from_secs(2);
+        let passed = scope(
+            Some(deadline),
+            client.pass_thread_control(&to, "263902037430900", "md"),
+        )
+        .await;
+        assert!(passed.is_err());
+        assert_eq!(server.received_requests().await.unwrap().len(), 3);
     }
 }

@@ -9,6 +9,10 @@ pub enum GraphError {
     NoToken(String),
     #[error("Graph API request failed: {0}")]
     Transport(String),
+    /// A send that may have reached Meta (it timed out, or the connection broke after the request
+    /// went out): not known to have failed, so never sent again blindly.
+    #[error("Graph API did not answer in time; the send may have gone through: {0}")]
+    Unconfirmed(String),
     #[error("Graph API error {code}/{subcode:?} (HTTP {status}): {message}")]
     Api {
         status: u16,
@@ -52,8 +56,13 @@ impl GraphError {
             GraphError::Api { status, code, .. } => {
                 *status >= 500 || *status == 429 || matches!(code, 1 | 2 | 4 | 17 | 32 | 613)
             }
-            GraphError::NoToken(_) => false,
+            GraphError::NoToken(_) | GraphError::Unconfirmed(_) => false,
         }
+    }
+
+    /// The request may have been carried out although no answer came (see `Unconfirmed`).
+    pub fn is_unconfirmed(&self) -> bool {
+        matches!(self, GraphError::Unconfirmed(_))
     }
 
     /// The page token is invalid or expired (code 190): every send fails until an operator
@@ -71,6 +80,8 @@ impl GraphError {
             "page token invalid"
         } else if self.is_undeliverable() {
             "customer unreachable"
+        } else if self.is_unconfirmed() {
+            "Meta did not answer in time"
         } else if self.is_transient() {
             "Meta kept failing"
         } else {
