@@ -2,6 +2,7 @@
 //! resume a customer. Each takes the `App` (its ports and settings) and the time as parameters.
 
 mod escalate;
+mod handing_over;
 mod ingest;
 mod respond;
 mod resume;

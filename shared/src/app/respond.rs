@@ -2,21 +2,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::escalate::{notify_escalation, publish_unrecorded, CLAIM_LEASE_SECONDS};
+use super::handing_over::{escalate, finish_opened};
 use super::{App, FlowError};
-use crate::escalation::ReasonCode;
-use crate::escalation::{
-    bounded_transcript, escalation_id_for, Escalation, EscalationSummary, TranscriptLine,
-};
+use crate::escalation::{escalation_id_for, ReasonCode};
 use crate::llm::apply_engine;
 use crate::message::{AnswerRef, Direction, Message, Role};
 use crate::policy::customer_handoff_text;
 use crate::policy::{
     decide, Decision, Outcome, Turn, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
-use crate::ports::{
-    ConversationSnapshot, Delivery, EscalationJob, EscalationOpening, QuickReplyButton,
-};
+use crate::ports::{ConversationSnapshot, Delivery, QuickReplyButton};
 use crate::state::{PendingChange, PendingConfirmation, Refusal, StateEvent, Transition};
 use crate::webhook::OWN_METADATA_PREFIX;
 
@@ -52,7 +47,7 @@ const ATTEMPTS: usize = 4;
 
 /// One pass over the message: done, or STATE moved on while deciding and it must be decided again
 /// on what is there now (a pause that arrived meanwhile then silences the bot).
-enum Pass {
+pub(super) enum Pass {
     Done(RespondOutcome),
     StateChanged,
 }
@@ -81,32 +76,81 @@ pub async fn respond(
     )))
 }
 
+/// One pass: read the conversation, then the steps in order. Each step either hands on what the
+/// next needs or ends the pass.
 async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Pass, FlowError> {
     let snapshot = app
         .conversations
         .load_conversation(&message.conversation, HISTORY)
         .await?;
     if snapshot.state.holds_at(now) {
-        // The pause may be this very message's escalation, redelivered because a step after the
-        // pause failed (Graph 5xx, a timeout): finish those steps instead of stopping at "paused",
-        // or the customer is never told and the thread never reaches the inbox.
-        let own = escalation_id_for(message.timestamp_ms, &message.mid);
-        if snapshot.state.escalation_id.as_deref() == Some(own.as_str()) {
-            if let Some(esc) = app
-                .escalations
-                .get_escalation(&message.conversation, &own)
-                .await?
-            {
-                tracing::info!(conversation = %message.conversation, escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
-                let customer_text = customer_handoff_text(&app.policy, &esc.reason, now);
-                finish_opened(app, message, &esc, &customer_text, now).await?;
-                return Ok(Pass::Done(RespondOutcome::Escalated { escalation_id: own }));
-            }
-        }
-        tracing::info!(conversation = %message.conversation, mid = %message.mid, "customer is paused; the bot stays silent");
-        return Ok(Pass::Done(RespondOutcome::Paused));
+        return while_paused(app, message, &snapshot, now).await;
     }
     let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
+    let decision = decide_turn(app, message, &snapshot, written_at).await;
+    let reply = match plan_reply(app, &decision, &snapshot, now) {
+        Plan::Escalate => return escalate(app, message, &snapshot, &decision, now).await,
+        Plan::StayQuiet => return Ok(Pass::Done(RespondOutcome::Acknowledged)),
+        Plan::Reply(reply) => reply,
+    };
+    let reply = PlannedReply {
+        text: fit_to_channel(reply.text, message),
+        ..reply
+    };
+    let reserved = match reserve_reply(app, message, &snapshot, &decision, &reply, now).await? {
+        Reservation::Made(state) => state,
+        Reservation::Ended(pass) => return Ok(pass),
+    };
+    let after_reply = ConversationSnapshot {
+        state: reserved,
+        messages: snapshot.messages.clone(),
+    };
+    send_reply(
+        app,
+        message,
+        &after_reply,
+        &decision,
+        reply,
+        written_at,
+        now,
+    )
+    .await
+}
+
+/// The customer is paused: the bot says nothing. Unless the pause is this very message's
+/// escalation, redelivered because a step after the pause failed (Graph 5xx, a timeout): then
+/// those steps are finished, or the customer is never told and the thread never reaches the inbox.
+async fn while_paused(
+    app: &App,
+    message: &Message,
+    snapshot: &ConversationSnapshot,
+    now: DateTime<Utc>,
+) -> Result<Pass, FlowError> {
+    let own = escalation_id_for(message.timestamp_ms, &message.mid);
+    if snapshot.state.escalation_id.as_deref() == Some(own.as_str()) {
+        if let Some(esc) = app
+            .escalations
+            .get_escalation(&message.conversation, &own)
+            .await?
+        {
+            tracing::info!(conversation = %message.conversation, escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
+            let customer_text = customer_handoff_text(&app.policy, &esc.reason, now);
+            finish_opened(app, message, &esc, &customer_text, now).await?;
+            return Ok(Pass::Done(RespondOutcome::Escalated { escalation_id: own }));
+        }
+    }
+    tracing::info!(conversation = %message.conversation, mid = %message.mid, "customer is paused; the bot stays silent");
+    Ok(Pass::Done(RespondOutcome::Paused))
+}
+
+/// The policy's decision on the message, rephrased by the LLM engine when one is set and
+/// knowledge answered (the engine only rephrases what knowledge already answers).
+async fn decide_turn(
+    app: &App,
+    message: &Message,
+    snapshot: &ConversationSnapshot,
+    written_at: DateTime<Utc>,
+) -> Decision {
     let history: Vec<Message> = snapshot
         .messages
         .iter()
@@ -125,7 +169,6 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
         },
         written_at,
     );
-    // The engine only rephrases what knowledge already answers (see `apply_engine`).
     let knowledge_answered =
         decision.decided_by_knowledge() && matches!(decision.outcome, Outcome::Answer { .. });
     if let (Some(engine), true) = (&app.engine, knowledge_answered) {
@@ -147,42 +190,61 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
         decision = %decision.headline(),
         "decided"
     );
-    let had_pending = snapshot.state.pending_confirmation.is_some();
-    let (text, answer, quick_replies, pending) = match &decision.outcome {
-        Outcome::Escalate { .. } => return escalate(app, message, &snapshot, &decision, now).await,
-        Outcome::Acknowledge => return Ok(Pass::Done(RespondOutcome::Acknowledged)),
+    decision
+}
+
+/// What the bot will send, and what it does to a pending proposal.
+struct PlannedReply {
+    text: String,
+    answer: AnswerRef,
+    quick_replies: Vec<QuickReplyButton>,
+    pending: PendingChange,
+}
+
+enum Plan {
+    Escalate,
+    StayQuiet,
+    Reply(PlannedReply),
+}
+
+fn plan_reply(
+    app: &App,
+    decision: &Decision,
+    snapshot: &ConversationSnapshot,
+    now: DateTime<Utc>,
+) -> Plan {
+    // An answer settles a proposal the bot was waiting on.
+    let settles = || {
+        if snapshot.state.pending_confirmation.is_some() {
+            PendingChange::Clear
+        } else {
+            PendingChange::Keep
+        }
+    };
+    let answer = |entry: &str, confidence: f64, trace| AnswerRef {
+        entry: entry.to_string(),
+        confidence,
+        trace: Some(trace),
+    };
+    Plan::Reply(match &decision.outcome {
+        Outcome::Escalate { .. } => return Plan::Escalate,
+        Outcome::Acknowledge => return Plan::StayQuiet,
         Outcome::Answer {
             entry,
             text,
             confidence,
-        } => (
-            text.clone(),
-            AnswerRef {
-                entry: entry.clone(),
-                confidence: *confidence,
-                trace: Some(decision.trace.clone()),
-            },
-            Vec::new(),
-            if had_pending {
-                PendingChange::Clear
-            } else {
-                PendingChange::Keep
-            },
-        ),
-        Outcome::Clarify { text, confidence } => (
-            text.clone(),
-            AnswerRef {
-                entry: CLARIFY_ENTRY.into(),
-                confidence: *confidence,
-                trace: Some(decision.trace.clone()),
-            },
-            Vec::new(),
-            if had_pending {
-                PendingChange::Clear
-            } else {
-                PendingChange::Keep
-            },
-        ),
+        } => PlannedReply {
+            text: text.clone(),
+            answer: answer(entry, *confidence, decision.trace.clone()),
+            quick_replies: Vec::new(),
+            pending: settles(),
+        },
+        Outcome::Clarify { text, confidence } => PlannedReply {
+            text: text.clone(),
+            answer: answer(CLARIFY_ENTRY, *confidence, decision.trace.clone()),
+            quick_replies: Vec::new(),
+            pending: settles(),
+        },
         Outcome::Confirm {
             entry,
             text,
@@ -195,77 +257,102 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
                 false,
                 "asked the customer to confirm with quick replies",
             );
-            (
-                text.clone(),
-                AnswerRef {
-                    entry: entry.clone(),
-                    confidence: *confidence,
-                    trace: Some(trace),
-                },
-                vec![
-                    QuickReplyButton {
-                        title: c.yes.clone(),
-                        payload: CONFIRM_YES.into(),
-                    },
-                    QuickReplyButton {
-                        title: c.no.clone(),
-                        payload: CONFIRM_NO.into(),
-                    },
-                    QuickReplyButton {
-                        title: c.person.clone(),
-                        payload: ASK_PERSON.into(),
-                    },
+            let button = |title: &str, payload: &str| QuickReplyButton {
+                title: title.to_string(),
+                payload: payload.into(),
+            };
+            PlannedReply {
+                text: text.clone(),
+                answer: answer(entry, *confidence, trace),
+                quick_replies: vec![
+                    button(&c.yes, CONFIRM_YES),
+                    button(&c.no, CONFIRM_NO),
+                    button(&c.person, ASK_PERSON),
                 ],
-                PendingChange::Set(PendingConfirmation {
+                pending: PendingChange::Set(PendingConfirmation {
                     entry: entry.clone(),
                     asked_at: now,
                 }),
-            )
+            }
         }
-    };
-    // Fixed texts are checked by `policy check`; composed ones (the LLM's, several answers joined)
-    // are cut to the channel here, never refused by Graph.
-    let text = match crate::policy::limits::fit(&text, message.conversation.channel) {
+    })
+}
+
+/// Fixed texts are checked by `policy check`; composed ones (the LLM's, several answers joined)
+/// are cut to the channel here, never refused by Graph.
+fn fit_to_channel(text: String, message: &Message) -> String {
+    match crate::policy::limits::fit(&text, message.conversation.channel) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(cut) => {
             tracing::warn!(conversation = %message.conversation, from = text.len(), to = cut.len(), "reply cut to the channel's limit");
             cut
         }
-    };
-    let entry = answer.entry.clone();
-    let reply = bot_message(
+    }
+}
+
+/// The reply's record: the message it answers, our own send.
+fn reply_record(message: &Message, reply: &PlannedReply) -> Message {
+    bot_message(
         message,
         format!("reply-{}", message.mid),
-        &text,
-        Some(answer),
-    );
+        &reply.text,
+        Some(reply.answer.clone()),
+    )
+}
+
+enum Reservation {
+    /// STATE now holds the reservation: send.
+    Made(crate::state::PauseFlag),
+    /// Nothing to send: already answered, paused meanwhile, or handed to a person.
+    Ended(Pass),
+}
+
+/// Reserves the reply in STATE (one conditional write), so that a pause written after the read
+/// makes it fail and a redelivery finds it. A redelivery that finds it already made asks
+/// whether the send is known to have reached the customer.
+async fn reserve_reply(
+    app: &App,
+    message: &Message,
+    snapshot: &ConversationSnapshot,
+    decision: &Decision,
+    reply: &PlannedReply,
+    now: DateTime<Utc>,
+) -> Result<Reservation, FlowError> {
+    let record = reply_record(message, reply);
     let reserve = StateEvent::BotReplies {
-        key: &reply.mid,
-        pending,
+        key: &record.mid,
+        pending: reply.pending.clone(),
     };
     // STATE keeps the latest reservations only; the reply's own record, when the history still
     // holds it, says the same for older ones.
-    let transition = if snapshot.messages.iter().any(|m| m.mid == reply.mid) {
+    let transition = if snapshot.messages.iter().any(|m| m.mid == record.mid) {
         Transition::Refused(Refusal::AlreadyReserved { at_ms: 0 })
     } else {
         snapshot.state.apply(&reserve, now)
     };
-    let reserved = match transition {
+    match transition {
         Transition::Changed(next) => {
-            if !app
+            let saved = app
                 .conversations
                 .save_state(&message.conversation, &next, snapshot.state.version)
-                .await?
-            {
-                return Ok(Pass::StateChanged);
-            }
-            next
+                .await?;
+            Ok(if saved {
+                Reservation::Made(next)
+            } else {
+                Reservation::Ended(Pass::StateChanged)
+            })
         }
         Transition::Refused(Refusal::AlreadyReserved { at_ms }) => {
-            match app.conversations.send_delivery(&reply).await? {
-                Some(Delivery::Sent(_)) => return Ok(Pass::Done(RespondOutcome::AlreadyAnswered)),
+            match app.conversations.send_delivery(&record).await? {
+                Some(Delivery::Sent(_)) => {
+                    return Ok(Reservation::Ended(Pass::Done(
+                        RespondOutcome::AlreadyAnswered,
+                    )))
+                }
                 None if now.timestamp_millis() - at_ms < STALE_RESERVATION_MS => {
-                    return Ok(Pass::Done(RespondOutcome::AlreadyAnswered))
+                    return Ok(Reservation::Ended(Pass::Done(
+                        RespondOutcome::AlreadyAnswered,
+                    )))
                 }
                 // Reserved by an attempt that died before recording the send, or refused by
                 // Meta and the escalation after it never finished: whether the customer got it
@@ -273,375 +360,148 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
                 _ => {}
             }
             tracing::warn!(conversation = %message.conversation, mid = %message.mid, "stale reply reservation; escalating");
-            let reason = ReasonCode::LowConfidence;
             let mut stale = decision.clone();
             stale.trace.record(
                 "reply",
                 true,
                 "an earlier attempt reserved this reply and died before recording the send",
             );
-            stale.outcome = Outcome::Escalate {
-                detail: "the bot's answer may not have reached the customer: an earlier attempt died while sending it".into(),
-                next_step: "Check whether the customer got the bot's answer (last messages below), then reply.".into(),
-                customer_text: customer_handoff_text(&app.policy, &reason, now),
-                reason,
-            };
-            return escalate(app, message, &snapshot, &stale, now).await;
+            stale.outcome = person_checks(
+                app,
+                "the bot's answer may not have reached the customer: an earlier attempt died while sending it".into(),
+                "Check whether the customer got the bot's answer (last messages below), then reply.",
+                now,
+            );
+            Ok(Reservation::Ended(
+                escalate(app, message, snapshot, &stale, now).await?,
+            ))
         }
         Transition::Refused(why) => {
             tracing::info!(conversation = %message.conversation, ?why, "reply refused by the conversation's state");
-            return Ok(Pass::Done(RespondOutcome::Paused));
+            Ok(Reservation::Ended(Pass::Done(RespondOutcome::Paused)))
         }
-    };
-    let metadata = format!("{OWN_METADATA_PREFIX}{}", reply.mid);
-    match app
+    }
+}
+
+/// An escalation for a person to check what the bot could not be sure of (reason
+/// `low_confidence`).
+fn person_checks(app: &App, detail: String, next_step: &str, at: DateTime<Utc>) -> Outcome {
+    let reason = ReasonCode::LowConfidence;
+    Outcome::Escalate {
+        customer_text: customer_handoff_text(&app.policy, &reason, at),
+        next_step: next_step.into(),
+        detail,
+        reason,
+    }
+}
+
+/// Sends the reserved reply and records how it went: delivered; unconfirmed (kept only on Meta's
+/// echo receipt, never sent twice); refused because a person's app owns the thread (paused); or
+/// failed (a person is told, with the answer to send).
+async fn send_reply(
+    app: &App,
+    message: &Message,
+    after_reply: &ConversationSnapshot,
+    decision: &Decision,
+    reply: PlannedReply,
+    written_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Pass, FlowError> {
+    let record = reply_record(message, &reply);
+    let entry = reply.answer.entry.clone();
+    let metadata = format!("{OWN_METADATA_PREFIX}{}", record.mid);
+    let sent = app
         .messenger
-        .send_text(&message.conversation, &text, &quick_replies, &metadata)
-        .await
-    {
+        .send_text(
+            &message.conversation,
+            &reply.text,
+            &reply.quick_replies,
+            &metadata,
+        )
+        .await;
+    let e = match sent {
         Ok(mid) => {
             app.conversations
-                .record_send(&reply, &Delivery::Sent(mid))
+                .record_send(&record, &Delivery::Sent(mid))
                 .await?;
             crate::metrics::emit("Answers", 1.0, "Count", None);
             // The report's answered-vs-escalated share; a lost count is not worth a retry.
             if let Err(e) = app.stats.count_answer(now.date_naive()).await {
                 tracing::warn!(error = %e, "answer not counted");
             }
-            Ok(Pass::Done(RespondOutcome::Answered { entry }))
+            return Ok(Pass::Done(RespondOutcome::Answered { entry }));
         }
-        Err(e) if e.is_unconfirmed() => {
-            // Meta may have delivered it: never sent again blindly. Its echo (which carries the
-            // reply's key) is the receipt; without one a person looks, told it may have arrived.
-            if let Some(Delivery::Sent(mid)) = app.conversations.send_delivery(&reply).await? {
-                tracing::info!(conversation = %message.conversation, "unconfirmed send confirmed by Meta's echo");
-                app.conversations
-                    .record_send(&reply, &Delivery::Sent(mid))
-                    .await?;
-                return Ok(Pass::Done(RespondOutcome::Answered { entry }));
-            }
-            tracing::warn!(conversation = %message.conversation, error = %e, "answer unconfirmed; a person checks instead of a second send");
+        Err(e) => e,
+    };
+    if e.is_unconfirmed() {
+        // Meta may have delivered it: never sent again blindly. Its echo (which carries the
+        // reply's key) is the receipt; without one a person looks, told it may have arrived.
+        if let Some(Delivery::Sent(mid)) = app.conversations.send_delivery(&record).await? {
+            tracing::info!(conversation = %message.conversation, "unconfirmed send confirmed by Meta's echo");
             app.conversations
-                .record_send(&reply, &Delivery::Failed)
+                .record_send(&record, &Delivery::Sent(mid))
                 .await?;
-            let reason = ReasonCode::LowConfidence;
-            let unconfirmed = Decision {
-                outcome: Outcome::Escalate {
-                    customer_text: customer_handoff_text(&app.policy, &reason, written_at),
-                    next_step: "Check in the inbox whether the bot's answer below reached the customer; send it if not.".into(),
-                    detail: format!("Meta did not confirm the answer ({entry}) in time: it may or may not have reached the customer"),
-                    reason,
-                },
-                intent: decision.intent.clone(),
-                trace: decision.trace.clone(),
-            };
-            let after_reply = ConversationSnapshot {
-                state: reserved,
-                messages: snapshot.messages.clone(),
-            };
-            escalate(app, message, &after_reply, &unconfirmed, now).await
-        }
-        Err(e) => {
-            app.conversations
-                .record_send(&reply, &Delivery::Failed)
-                .await?;
-            if e.another_app_owns_thread() {
-                tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
-                let mut record = bot_message(message, format!("owner-{}", message.mid), "", None);
-                record.role = Role::Human;
-                record.direction = Direction::Event;
-                record.text = None;
-                record.event = Some("another app owns the thread".into());
-                let until = now + Duration::hours(app.settings.pause_hours.into());
-                super::pause_for_person(app, &record, until, now).await?;
-                return Ok(Pass::Done(RespondOutcome::Paused));
-            }
-            // Whatever else went wrong, Meta did not take the reply and retrying the record will
-            // not change that (the client already retried what was transient): count it for the
-            // alarm and hand the customer to a person, whom the team hears about through SNS even
-            // when Meta cannot reach the customer.
-            {
-                crate::metrics::fault("DeliveryFailures");
-                if e.token_invalid() {
-                    crate::metrics::fault("PageTokenInvalid");
-                }
-                tracing::warn!(conversation = %message.conversation, error = %e, "answer not delivered; escalating");
-                let reason = ReasonCode::LowConfidence;
-                let undelivered = Decision {
-                    outcome: Outcome::Escalate {
-                        customer_text: customer_handoff_text(&app.policy, &reason, written_at),
-                        next_step:
-                            "Send the customer the answer below: the bot could not deliver it."
-                                .into(),
-                        detail: format!(
-                            "the answer ({entry}) could not be delivered ({}): {e}",
-                            e.kind()
-                        ),
-                        reason,
-                    },
-                    intent: decision.intent.clone(),
-                    trace: decision.trace.clone(),
-                };
-                // On from the state the reservation wrote.
-                let after_reply = ConversationSnapshot {
-                    state: reserved,
-                    messages: snapshot.messages.clone(),
-                };
-                escalate(app, message, &after_reply, &undelivered, now).await
-            }
+            return Ok(Pass::Done(RespondOutcome::Answered { entry }));
         }
     }
+    app.conversations
+        .record_send(&record, &Delivery::Failed)
+        .await?;
+    if e.another_app_owns_thread() {
+        tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
+        let mut act = bot_message(message, format!("owner-{}", message.mid), "", None);
+        act.role = Role::Human;
+        act.direction = Direction::Event;
+        act.text = None;
+        act.event = Some("another app owns the thread".into());
+        let until = now + Duration::hours(app.settings.pause_hours.into());
+        super::pause_for_person(app, &act, until, now).await?;
+        return Ok(Pass::Done(RespondOutcome::Paused));
+    }
+    let outcome = if e.is_unconfirmed() {
+        tracing::warn!(conversation = %message.conversation, error = %e, "answer unconfirmed; a person checks instead of a second send");
+        person_checks(
+            app,
+            format!("Meta did not confirm the answer ({entry}) in time: it may or may not have reached the customer"),
+            "Check in the inbox whether the bot's answer below reached the customer; send it if not.",
+            written_at,
+        )
+    } else {
+        // Whatever else went wrong, Meta did not take the reply and retrying the record will
+        // not change that (the client already retried what was transient): count it for the
+        // alarm and hand the customer to a person, whom the team hears about through SNS even
+        // when Meta cannot reach the customer.
+        crate::metrics::fault("DeliveryFailures");
+        if e.token_invalid() {
+            crate::metrics::fault("PageTokenInvalid");
+        }
+        tracing::warn!(conversation = %message.conversation, error = %e, "answer not delivered; escalating");
+        person_checks(
+            app,
+            format!(
+                "the answer ({entry}) could not be delivered ({}): {e}",
+                e.kind()
+            ),
+            "Send the customer the answer below: the bot could not deliver it.",
+            written_at,
+        )
+    };
+    let handed = Decision {
+        outcome,
+        intent: decision.intent.clone(),
+        trace: decision.trace.clone(),
+    };
+    escalate(app, message, after_reply, &handed, now).await
 }
 
-fn bot_message(trigger: &Message, mid: String, text: &str, answer: Option<AnswerRef>) -> Message {
+pub(super) fn bot_message(
+    trigger: &Message,
+    mid: String,
+    text: &str,
+    answer: Option<AnswerRef>,
+) -> Message {
     // Just after the message it answers, so the history reads in order.
     let mut m = Message::bot_send(&trigger.conversation, trigger.timestamp_ms + 1, mid, text);
     m.answer = answer;
     m
-}
-
-fn is_proposal(a: &AnswerRef) -> bool {
-    a.trace.as_ref().is_some_and(|t| t.is_proposal())
-}
-
-/// What the bot already tried in this conversation, newest last.
-fn tried(snapshot: &ConversationSnapshot) -> Vec<String> {
-    snapshot
-        .messages
-        .iter()
-        .filter(|m| m.role == Role::Bot)
-        .filter_map(|m| m.answer.as_ref())
-        .map(|a| {
-            if a.entry == CLARIFY_ENTRY {
-                "asked the customer to rephrase".to_string()
-            } else if is_proposal(a) {
-                format!("proposed \"{}\" and asked to confirm", a.entry)
-            } else {
-                format!(
-                    "answered with \"{}\" (confidence {:.2})",
-                    a.entry, a.confidence
-                )
-            }
-        })
-        .collect()
-}
-
-async fn escalate(
-    app: &App,
-    message: &Message,
-    snapshot: &ConversationSnapshot,
-    decision: &Decision,
-    now: DateTime<Utc>,
-) -> Result<Pass, FlowError> {
-    let Outcome::Escalate {
-        reason,
-        detail,
-        next_step,
-        customer_text,
-    } = &decision.outcome
-    else {
-        unreachable!("escalate is only called for escalations");
-    };
-    let escalation_id = escalation_id_for(message.timestamp_ms, &message.mid);
-    let mut transcript: Vec<TranscriptLine> = snapshot
-        .messages
-        .iter()
-        .filter(|m| m.direction != Direction::Event)
-        .map(TranscriptLine::from)
-        .collect();
-    if !snapshot.messages.iter().any(|m| m.mid == message.mid) {
-        transcript.push(TranscriptLine::from(message));
-    }
-    // Whatever the history holds, the record stays far inside DynamoDB's item limit.
-    let (transcript, transcript_cut) = bounded_transcript(transcript);
-    let escalation = Escalation {
-        escalation_id: escalation_id.clone(),
-        conversation: message.conversation.clone(),
-        reason: reason.clone(),
-        reason_detail: detail.clone(),
-        summary: EscalationSummary {
-            intent: decision.intent.clone(),
-            tried: tried(snapshot),
-            next_step: next_step.clone(),
-            ai_summary: None,
-        },
-        transcript,
-        transcript_cut,
-        trace: decision.trace.clone(),
-        created_at: now,
-        paused_until: now + Duration::hours(app.settings.pause_hours.into()),
-        last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
-        customer_name: None,
-        notified_at: None,
-        customer_notice_mid: None,
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
-    };
-    let notice_key = notice_key(&escalation_id);
-    let notice = bot_message(message, notice_key.clone(), customer_text, None);
-    let open = StateEvent::Escalated {
-        escalation_id: &escalation_id,
-        until: escalation.paused_until,
-        notice_key: &notice_key,
-    };
-    match snapshot.state.apply(&open, now) {
-        Transition::Changed(paused) => {
-            let lease_until = now + Duration::seconds(CLAIM_LEASE_SECONDS);
-            match app
-                .escalations
-                .open_escalation(
-                    &escalation,
-                    &paused,
-                    snapshot.state.version,
-                    &notice,
-                    lease_until,
-                )
-                .await?
-            {
-                EscalationOpening::StateChanged => return Ok(Pass::StateChanged),
-                EscalationOpening::Opened => {}
-            }
-            crate::metrics::emit(
-                "Escalations",
-                1.0,
-                "Count",
-                Some(("Reason", reason.as_str())),
-            );
-            tracing::info!(conversation = %message.conversation, %escalation_id, reason = %reason, "escalated; customer paused");
-            // The customer hears a person is coming while the team is told: neither waits for
-            // the other, and the opening gave this attempt the team notice's job.
-            let (told, published) = tokio::join!(
-                tell_customer(app, message, &notice, &escalation_id, reason),
-                publish_unrecorded(app, &escalation, now),
-            );
-            // One write records both when both went out. Whatever failed is recorded as not
-            // done, so the stream's redelivery redoes it and only it.
-            let conversation = &message.conversation;
-            match (published, told) {
-                (Ok(_), Ok(mid)) => {
-                    app.escalations
-                        .finish_opening(conversation, &escalation_id, now, &mid)
-                        .await?;
-                }
-                (Ok(_), Err(e)) => {
-                    app.escalations
-                        .finish_job(conversation, &escalation_id, EscalationJob::Notice, now)
-                        .await?;
-                    return Err(e);
-                }
-                (Err(e), Ok(mid)) => {
-                    app.conversations
-                        .record_send(&notice, &Delivery::Sent(mid))
-                        .await?;
-                    return Err(e);
-                }
-                (Err(e), Err(_)) => return Err(e),
-            }
-        }
-        Transition::Refused(Refusal::AlreadyOpen) => {
-            tracing::info!(%escalation_id, "escalation already open; finishing its steps");
-            if let Some(stored) = app
-                .escalations
-                .get_escalation(&message.conversation, &escalation_id)
-                .await?
-            {
-                finish_opened(app, message, &stored, customer_text, now).await?;
-            }
-        }
-        Transition::Refused(why) => {
-            tracing::info!(conversation = %message.conversation, ?why, "escalation refused by the conversation's state");
-            return Ok(Pass::Done(RespondOutcome::Paused));
-        }
-    }
-    Ok(Pass::Done(RespondOutcome::Escalated { escalation_id }))
-}
-
-/// The handoff notice's key: derived from the escalation, so it is reserved (with the pause) once.
-fn notice_key(escalation_id: &str) -> String {
-    format!("handoff-{escalation_id}")
-}
-
-/// Redoes what an earlier attempt at an open escalation did not finish: the customer's notice
-/// unless Meta echoed it back, the team's unless it is marked published (claimed first: the
-/// sweep may be at it too).
-async fn finish_opened(
-    app: &App,
-    message: &Message,
-    e: &crate::escalation::Escalation,
-    customer_text: &str,
-    now: DateTime<Utc>,
-) -> Result<(), FlowError> {
-    let notice = bot_message(message, notice_key(&e.escalation_id), customer_text, None);
-    let pending = e.customer_notice_mid.is_none()
-        && !matches!(
-            app.conversations.send_delivery(&notice).await?,
-            Some(Delivery::Sent(_))
-        );
-    let (told, published) = tokio::join!(
-        async {
-            if pending {
-                let mid = tell_customer(app, message, &notice, &e.escalation_id, &e.reason).await?;
-                // A fault path: one more write, so a further redelivery does not tell them twice.
-                app.conversations
-                    .record_send(&notice, &Delivery::Sent(mid))
-                    .await?;
-            }
-            Ok::<(), FlowError>(())
-        },
-        async {
-            if e.notified_at.is_none() {
-                notify_escalation(app, e, now).await.map(|_| ())
-            } else {
-                Ok(())
-            }
-        },
-    );
-    published?;
-    told
-}
-
-/// Tells the customer a person is coming, then passes the thread to the inbox; returns Meta's id
-/// of the notice ("" when Meta cannot deliver it: nothing to retry). The notice was recorded with
-/// the pause; the opener records that it went out, and a redelivery without that record sends it
-/// again only when Meta did not echo it back.
-async fn tell_customer(
-    app: &App,
-    message: &Message,
-    notice: &Message,
-    escalation_id: &str,
-    reason: &crate::escalation::ReasonCode,
-) -> Result<String, FlowError> {
-    let metadata = format!("{OWN_METADATA_PREFIX}{}", notice.mid);
-    let text = notice.text.as_deref().unwrap_or_default();
-    let mid = match app
-        .messenger
-        .send_text(&message.conversation, text, &[], &metadata)
-        .await
-    {
-        Ok(mid) => mid,
-        Err(e) if e.another_app_owns_thread() || e.is_undeliverable() => {
-            // The team hears of the customer through SNS either way; nothing to retry.
-            tracing::warn!(%escalation_id, error = %e, "handoff notice not delivered");
-            String::new()
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if app.settings.routing {
-        let target = message.conversation.channel.inbox_app_id();
-        let metadata = format!("handoff escalation {escalation_id}: {reason}");
-        if let Err(e) = app
-            .messenger
-            .pass_thread_control(&message.conversation, target, &metadata)
-            .await
-        {
-            // The pause already holds; routing is a convenience for the inbox.
-            tracing::warn!(%escalation_id, error = %e, "pass_thread_control failed");
-        }
-    }
-    Ok(mid)
 }
