@@ -19,6 +19,15 @@ enum Kind {
     Complainer,
     /// A person replies from the inbox first: silence throughout.
     Handled,
+    /// A complaint hidden behind a soft hyphen with half an emoji (a lone surrogate, which makes
+    /// the body invalid JSON), then 5,000-character messages with invisible characters: one
+    /// escalation, then silence.
+    Hostile,
+}
+
+/// A body no strict JSON parser takes: a lone UTF-16 surrogate in the customer's text.
+fn with_lone_surrogate(body: String) -> String {
+    body.replace("HALF_AN_EMOJI", "\\ud83d")
 }
 
 struct Lcg(u64);
@@ -61,6 +70,7 @@ async fn a_storm_loses_nothing_and_answers_once() {
     for c in 0..customers {
         let user = format!("72{c:014}");
         let kind = match c % 5 {
+            _ if c % 10 == 9 => Kind::Hostile,
             0 => Kind::Complainer,
             1 => Kind::Handled,
             _ => Kind::Asker,
@@ -75,6 +85,18 @@ async fn a_storm_loses_nothing_and_answers_once() {
                     &mid,
                     "Hi, Camille from the Atelier here",
                     263902037430900,
+                    ts,
+                ),
+                (Kind::Hostile, 0) => with_lone_surrogate(customer_text(
+                    &user,
+                    &mid,
+                    "I want to file a com\u{AD}plaint HALF_AN_EMOJI",
+                    ts,
+                )),
+                (Kind::Hostile, _) => customer_text(
+                    &user,
+                    &mid,
+                    &format!("{i} {}", "a\u{200B}b\u{200D}c ".repeat(1_000)),
                     ts,
                 ),
                 (Kind::Complainer, 1) => customer_text(
@@ -135,13 +157,15 @@ async fn a_storm_loses_nothing_and_answers_once() {
         }));
     }
     let started = Instant::now();
-    for (_, _, bodies) in &plans {
+    let mut posted = Vec::new();
+    for (user, _, bodies) in &plans {
         let bodies = bodies.clone();
         let dups: Vec<bool> = bodies.iter().map(|_| rng.below(10) == 0).collect();
         let delay = rng.below(200);
         let sem = sem.clone();
         let base = dev.base.clone();
-        tasks.push(tokio::spawn(async move {
+        let user = user.clone();
+        posted.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(delay)).await;
             let http = reqwest::Client::new();
             for (body, dup) in bodies.iter().zip(dups) {
@@ -160,19 +184,29 @@ async fn a_storm_loses_nothing_and_answers_once() {
                 // Meta waits for its 200 and the next message follows; let the stream keep the pace a real customer would.
                 tokio::time::sleep(Duration::from_millis(40)).await;
             }
+            (user, Instant::now())
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
+    let mut last_post: HashMap<String, Instant> = HashMap::new();
+    for t in posted {
+        let (user, at) = t.await.unwrap();
+        last_post.insert(user, at);
+    }
     let posted_in = started.elapsed();
 
     // Expected outcome per customer.
-    let complainers = plans.iter().filter(|p| p.1 == Kind::Complainer).count();
+    let complainers = plans
+        .iter()
+        .filter(|p| matches!(p.1, Kind::Complainer | Kind::Hostile))
+        .count();
     let expected_sends = |kind: Kind| match kind {
         Kind::Asker => per_customer,
         Kind::Complainer => 2, // the first answer and the handoff notice
         Kind::Handled => 0,
+        Kind::Hostile => 1, // the handoff notice
     };
     // The wait grows with the storm: the stream works through it at the endpoint's pace (one
     // Python process: ~30 requests a second at 2,000 events, ~11 at 10,000; see BENCHMARKS.md).
@@ -183,6 +217,8 @@ async fn a_storm_loses_nothing_and_answers_once() {
         .unwrap_or(200);
     let deadline =
         Instant::now() + Duration::from_secs(120) + Duration::from_millis(per_event) * total as u32;
+    // When each customer had every reply it was owed, at the poll's resolution (500 ms).
+    let mut served: HashMap<String, Instant> = HashMap::new();
     loop {
         let sends = graph_calls(&dev.graph, "messages").await;
         let mut per_user: HashMap<String, usize> = HashMap::new();
@@ -190,6 +226,11 @@ async fn a_storm_loses_nothing_and_answers_once() {
             *per_user
                 .entry(s["recipient"]["id"].as_str().unwrap_or("").to_string())
                 .or_default() += 1;
+        }
+        for (u, k, _) in &plans {
+            if per_user.get(u).copied().unwrap_or(0) >= expected_sends(*k) {
+                served.entry(u.clone()).or_insert_with(Instant::now);
+            }
         }
         let done = plans
             .iter()
@@ -284,6 +325,17 @@ async fn a_storm_loses_nothing_and_answers_once() {
     for u in &forged_users {
         assert!(dev.items(u).await.is_empty(), "a forged body left a trace");
     }
+    // The slowest customer's wait: from their last message posted to their last reply (for
+    // those owed none, to the poll that saw them done).
+    let slowest = plans
+        .iter()
+        .filter_map(|(u, _, _)| Some(served.get(u)?.saturating_duration_since(*last_post.get(u)?)))
+        .max()
+        .unwrap_or_default();
+    let hostile = plans.iter().filter(|p| p.1 == Kind::Hostile).count();
+    eprintln!(
+        "storm: slowest customer's wait {slowest:?}; {hostile} hostile customers (lone surrogates, invisible characters, 5,000-character messages)"
+    );
     eprintln!(
         "storm: {} events (+dups, {forged} forged, {malformed} malformed) posted in {:?}, all handled in {:?}; {} handoff notices, {} reminders",
         customers * per_customer,
