@@ -281,3 +281,75 @@ async fn a_restart_answers_what_was_stored_before_the_crash() {
     assert_eq!(dev.sends_to(first).await.len(), 1, "nothing answered twice");
     assert_eq!(dev.sends_to(user).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_graph_api_sends_once_and_holds_no_other_customer() {
+    use wiremock::matchers::{body_partial_json, method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    let dev = DevServer::start().await;
+    let (slow, other) = ("7000000000002261", "7000000000002262");
+    // Meta takes the slow customer's reply but answers after the client gave up on it.
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/messages$"))
+        .and(body_partial_json(
+            json!({"recipient": {"id": slow}, "messaging_type": "RESPONSE"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_secs(7))
+                .set_body_json(json!({"recipient_id": slow, "message_id": "m_late"})),
+        )
+        .with_priority(1)
+        .mount(&dev.graph)
+        .await;
+    let t = now_ms();
+    let body = json!({"object": "page", "entry": [{"id": PAGE, "time": t, "messaging": [
+        {"sender": {"id": slow}, "recipient": {"id": PAGE}, "timestamp": t,
+         "message": {"mid": "m_slow", "text": "What are your opening hours?"}},
+        {"sender": {"id": other}, "recipient": {"id": PAGE}, "timestamp": t + 1,
+         "message": {"mid": "m_other", "text": "What are your opening hours?"}}]}]})
+    .to_string();
+    assert_eq!(dev.post_signed(&body).await.status(), 200);
+    // The other customer is answered while the slow send is still waiting on Meta.
+    eventually("the other customer's answer", || async {
+        (!dev.sends_to(other).await.is_empty()).then_some(())
+    })
+    .await;
+    assert!(
+        dev.team.delivered().await.is_empty(),
+        "answered before the slow send gave up"
+    );
+    // The slow send is not known to have failed: never sent again, a person checks.
+    let doc = handoff_for(&dev, slow).await;
+    assert!(
+        doc["reason"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("did not confirm"),
+        "{doc}"
+    );
+    settle().await;
+    let answers: Vec<_> = dev
+        .sends_to(slow)
+        .await
+        .into_iter()
+        .filter(|b| {
+            b.pointer("/message/metadata")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains("reply-"))
+        })
+        .collect();
+    assert_eq!(answers.len(), 1, "the answer went out once: {answers:?}");
+    let notices = dev
+        .sends_to(slow)
+        .await
+        .into_iter()
+        .filter(|b| {
+            b.pointer("/message/metadata")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains("handoff-"))
+        })
+        .count();
+    assert_eq!(notices, 1, "the customer was told once");
+    assert_eq!(s(&dev.state(slow).await.unwrap(), "status"), "paused");
+}

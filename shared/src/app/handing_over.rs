@@ -240,8 +240,9 @@ async fn tell_customer(
         .await
     {
         Ok(mid) => mid,
-        Err(e) if e.another_app_owns_thread() || e.is_undeliverable() => {
-            // The team hears of the customer through SNS either way; nothing to retry.
+        Err(e) if e.another_app_owns_thread() || e.is_undeliverable() || e.is_unconfirmed() => {
+            // The team hears of the customer through SNS either way; nothing to retry (a notice
+            // Meta may have taken is not sent twice).
             tracing::warn!(%escalation_id, error = %e, "handoff notice not delivered");
             String::new()
         }
