@@ -2,6 +2,7 @@
 //! template's event source mappings) and the batch handlers with partial batch failures.
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::{DynamoDbBatchItemFailure, DynamoDbEventResponse, StreamEvent, StreamEventRecord};
@@ -86,7 +87,7 @@ where
         }
     }
     let step = &step;
-    let failed = futures_util::future::join_all(lanes.into_iter().map(|(_, lane)| async move {
+    let failed = futures_util::stream::iter(lanes.into_iter().map(|(_, lane)| async move {
         for i in lane {
             let record = &event.records[i];
             if !crate::deadline::has_left(RECORD_BUDGET) {
@@ -101,6 +102,8 @@ where
         }
         None
     }))
+    .buffer_unordered(LANES)
+    .collect::<Vec<_>>()
     .await
     .into_iter()
     .flatten()
@@ -113,6 +116,10 @@ where
     }
     response
 }
+
+/// Conversations handled at once within a batch: enough that one slow conversation holds no
+/// other, few enough that a burst does not crowd the table and the topic.
+const LANES: usize = 4;
 
 /// What one record may need: a read, the model's call, a send with its retries, the records.
 const RECORD_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
