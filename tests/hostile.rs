@@ -19,6 +19,20 @@ async fn handoff_for(dev: &DevServer, user: &str) -> Value {
     .await
 }
 
+/// The bot's sends to `user` whose key (in the send's metadata) contains `key`: `reply-` for
+/// answers, `handoff-` for the notice that a person is coming.
+async fn sends_keyed(dev: &DevServer, user: &str, key: &str) -> Vec<Value> {
+    dev.sends_to(user)
+        .await
+        .into_iter()
+        .filter(|b| {
+            b.pointer("/message/metadata")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains(key))
+        })
+        .collect()
+}
+
 fn hand_back(user: &str, ts: i64) -> String {
     json!({"object": "page", "entry": [{"id": PAGE, "time": ts, "messaging": [{
         "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": ts,
@@ -329,27 +343,9 @@ async fn a_slow_graph_api_sends_once_and_holds_no_other_customer() {
         "{doc}"
     );
     settle().await;
-    let answers: Vec<_> = dev
-        .sends_to(slow)
-        .await
-        .into_iter()
-        .filter(|b| {
-            b.pointer("/message/metadata")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.contains("reply-"))
-        })
-        .collect();
+    let answers = sends_keyed(&dev, slow, "reply-").await;
     assert_eq!(answers.len(), 1, "the answer went out once: {answers:?}");
-    let notices = dev
-        .sends_to(slow)
-        .await
-        .into_iter()
-        .filter(|b| {
-            b.pointer("/message/metadata")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.contains("handoff-"))
-        })
-        .count();
-    assert_eq!(notices, 1, "the customer was told once");
+    let notices = sends_keyed(&dev, slow, "handoff-").await;
+    assert_eq!(notices.len(), 1, "the customer was told once: {notices:?}");
     assert_eq!(s(&dev.state(slow).await.unwrap(), "status"), "paused");
 }

@@ -65,7 +65,10 @@ pub fn bounded(lines: Vec<TranscriptLine>) -> (Vec<TranscriptLine>, TranscriptCu
         let clipped = clip(&line.text, LINE_CHARS);
         let shortened = clipped.len() != line.text.len();
         line.text = clipped;
+        // Bounded first, so the size counts what is kept.
+        line.attachments.truncate(10);
         for a in &mut line.attachments {
+            a.kind = clip(&a.kind, 64);
             if a.url.as_ref().is_some_and(|u| u.len() > URL_BYTES) {
                 a.url = None;
             }
@@ -75,14 +78,10 @@ pub fn bounded(lines: Vec<TranscriptLine>) -> (Vec<TranscriptLine>, TranscriptCu
             + line
                 .attachments
                 .iter()
-                .map(|a| a.kind.len().min(64) + a.url.as_ref().map_or(0, String::len) + 16)
+                .map(|a| a.kind.len() + a.url.as_ref().map_or(0, String::len) + 16)
                 .sum::<usize>();
         if !kept.is_empty() && bytes + size > TRANSCRIPT_BYTES {
             break;
-        }
-        line.attachments.truncate(10);
-        for a in &mut line.attachments {
-            a.kind = clip(&a.kind, 64);
         }
         bytes += size;
         cut.shortened += usize::from(shortened);

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use thiserror::Error;
 
-use super::payload::{Entry, MessagingEvent, RawAttachment, WebhookBody};
+use super::payload::{Entry, MessagePart, MessagingEvent, RawAttachment, WebhookBody};
 use crate::conversation::{Channel, ConversationKey};
 use crate::message::{Attachment, Direction, Message, Role};
 
@@ -169,6 +169,15 @@ fn bounded_text(text: Option<&str>) -> Option<String> {
     })
 }
 
+/// A message's attachments, as many as a stored message keeps.
+fn attachments(m: &MessagePart) -> Vec<Attachment> {
+    m.attachments
+        .iter()
+        .take(MAX_ATTACHMENTS)
+        .map(attachment)
+        .collect()
+}
+
 fn attachment(raw: &RawAttachment) -> Attachment {
     let url = raw
         .payload
@@ -288,12 +297,7 @@ fn normalize(
             }
             let mut msg = base(mid, Role::Human, Direction::Out);
             msg.text = bounded_text(m.text.as_deref());
-            msg.attachments = m
-                .attachments
-                .iter()
-                .take(MAX_ATTACHMENTS)
-                .map(attachment)
-                .collect();
+            msg.attachments = attachments(m);
             msg.event = Some(match m.app_id.as_ref() {
                 Some(a) => format!("echo from app {a}"),
                 None => "echo without app id".to_string(),
@@ -306,12 +310,7 @@ fn normalize(
         let mut msg = base(mid, Role::Customer, Direction::In);
         msg.text = bounded_text(m.text.as_deref());
         msg.payload = m.quick_reply.as_ref().map(|q| q.payload.clone());
-        msg.attachments = m
-            .attachments
-            .iter()
-            .take(MAX_ATTACHMENTS)
-            .map(attachment)
-            .collect();
+        msg.attachments = attachments(m);
         if m.is_unsupported {
             // Something the bot cannot see at all: a person looks.
             msg.attachments.push(Attachment {
