@@ -1,5 +1,6 @@
 //! `handoff`: the local dev server, the demo, and the policy tools.
 
+mod boundary_cmd;
 mod cases_cmd;
 mod demo;
 mod dev;
@@ -126,6 +127,11 @@ enum Command {
         #[command(subcommand)]
         command: link_cmd::LinkCommand,
     },
+    /// The boundary the deployed stack uses: publish a version, list them, roll back.
+    Boundary {
+        #[command(subcommand)]
+        command: boundary_cmd::BoundaryCommand,
+    },
     /// Validate and try the boundary.
     Policy {
         #[command(subcommand)]
@@ -212,6 +218,7 @@ async fn main() -> ExitCode {
             events,
         } => demo::run(&server, &aws_endpoint, &events).await,
         Command::Policy { command } => return policy_cmd::run(command),
+        Command::Boundary { command } => boundary_cmd::run(command).await,
         Command::Resume {
             page,
             user,

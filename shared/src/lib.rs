@@ -17,6 +17,7 @@ pub mod encoder;
 pub mod entry;
 pub mod escalation;
 pub mod graph;
+pub mod live;
 pub mod llm;
 pub mod message;
 pub mod metrics;

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::config::{Config, Function, Secret};
+use crate::live::{Boundary, BoundaryContent, BoundaryVersions, LiveBoundary};
 use crate::graph::{GraphClient, GraphError};
 use crate::llm::{LlmEngine, DEFAULT_TIMEOUT};
 use crate::notify::{NotifyError, SnsNotifier};
@@ -66,6 +67,9 @@ pub struct App {
     /// The optional LLM answer engine.
     pub engine: Option<Arc<dyn AnswerEngine>>,
     pub settings: Settings,
+    /// The published versions of the boundary, followed while running (`policy` and `knowledge`
+    /// above are the version in use: `App::current` swaps them). `None`: the layer alone.
+    pub live: Option<Arc<LiveBoundary>>,
 }
 
 /// Why the App could not be built.
@@ -142,27 +146,114 @@ pub fn index_path(knowledge_path: &str) -> std::path::PathBuf {
 /// What of the boundary a function reads, and nothing more: parsing it is most of a cold start.
 /// Ingest only stores (the retention); the escalate function reminds and resumes, and the resume
 /// page lists the entries, neither deciding (the policy without its triggers); only the policy
-/// function compiles everything.
+/// function compiles everything, with the encoder.
+fn compile_for(
+    function: Function,
+    (policy, policy_name): (&str, &str),
+    (knowledge, knowledge_name): (&str, &str),
+    encoder: Option<&std::path::Path>,
+    index: Option<std::path::PathBuf>,
+) -> Result<(Policy, Knowledge), StartupError> {
+    let named = |name: &str| {
+        let path = name.to_string();
+        move |source| StartupError::Policy {
+            path: path.clone(),
+            source,
+        }
+    };
+    match function {
+        Function::Ingest => {
+            let retention = Policy::retention_from_toml(policy).map_err(named(policy_name))?;
+            Ok((Policy::storing_only(retention), Knowledge::index(vec![])))
+        }
+        Function::Escalate => Ok((
+            Policy::for_notices_from_toml(policy).map_err(named(policy_name))?,
+            Knowledge::index(vec![]),
+        )),
+        Function::Resume => Ok((
+            Policy::for_notices_from_toml(policy).map_err(named(policy_name))?,
+            Knowledge::from_toml(knowledge).map_err(named(knowledge_name))?,
+        )),
+        Function::Policy | Function::Local => {
+            let mut k = Knowledge::from_toml(knowledge).map_err(named(knowledge_name))?;
+            if let Some(path) = encoder {
+                let encoder = crate::encoder::SentenceEncoder::open(path)?;
+                k = k.with_encoder(Arc::new(encoder), index);
+            }
+            Ok((
+                Policy::from_toml(policy).map_err(named(policy_name))?,
+                k,
+            ))
+        }
+    }
+}
+
+fn read_file(path: &str) -> Result<String, StartupError> {
+    std::fs::read_to_string(path).map_err(|source| StartupError::Read {
+        path: path.to_string(),
+        source,
+    })
+}
+
+/// The layer's files, compiled for `function` (file errors name the file).
 fn load_boundary_for(
     function: Function,
     policy_file: &str,
     knowledge_file: &str,
 ) -> Result<(Policy, Knowledge), StartupError> {
-    match function {
-        Function::Ingest => {
-            let retention = parse_file(policy_file, Policy::retention_from_toml)?;
-            Ok((Policy::storing_only(retention), Knowledge::index(vec![])))
-        }
-        Function::Escalate => Ok((
-            parse_file(policy_file, Policy::for_notices_from_toml)?,
-            Knowledge::index(vec![]),
-        )),
-        Function::Resume => Ok((
-            parse_file(policy_file, Policy::for_notices_from_toml)?,
-            parse_file(knowledge_file, Knowledge::from_toml)?,
-        )),
-        Function::Policy | Function::Local => load_boundary(policy_file, knowledge_file),
+    let policy = read_file(policy_file)?;
+    let knowledge = match function {
+        Function::Ingest | Function::Escalate => String::new(),
+        _ => read_file(knowledge_file)?,
+    };
+    let encoder = match function {
+        Function::Policy | Function::Local => encoder_path(knowledge_file),
+        _ => None,
+    };
+    if encoder.is_none() && matches!(function, Function::Policy | Function::Local) {
+        tracing::info!("no sentence encoder (ENCODER_FILE, or encoder/use-m3.bin beside the knowledge file): answers are chosen by words alone");
     }
+    compile_for(
+        function,
+        (&policy, policy_file),
+        (&knowledge, knowledge_file),
+        encoder.as_deref(),
+        Some(index_path(knowledge_file)),
+    )
+}
+
+/// How a function compiles a published version: as it compiles the layer, with the version's
+/// index written once to the temporary directory (the engine maps it from a file).
+fn version_compiler(function: Function, knowledge_file: &str) -> crate::live::Compile {
+    let encoder = match function {
+        Function::Policy | Function::Local => encoder_path(knowledge_file),
+        _ => None,
+    };
+    Arc::new(move |content: BoundaryContent, digest: &str| {
+        let index = match (&encoder, &content.index) {
+            (Some(_), Some(bytes)) => {
+                let dir = std::env::temp_dir().join("handoff-boundary");
+                let path = dir.join(format!("{digest}.index"));
+                if !path.is_file() {
+                    let tmp = dir.join(format!("{digest}.{}.tmp", std::process::id()));
+                    std::fs::create_dir_all(&dir)
+                        .and_then(|_| std::fs::write(&tmp, bytes))
+                        .and_then(|_| std::fs::rename(&tmp, &path))
+                        .map_err(|e| format!("writing the index to {}: {e}", dir.display()))?;
+                }
+                Some(path)
+            }
+            _ => None,
+        };
+        compile_for(
+            function,
+            (&content.policy, "the policy file"),
+            (&content.knowledge, "the knowledge file"),
+            encoder.as_deref(),
+            index,
+        )
+        .map_err(|e| e.to_string())
+    })
 }
 
 impl App {
@@ -237,14 +328,31 @@ impl App {
         let store = Arc::new(
             DynamoStore::new(clients.dynamodb, &config.table_name).with_retention(policy.retention),
         );
+        let policy = Arc::new(policy);
+        let knowledge = Arc::new(knowledge);
+        // Ingest only stores: its retention follows the layer (a redeploy), and its cold start
+        // stays one file read.
+        let live = (config.function != Function::Ingest).then(|| {
+            Arc::new(LiveBoundary::new(
+                store.clone() as Arc<dyn BoundaryVersions>,
+                Boundary {
+                    version: crate::live::LAYER_VERSION,
+                    policy: policy.clone(),
+                    knowledge: knowledge.clone(),
+                },
+                version_compiler(config.function, &config.knowledge_file),
+                LiveBoundary::check_every_from_env(),
+            ))
+        });
         Self {
             conversations: store.clone(),
             escalations: store.clone(),
             stats: store,
             messenger: Arc::new(clients.graph),
             notifier: Arc::new(clients.notifier),
-            policy: Arc::new(policy),
-            knowledge: Arc::new(knowledge),
+            policy,
+            knowledge,
+            live,
             engine: match (&config.bedrock_model, &config.llm) {
                 (Some(model), _) => Some(Arc::new(crate::llm::BedrockEngine::new(
                     aws,
@@ -272,6 +380,28 @@ impl App {
 }
 
 impl App {
+    /// This App with the boundary version current now (the pointer is read at most every
+    /// `BOUNDARY_CHECK_SECONDS`): what every event is handled with.
+    pub async fn current(&self) -> App {
+        let mut app = self.clone();
+        if let Some(live) = &self.live {
+            let b = live.current().await;
+            app.settings.routing = b.policy.routing;
+            app.settings.link_days = i64::from(b.policy.link_days);
+            app.policy = b.policy;
+            app.knowledge = b.knowledge;
+        }
+        app
+    }
+
+    /// The version in use (1: the layer).
+    pub async fn boundary_version(&self) -> u32 {
+        match &self.live {
+            Some(live) => live.current().await.version,
+            None => crate::live::LAYER_VERSION,
+        }
+    }
+
     /// Puts all three stores on one adapter (DynamoDB's table, or memory).
     pub fn use_store<S: Store + 'static>(&mut self, store: Arc<S>) {
         self.conversations = store.clone();

@@ -126,6 +126,7 @@ fn rig_with<S: Store + 'static>(store: Arc<S>) -> Rig {
         policy: Arc::new(crate::policy::Policy::from_toml(POLICY).unwrap()),
         knowledge: Arc::new(crate::policy::Knowledge::from_toml(KNOWLEDGE).unwrap()),
         engine: None,
+        live: None,
         settings: Settings {
             app_id: "1234567890".into(),
             app_secrets: vec![crate::config::Secret::new("s")],

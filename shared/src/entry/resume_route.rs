@@ -134,6 +134,7 @@ fn read_label(app: &App, body: &[u8]) -> Result<HumanLabel, Box<UrlResponse>> {
 
 /// Handles one resume request.
 pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
+    let app = &app.current().await;
     let now = Utc::now();
     let Some(raw) = path(req)
         .strip_prefix("/resume/")

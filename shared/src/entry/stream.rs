@@ -126,6 +126,7 @@ const RECORD_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// The policy function: one decision per inbound customer message.
 pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
+    let app = &app.current().await;
     run_batch(event, &POLICY_FILTERS, |record| async move {
         let item: MessageItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
             Ok(item) => item,
@@ -177,6 +178,7 @@ pub async fn handle_escalate_event(
     app: &App,
     event: serde_json::Value,
 ) -> Result<serde_json::Value, FlowError> {
+    let app = &app.current().await;
     if event.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(event)
             .map_err(|e| FlowError::BadEvent(format!("stream event: {e}")))?;

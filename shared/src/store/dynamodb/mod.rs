@@ -2,6 +2,7 @@
 //! opening of an escalation (STATE and the escalation item together, one transaction), so each
 //! step is idempotent and the bot stays silent while a customer is paused.
 
+mod boundary;
 mod conversations;
 mod escalations;
 mod stats;
