@@ -213,12 +213,12 @@ async fn route(State(state): State<Arc<DevState>>, req: Request) -> Response {
     );
     let response = if path == "/webhook" {
         as_function("ingest", entry::handle_webhook(&state.app, &request)).await
-    } else if path.starts_with("/resume/") {
-        as_function("resume", entry::handle_resume(&state.app, &request)).await
+    } else if path.starts_with("/resume/") || path.starts_with("/review/") {
+        as_function("resume", entry::handle_link(&state.app, &request)).await
     } else {
         return plain(
             404,
-            "not found: the routes are /webhook and /resume/{token}",
+            "not found: the routes are /webhook, /resume/{token} and /review/{token}",
         );
     };
     to_axum(response)

@@ -8,6 +8,7 @@ mod fake_graph;
 mod knowledge_cmd;
 mod link_cmd;
 mod policy_cmd;
+mod review_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -132,11 +133,23 @@ enum Command {
         #[command(subcommand)]
         command: boundary_cmd::BoundaryCommand,
     },
+    /// The weekly review: what the labels propose, a sample of answers to check, one link.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Validate and try the boundary.
     Policy {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Build today's review and publish its digest to the team topic (the template schedules
+    /// this every Monday); prints the review page's link.
+    Now,
 }
 
 #[derive(Subcommand)]
@@ -219,6 +232,9 @@ async fn main() -> ExitCode {
         } => demo::run(&server, &aws_endpoint, &events).await,
         Command::Policy { command } => return policy_cmd::run(command),
         Command::Boundary { command } => boundary_cmd::run(command).await,
+        Command::Review {
+            command: ReviewCommand::Now,
+        } => review_cmd::now().await,
         Command::Resume {
             page,
             user,

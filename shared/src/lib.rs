@@ -6,7 +6,6 @@
 //! the adapters behind the `ports`.
 
 pub mod app;
-#[cfg(feature = "tools")]
 pub mod cases;
 pub mod config;
 pub mod conversation;
@@ -24,9 +23,9 @@ pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod ports;
-#[cfg(feature = "tools")]
 pub mod report;
 pub mod resume;
+pub mod review;
 pub mod state;
 pub mod store;
 pub mod webhook;

@@ -81,6 +81,9 @@ pub struct AnswerRef {
     /// Why the bot said it (stored with the message, DESIGN.md "decision trace").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<crate::policy::DecisionTrace>,
+    /// The customer's words it answered (cut to 500 characters), for the weekly review's sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
 }
 
 impl Message {

@@ -1,9 +1,9 @@
-//! The resume function: a Function URL. Wiring only; the route lives in `handoff::entry`.
+//! The resume function: a Function URL (the resume links and the weekly review page). Wiring only; the route lives in `handoff::entry`.
 //! Its logs never carry the raw event: the runtime's own event logging (TRACE) is capped here,
 //! whatever the log level asks, because the request path holds the resume token.
 
 use handoff::config::Function;
-use handoff::entry::{handle_resume, UrlRequest};
+use handoff::entry::{handle_link, UrlRequest};
 use handoff::App;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use tracing_subscriber::EnvFilter;
@@ -36,7 +36,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<UrlRequest>| async move {
             let deadline = handoff::deadline::from_epoch_ms(event.context.deadline);
-            let response = handle_resume(app, &event.payload);
+            let response = handle_link(app, &event.payload);
             Ok::<_, Error>(handoff::deadline::scope(deadline, response).await)
         },
     ))

@@ -52,6 +52,8 @@ pub struct Settings {
     pub link_days: i64,
     /// Conversation Routing calls (pass/take thread control) on or off.
     pub routing: bool,
+    /// The boundary deployed with the stack (version 1, and the fallback).
+    pub layer: crate::live::LayerFiles,
 }
 
 /// Ports, boundary and settings: what every function needs, built once at start.
@@ -70,6 +72,9 @@ pub struct App {
     /// The published versions of the boundary, followed while running (`policy` and `knowledge`
     /// above are the version in use: `App::current` swaps them). `None`: the layer alone.
     pub live: Option<Arc<LiveBoundary>>,
+    /// The stored versions and the weekly reviews (the table); `None` in memory-only rigs.
+    pub versions: Option<Arc<dyn BoundaryVersions>>,
+    pub reviews: Option<Arc<dyn crate::review::Reviews>>,
 }
 
 /// Why the App could not be built.
@@ -222,6 +227,12 @@ fn load_boundary_for(
     )
 }
 
+/// How the policy function compiles a version (the encoder found beside `knowledge_file`), for
+/// the review page's before → after.
+pub fn deciding_compiler(knowledge_file: &str) -> crate::live::Compile {
+    version_compiler(Function::Policy, knowledge_file)
+}
+
 /// How a function compiles a published version: as it compiles the layer, with the version's
 /// index written once to the temporary directory (the engine maps it from a file).
 fn version_compiler(function: Function, knowledge_file: &str) -> crate::live::Compile {
@@ -347,12 +358,14 @@ impl App {
         Self {
             conversations: store.clone(),
             escalations: store.clone(),
-            stats: store,
+            stats: store.clone(),
             messenger: Arc::new(clients.graph),
             notifier: Arc::new(clients.notifier),
             policy,
             knowledge,
             live,
+            versions: Some(store.clone() as Arc<dyn BoundaryVersions>),
+            reviews: Some(store as Arc<dyn crate::review::Reviews>),
             engine: match (&config.bedrock_model, &config.llm) {
                 (Some(model), _) => Some(Arc::new(crate::llm::BedrockEngine::new(
                     aws,
@@ -374,6 +387,10 @@ impl App {
                 pause_hours: config.pause_hours,
                 link_days,
                 routing,
+                layer: crate::live::LayerFiles {
+                    policy: config.policy_file.clone(),
+                    knowledge: config.knowledge_file.clone(),
+                },
             },
         }
     }

@@ -221,10 +221,18 @@ fn plan_reply(
             PendingChange::Keep
         }
     };
+    let question: Option<String> = snapshot
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == crate::message::Role::Customer)
+        .and_then(|m| m.text.as_deref())
+        .map(|t| t.chars().take(500).collect());
     let answer = |entry: &str, confidence: f64, trace| AnswerRef {
         entry: entry.to_string(),
         confidence,
         trace: Some(trace),
+        question: question.clone(),
     };
     Plan::Reply(match &decision.outcome {
         Outcome::Escalate { .. } => return Plan::Escalate,

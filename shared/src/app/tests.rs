@@ -127,6 +127,8 @@ fn rig_with<S: Store + 'static>(store: Arc<S>) -> Rig {
         knowledge: Arc::new(crate::policy::Knowledge::from_toml(KNOWLEDGE).unwrap()),
         engine: None,
         live: None,
+        versions: None,
+        reviews: None,
         settings: Settings {
             app_id: "1234567890".into(),
             app_secrets: vec![crate::config::Secret::new("s")],
@@ -139,6 +141,10 @@ fn rig_with<S: Store + 'static>(store: Arc<S>) -> Rig {
             pause_hours: 24,
             link_days: 7,
             routing: true,
+            layer: crate::live::LayerFiles {
+                policy: String::new(),
+                knowledge: String::new(),
+            },
         },
     };
     app.use_store(store);

@@ -3,6 +3,7 @@
 
 mod http;
 mod resume_route;
+mod review_route;
 pub mod stream;
 mod webhook_route;
 
@@ -13,8 +14,19 @@ pub use aws_lambda_events::lambda_function_urls::{
 pub use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 pub use http::{request, text_response};
 pub use resume_route::handle_resume;
+pub use review_route::handle_review;
 pub use stream::{handle_escalate_batch, handle_escalate_event, handle_policy_batch};
 pub use webhook_route::handle_webhook;
+
+/// The resume function's URL: the resume links (`/resume/{token}`) and the weekly review
+/// (`/review/{token}`).
+pub async fn handle_link(app: &crate::App, req: &UrlRequest) -> UrlResponse {
+    if http::path(req).starts_with("/review/") {
+        handle_review(app, req).await
+    } else {
+        handle_resume(app, req).await
+    }
+}
 
 /// The largest request a Lambda Function URL passes on (6 MB): `handoff dev` takes the same.
 pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;

@@ -14,7 +14,7 @@ use crate::resume::{
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-fn html(status: u16, body: String) -> UrlResponse {
+pub(super) fn html(status: u16, body: String) -> UrlResponse {
     let r = text_response(status, "text/html; charset=utf-8", body);
     let r = with_header(r, "cache-control", "no-store");
     let r = with_header(r, "referrer-policy", "no-referrer");
@@ -40,7 +40,7 @@ fn refused(err: &TokenError) -> UrlResponse {
 /// A cross-site POST is refused where the browser tells us. `Sec-Fetch-Site` decides when sent;
 /// otherwise the `Origin` host must be ours. With `Referrer-Policy: no-referrer` browsers send
 /// `Origin: null` on the page's own form, so "null" alone proves nothing either way.
-fn cross_site(req: &UrlRequest) -> bool {
+pub(super) fn cross_site(req: &UrlRequest) -> bool {
     if let Some(site) = header(req, "sec-fetch-site") {
         return !matches!(site, "same-origin" | "none");
     }

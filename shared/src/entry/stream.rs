@@ -192,8 +192,19 @@ pub async fn handle_escalate_event(
             serde_json::json!({"open": report.open, "notices": report.notices, "auto_resumed": report.auto_resumed, "reminders": report.reminders}),
         );
     }
+    if event.get("review").and_then(serde_json::Value::as_bool) == Some(true) {
+        let built = crate::review::build_review(app, Utc::now()).await?;
+        tracing::info!(review = %built.review.id, created = built.created, published = built.published, proposals = built.review.proposals.len(), "weekly review");
+        return Ok(serde_json::json!({
+            "review": built.review.id.to_string(),
+            "created": built.created,
+            "published": built.published,
+            "proposals": built.review.proposals.len(),
+            "sample": built.review.sample.len(),
+        }));
+    }
     tracing::warn!(
-        "escalate function got an event that is neither a stream batch nor a sweep; ignored"
+        "escalate function got an event that is neither a stream batch, a sweep nor a review; ignored"
     );
     Ok(serde_json::json!({"ignored": true}))
 }

@@ -2,7 +2,7 @@
 
 mod chat;
 mod handoff;
-mod quoting;
+pub mod quoting;
 mod reason;
 mod record;
 mod transcript;

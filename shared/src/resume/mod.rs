@@ -1,6 +1,6 @@
 //! Handing the customer back to the bot: the signed link and its page.
 
-mod page;
+pub(crate) mod page;
 mod token;
 
 pub use page::{describe_resumed, render_outcome_page, render_resume_page, ResumePageView};

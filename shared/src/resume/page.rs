@@ -62,7 +62,7 @@ button{font-size:1.05rem;padding:.8rem 1.2rem;border:0;border-radius:.4rem;backg
 fieldset{border:1px solid #ccc;border-radius:.4rem;margin:1rem 0}textarea{width:100%;min-height:4rem}\
 .sub{margin:.2rem 0 .6rem 1.6rem}.ok{background:#e8f5e9;padding:.8rem;border-radius:.4rem}.warn{background:#fff3e0;padding:.8rem;border-radius:.4rem}";
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\

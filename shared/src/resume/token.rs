@@ -70,11 +70,11 @@ impl LinkKeys {
         Ok(Self { keys })
     }
 
-    fn signing(&self) -> &(String, Vec<u8>) {
+    pub(crate) fn signing(&self) -> &(String, Vec<u8>) {
         &self.keys[0]
     }
 
-    fn find(&self, kid: &str) -> Option<&[u8]> {
+    pub(crate) fn find(&self, kid: &str) -> Option<&[u8]> {
         self.keys
             .iter()
             .find(|(k, _)| k == kid)

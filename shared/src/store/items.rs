@@ -56,7 +56,32 @@ pub struct MessageItem {
     pub delivery: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_mid: Option<String>,
+    /// For an answer: the customer's words it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<String>,
+    /// An answer is also in the by-time index, under its day and a random key, so the weekly
+    /// review draws a uniform sample of the week's answers with one query per day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     pub expires_at: i64,
+}
+
+/// The by-time index partition of one day's answers.
+pub fn answers_partition(day: chrono::NaiveDate) -> String {
+    format!("ANS#{day}")
+}
+
+/// The day of an answer Meta took (not a proposal waiting for a yes, not a small-talk reply).
+fn sampled_answer(m: &Message, delivery: Option<&crate::ports::Delivery>) -> Option<chrono::NaiveDate> {
+    let answer = m.answer.as_ref()?;
+    let sent = matches!(delivery, Some(crate::ports::Delivery::Sent(_)));
+    let proposal = answer.trace.as_ref().is_some_and(|t| t.is_proposal());
+    (sent && !proposal && !answer.entry.starts_with("small_talk:"))
+        .then(|| DateTime::<Utc>::from_timestamp_millis(m.timestamp_ms))
+        .flatten()
+        .map(|t| t.date_naive())
 }
 
 impl MessageItem {
@@ -104,6 +129,9 @@ impl MessageItem {
                 Some(Delivery::Sent(mid)) => Some(mid.clone()),
                 _ => None,
             },
+            asked: m.answer.as_ref().and_then(|a| a.question.clone()),
+            gsi1pk: sampled_answer(m, delivery).map(|day| answers_partition(day)),
+            gsi1sk: sampled_answer(m, delivery).map(|_| uuid::Uuid::new_v4().simple().to_string()),
             // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
             // item (and with it the dedupe) at once.
             expires_at: expiry(m.timestamp_ms, MESSAGE_RETENTION_DAYS as u32),
@@ -137,6 +165,7 @@ impl MessageItem {
                 (Some(entry), Some(confidence)) => Some(AnswerRef {
                     entry,
                     confidence,
+                    question: self.asked,
                     trace: self.trace,
                 }),
                 _ => None,
@@ -340,6 +369,7 @@ mod tests {
             entry: "hours".into(),
             confidence: 0.9,
             trace: Some(trace),
+            question: None,
         });
         MessageItem::from_send(&m, &Delivery::Sent("m_out".into()))
     }

@@ -203,6 +203,7 @@ fn bot_said(entry: &str) -> Message {
             entry: entry.into(),
             confidence: 0.1,
             trace: None,
+            question: None,
         }),
     }
 }

@@ -5,6 +5,7 @@
 mod boundary;
 mod conversations;
 mod escalations;
+mod reviews;
 mod stats;
 
 use std::collections::HashMap;
@@ -55,7 +56,7 @@ fn to_attr<T: serde::Serialize>(value: &T) -> Result<AttributeValue, StoreError>
         .ok_or_else(|| StoreError::Corrupt("value".into()))
 }
 
-fn update_condition_failed(err: &SdkError<UpdateItemError>) -> bool {
+pub(super) fn update_condition_failed(err: &SdkError<UpdateItemError>) -> bool {
     matches!(
         err.as_service_error(),
         Some(UpdateItemError::ConditionalCheckFailedException(_))

@@ -1,0 +1,232 @@
+//! The weekly report: escalations by reason, answered vs escalated, time to resume, auto-resumes
+//! and reminders — as text, and as HTML with SVG charts drawn by plotters.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+use crate::escalation::{AnswersVerdict, Escalation, ResumedBy};
+
+#[cfg(feature = "tools")]
+mod html;
+#[cfg(feature = "tools")]
+pub use html::render_html;
+
+/// One week (Monday first).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Week {
+    pub start: NaiveDate,
+    pub by_reason: BTreeMap<String, u64>,
+    pub escalations: u64,
+    pub answers: u64,
+    /// Escalations whose person said whether the bot's earlier answers were right.
+    pub answers_judged: u64,
+    /// Of those, the ones marked wrong.
+    pub answers_wrong: u64,
+}
+
+impl Week {
+    /// Share of the week's conversations the bot answered, 0..=100.
+    pub fn answered_percent(&self) -> Option<f64> {
+        let all = self.answers + self.escalations;
+        (all > 0).then(|| self.answers as f64 * 100.0 / all as f64)
+    }
+
+    /// Share of the judged earlier answers marked wrong, 0..=100.
+    pub fn wrong_percent(&self) -> Option<f64> {
+        (self.answers_judged > 0)
+            .then(|| self.answers_wrong as f64 * 100.0 / self.answers_judged as f64)
+    }
+}
+
+/// The report's figures.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub weeks: Vec<Week>,
+    pub reasons: Vec<String>,
+    pub escalations: u64,
+    pub answers: u64,
+    /// Resumed by a person (link, inbox, command line): median and p90 minutes from escalation.
+    pub median_minutes_to_resume: Option<f64>,
+    pub p90_minutes_to_resume: Option<f64>,
+    pub resumed: u64,
+    pub auto_resumed: u64,
+    pub reminders: u64,
+    pub labels: BTreeMap<String, u64>,
+    pub answers_judged: u64,
+    pub answers_wrong: u64,
+}
+
+fn monday(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(d.weekday().num_days_from_monday().into())
+}
+
+fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    // Nearest rank.
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+/// Builds the report over the `weeks` weeks ending with the week of `now`.
+pub fn build_report(
+    escalations: &[Escalation],
+    answers: &[(NaiveDate, u64)],
+    weeks: u32,
+    now: DateTime<Utc>,
+) -> Report {
+    let last = monday(now.date_naive());
+    let first = last - Duration::weeks(i64::from(weeks.max(1)) - 1);
+    let mut table: BTreeMap<NaiveDate, Week> = (0..weeks.max(1))
+        .map(|i| {
+            let start = first + Duration::weeks(i.into());
+            (
+                start,
+                Week {
+                    start,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    let mut report = Report::default();
+    let mut to_resume = Vec::new();
+    for e in escalations {
+        let Some(week) = table.get_mut(&monday(e.created_at.date_naive())) else {
+            continue;
+        };
+        week.escalations += 1;
+        *week
+            .by_reason
+            .entry(e.reason.as_str().to_string())
+            .or_default() += 1;
+        report.escalations += 1;
+        if e.reminded_at.is_some() {
+            report.reminders += 1;
+        }
+        if let Some(label) = e.outcome {
+            *report.labels.entry(label.as_str().to_string()).or_default() += 1;
+        }
+        if let Some(verdict) = e.earlier_answers {
+            let wrong = u64::from(verdict == AnswersVerdict::Wrong);
+            week.answers_judged += 1;
+            week.answers_wrong += wrong;
+            report.answers_judged += 1;
+            report.answers_wrong += wrong;
+        }
+        match (e.resumed_by, e.resumed_at) {
+            (Some(ResumedBy::Expired), Some(_)) => {
+                report.resumed += 1;
+                report.auto_resumed += 1;
+            }
+            (Some(_), Some(at)) => {
+                report.resumed += 1;
+                to_resume.push((at - e.created_at).num_seconds() as f64 / 60.0);
+            }
+            _ => {}
+        }
+    }
+    for (day, n) in answers {
+        if let Some(week) = table.get_mut(&monday(*day)) {
+            week.answers += n;
+            report.answers += n;
+        }
+    }
+    to_resume.sort_by(f64::total_cmp);
+    report.median_minutes_to_resume = percentile(&to_resume, 0.5);
+    report.p90_minutes_to_resume = percentile(&to_resume, 0.9);
+    let mut reasons: Vec<String> = table
+        .values()
+        .flat_map(|w| w.by_reason.keys().cloned())
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    report.reasons = reasons;
+    report.weeks = table.into_values().collect();
+    report
+}
+
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn minutes(m: Option<f64>) -> String {
+    match m {
+        None => "–".into(),
+        Some(m) if m < 90.0 => format!("{m:.0} min"),
+        Some(m) => format!("{:.1} h", m / 60.0),
+    }
+}
+
+/// The report as plain text.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    out.push_str("Escalations per week by reason\n");
+    out.push_str(&format!("{:<12}", "week of"));
+    for reason in &r.reasons {
+        out.push_str(&format!(" {:>17}", reason));
+    }
+    out.push_str(&format!(
+        " {:>7} {:>8} {:>10}\n",
+        "total", "answers", "escalated"
+    ));
+    for w in &r.weeks {
+        out.push_str(&format!("{:<12}", w.start.to_string()));
+        for reason in &r.reasons {
+            out.push_str(&format!(
+                " {:>17}",
+                w.by_reason.get(reason).copied().unwrap_or(0)
+            ));
+        }
+        out.push_str(&format!(
+            " {:>7} {:>8} {:>10}\n",
+            w.escalations,
+            w.answers,
+            share(w.escalations, w.escalations + w.answers)
+        ));
+    }
+    let handled = r.answers + r.escalations;
+    out.push_str(&format!(
+        "\nAnswered by the bot: {} of {} ({}); escalated: {} ({})\n",
+        r.answers,
+        handled,
+        share(r.answers, handled),
+        r.escalations,
+        share(r.escalations, handled)
+    ));
+    out.push_str(&format!(
+        "Time to resume (by a person): median {}, p90 {}\n",
+        minutes(r.median_minutes_to_resume),
+        minutes(r.p90_minutes_to_resume)
+    ));
+    out.push_str(&format!(
+        "Auto-resumed (nobody handed back): {} of {} resumed ({})\n",
+        r.auto_resumed,
+        r.resumed,
+        share(r.auto_resumed, r.resumed)
+    ));
+    out.push_str(&format!("Reminders sent: {}\n", r.reminders));
+    out.push_str(&format!(
+        "Bot answers judged at a handoff: {} ({} wrong, {})\n",
+        r.answers_judged,
+        r.answers_wrong,
+        share(r.answers_wrong, r.answers_judged)
+    ));
+    let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    out.push_str(&format!(
+        "Labels: {}\n",
+        if labels.is_empty() {
+            "none".into()
+        } else {
+            labels.join(", ")
+        }
+    ));
+    out
+}
+

@@ -1,0 +1,189 @@
+//! Building the week's review (the template's weekly schedule, or `handoff review now`): once per
+//! day whatever the redeliveries, then the digest published to the team once.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+use super::digest::render_digest;
+use super::proposal::proposals;
+use super::record::{AnsweredSample, Review, WeekFigures};
+use super::token::ReviewToken;
+use super::{Reviews, StoredReview};
+use crate::app::{App, FlowError};
+use crate::cases::Case;
+use crate::live::{current_content, BoundaryVersions};
+use crate::policy::Knowledge;
+
+/// The days a review covers (its figures and its sample).
+pub const REVIEW_DAYS: i64 = 7;
+/// How far back labelled escalations are read for proposals: labels come when a person resumes,
+/// often days after the escalation.
+const LABEL_DAYS: i64 = 42;
+/// Answered conversations drawn for a right / wrong click.
+pub const SAMPLE_SIZE: usize = 10;
+/// Weeks the digest compares.
+const WEEKS_SHOWN: u32 = 6;
+/// How long the review link works.
+pub const REVIEW_LINK_DAYS: i64 = 7;
+
+/// A review and where it can be opened.
+#[derive(Debug)]
+pub struct BuiltReview {
+    pub review: Review,
+    pub url: String,
+    /// Built by this call (else it was there: a redelivery, or a second run the same day).
+    pub created: bool,
+    /// The digest went out with this call.
+    pub published: bool,
+}
+
+fn stores(app: &App) -> Result<(&dyn Reviews, &dyn BoundaryVersions), FlowError> {
+    match (&app.reviews, &app.versions) {
+        (Some(r), Some(v)) => Ok((r.as_ref(), v.as_ref())),
+        _ => Err(FlowError::BadEvent("this function has no review store".into())),
+    }
+}
+
+/// The signed link to `review`'s page.
+pub fn review_url(app: &App, review: &Review) -> Result<String, FlowError> {
+    let keys = app
+        .settings
+        .link_keys
+        .as_ref()
+        .ok_or_else(|| FlowError::BadEvent("no LINK_KEYS to sign the review link".into()))?;
+    let token = ReviewToken {
+        review: review.id,
+        expires_at: review.built_at + Duration::days(REVIEW_LINK_DAYS),
+    }
+    .sign(keys);
+    Ok(format!("{}/review/{token}", app.settings.resume_base_url))
+}
+
+/// Builds today's review if there is none, and publishes its digest if nobody did.
+pub async fn build_review(app: &App, now: DateTime<Utc>) -> Result<BuiltReview, FlowError> {
+    let (reviews, _) = stores(app)?;
+    let id = now.date_naive();
+    let (stored, created) = match reviews.get_review(id).await? {
+        Some(s) => (s, false),
+        None => {
+            let review = assemble(app, now).await?;
+            let created = reviews.create_review(&review).await?;
+            let stored = reviews.get_review(id).await?.unwrap_or(StoredReview {
+                review,
+                revision: 0,
+                notified: false,
+            });
+            (stored, created)
+        }
+    };
+    let url = review_url(app, &stored.review)?;
+    let mut published = false;
+    if !stored.notified {
+        app.notifier.publish(&render_digest(&stored.review, &url)).await?;
+        reviews.mark_review_notified(id).await?;
+        published = true;
+    }
+    Ok(BuiltReview {
+        review: stored.review,
+        url,
+        created,
+        published,
+    })
+}
+
+fn monday(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(d.weekday().num_days_from_monday().into())
+}
+
+async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
+    let (reviews, versions) = stores(app)?;
+    let from = now - Duration::days(REVIEW_DAYS);
+    let escalations = app
+        .escalations
+        .escalations_between(
+            now - Duration::days(LABEL_DAYS.max(i64::from(WEEKS_SHOWN) * 7)),
+            now,
+            None,
+            &mut |_| {},
+        )
+        .await?;
+    let cases: Vec<Case> = escalations
+        .iter()
+        .filter(|e| e.created_at >= now - Duration::days(LABEL_DAYS))
+        .map(Case::from_escalation)
+        .collect();
+    let (current, content) = current_content(versions, &app.settings.layer)
+        .await
+        .map_err(|e| FlowError::BadEvent(e.to_string()))?;
+    let knowledge = Knowledge::from_toml(&content.knowledge)
+        .map_err(|e| FlowError::BadEvent(format!("the current knowledge file: {e}")))?;
+    let rejected = reviews.rejected_proposals().await?;
+    let (proposals, wordless) = proposals(&cases, &knowledge, &rejected);
+
+    let first_day = monday((now - Duration::weeks(i64::from(WEEKS_SHOWN) - 1)).date_naive());
+    let answers = app
+        .stats
+        .answers_per_day(first_day, now.date_naive())
+        .await?;
+    let report = crate::report::build_report(&escalations, &answers, WEEKS_SHOWN, now);
+    let history = versions.history().await?;
+    let weeks = report
+        .weeks
+        .iter()
+        .map(|w| WeekFigures {
+            start: w.start,
+            answered: w.answers,
+            escalated: w.escalations,
+            by_reason: w.by_reason.clone(),
+            answers_judged: w.answers_judged,
+            answers_wrong: w.answers_wrong,
+            versions: history
+                .iter()
+                .filter(|r| monday(r.at.date_naive()) == w.start)
+                .map(|r| r.version)
+                .collect(),
+        })
+        .collect();
+
+    // A uniform sample of the period's answers: each draw picks a day in proportion to the
+    // answers it has left, then the day's store draws that many at random.
+    let days: Vec<(NaiveDate, u64)> = (1..=REVIEW_DAYS)
+        .map(|i| (now - Duration::days(REVIEW_DAYS - i)).date_naive())
+        .map(|d| (d, answers.iter().find(|(a, _)| *a == d).map_or(0, |(_, n)| *n)))
+        .collect();
+    let mut left: Vec<u64> = days.iter().map(|(_, n)| *n).collect();
+    let mut take = vec![0usize; days.len()];
+    for _ in 0..SAMPLE_SIZE {
+        let total: u64 = left.iter().sum();
+        if total == 0 {
+            break;
+        }
+        let mut pick = u64::from(uuid::Uuid::new_v4().as_u128() as u32) % total;
+        for (i, n) in left.iter_mut().enumerate() {
+            if pick < *n {
+                *n -= 1;
+                take[i] += 1;
+                break;
+            }
+            pick -= *n;
+        }
+    }
+    let mut sample: Vec<AnsweredSample> = Vec::new();
+    for ((day, _), n) in days.iter().zip(take) {
+        sample.extend(reviews.sample_answers(*day, n).await?);
+    }
+    sample.retain(|s| s.at >= from && !s.question.trim().is_empty());
+
+    Ok(Review {
+        id: now.date_naive(),
+        built_at: now,
+        from,
+        to: now,
+        version: current.version,
+        proposals,
+        sample,
+        weeks,
+        median_minutes_to_resume: report.median_minutes_to_resume,
+        wordless,
+        decisions: Vec::new(),
+    })
+}

@@ -1,0 +1,169 @@
+//! The weekly digest: the week in numbers against the weeks before, the share answered and the
+//! share of answers marked wrong as a chart (the weeks a version went live marked), what waits
+//! for a decision, and the one signed link to the review page. Email text, the JSON document for
+//! HTTPS subscribers, and AWS Chatbot's format for the chat topic.
+
+use serde_json::json;
+
+use super::record::{Change, Review, WeekFigures};
+use crate::escalation::HandoffMessage;
+
+fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+}
+
+fn bar(share: Option<f64>, width: usize) -> String {
+    match share {
+        None => "·".repeat(1),
+        Some(p) => {
+            let n = ((p / 100.0) * width as f64).round() as usize;
+            "█".repeat(n.min(width))
+        }
+    }
+}
+
+fn shown(p: Option<f64>) -> String {
+    p.map_or("–".into(), |p| format!("{p:.0} %"))
+}
+
+/// The weekly chart as text: one line per week, the answered share as a bar, the wrong share,
+/// and `◆ v3` where version 3 went live.
+pub fn weekly_chart(weeks: &[WeekFigures]) -> String {
+    let mut out = String::from("week of      answered by the bot                 answers marked wrong\n");
+    for w in weeks {
+        let answered = percent(w.answered, w.answered + w.escalated);
+        let wrong = percent(w.answers_wrong, w.answers_judged);
+        let marks: Vec<String> = w.versions.iter().map(|v| format!("◆ v{v}")).collect();
+        out.push_str(&format!(
+            "{}  {:<20} {:>5}   {:<10} {:>5}  {}\n",
+            w.start.format("%Y-%m-%d"),
+            bar(answered, 20),
+            shown(answered),
+            bar(wrong, 10),
+            shown(wrong),
+            marks.join(" ")
+        ));
+    }
+    out.push_str("◆ a new boundary version went live that week\n");
+    out
+}
+
+fn short(text: &str, n: usize) -> String {
+    let line = crate::escalation::quoting::one_line(text);
+    if line.chars().count() > n {
+        format!("{}…", line.chars().take(n).collect::<String>())
+    } else {
+        line
+    }
+}
+
+fn describe(change: &Change) -> String {
+    match change {
+        Change::Question { entry, text } => format!("answer \"{}\" with {entry}", short(text, 120)),
+        Change::Outside { text } => format!("leave \"{}\" to a person", short(text, 120)),
+        Change::Draft { id, questions, .. } => format!("a new entry {id} ({} questions)", questions.len()),
+    }
+}
+
+pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
+    let week = review.weeks.last().cloned().unwrap_or_default();
+    let before = review.weeks.iter().rev().nth(1);
+    let mut email = format!(
+        "Your bot's week, {} to {}\n\n",
+        review.from.format("%d %b"),
+        review.to.format("%d %b %Y")
+    );
+    email.push_str(&format!(
+        "Customer questions decided: {}\nAnswered by the bot: {} ({})\nEscalated to a person: {}\n",
+        week.answered + week.escalated,
+        week.answered,
+        shown(percent(week.answered, week.answered + week.escalated)),
+        week.escalated
+    ));
+    for (reason, n) in &week.by_reason {
+        email.push_str(&format!("  {reason}: {n}\n"));
+    }
+    email.push_str(&format!(
+        "Answers marked wrong: {} of {} checked\nMedian time to hand back: {}\n",
+        week.answers_wrong,
+        week.answers_judged,
+        review
+            .median_minutes_to_resume
+            .map_or("–".into(), |m| format!("{m:.0} min"))
+    ));
+    if let Some(b) = before {
+        email.push_str(&format!(
+            "The week before: {} answered of {}, {} escalated.\n",
+            b.answered,
+            b.answered + b.escalated,
+            b.escalated
+        ));
+    }
+    email.push('\n');
+    email.push_str(&weekly_chart(&review.weeks));
+    email.push_str(&format!(
+        "\nWaiting for your decision: {} proposals from this week's labels, {} answers to check.\n",
+        review.proposals.len(),
+        review.sample.len()
+    ));
+    for p in review.proposals.iter().take(8) {
+        email.push_str(&format!("  - {}\n", describe(&p.change)));
+    }
+    if review.proposals.len() > 8 {
+        email.push_str(&format!("  … and {} more\n", review.proposals.len() - 8));
+    }
+    if !review.wordless.is_empty() {
+        email.push_str(&format!(
+            "{} labelled messages had no words to learn from (e.g. \"{}\") and teach nothing.\n",
+            review.wordless.len(),
+            short(&review.wordless[0], 40)
+        ));
+    }
+    email.push_str(&format!(
+        "\nReview and apply with one click (the link works for 7 days):\n{url}\n\nNothing changes until someone accepts a proposal on that page.\n"
+    ));
+    let subject = format!(
+        "Handoff weekly review: {} answered, {} escalated, {} proposals",
+        week.answered,
+        week.escalated,
+        review.proposals.len()
+    );
+    let document = json!({
+        "type": "handoff.review",
+        "version": 1,
+        "review": review.id.to_string(),
+        "from": review.from,
+        "to": review.to,
+        "boundary_version": review.version,
+        "weeks": review.weeks,
+        "median_minutes_to_resume": review.median_minutes_to_resume,
+        "proposals": review.proposals.len(),
+        "sample": review.sample.len(),
+        "review_url": url,
+    });
+    let chat = json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": format!("review-{}", review.id),
+        "content": {
+            "textType": "client-markdown",
+            "title": format!("Weekly review: {} answered, {} escalated", week.answered, week.escalated),
+            "description": format!(
+                "{} proposals and {} answers to check.\n```\n{}```",
+                review.proposals.len(),
+                review.sample.len(),
+                weekly_chart(&review.weeks)
+            ),
+            "nextSteps": [format!("Review: {url}")],
+            "keywords": ["review"],
+        },
+        "metadata": { "summary": format!("Weekly review {}", review.id) },
+    });
+    HandoffMessage {
+        subject,
+        email,
+        document,
+        attributes: vec![("kind", "review".into())],
+        chat,
+    }
+}

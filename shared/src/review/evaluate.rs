@@ -1,0 +1,254 @@
+//! What a change would do on the brand's own labelled history (before → after), and the
+//! threshold the labels support. The threshold rests only on labels the knowledge has not been
+//! fed: a label that became a question is answered exactly, and measuring on it would lower the
+//! threshold until off-topic questions get answered.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::record::{AnsweredSample, ThresholdProposal};
+use crate::cases::Case;
+use crate::policy::evaluation::{judge, tally, Expectation, Judged, LabelledMessage, Tally};
+use crate::policy::text::tokens;
+use crate::policy::{Knowledge, Policy};
+
+/// The most wrong answers (of questions with an entry) and off-topic answers (of the others) a
+/// change may leave: the engine's own bound (docs/policy.md).
+pub const WRONG_BOUND: f64 = 0.02;
+/// Unfed labels a lower threshold needs at least.
+pub const MIN_LABELS_TO_LOWER: usize = 100;
+/// Unfed labels showing too many wrong answers that make the review propose a higher one.
+pub const MIN_LABELS_TO_RAISE: usize = 20;
+
+/// What the labelled cases expect: "could have answered with X" → X, "needed a person" → a
+/// person; the sampled answers a person clicked: right → that entry, wrong → a person.
+pub fn labelled_history(cases: &[Case], verdicts: &[(&AnsweredSample, bool)]) -> Vec<LabelledMessage> {
+    let mut out = Vec::new();
+    for c in cases {
+        let Some(last) = c.messages.last() else { continue };
+        let expect = match (c.label.as_deref(), &c.entry) {
+            (Some("bot_could_handle"), Some(entry)) => Expectation::Answer(entry.clone()),
+            (Some("needed_person"), _) => Expectation::Escalate,
+            _ => continue,
+        };
+        out.push(LabelledMessage {
+            text: last.text.clone(),
+            expect,
+        });
+    }
+    for (s, right) in verdicts {
+        out.push(LabelledMessage {
+            text: s.question.clone(),
+            expect: if *right {
+                Expectation::Answer(s.entry.clone())
+            } else {
+                Expectation::Escalate
+            },
+        });
+    }
+    out
+}
+
+/// One side of before → after.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Measured {
+    pub labels: usize,
+    pub tally: Tally,
+}
+
+impl Measured {
+    /// Answered by the bot (right or wrong, and off-topic messages answered).
+    pub fn answered(&self) -> usize {
+        self.tally.right + self.tally.wrong + self.tally.off_topic_answered
+    }
+}
+
+/// The boundary's reading of every label, at its own threshold.
+pub fn measure(
+    policy: &Policy,
+    knowledge: &Knowledge,
+    labels: &[LabelledMessage],
+    now: DateTime<Utc>,
+) -> (Measured, Vec<Judged>) {
+    let judged: Vec<Judged> = labels
+        .iter()
+        .map(|l| judge(policy, knowledge, l, now))
+        .collect();
+    (
+        Measured {
+            labels: labels.len(),
+            tally: tally(&judged, policy.confidence_threshold),
+        },
+        judged,
+    )
+}
+
+/// Why `after` may not go live, if it may not: it takes a measured wrong share over the bound
+/// (and is worse than before).
+pub fn refusal(before: &Measured, after: &Measured) -> Option<String> {
+    let (b, a) = (&before.tally, &after.tally);
+    if a.wrong_rate() > WRONG_BOUND && a.wrong_rate() > b.wrong_rate() {
+        return Some(format!(
+            "with these changes the bot would answer {} of the {} labelled questions with the wrong entry ({:.0} %, before {:.0} %); the bound is {:.0} %",
+            a.wrong, a.in_scope, a.wrong_rate() * 100.0, b.wrong_rate() * 100.0, WRONG_BOUND * 100.0
+        ));
+    }
+    if a.off_topic_rate() > WRONG_BOUND && a.off_topic_rate() > b.off_topic_rate() {
+        return Some(format!(
+            "with these changes the bot would answer {} of the {} labelled messages that needed a person ({:.0} %, before {:.0} %); the bound is {:.0} %",
+            a.off_topic_answered, a.off_topic, a.off_topic_rate() * 100.0, b.off_topic_rate() * 100.0, WRONG_BOUND * 100.0
+        ));
+    }
+    None
+}
+
+/// The labels whose words the knowledge does not hold as a question or `[outside]` example.
+pub fn unfed(knowledge: &Knowledge, labels: Vec<LabelledMessage>) -> Vec<LabelledMessage> {
+    let fed: std::collections::HashSet<Vec<String>> = knowledge
+        .entries()
+        .iter()
+        .flat_map(|e| e.questions.iter())
+        .chain(knowledge.outside())
+        .map(|q| tokens(q))
+        .collect();
+    labels
+        .into_iter()
+        .filter(|l| !fed.contains(&tokens(&l.text)))
+        .collect()
+}
+
+/// The one-sided 95 % upper bound of a share seen as `k` of `n` (Wilson).
+pub fn upper_bound(k: usize, n: usize) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    let (k, n, z) = (k as f64, n as f64, 1.645_f64);
+    let p = k / n;
+    let centre = p + z * z / (2.0 * n);
+    let spread = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre + spread) / (1.0 + z * z / n)).min(1.0)
+}
+
+fn holds(t: &Tally) -> bool {
+    upper_bound(t.wrong, t.in_scope) <= WRONG_BOUND
+        && upper_bound(t.off_topic_answered, t.off_topic) <= WRONG_BOUND
+}
+
+/// A threshold the unfed labels support, if it differs from the current one: lower only on at
+/// least `MIN_LABELS_TO_LOWER` labels and where the 95 % upper bounds of both error shares stay
+/// within the bound; higher when the labels show the current one answers wrong too often.
+pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdProposal> {
+    let n = judged.len();
+    let mut candidates: Vec<f64> = judged
+        .iter()
+        .filter(|j| j.fixed.is_none())
+        .map(|j| j.score)
+        .filter(|s| *s > 0.0)
+        .chain([current, 1.0])
+        .collect();
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    let now = tally(judged, current);
+    let observed_bad = now.wrong_rate() > WRONG_BOUND || now.off_topic_rate() > WRONG_BOUND;
+    if observed_bad && n >= MIN_LABELS_TO_RAISE {
+        let higher = candidates
+            .iter()
+            .copied()
+            .filter(|t| *t > current)
+            .find(|t| {
+                let x = tally(judged, *t);
+                x.wrong_rate() <= WRONG_BOUND && x.off_topic_rate() <= WRONG_BOUND
+            })
+            .unwrap_or(1.0);
+        return Some(ThresholdProposal {
+            current,
+            proposed: higher,
+            labels: n,
+            why: format!(
+                "At {current:.2} the bot answered {} of {} labelled questions with the wrong entry and {} of {} messages that needed a person; at {higher:.2} it stays within {:.0} %.",
+                now.wrong, now.in_scope, now.off_topic_answered, now.off_topic, WRONG_BOUND * 100.0
+            ),
+        });
+    }
+    if n < MIN_LABELS_TO_LOWER {
+        return None;
+    }
+    let lowest = candidates
+        .iter()
+        .copied()
+        .filter(|t| *t < current)
+        .find(|t| holds(&tally(judged, *t)))?;
+    if current - lowest < 0.01 {
+        return None;
+    }
+    let at = tally(judged, lowest);
+    Some(ThresholdProposal {
+        current,
+        proposed: lowest,
+        labels: n,
+        why: format!(
+            "On {n} labelled messages the bot has not learnt from, {lowest:.2} answers {} more right; the 95 % upper bounds of wrong answers ({:.1} %) and of answered messages that needed a person ({:.1} %) stay within {:.0} %.",
+            at.right.saturating_sub(now.right),
+            upper_bound(at.wrong, at.in_scope) * 100.0,
+            upper_bound(at.off_topic_answered, at.off_topic) * 100.0,
+            WRONG_BOUND * 100.0
+        ),
+    })
+}
+
+/// The policy file's source with `[answers] confidence_threshold` set to `threshold`, comments kept.
+pub fn with_threshold(policy: &str, threshold: f64) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = policy
+        .parse()
+        .map_err(|e| format!("the policy file does not parse: {e}"))?;
+    if doc.get("answers").is_none() {
+        doc.insert("answers", toml_edit::Item::Table(toml_edit::Table::new()));
+    }
+    doc["answers"]["confidence_threshold"] = toml_edit::value((threshold * 1000.0).round() / 1000.0);
+    Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(expect: Option<&str>, best: &str, score: f64) -> Judged {
+        Judged {
+            expect: expect.map(String::from),
+            fixed: None,
+            best: Some(best.into()),
+            score,
+            small_talk: false,
+        }
+    }
+
+    #[test]
+    fn never_lowers_on_few_labels_and_raises_on_evidence() {
+        // 30 labels, all right at 0.3: too few to lower from 0.4.
+        let few: Vec<Judged> = (0..30).map(|_| j(Some("a"), "a", 0.3)).collect();
+        assert_eq!(propose_threshold(&few, 0.4), None);
+        // 200 labels right at 0.3, none wrong: lower, within the bound's upper limit.
+        let many: Vec<Judged> = (0..200).map(|_| j(Some("a"), "a", 0.3)).collect();
+        let p = propose_threshold(&many, 0.4).unwrap();
+        assert!((p.proposed - 0.3).abs() < 1e-9 && p.labels == 200, "{p:?}");
+        // Wrong answers above the current threshold: raise past them.
+        let mut bad: Vec<Judged> = (0..25).map(|_| j(Some("a"), "a", 0.9)).collect();
+        bad.extend((0..5).map(|_| j(Some("a"), "b", 0.5)));
+        let p = propose_threshold(&bad, 0.4).unwrap();
+        assert!(p.proposed > 0.5, "{p:?}");
+    }
+
+    #[test]
+    fn the_upper_bound_is_conservative() {
+        assert!(upper_bound(0, 100) > 0.02);
+        assert!(upper_bound(0, 200) < 0.02);
+        assert!(upper_bound(1, 10) > 0.3);
+    }
+
+    #[test]
+    fn the_threshold_is_set_with_comments_kept() {
+        let src = "# mine\n[answers]\nconfidence_threshold = 0.4 # sure\n";
+        let out = with_threshold(src, 0.3).unwrap();
+        assert!(out.contains("# mine") && out.contains("confidence_threshold = 0.3"), "{out}");
+    }
+}

@@ -1,0 +1,191 @@
+//! The review page: readable on a phone, no JavaScript, no outside assets; customer words are
+//! untrusted and always escaped. GET shows the proposals and the sampled answers and changes
+//! nothing; the form's Preview measures, Apply publishes.
+
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+use super::apply::{ReviewForm, ReviewPreview};
+use super::digest::weekly_chart;
+use super::record::{Change, Review};
+
+/// What the page shows.
+pub struct ReviewPageView<'a> {
+    pub review: &'a Review,
+    /// Where the form posts (the same link).
+    pub action: &'a str,
+    /// What the choices would do (with no choices: the boundary as it is, and the threshold).
+    pub preview: Option<&'a ReviewPreview>,
+    /// The choices to show as made (after a preview).
+    pub form: Option<&'a ReviewForm>,
+    /// A notice at the top (a refusal, an error, what was applied).
+    pub notice: Option<(&'a str, bool)>,
+}
+
+fn pct(n: usize, of: usize) -> String {
+    if of == 0 {
+        "–".into()
+    } else {
+        format!("{:.0} %", n as f64 * 100.0 / of as f64)
+    }
+}
+
+fn choice(name: &str, value: &str, label: &str, chosen: Option<&str>) -> String {
+    format!(
+        "<label><input type=\"radio\" name=\"{}\" value=\"{value}\"{}> {label}</label> ",
+        attr(name),
+        if chosen == Some(value) { " checked" } else { "" }
+    )
+}
+
+fn preview_table(p: &ReviewPreview) -> String {
+    let row = |name: &str, b: String, a: String| {
+        format!("<tr><th scope=\"row\">{name}</th><td>{b}</td><td>{a}</td></tr>")
+    };
+    let (b, a) = (&p.before.tally, &p.after.tally);
+    format!(
+        "<table id=\"preview\"><caption>On your {} labelled messages (version {} → with your choices)</caption>\
+<tr><th></th><th>before</th><th>after</th></tr>{}{}{}{}</table>",
+        p.before.labels,
+        p.version,
+        row("answered by the bot", p.before.answered().to_string(), p.after.answered().to_string()),
+        row("answered right", format!("{} of {}", b.right, b.in_scope), format!("{} of {}", a.right, a.in_scope)),
+        row("answered with the wrong entry", pct(b.wrong, b.in_scope), pct(a.wrong, a.in_scope)),
+        row("answered though a person was needed", pct(b.off_topic_answered, b.off_topic), pct(a.off_topic_answered, a.off_topic)),
+    )
+}
+
+/// The page.
+pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
+    let r = v.review;
+    let chosen = |key: &str| -> Option<String> {
+        v.form
+            .and_then(|f| f.choices.get(key).cloned())
+            .or_else(|| r.decision(key).map(|d| d.verdict.clone()))
+    };
+    let mut body = format!(
+        "<h1>Your bot's week</h1><p class=\"who\">{} to {} · boundary version {}</p>",
+        r.from.format("%d %b"),
+        r.to.format("%d %b %Y"),
+        r.version
+    );
+    if let Some((message, ok)) = v.notice {
+        body.push_str(&format!(
+            "<p id=\"notice\" class=\"{}\">{}</p>",
+            if ok { "ok" } else { "warn" },
+            text(message)
+        ));
+    }
+    body.push_str(&format!("<pre>{}</pre>", text(&weekly_chart(&r.weeks))));
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"{}\">",
+        attr(v.action)
+    ));
+    body.push_str(&format!(
+        "<h2>What the labels propose ({})</h2>",
+        r.proposals.len()
+    ));
+    if r.proposals.is_empty() {
+        body.push_str("<p>Nothing new this week.</p>");
+    }
+    for p in &r.proposals {
+        let name = format!("p.{}", p.key);
+        let c = chosen(&p.key);
+        let decided = r.decision(&p.key).map(|d| {
+            format!(
+                " <span class=\"who\">{} by {} on {}</span>",
+                d.verdict,
+                text(&d.by),
+                d.at.format("%d %b %H:%M")
+            )
+        });
+        body.push_str(&format!("<fieldset class=\"proposal\" id=\"{}\">", attr(&name)));
+        match &p.change {
+            Change::Question { entry, text: words } => body.push_str(&format!(
+                "<legend>Answer with <b>{}</b></legend><p>The customer wrote: <q>{}</q></p>",
+                text(entry),
+                text(words)
+            )),
+            Change::Outside { text: words } => body.push_str(&format!(
+                "<legend>Always a person</legend><p>The customer wrote: <q>{}</q> — the bot learns not to answer this.</p>",
+                text(words)
+            )),
+            Change::Draft { id, questions, answer } => {
+                body.push_str(&format!(
+                    "<legend>A new entry <b>{}</b></legend><p>Asked {} times:</p><ul>",
+                    text(id),
+                    p.escalations.len()
+                ));
+                for q in questions {
+                    body.push_str(&format!("<li><q>{}</q></li>", text(q)));
+                }
+                let written = v
+                    .form
+                    .and_then(|f| f.answers.get(&p.key).cloned())
+                    .or_else(|| answer.clone())
+                    .unwrap_or_default();
+                body.push_str(&format!(
+                    "</ul><label for=\"a.{k}\">The answer the bot should give</label><textarea id=\"a.{k}\" name=\"a.{k}\" maxlength=\"2000\">{}</textarea>",
+                    text(&written),
+                    k = attr(&p.key)
+                ));
+            }
+        }
+        body.push_str(&choice(&name, "accept", "accept", c.as_deref()));
+        body.push_str(&choice(&name, "reject", "reject", c.as_deref()));
+        body.push_str(&choice(&name, "", "decide later", Some(c.as_deref().unwrap_or(""))));
+        body.push_str(&decided.unwrap_or_default());
+        body.push_str("</fieldset>");
+    }
+    if !r.wordless.is_empty() {
+        body.push_str(&format!(
+            "<p class=\"who\">{} labelled messages have no words to learn from and teach nothing: {}</p>",
+            r.wordless.len(),
+            r.wordless.iter().take(5).map(|w| format!("<q>{}</q>", text(w))).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    body.push_str(&format!(
+        "<h2>Were these answers right? ({})</h2><p class=\"who\">Drawn at random from the week's answers: your clicks tell how often the bot is wrong.</p>",
+        r.sample.len()
+    ));
+    for s in &r.sample {
+        let name = format!("s.{}", s.key);
+        let c = chosen(&s.key);
+        body.push_str(&format!(
+            "<fieldset class=\"sample\"><p>The customer wrote: <q>{}</q></p><p>The bot answered with <b>{}</b>: <q>{}</q></p>{}{}{}</fieldset>",
+            text(&s.question),
+            text(&s.entry),
+            text(&s.answer),
+            choice(&name, "right", "right", c.as_deref()),
+            choice(&name, "wrong", "wrong", c.as_deref()),
+            choice(&name, "", "not sure", Some(c.as_deref().unwrap_or("")))
+        ));
+    }
+    if let Some(p) = v.preview {
+        if let Some(t) = &p.threshold {
+            let checked = v.form.is_some_and(|f| f.threshold);
+            body.push_str(&format!(
+                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.2}; the labels support {:.2}. {}</p><p class=\"who\">Based on {} labels the bot has not learnt from.</p>\
+<label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {:.2}</label></fieldset>",
+                t.current,
+                t.proposed,
+                text(&t.why),
+                t.labels,
+                if checked { " checked" } else { "" },
+                t.proposed
+            ));
+        }
+        body.push_str(&preview_table(p));
+        if let Some(why) = &p.refusal {
+            body.push_str(&format!("<p class=\"warn\" id=\"refusal\">Not possible: {}.</p>", text(why)));
+        }
+    }
+    let by = v.form.map(|f| f.by.clone()).unwrap_or_default();
+    body.push_str(&format!(
+        "<p><label for=\"by\">Your name (shown in the history)</label><br><input id=\"by\" name=\"by\" maxlength=\"80\" value=\"{}\"></p>\
+<p><button name=\"action\" value=\"preview\" class=\"second\">Preview the effect</button></p>\
+<p><button name=\"action\" value=\"apply\">Apply my choices</button></p></form>\
+<p class=\"who\">Accepted changes go live as a new version within a minute; any version can be rolled back (<code>handoff boundary rollback</code>).</p>",
+        attr(&by)
+    ));
+    crate::resume::page::page("Weekly review", &body)
+}

@@ -1,0 +1,138 @@
+//! From labelled escalations to proposals (what `handoff knowledge suggest` does, one change at a
+//! time), and accepted proposals applied to the knowledge file's source, comments kept.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sha2::{Digest, Sha256};
+
+use super::record::{Change, Proposal};
+use crate::cases::{apply_suggestions, knowledge_suggestions, Case, KnowledgeSuggestions};
+use crate::policy::{content_terms, Knowledge};
+
+fn key_of(change: &Change) -> String {
+    let canonical = match change {
+        Change::Question { entry, text } => format!("q\0{entry}\0{}", text.trim().to_lowercase()),
+        Change::Outside { text } => format!("o\0{}", text.trim().to_lowercase()),
+        Change::Draft { questions, .. } => {
+            let mut q: Vec<String> = questions.iter().map(|q| q.trim().to_lowercase()).collect();
+            q.sort();
+            format!("d\0{}", q.join("\0"))
+        }
+    };
+    hex::encode(&Sha256::digest(canonical.as_bytes())[..8])
+}
+
+/// Which escalations a case list says taught `text`.
+fn sources(cases: &[Case], text: &str) -> Vec<String> {
+    cases
+        .iter()
+        .filter(|c| c.messages.last().is_some_and(|m| m.text.trim() == text))
+        .map(|c| c.escalation_id.clone())
+        .collect()
+}
+
+/// The proposals the labelled cases make, without what the knowledge already has and what was
+/// rejected before; and the labelled messages that have no words to learn from.
+pub fn proposals(
+    cases: &[Case],
+    knowledge: &Knowledge,
+    rejected: &HashSet<String>,
+) -> (Vec<Proposal>, Vec<String>) {
+    let s = knowledge_suggestions(cases);
+    let mut out = Vec::new();
+    let mut push = |change: Change, escalations: Vec<String>| {
+        let key = key_of(&change);
+        if !rejected.contains(&key) && !out.iter().any(|p: &Proposal| p.key == key) {
+            out.push(Proposal {
+                key,
+                change,
+                escalations,
+            });
+        }
+    };
+    for (entry, texts) in &s.questions {
+        let Some(e) = knowledge.get(entry) else {
+            continue;
+        };
+        for text in texts {
+            if !e.questions.iter().any(|q| q.trim() == text.trim()) {
+                push(
+                    Change::Question {
+                        entry: entry.clone(),
+                        text: text.clone(),
+                    },
+                    sources(cases, text),
+                );
+            }
+        }
+    }
+    for text in &s.outside {
+        if !knowledge.outside().iter().any(|x| x.trim() == text.trim()) {
+            push(Change::Outside { text: text.clone() }, sources(cases, text));
+        }
+    }
+    for d in &s.drafts {
+        if knowledge.get(&format!("suggested-{}", d.id)).is_some() {
+            continue;
+        }
+        push(
+            Change::Draft {
+                id: format!("suggested-{}", d.id),
+                questions: d.questions.clone(),
+                answer: d.answer.clone(),
+            },
+            d.cases.clone(),
+        );
+    }
+    let wordless = cases
+        .iter()
+        .filter(|c| c.label.as_deref().is_some_and(|l| l != "spam"))
+        .filter_map(|c| c.messages.last())
+        .filter(|m| !m.text.trim().is_empty() && content_terms(&m.text).is_empty())
+        .map(|m| m.text.trim().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    (out, wordless)
+}
+
+/// The knowledge file's source with `accepted` applied; a draft takes the answer written for
+/// it (`answers`, by proposal key), and one without an answer is refused.
+pub fn apply(
+    source: &str,
+    accepted: &[&Proposal],
+    answers: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let mut s = KnowledgeSuggestions::default();
+    for p in accepted {
+        match &p.change {
+            Change::Question { entry, text } => s
+                .questions
+                .entry(entry.clone())
+                .or_default()
+                .push(text.clone()),
+            Change::Outside { text } => s.outside.push(text.clone()),
+            Change::Draft {
+                id,
+                questions,
+                answer,
+            } => {
+                let answer = answers
+                    .get(&p.key)
+                    .cloned()
+                    .or_else(|| answer.clone())
+                    .filter(|a| !a.trim().is_empty())
+                    .ok_or_else(|| {
+                        format!("the new entry {id:?} needs an answer before it can be accepted")
+                    })?;
+                s.drafts.push(crate::cases::SuggestedEntry {
+                    id: id.trim_start_matches("suggested-").to_string(),
+                    questions: questions.clone(),
+                    answer: Some(answer),
+                    cases: p.escalations.clone(),
+                });
+            }
+        }
+    }
+    apply_suggestions(source, &s)
+}
