@@ -96,6 +96,8 @@ pub struct ReviewPreview {
     pub accepted: usize,
     /// The version the preview was measured on.
     pub version: u32,
+    /// Labels the knowledge has not been fed (what a threshold may rest on).
+    pub unfed_labels: usize,
 }
 
 /// Result of applying a review form.
@@ -158,7 +160,16 @@ async fn prepare_change(
             _ => None,
         })
         .collect();
-    let labels = labelled_history(&cases, &verdicts);
+    let drafted: std::collections::HashMap<String, String> = review
+        .proposals
+        .iter()
+        .filter_map(|p| match &p.change {
+            Change::Draft { id, .. } => Some(p.escalations.iter().map(move |e| (e.clone(), id.clone()))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let labels = labelled_history(&cases, &verdicts, &drafted);
     let accepted: Vec<&Proposal> = form
         .accepted(review)
         .into_iter()
@@ -184,6 +195,7 @@ async fn prepare_change(
             threshold: threshold.clone(),
             accepted: accepted.len(),
             version: base_version,
+            unfed_labels: unfed_labels.len(),
             ..Default::default()
         };
         let take_threshold = form.threshold && threshold.is_some();

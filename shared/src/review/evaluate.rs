@@ -22,12 +22,22 @@ pub const MIN_LABELS_TO_RAISE: usize = 20;
 
 /// What the labelled cases expect: "could have answered with X" → X, "needed a person" → a
 /// person; the sampled answers a person clicked: right → that entry, wrong → a person.
-pub fn labelled_history(cases: &[Case], verdicts: &[(&AnsweredSample, bool)]) -> Vec<LabelledMessage> {
+/// `drafted` names the drafted entry an escalation's "could have handled it" label proposes: its
+/// message expects that entry (escalated before the entry exists, answered once it does).
+pub fn labelled_history(
+    cases: &[Case],
+    verdicts: &[(&AnsweredSample, bool)],
+    drafted: &std::collections::HashMap<String, String>,
+) -> Vec<LabelledMessage> {
     let mut out = Vec::new();
     for c in cases {
         let Some(last) = c.messages.last() else { continue };
         let expect = match (c.label.as_deref(), &c.entry) {
             (Some("bot_could_handle"), Some(entry)) => Expectation::Answer(entry.clone()),
+            (Some("bot_could_handle"), None) => match drafted.get(&c.escalation_id) {
+                Some(entry) => Expectation::Answer(entry.clone()),
+                None => continue,
+            },
             (Some("needed_person"), _) => Expectation::Escalate,
             _ => continue,
         };
@@ -227,10 +237,14 @@ mod tests {
         // 30 labels, all right at 0.3: too few to lower from 0.4.
         let few: Vec<Judged> = (0..30).map(|_| j(Some("a"), "a", 0.3)).collect();
         assert_eq!(propose_threshold(&few, 0.4), None);
-        // 200 labels right at 0.3, none wrong: lower, within the bound's upper limit.
-        let many: Vec<Judged> = (0..200).map(|_| j(Some("a"), "a", 0.3)).collect();
+        // 200 labels right at 0.3, none wrong, but nothing known about messages that need a
+        // person: no evidence the lower threshold leaves those alone.
+        let mut many: Vec<Judged> = (0..200).map(|_| j(Some("a"), "a", 0.3)).collect();
+        assert_eq!(propose_threshold(&many, 0.4), None);
+        // With 200 of those, scored low: lower, within the bound's upper limit.
+        many.extend((0..200).map(|_| j(None, "a", 0.1)));
         let p = propose_threshold(&many, 0.4).unwrap();
-        assert!((p.proposed - 0.3).abs() < 1e-9 && p.labels == 200, "{p:?}");
+        assert!((p.proposed - 0.3).abs() < 1e-9 && p.labels == 400, "{p:?}");
         // Wrong answers above the current threshold: raise past them.
         let mut bad: Vec<Judged> = (0..25).map(|_| j(Some("a"), "a", 0.9)).collect();
         bad.extend((0..5).map(|_| j(Some("a"), "b", 0.5)));
@@ -250,5 +264,34 @@ mod tests {
         let src = "# mine\n[answers]\nconfidence_threshold = 0.4 # sure\n";
         let out = with_threshold(src, 0.3).unwrap();
         assert!(out.contains("# mine") && out.contains("confidence_threshold = 0.3"), "{out}");
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    fn m(right: usize, wrong: usize, off: usize, off_answered: usize) -> Measured {
+        Measured {
+            labels: right + wrong + off,
+            tally: Tally {
+                in_scope: right + wrong,
+                right,
+                wrong,
+                off_topic: off,
+                off_topic_answered: off_answered,
+                ..Tally::default()
+            },
+        }
+    }
+
+    #[test]
+    fn refuses_only_a_change_that_takes_the_wrong_share_over_the_bound() {
+        assert!(refusal(&m(90, 0, 10, 0), &m(95, 0, 10, 0)).is_none());
+        let why = refusal(&m(90, 0, 10, 0), &m(90, 5, 10, 0)).unwrap();
+        assert!(why.contains("wrong entry"), "{why}");
+        assert!(refusal(&m(90, 0, 10, 0), &m(90, 0, 10, 3)).unwrap().contains("needed a person"));
+        // Already over the bound and not worse: not this change's doing.
+        assert!(refusal(&m(90, 5, 10, 0), &m(92, 5, 10, 0)).is_none());
     }
 }

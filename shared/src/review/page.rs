@@ -5,8 +5,7 @@
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::apply::{ReviewForm, ReviewPreview};
-use super::digest::weekly_chart;
-use super::record::{Change, Review};
+use super::record::{Change, Review, WeekFigures};
 
 /// What the page shows.
 pub struct ReviewPageView<'a> {
@@ -54,6 +53,33 @@ fn preview_table(p: &ReviewPreview) -> String {
     )
 }
 
+fn share(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+}
+
+/// The weekly shares as a table of bars, the weeks a version went live marked.
+fn chart(weeks: &[WeekFigures]) -> String {
+    let mut html = String::from(
+        "<table id=\"chart\"><caption>Each week: answered by the bot, and answers marked wrong (◆ a new version went live)</caption>\
+<tr><th>week of</th><th>answered</th><th>wrong</th></tr>",
+    );
+    for w in weeks {
+        let answered = share(w.answered, w.answered + w.escalated);
+        let wrong = share(w.answers_wrong, w.answers_judged);
+        let marks: String = w.versions.iter().map(|v| format!(" ◆ v{v}")).collect();
+        html.push_str(&format!(
+            "<tr><td>{}{}</td><td><span class=\"bar\" style=\"width:{:.0}%\"></span> {}</td><td>{}</td></tr>",
+            w.start.format("%d %b"),
+            text(&marks),
+            answered.unwrap_or(0.0) * 0.7,
+            answered.map_or("–".into(), |p| format!("{p:.0} %")),
+            wrong.map_or("–".into(), |p| format!("{p:.0} %")),
+        ));
+    }
+    html.push_str("</table>");
+    html
+}
+
 /// The page.
 pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
     let r = v.review;
@@ -75,7 +101,7 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
             text(message)
         ));
     }
-    body.push_str(&format!("<pre>{}</pre>", text(&weekly_chart(&r.weeks))));
+    body.push_str(&chart(&r.weeks));
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\">",
         attr(v.action)
@@ -92,10 +118,11 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
         let c = chosen(&p.key);
         let decided = r.decision(&p.key).map(|d| {
             format!(
-                " <span class=\"who\">{} by {} on {}</span>",
-                d.verdict,
+                "<b>{}</b> by {} on {}{}",
+                if d.verdict == "accept" { "Accepted" } else { "Rejected" },
                 text(&d.by),
-                d.at.format("%d %b %H:%M")
+                d.at.format("%d %b %H:%M UTC"),
+                d.version.map(|v| format!(", live in version {v}")).unwrap_or_default()
             )
         });
         body.push_str(&format!("<fieldset class=\"proposal\" id=\"{}\">", attr(&name)));
@@ -130,10 +157,14 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
                 ));
             }
         }
-        body.push_str(&choice(&name, "accept", "accept", c.as_deref()));
-        body.push_str(&choice(&name, "reject", "reject", c.as_deref()));
-        body.push_str(&choice(&name, "", "decide later", Some(c.as_deref().unwrap_or(""))));
-        body.push_str(&decided.unwrap_or_default());
+        match decided {
+            Some(line) => body.push_str(&format!("<p class=\"decided\">{line}</p>")),
+            None => {
+                body.push_str(&choice(&name, "accept", "accept", c.as_deref()));
+                body.push_str(&choice(&name, "reject", "reject", c.as_deref()));
+                body.push_str(&choice(&name, "", "decide later", Some(c.as_deref().unwrap_or(""))));
+            }
+        }
         body.push_str("</fieldset>");
     }
     if !r.wordless.is_empty() {
@@ -172,6 +203,13 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
                 t.labels,
                 if checked { " checked" } else { "" },
                 t.proposed
+            ));
+        }
+        if p.threshold.is_none() {
+            body.push_str(&format!(
+                "<p class=\"who\" id=\"threshold\">How sure the bot must be stays as it is: a lower threshold needs at least {} labels the bot has not learnt from (there are {}), and none of them shows it answering wrong too often.</p>",
+                super::evaluate::MIN_LABELS_TO_LOWER,
+                p.unfed_labels
             ));
         }
         body.push_str(&preview_table(p));

@@ -136,3 +136,68 @@ pub fn apply(
     }
     apply_suggestions(source, &s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(id: &str, text: &str, label: &str, entry: Option<&str>, note: Option<&str>) -> Case {
+        let mut v = serde_json::json!({
+            "format": "handoff.case", "version": 1, "escalation_id": id,
+            "created_at": "2026-12-01T10:00:00Z", "channel": "messenger",
+            "reason": "low_confidence", "reason_detail": "",
+            "messages": [{"at": "2026-12-01T10:00:00Z", "text": text}],
+            "trace": {"steps": []}, "label": label,
+        });
+        if let Some(e) = entry {
+            v["entry"] = e.into();
+        }
+        if let Some(n) = note {
+            v["suggested_answer"] = n.into();
+        }
+        Case::parse(&v.to_string()).unwrap()
+    }
+
+    const KNOWLEDGE: &str = r#"
+[[entry]]
+id = "shipping-time"
+questions = ["How long does shipping take?"]
+answer = "2 days."
+"#;
+
+    #[test]
+    fn proposes_what_is_new_and_never_what_was_rejected_or_is_there() {
+        let k = Knowledge::from_toml(KNOWLEDGE).unwrap();
+        let cases = [
+            case("e1", "When does my parcel come?", "bot_could_handle", Some("shipping-time"), None),
+            case("e2", "How long does shipping take?", "bot_could_handle", Some("shipping-time"), None),
+            case("e3", "Can I pay in instalments?", "needed_person", None, None),
+            case("e4", "Can I visit your showroom?", "bot_could_handle", None, Some("Saturdays.")),
+            case("e5", "gracias", "bot_could_handle", None, None),
+        ];
+        let (all, wordless) = proposals(&cases, &k, &HashSet::new());
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert_eq!(wordless, vec!["gracias".to_string()]);
+        assert!(all.iter().any(|p| p.change == Change::Question { entry: "shipping-time".into(), text: "When does my parcel come?".into() }));
+        let rejected: HashSet<String> = [all[0].key.clone()].into();
+        let (again, _) = proposals(&cases, &k, &rejected);
+        assert_eq!(again.len(), 2);
+        assert!(again.iter().all(|p| p.key != all[0].key));
+
+        // Applied: the new question, the [outside] example and the entry with its answer.
+        let refs: Vec<&Proposal> = all.iter().collect();
+        let out = apply(KNOWLEDGE, &refs, &BTreeMap::new()).unwrap();
+        let k2 = Knowledge::from_toml(&out).unwrap();
+        assert_eq!(k2.get("shipping-time").unwrap().questions.len(), 2);
+        assert_eq!(k2.outside(), ["Can I pay in instalments?".to_string()]);
+        assert!(k2.entries().iter().any(|e| e.answer == "Saturdays."));
+        // A draft without an answer is refused.
+        let draft = all.iter().find(|p| matches!(p.change, Change::Draft { .. })).unwrap();
+        let mut bare = draft.clone();
+        bare.change = match bare.change {
+            Change::Draft { id, questions, .. } => Change::Draft { id, questions, answer: None },
+            other => other,
+        };
+        assert!(apply(KNOWLEDGE, &[&bare], &BTreeMap::new()).unwrap_err().contains("needs an answer"));
+    }
+}

@@ -86,7 +86,7 @@ mod tests {
         let now = Utc::now();
         let t = ReviewToken {
             review: "2026-11-30".parse().unwrap(),
-            expires_at: now + chrono::Duration::days(7),
+            expires_at: DateTime::from_timestamp(now.timestamp() + 7 * 86_400, 0).unwrap(),
         };
         let s = t.sign(&keys);
         assert_eq!(ReviewToken::verify(&s, &keys, now).unwrap(), t);

@@ -1,0 +1,198 @@
+//! The whole learning loop on the local endpoint: escalations labelled through the resume page,
+//! the weekly review built and its digest published (once, however often it is asked for),
+//! proposals accepted on the review page in a real browser after a preview, the running policy
+//! function answering the next customer with the new version without a restart, two reviewers
+//! at once losing nothing, and a rollback.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use fantoccini::Locator;
+use serde_json::Value;
+
+fn handoff(env: &HashMap<String, String>, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .envs(env)
+        .output()
+        .expect("run handoff");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Escalates `user` with `text` and returns the resume link the team received.
+async fn escalate(dev: &DevServer, user: &str, text: &str) -> String {
+    dev.post_signed(&customer_text(user, &format!("m_{user}"), text, now_ms()))
+        .await;
+    eventually("the handoff", || async {
+        dev.team.delivered().await.iter().find_map(|d| {
+            (d["conversation"]["user_id"] == user)
+                .then(|| d["resume_url"].as_str().map(str::to_string))
+                .flatten()
+        })
+    })
+    .await
+}
+
+async fn label(dev: &DevServer, link: &str, form: &[(&str, &str)]) {
+    let r = dev.http().post(link).form(form).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+/// The text of the bot's last reply to `user`, once there is one.
+async fn reply_to(dev: &DevServer, user: &str) -> String {
+    eventually("the bot's reply", || async {
+        dev.sends_to(user).await.into_iter().rev().find_map(|b| {
+            b.pointer("/message/text")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+    })
+    .await
+}
+
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
+    let dev = DevServer::start_with(&[("BOUNDARY_CHECK_SECONDS", "1")]).await;
+    let env: HashMap<String, String> = dev.env.iter().cloned().collect();
+
+    // A week of traffic: one answer, four escalations the team labels on the resume page.
+    dev.post_signed(&customer_text("7200000000000001", "m_r_ans", "How long does shipping take?", now_ms()))
+        .await;
+    let answered = reply_to(&dev, "7200000000000001").await;
+    assert!(answered.contains("ship"), "{answered}");
+    let a = escalate(&dev, "7200000000000002", "Can I visit your showroom?").await;
+    let b = escalate(&dev, "7200000000000003", "Where is your showroom?").await;
+    let c = escalate(&dev, "7200000000000004", "How many days until my parcel arrives?").await;
+    let d = escalate(&dev, "7200000000000005", "Can I pay in instalments?").await;
+    label(&dev, &a, &[("outcome", "bot_could_handle"), ("note", "Our showroom at Hafenstrasse 3 opens on Saturdays, 10 to 16.")]).await;
+    label(&dev, &b, &[("outcome", "bot_could_handle")]).await;
+    label(&dev, &c, &[("entry", "shipping-time")]).await;
+    label(&dev, &d, &[("outcome", "needed_person")]).await;
+
+    // The schedule's review, by hand.
+    let handoffs = dev.team.delivered().await.len();
+    let (code, out, err) = handoff(&env, &["review", "now"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("3 proposals, 1 answers to check, digest published"), "{out}");
+    let url = out.lines().last().unwrap().to_string();
+    assert!(url.starts_with(&format!("{}/review/r1.", dev.base)), "{url}");
+    let digest = eventually("the digest", || async {
+        dev.team.delivered().await.into_iter().find(|d| d["type"] == "handoff.review")
+    })
+    .await;
+    assert_eq!(digest["review_url"], url.as_str());
+    assert_eq!(digest["proposals"], 3);
+    let week = digest["weeks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((week["answered"].as_u64(), week["escalated"].as_u64()), (Some(1), Some(4)));
+    let email = dev.team.published().await.into_iter().find(|p| p["subject"].as_str().unwrap_or("").starts_with("Handoff weekly review")).unwrap();
+    let email = email["body"]["email"].as_str().unwrap().to_string();
+    assert!(email.contains("Answered by the bot: 1 (20 %)") && email.contains(&url) && email.contains("answered by the bot"), "{email}");
+    // A redelivered schedule builds nothing and publishes nothing.
+    let (code, again, _) = handoff(&env, &["review", "now"]);
+    assert_eq!(code, 0);
+    assert!(again.contains("built and sent earlier today") && again.contains(&url), "{again}");
+    settle().await;
+    assert_eq!(dev.team.delivered().await.len(), handoffs + 1);
+
+    // GET changes nothing, and scanners' HEAD neither.
+    let page = dev.http().get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+
+    // The review in a real browser: accept everything, preview, apply.
+    let (_driver, c) = browser().await;
+    c.goto(&url).await.unwrap();
+    assert_eq!(text_of(&c, "h1").await, "Your bot's week");
+    let proposals = c.find_all(Locator::Css("fieldset.proposal")).await.unwrap();
+    assert_eq!(proposals.len(), 3);
+    let page = c.source().await.unwrap();
+    assert!(page.contains("How many days until my parcel arrives?") && page.contains("shipping-time"));
+    assert!(page.contains("Can I pay in instalments?"));
+    assert!(page.contains("Hafenstrasse 3"), "the drafted entry carries the suggested answer");
+    for radio in c.find_all(Locator::Css("input[type=radio][value=accept]")).await.unwrap() {
+        radio.click().await.unwrap();
+    }
+    c.find(Locator::Css("input[type=radio][value=right]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#by")).await.unwrap().send_keys("Camille").await.unwrap();
+    c.find(Locator::Css("button[value=preview]")).await.unwrap().click().await.unwrap();
+    let preview = eventually("the preview", || async {
+        let t = c.find(Locator::Css("#preview")).await.ok()?.text().await.ok()?;
+        t.contains("after").then_some(t)
+    })
+    .await;
+    assert!(preview.contains("answered right"), "{preview}");
+    assert!(text_of(&c, "#notice").await.contains("Nothing is applied yet"));
+    // Nothing went live with the preview.
+    let store = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
+    use handoff::live::BoundaryVersions;
+    assert!(store.current().await.unwrap().is_layer());
+    std::fs::create_dir_all(repo_path("artifacts")).unwrap();
+    // The whole page in one picture.
+    c.set_window_size(412, 2600).await.unwrap();
+    std::fs::write(repo_path("artifacts/review-preview.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Css("button[value=apply]")).await.unwrap().click().await.unwrap();
+    let notice = eventually("the applied page", || async {
+        let t = c.find(Locator::Css("#notice")).await.ok()?.text().await.ok()?;
+        t.contains("is live").then_some(t)
+    })
+    .await;
+    assert!(notice.contains("version 2 is live"), "{notice}");
+    let applied = Instant::now();
+    std::fs::write(repo_path("artifacts/review-applied.png"), c.screenshot().await.unwrap()).unwrap();
+    c.close().await.unwrap();
+    let history = store.history().await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert!(history[0].by.starts_with("Camille (review "), "{:?}", history[0]);
+    assert!(history[0].change.contains("+1 entry (suggested-"), "{}", history[0].change);
+
+    // The next customers are answered with version 2, without a restart.
+    let mut n = 0;
+    loop {
+        n += 1;
+        let user = format!("72000000000001{n:02}");
+        dev.post_signed(&customer_text(&user, &format!("m_r_next{n}"), "Can I visit your showroom?", now_ms()))
+            .await;
+        if reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
+            break;
+        }
+        assert!(applied.elapsed() < Duration::from_secs(30), "version 2 never answered");
+    }
+    eprintln!("version 2 answered with {:.1} s after the click", applied.elapsed().as_secs_f64());
+    dev.post_signed(&customer_text("7200000000000201", "m_r_ship", "How many days until my parcel arrives?", now_ms()))
+        .await;
+    assert!(reply_to(&dev, "7200000000000201").await.contains("ship"));
+
+    // The decisions are on the review, with who and when.
+    use handoff::review::Reviews;
+    let review = store.get_review(chrono::Utc::now().date_naive()).await.unwrap().unwrap().review;
+    assert_eq!(review.decisions.iter().filter(|d| d.verdict == "accept").count(), 3);
+    assert!(review.decisions.iter().all(|d| d.by == "Camille"));
+    assert!(review.decisions.iter().any(|d| d.verdict == "right"));
+
+    // A rollback hands the customers back to the layer.
+    let (code, out, err) = handoff(&env, &["boundary", "rollback", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rolled = Instant::now();
+    loop {
+        n += 1;
+        let user = format!("72000000000001{n:02}");
+        dev.post_signed(&customer_text(&user, &format!("m_r_back{n}"), "Can I visit your showroom?", now_ms()))
+            .await;
+        if !reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
+            break;
+        }
+        assert!(rolled.elapsed() < Duration::from_secs(30), "the rollback was never picked up");
+    }
+}
