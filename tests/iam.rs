@@ -136,6 +136,8 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
     let dev = DevServer::start_with(&[
         ("HANDOFF_RECORD_AWS_CALLS", log.as_str()),
         ("HANDOFF_SWEEP_SECONDS", "1"),
+        ("HANDOFF_REVIEW_SECONDS", "2"),
+        ("BOUNDARY_CHECK_SECONDS", "1"),
         ("CHAT_TOPIC_ARN", chat.topic_arn.as_str()),
     ])
     .await;
@@ -257,6 +259,22 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
         (dev.team.delivered().await.len() >= 3).then_some(())
     })
     .await;
+    // The weekly review (on a timer under `handoff dev`, as the escalate function), its page and
+    // its form (as the resume function).
+    let review_url = eventually("the weekly digest", || async {
+        dev.team.delivered().await.iter().find_map(|d| {
+            (d["type"] == "handoff.review").then(|| d["review_url"].as_str().unwrap().to_string())
+        })
+    })
+    .await;
+    assert_eq!(http.get(&review_url).send().await.unwrap().status(), 200);
+    let applied = http
+        .post(&review_url)
+        .form(&[("by", "Camille"), ("action", "apply")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(applied.status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
     let recorded: BTreeSet<(String, String, String)> = std::fs::read_to_string(&log)
@@ -301,6 +319,9 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
         ("escalate", "dynamodb:Query", "index/escalations-by-time"),
         ("escalate", "dynamodb:PutItem", "table"),
         ("resume", "dynamodb:GetItem", "table"),
+        ("resume", "dynamodb:UpdateItem", "table"),
+        ("resume", "dynamodb:Query", "index/escalations-by-time"),
+        ("escalate", "dynamodb:GetItem", "table"),
     ] {
         let e = (expected.0.into(), expected.1.into(), expected.2.into());
         assert!(

@@ -116,6 +116,31 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
         })
     };
     consumers.push(sweeper);
+    // The weekly review the template schedules on Mondays, on a timer when asked for
+    // (`HANDOFF_REVIEW_SECONDS`); otherwise `handoff review now`.
+    if let Some(every) = std::env::var("HANDOFF_REVIEW_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+    {
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        consumers.push(tokio::spawn(async move {
+            let period = Duration::from_secs(every);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        let event = serde_json::json!({"review": true});
+                        if let Err(e) = as_function("escalate", entry::handle_escalate_event(&app, event)).await {
+                            tracing::warn!(error = %e, "review failed; next tick retries");
+                        }
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+        }));
+    }
 
     let router = Router::new().fallback(route).with_state(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -296,7 +296,10 @@ pub async fn apply_review(
                 break;
             }
             // Someone published meanwhile: apply the same choices on their version.
-            Err(PublishError::Conflict(_)) => continue,
+            Err(PublishError::Conflict(now_current)) => {
+                tracing::info!(version = now_current, "another version went live meanwhile; applying the choices again on it");
+                continue;
+            }
             Err(e) => return Ok(ApplyOutcome::Invalid(e.to_string())),
         }
     }
