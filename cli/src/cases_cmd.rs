@@ -192,7 +192,11 @@ pub async fn report(weeks: u32, html: Option<&str>) -> Res<()> {
         .stats
         .answers_per_day(since.date_naive(), now.date_naive())
         .await?;
-    let r = build_report(&escalations, &answers, weeks, now);
+    let mut r = build_report(&escalations, &answers, weeks, now);
+    if let (Some(versions), Some(reviews)) = (&app.versions, &app.reviews) {
+        r.mark_versions(&versions.history().await?);
+        r.add_sampled_verdicts(&reviews.reviews_since(since.date_naive()).await?);
+    }
     print!("{}", render_text(&r));
     if let Some(path) = html {
         std::fs::write(path, render_html(&r)?).map_err(|e| format!("{path}: {e}"))?;

@@ -8,7 +8,11 @@ use super::{render_text, Report, Week};
 fn week_label(weeks: &[Week], i: u32) -> String {
     weeks
         .get(i as usize)
-        .map(|w| w.start.format("%d %b").to_string())
+        .map(|w| {
+            // The weeks a boundary version went live, marked on every chart.
+            let marks: String = w.versions.iter().map(|v| format!(" v{v}")).collect();
+            format!("{}{marks}", w.start.format("%d %b"))
+        })
         .unwrap_or_default()
 }
 

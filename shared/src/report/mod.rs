@@ -23,6 +23,8 @@ pub struct Week {
     pub answers_judged: u64,
     /// Of those, the ones marked wrong.
     pub answers_wrong: u64,
+    /// Boundary versions that went live this week.
+    pub versions: Vec<u32>,
 }
 
 impl Week {
@@ -148,6 +150,89 @@ pub fn build_report(
     report
 }
 
+impl Report {
+    /// Marks the weeks where a boundary version went live.
+    pub fn mark_versions(&mut self, history: &[crate::live::VersionRecord]) {
+        for w in &mut self.weeks {
+            w.versions = history
+                .iter()
+                .filter(|r| monday(r.at.date_naive()) == w.start)
+                .map(|r| r.version)
+                .collect();
+            w.versions.sort_unstable();
+        }
+    }
+
+    /// Counts the right / wrong clicks on the reviews' samples of answers (an unbiased view of
+    /// the answers, where a verdict at a handoff sees only conversations that went wrong enough
+    /// to escalate), in the week each answer was given.
+    pub fn add_sampled_verdicts(&mut self, reviews: &[crate::review::Review]) {
+        for r in reviews {
+            for s in &r.sample {
+                let Some(d) = r.decision(&s.key) else { continue };
+                let wrong = match d.verdict.as_str() {
+                    "right" => 0,
+                    "wrong" => 1,
+                    _ => continue,
+                };
+                if let Some(w) = self.weeks.iter_mut().find(|w| w.start == monday(s.at.date_naive())) {
+                    w.answers_judged += 1;
+                    w.answers_wrong += wrong;
+                    self.answers_judged += 1;
+                    self.answers_wrong += wrong;
+                }
+            }
+        }
+    }
+}
+
+/// One line of the weekly chart.
+pub struct ChartRow {
+    pub start: NaiveDate,
+    /// Share answered by the bot, 0..=100.
+    pub answered: Option<f64>,
+    /// Share of the checked answers marked wrong, 0..=100.
+    pub wrong: Option<f64>,
+    pub versions: Vec<u32>,
+}
+
+impl From<&Week> for ChartRow {
+    fn from(w: &Week) -> Self {
+        Self {
+            start: w.start,
+            answered: w.answered_percent(),
+            wrong: w.wrong_percent(),
+            versions: w.versions.clone(),
+        }
+    }
+}
+
+fn bar(share: Option<f64>, width: usize) -> String {
+    let n = share.map_or(0, |p| ((p / 100.0) * width as f64).round() as usize);
+    format!("{:<width$}", "█".repeat(n.min(width)), width = width)
+}
+
+/// The weekly chart as text: the share answered by the bot as a bar, the share of answers marked
+/// wrong, and `◆ v3` in the week version 3 went live.
+pub fn weekly_chart(rows: &[ChartRow]) -> String {
+    let shown = |p: Option<f64>| p.map_or("–".to_string(), |p| format!("{p:.0} %"));
+    let mut out = String::from("week of     answered by the bot         answers marked wrong\n");
+    for r in rows {
+        let marks: Vec<String> = r.versions.iter().map(|v| format!("◆ v{v}")).collect();
+        out.push_str(&format!(
+            "{}  {} {:>5}   {} {:>5}  {}\n",
+            r.start.format("%Y-%m-%d"),
+            bar(r.answered, 20),
+            shown(r.answered),
+            bar(r.wrong, 10),
+            shown(r.wrong),
+            marks.join(" ")
+        ));
+    }
+    out.push_str("◆ a new boundary version went live that week\n");
+    out
+}
+
 fn share(part: u64, whole: u64) -> String {
     if whole == 0 {
         "–".into()
@@ -167,6 +252,9 @@ fn minutes(m: Option<f64>) -> String {
 /// The report as plain text.
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();
+    let rows: Vec<ChartRow> = r.weeks.iter().map(ChartRow::from).collect();
+    out.push_str(&weekly_chart(&rows));
+    out.push('\n');
     out.push_str("Escalations per week by reason\n");
     out.push_str(&format!("{:<12}", "week of"));
     for reason in &r.reasons {

@@ -124,8 +124,9 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
         .stats
         .answers_per_day(first_day, now.date_naive())
         .await?;
-    let report = crate::report::build_report(&escalations, &answers, WEEKS_SHOWN, now);
-    let history = versions.history().await?;
+    let mut report = crate::report::build_report(&escalations, &answers, WEEKS_SHOWN, now);
+    report.mark_versions(&versions.history().await?);
+    report.add_sampled_verdicts(&reviews.reviews_since(first_day).await?);
     let weeks = report
         .weeks
         .iter()
@@ -136,11 +137,7 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
             by_reason: w.by_reason.clone(),
             answers_judged: w.answers_judged,
             answers_wrong: w.answers_wrong,
-            versions: history
-                .iter()
-                .filter(|r| monday(r.at.date_naive()) == w.start)
-                .map(|r| r.version)
-                .collect(),
+            versions: w.versions.clone(),
         })
         .collect();
 

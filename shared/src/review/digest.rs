@@ -7,45 +7,28 @@ use serde_json::json;
 
 use super::record::{Change, Review, WeekFigures};
 use crate::escalation::HandoffMessage;
+use crate::report::ChartRow;
 
 fn percent(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
-}
-
-fn bar(share: Option<f64>, width: usize) -> String {
-    match share {
-        None => "·".repeat(1),
-        Some(p) => {
-            let n = ((p / 100.0) * width as f64).round() as usize;
-            "█".repeat(n.min(width))
-        }
-    }
 }
 
 fn shown(p: Option<f64>) -> String {
     p.map_or("–".into(), |p| format!("{p:.0} %"))
 }
 
-/// The weekly chart as text: one line per week, the answered share as a bar, the wrong share,
-/// and `◆ v3` where version 3 went live.
+/// The weekly chart (`handoff report` draws the same).
 pub fn weekly_chart(weeks: &[WeekFigures]) -> String {
-    let mut out = String::from("week of      answered by the bot                 answers marked wrong\n");
-    for w in weeks {
-        let answered = percent(w.answered, w.answered + w.escalated);
-        let wrong = percent(w.answers_wrong, w.answers_judged);
-        let marks: Vec<String> = w.versions.iter().map(|v| format!("◆ v{v}")).collect();
-        out.push_str(&format!(
-            "{}  {:<20} {:>5}   {:<10} {:>5}  {}\n",
-            w.start.format("%Y-%m-%d"),
-            bar(answered, 20),
-            shown(answered),
-            bar(wrong, 10),
-            shown(wrong),
-            marks.join(" ")
-        ));
-    }
-    out.push_str("◆ a new boundary version went live that week\n");
-    out
+    let rows: Vec<ChartRow> = weeks
+        .iter()
+        .map(|w| ChartRow {
+            start: w.start,
+            answered: percent(w.answered, w.answered + w.escalated),
+            wrong: percent(w.answers_wrong, w.answers_judged),
+            versions: w.versions.clone(),
+        })
+        .collect();
+    crate::report::weekly_chart(&rows)
 }
 
 fn short(text: &str, n: usize) -> String {

@@ -43,6 +43,8 @@ pub trait Reviews: Send + Sync {
     async fn get_review(&self, id: NaiveDate) -> Result<Option<StoredReview>, StoreError>;
     /// Stores a new review; false when one with its id exists (a redelivered schedule).
     async fn create_review(&self, review: &Review) -> Result<bool, StoreError>;
+    /// Reviews built on or after `since`, oldest first.
+    async fn reviews_since(&self, since: NaiveDate) -> Result<Vec<Review>, StoreError>;
     async fn mark_review_notified(&self, id: NaiveDate) -> Result<(), StoreError>;
     /// Saves the decisions if the review is still at `revision`; false when another person saved
     /// first (read again and merge).

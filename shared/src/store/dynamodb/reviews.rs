@@ -59,6 +59,34 @@ impl Reviews for DynamoStore {
         self.put_if(item, "attribute_not_exists(pk)", None).await
     }
 
+    async fn reviews_since(&self, since: NaiveDate) -> Result<Vec<Review>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+                .expression_attribute_values(":pk", s(REVIEW_PK))
+                .expression_attribute_values(":a", s(review_sk(since)))
+                .expression_attribute_values(":b", s("R#9999"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(aws)?;
+            for item in page.items.unwrap_or_default() {
+                if let Some(doc) = item.get("doc").and_then(|v| v.as_s().ok()) {
+                    out.push(serde_json::from_str(doc).map_err(corrupt)?);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     async fn mark_review_notified(&self, id: NaiveDate) -> Result<(), StoreError> {
         self.client
             .update_item()
