@@ -53,8 +53,25 @@ pub mod usage {
     /// Writes every message makes: its conditional put, and the echo receipt of the bot's send.
     pub const WRU_PER_MESSAGE: f64 = 2.0;
     /// Writes per answer: the reply reserved in the ≤ 1 KB STATE item (no transaction), the
-    /// ≤ 1 KB reply record (no trace), the day's answer counter.
-    pub const WRU_PER_ANSWER: f64 = 3.0;
+    /// ≤ 1 KB reply record (no trace) and its copy in the by-time index (where the weekly review
+    /// draws its sample of answers), the day's answer counter.
+    pub const WRU_PER_ANSWER: f64 = 4.0;
+    /// Running functions read the boundary's version pointer (one eventually consistent read,
+    /// half a unit) at most every 30 seconds while they are invoked: the policy function up to
+    /// twice a minute per busy environment, the sweep's function at each sweep.
+    pub const VERSION_CHECKS_PER_BUSY_MONTH: f64 = 2.0 * 60.0 * 730.0;
+    /// The weekly review: one invocation of the escalate function (~2 s: six weeks of
+    /// escalations through the index, seven sample queries, the digest), 4.35 a month; its page
+    /// opened, previewed and applied once each (~3 s each: the engine measures before → after).
+    pub const REVIEWS_PER_MONTH: f64 = 4.35;
+    pub const REVIEW_SECONDS: f64 = 2.0;
+    pub const REVIEW_PAGE_INVOCATIONS: f64 = 3.0;
+    pub const REVIEW_PAGE_SECONDS: f64 = 3.0;
+    /// A review item and its saves (~20 KB, written at build, notified, and at each apply).
+    pub const REVIEW_WRU: f64 = 20.0 * 4.0;
+    /// A published version: its blob (the knowledge index of ~1.7 KB per question), written
+    /// once, and read once by each environment that loads it.
+    pub const VERSION_KB_PER_QUESTION: f64 = 1.7;
     /// Writes per escalation (items of `fixed::ESCALATION_KB`, copied whole into the by-time
     /// index): the opening transaction of STATE, escalation and notice (2 × 7), its index copy
     /// (5), marked notified with the customer's notice (5 + index 5), the resume (label 5 + index
@@ -204,6 +221,68 @@ fn metric_series(messages: f64, escalations: f64) -> Vec<(&'static str, f64)> {
     }
     // DeliveryFailures, PageTokenInvalid and ChatNotifyFailures: no data in a healthy month.
     series
+}
+
+/// The weekly review and the live boundary: the version checks, the review's invocations, reads
+/// and writes, the digest, and the versions it publishes (one a week, of a 200-question file).
+fn review_lines(messages: f64, escalations: f64, options: Options) -> Vec<CostLine> {
+    use fixed::*;
+    use prices::*;
+    use usage::*;
+    let _ = options;
+    let checks = messages.min(VERSION_CHECKS_PER_BUSY_MONTH) + SWEEPS_PER_MONTH + escalations * RESUME_INVOCATIONS;
+    let reads_per_review = {
+        // Six weeks of escalations through the index (half a unit per 4 KB) for the review, and
+        // 90 days of them for each of the page's measurements.
+        let weekly = escalations / 4.35;
+        (weekly * 6.0 + weekly * 13.0 * REVIEW_PAGE_INVOCATIONS) * ESCALATION_KB / 4.0 * 0.5 + 20.0
+    };
+    let questions = 200.0;
+    let version_kb = questions * VERSION_KB_PER_QUESTION + 30.0;
+    let version_wru = version_kb; // one unit per KB written
+    let version_rru = version_kb / 4.0 * (BUSY_COLD_STARTS_PER_MONTH / REVIEWS_PER_MONTH).min(10.0);
+    let gb_s = MEMORY_GB
+        * REVIEWS_PER_MONTH
+        * (REVIEW_SECONDS + REVIEW_PAGE_INVOCATIONS * REVIEW_PAGE_SECONDS);
+    let review_requests = REVIEWS_PER_MONTH * (1.0 + REVIEW_PAGE_INVOCATIONS);
+    let kept_gb = version_kb * REVIEWS_PER_MONTH * 12.0 / 1e6;
+    vec![
+        CostLine {
+            component: "Boundary version checks",
+            quantity: format!("{checks:.0} reads"),
+            dollars: checks * 0.5 * DDB_PER_RRU,
+            fixed: true,
+        },
+        CostLine {
+            component: "Weekly review (Lambda)",
+            quantity: format!("{review_requests:.0} invocations, {gb_s:.1} GB-s"),
+            dollars: review_requests * LAMBDA_PER_REQUEST + gb_s * LAMBDA_ARM_PER_GB_S,
+            fixed: true,
+        },
+        CostLine {
+            component: "Weekly review (DynamoDB)",
+            quantity: format!(
+                "{:.0} RRU, {:.0} WRU",
+                reads_per_review * REVIEWS_PER_MONTH + version_rru * REVIEWS_PER_MONTH,
+                (REVIEW_WRU + version_wru) * REVIEWS_PER_MONTH
+            ),
+            dollars: (reads_per_review + version_rru) * REVIEWS_PER_MONTH * DDB_PER_RRU
+                + (REVIEW_WRU + version_wru) * REVIEWS_PER_MONTH * DDB_PER_WRU,
+            fixed: true,
+        },
+        CostLine {
+            component: "Weekly digest (SNS)",
+            quantity: format!("{:.0} publishes", REVIEWS_PER_MONTH * 2.0),
+            dollars: REVIEWS_PER_MONTH * (2.0 * SNS_PER_PUBLISH + SNS_PER_EMAIL + SNS_PER_HTTPS),
+            fixed: true,
+        },
+        CostLine {
+            component: "Boundary versions kept (a year)",
+            quantity: format!("{kept_gb:.3} GB"),
+            dollars: kept_gb * (DDB_STORAGE_PER_GB_MONTH + PITR_PER_GB_MONTH),
+            fixed: true,
+        },
+    ]
 }
 
 /// Monthly cost for `messages` inbound messages of which `escalation_rate` escalate, with
@@ -409,6 +488,7 @@ pub fn estimate_with(
             fixed: true,
         });
     }
+    lines.extend(review_lines(messages, escalations, options));
     let total: f64 = lines.iter().map(|l| l.dollars).sum();
     let fixed_total: f64 = lines.iter().filter(|l| l.fixed).map(|l| l.dollars).sum();
     CostEstimate {
