@@ -83,6 +83,7 @@ pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCo
         let cases = read_cases(cases)?;
         let mut counts = std::collections::BTreeMap::<ReplayStatus, usize>::new();
         let mut regressions = Vec::new();
+        let mut wrong_entries = Vec::new();
         println!(
             "{:<24} {:<18} {:<28} {:<18} status",
             "case", "label", "was", "now"
@@ -99,9 +100,14 @@ pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCo
                 r.headline,
                 r.status.describe(),
                 if r.regression {
-                    "  << REGRESSION: a person was needed"
+                    "  << REGRESSION: a person was needed".to_string()
+                } else if let Some(got) = &r.wrong_entry {
+                    format!(
+                        "  << WRONG ENTRY: labelled {}, answered with {got}",
+                        c.entry.as_deref().unwrap_or("")
+                    )
                 } else {
-                    ""
+                    String::new()
                 }
             );
             if verbose && changed {
@@ -114,6 +120,9 @@ pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCo
             }
             if r.regression {
                 regressions.push(c.escalation_id.clone());
+            }
+            if r.wrong_entry.is_some() {
+                wrong_entries.push(c.escalation_id.clone());
             }
         }
         println!();
@@ -129,15 +138,24 @@ pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCo
                 counts.get(&status).copied().unwrap_or(0)
             );
         }
-        if regressions.is_empty() {
-            println!("ok: no case labelled \"needed a person\" would be answered by the bot");
+        if !wrong_entries.is_empty() {
+            println!(
+                "FAIL: {} case(s) labelled \"could have answered with\" an entry are now answered with another: {}",
+                wrong_entries.len(),
+                wrong_entries.join(", ")
+            );
+        }
+        if regressions.is_empty() && wrong_entries.is_empty() {
+            println!("ok: no case labelled \"needed a person\" would be answered by the bot, and none labelled with an entry gets another");
             Ok(ExitCode::SUCCESS)
         } else {
-            println!(
-                "FAIL: {} case(s) labelled \"needed a person\" would now be answered: {}",
-                regressions.len(),
-                regressions.join(", ")
-            );
+            if !regressions.is_empty() {
+                println!(
+                    "FAIL: {} case(s) labelled \"needed a person\" would now be answered: {}",
+                    regressions.len(),
+                    regressions.join(", ")
+                );
+            }
             Ok(ExitCode::from(1))
         }
     };
@@ -155,6 +173,20 @@ fn indent(s: &str) -> String {
 pub fn suggest_cmd(cases: &str, knowledge: Option<&str>) -> Res<()> {
     let cases = read_cases(cases)?;
     let s = knowledge_suggestions(&cases);
+    let wordless: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.label.as_deref().is_some_and(|l| l != "spam"))
+        .filter_map(|c| c.messages.last())
+        .map(|m| m.text.trim())
+        .filter(|t| !t.is_empty() && handoff::policy::content_terms(t).is_empty())
+        .collect();
+    if !wordless.is_empty() {
+        eprintln!(
+            "{} labelled message(s) have no words to learn from and teach nothing: {}",
+            wordless.len(),
+            wordless.iter().take(5).map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ")
+        );
+    }
     eprintln!(
         "{} question(s) for {} existing entries, {} draft entries, {} [outside] example(s) from {} cases",
         s.questions.values().map(Vec::len).sum::<usize>(),

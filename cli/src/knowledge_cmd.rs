@@ -62,12 +62,29 @@ pub fn eval(
         load_boundary(policy, knowledge).map_err(|e| e.to_string())?;
     let file = std::fs::File::open(messages).map_err(|e| format!("{messages}: {e}"))?;
     let mut labelled = Vec::new();
+    let mut unlabelled_cases = 0;
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| format!("{messages}: {e}"))?;
         if line.trim().is_empty() {
             continue;
         }
-        let m = LabelledMessage::parse(&line).map_err(|e| format!("{messages}:{}: {e}", n + 1))?;
+        // An exported case (`handoff cases export`) is a labelled message too: "could have
+        // answered with X" expects X, "needed a person" a person; others teach nothing here.
+        let m = if line.contains("\"handoff.case\"") {
+            let case = handoff::cases::Case::parse(&line)
+                .map_err(|e| format!("{messages}:{}: {e}", n + 1))?;
+            match handoff::review::evaluate::labelled_history(&[case], &[], &Default::default())
+                .pop()
+            {
+                Some(m) => m,
+                None => {
+                    unlabelled_cases += 1;
+                    continue;
+                }
+            }
+        } else {
+            LabelledMessage::parse(&line).map_err(|e| format!("{messages}:{}: {e}", n + 1))?
+        };
         if let handoff::policy::evaluation::Expectation::Answer(id) = &m.expect {
             if knowledge_set.get(id).is_none() {
                 return Err(format!(
@@ -77,6 +94,9 @@ pub fn eval(
             }
         }
         labelled.push(m);
+    }
+    if unlabelled_cases > 0 {
+        eprintln!("{unlabelled_cases} cases without a usable label (no label, spam, or \"could have handled it\" without an entry) are not measured");
     }
     if labelled.is_empty() {
         return Err(format!("{messages} has no labelled messages"));

@@ -176,6 +176,8 @@ pub struct Replay {
     pub trace: DecisionTrace,
     /// A person was needed and the bot would now answer alone: a regression.
     pub regression: bool,
+    /// "Could have answered with X" and the bot now answers with another entry: the entry it uses.
+    pub wrong_entry: Option<String>,
 }
 
 /// Decides the case's last customer message again, with the earlier ones as history, at the time
@@ -241,7 +243,16 @@ pub fn replay(policy: &Policy, knowledge: &Knowledge, case: &Case) -> Replay {
         status,
         ReplayStatus::StillEscalates | ReplayStatus::ReasonChanged
     );
+    let answered_with = match &d.outcome {
+        Outcome::Answer { entry, .. } | Outcome::Confirm { entry, .. } => Some(entry.clone()),
+        _ => None,
+    };
+    let wrong_entry = match (case.label.as_deref(), &case.entry, answered_with) {
+        (Some("bot_could_handle"), Some(want), Some(got)) if *want != got => Some(got),
+        _ => None,
+    };
     Replay {
+        wrong_entry,
         regression: case.label.as_deref() == Some("needed_person") && !escalates,
         status,
         headline: d.headline(),
