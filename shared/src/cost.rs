@@ -588,7 +588,13 @@ mod tests {
             + 0.40
             + 0.405
             + 0.15
-            + 0.0065728 * 0.03;
+            + 0.0065728 * 0.03
+            // The answers' copy in the index (90,000 writes), and the review's own lines.
+            + 90_000.0 * 0.625 / 1e6
+            + review_lines(100_000.0, 10_000.0, Options::default())
+                .iter()
+                .map(|l| l.dollars)
+                .sum::<f64>();
         assert!(close(e.total, total), "{} vs {total}", e.total);
         assert!(close(e.per_thousand_messages, total / 100.0));
     }

@@ -11,6 +11,11 @@ use crate::policy::trace::DecisionTrace;
 /// Passes the message on, to be decided as one question, when it holds a single question or when
 /// no part clears the threshold (the split may have been wrong).
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {
+    // A message the knowledge holds word for word (a two-part message a person labelled "could
+    // have answered with X", fed back by the review) is that entry's, not several questions.
+    if ctx.retrieval.as_ref().is_some_and(|r| r.exact) {
+        return None;
+    }
     let parts = split_questions(ctx.text, &ctx.words);
     if parts.is_empty() {
         return None;
