@@ -107,7 +107,9 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     assert_eq!(dev.team.delivered().await.len(), handoffs + 1);
 
     // GET changes nothing, and scanners' HEAD neither.
+    let opened = Instant::now();
     let page = dev.http().get(&url).send().await.unwrap();
+    eprintln!("review page served in {:.2} s (debug build; the engine measures the labelled history)", opened.elapsed().as_secs_f64());
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
 
@@ -142,6 +144,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     // The whole page in one picture.
     c.set_window_size(412, 2600).await.unwrap();
     std::fs::write(repo_path("artifacts/review-preview.png"), c.screenshot().await.unwrap()).unwrap();
+    let clicked = Instant::now();
     c.find(Locator::Css("button[value=apply]")).await.unwrap().click().await.unwrap();
     let notice = eventually("the applied page", || async {
         let t = c.find(Locator::Css("#notice")).await.ok()?.text().await.ok()?;
@@ -149,6 +152,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     })
     .await;
     assert!(notice.contains("version 2 is live"), "{notice}");
+    eprintln!("apply answered in {:.2} s (debug build: measure, build the index, publish)", clicked.elapsed().as_secs_f64());
     let applied = Instant::now();
     std::fs::write(repo_path("artifacts/review-applied.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
