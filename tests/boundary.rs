@@ -68,18 +68,31 @@ async fn a_published_version_is_used_without_a_restart_and_a_rollback_takes_it_b
     let env = cli_env(&dev);
     let question = "Can I visit your showroom?";
 
-    dev.post_signed(&customer_text("7100000000000001", "m_bv_1", question, now_ms()))
-        .await;
+    dev.post_signed(&customer_text(
+        "7100000000000001",
+        "m_bv_1",
+        question,
+        now_ms(),
+    ))
+    .await;
     let before = reply_to(&dev, "7100000000000001").await;
     assert!(!before.contains("Hafenstrasse 3"), "{before}");
 
     let knowledge = knowledge_with(GIFT_WRAP);
     let (code, out, err) = handoff(
         &env,
-        &["boundary", "publish", &repo_path("config/policy.toml"), &knowledge],
+        &[
+            "boundary",
+            "publish",
+            &repo_path("config/policy.toml"),
+            &knowledge,
+        ],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("published version 2 (+1 entry (showroom))"), "{out}");
+    assert!(
+        out.contains("published version 2 (+1 entry (showroom))"),
+        "{out}"
+    );
     let published = Instant::now();
 
     // The running dev server (the same code as the policy function) picks it up by itself.
@@ -87,40 +100,71 @@ async fn a_published_version_is_used_without_a_restart_and_a_rollback_takes_it_b
     let picked_up = loop {
         n += 1;
         let user = format!("71000000000001{n:02}");
-        dev.post_signed(&customer_text(&user, &format!("m_bv_p{n}"), question, now_ms()))
-            .await;
+        dev.post_signed(&customer_text(
+            &user,
+            &format!("m_bv_p{n}"),
+            question,
+            now_ms(),
+        ))
+        .await;
         let reply = reply_to(&dev, &user).await;
         if reply.contains("Hafenstrasse 3") {
             break published.elapsed();
         }
-        assert!(published.elapsed() < Duration::from_secs(30), "never picked up: {reply}");
+        assert!(
+            published.elapsed() < Duration::from_secs(30),
+            "never picked up: {reply}"
+        );
     };
-    eprintln!("version 2 answered with {:.1} s after publishing (check every 2 s)", picked_up.as_secs_f64());
+    eprintln!(
+        "version 2 answered with {:.1} s after publishing (check every 2 s)",
+        picked_up.as_secs_f64()
+    );
 
     let (code, out, _) = handoff(&env, &["boundary", "history"]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("* v2") && lines[0].contains("mia") && lines[0].contains("showroom"), "{out}");
-    assert!(lines[1].starts_with("  v1") && lines[1].contains("layer"), "{out}");
+    assert!(
+        lines[0].starts_with("* v2") && lines[0].contains("mia") && lines[0].contains("showroom"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("  v1") && lines[1].contains("layer"),
+        "{out}"
+    );
 
     let (code, out, err) = handoff(&env, &["boundary", "rollback", "1"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("version 3 is current: rollback to version 1"), "{out}");
+    assert!(
+        out.contains("version 3 is current: rollback to version 1"),
+        "{out}"
+    );
     let rolled = Instant::now();
     loop {
         n += 1;
         let user = format!("71000000000001{n:02}");
-        dev.post_signed(&customer_text(&user, &format!("m_bv_r{n}"), question, now_ms()))
-            .await;
+        dev.post_signed(&customer_text(
+            &user,
+            &format!("m_bv_r{n}"),
+            question,
+            now_ms(),
+        ))
+        .await;
         if !reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
             break;
         }
-        assert!(rolled.elapsed() < Duration::from_secs(30), "the rollback was never picked up");
+        assert!(
+            rolled.elapsed() < Duration::from_secs(30),
+            "the rollback was never picked up"
+        );
     }
     // Rolling back to version 2 reuses its stored content.
     let (code, out, _) = handoff(&env, &["boundary", "rollback", "2"]);
     assert_eq!(code, 0);
-    assert!(out.contains("version 4 is current: rollback to version 2"), "{out}");
+    assert!(
+        out.contains("version 4 is current: rollback to version 2"),
+        "{out}"
+    );
     let (code, _, err) = handoff(&env, &["boundary", "rollback", "9"]);
     assert_ne!(code, 0);
     assert!(err.contains("there is no version 9"), "{err}");
@@ -134,10 +178,18 @@ async fn a_bad_or_half_written_version_never_becomes_current() {
     let broken = knowledge_with("[[entry]]\nid = \"no-answer\"\nquestions = [\"x\"]\n");
     let (code, out, err) = handoff(
         &env,
-        &["boundary", "publish", &repo_path("config/policy.toml"), &broken],
+        &[
+            "boundary",
+            "publish",
+            &repo_path("config/policy.toml"),
+            &broken,
+        ],
     );
     assert_ne!(code, 0, "{out}");
-    assert!(err.contains("the knowledge file") && err.contains("answer"), "{err}");
+    assert!(
+        err.contains("the knowledge file") && err.contains("answer"),
+        "{err}"
+    );
     let store = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
     assert!(store.history().await.unwrap().is_empty());
     assert!(store.current().await.unwrap().is_layer());
@@ -151,7 +203,10 @@ async fn a_bad_or_half_written_version_never_becomes_current() {
     };
     let bytes = content.to_bytes();
     let digest = handoff::live::digest(&bytes);
-    store.put_content(&digest, &bytes[..bytes.len() / 2]).await.unwrap();
+    store
+        .put_content(&digest, &bytes[..bytes.len() / 2])
+        .await
+        .unwrap();
     let record = VersionRecord {
         version: 2,
         content: digest,
@@ -161,15 +216,27 @@ async fn a_bad_or_half_written_version_never_becomes_current() {
         change: "cut short".into(),
         base: 1,
     };
-    assert!(matches!(store.make_current(&record).await.unwrap(), Publication::Published(_)));
+    assert!(matches!(
+        store.make_current(&record).await.unwrap(),
+        Publication::Published(_)
+    ));
 
     settle().await;
-    dev.post_signed(&customer_text("7100000000000201", "m_bv_bad", "Can I visit your showroom?", now_ms()))
-        .await;
+    dev.post_signed(&customer_text(
+        "7100000000000201",
+        "m_bv_bad",
+        "Can I visit your showroom?",
+        now_ms(),
+    ))
+    .await;
     let reply = reply_to(&dev, "7100000000000201").await;
     assert!(!reply.contains("Hafenstrasse 3"), "{reply}");
     let log = std::fs::read_to_string(&dev.log).unwrap();
-    assert!(log.contains("could not be loaded; keeping the one in use") && log.contains("incomplete or altered"), "{log}");
+    assert!(
+        log.contains("could not be loaded; keeping the one in use")
+            && log.contains("incomplete or altered"),
+        "{log}"
+    );
 }
 
 #[tokio::test]
@@ -188,12 +255,25 @@ async fn of_two_publishers_on_the_same_version_one_wins_and_the_other_is_told() 
         change: "first".into(),
         base: 1,
     };
-    assert!(matches!(store.make_current(&record).await.unwrap(), Publication::Published(_)));
-    let late = VersionRecord { version: 3, by: "ben".into(), ..record.clone() };
-    assert_eq!(store.make_current(&late).await.unwrap(), Publication::CurrentMoved);
+    assert!(matches!(
+        store.make_current(&record).await.unwrap(),
+        Publication::Published(_)
+    ));
+    let late = VersionRecord {
+        version: 3,
+        by: "ben".into(),
+        ..record.clone()
+    };
+    assert_eq!(
+        store.make_current(&late).await.unwrap(),
+        Publication::CurrentMoved
+    );
     assert_eq!(
         store.current().await.unwrap(),
-        CurrentVersion { version: 2, content: record.content.clone() }
+        CurrentVersion {
+            version: 2,
+            content: record.content.clone()
+        }
     );
     assert_eq!(store.history().await.unwrap(), vec![record]);
 }

@@ -479,8 +479,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     // The table's row (the chart above it starts with the week too).
     let row = out
         .lines()
-        .filter(|l| l.starts_with(&this_week.to_string()))
-        .last()
+        .rfind(|l| l.starts_with(&this_week.to_string()))
         .expect("a row for this week");
     let cols: Vec<&str> = row.split_whitespace().collect();
     let n = cols.len();

@@ -59,7 +59,12 @@ async fn reply_to(dev: &DevServer, user: &str) -> String {
 }
 
 async fn text_of(c: &fantoccini::Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,15 +73,36 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     let env: HashMap<String, String> = dev.env.iter().cloned().collect();
 
     // A week of traffic: one answer, four escalations the team labels on the resume page.
-    dev.post_signed(&customer_text("7200000000000001", "m_r_ans", "How long does shipping take?", now_ms()))
-        .await;
+    dev.post_signed(&customer_text(
+        "7200000000000001",
+        "m_r_ans",
+        "How long does shipping take?",
+        now_ms(),
+    ))
+    .await;
     let answered = reply_to(&dev, "7200000000000001").await;
     assert!(answered.contains("ship"), "{answered}");
     let a = escalate(&dev, "7200000000000002", "Can I visit your showroom?").await;
     let b = escalate(&dev, "7200000000000003", "Where is your showroom?").await;
-    let c = escalate(&dev, "7200000000000004", "How many days until my parcel arrives?").await;
+    let c = escalate(
+        &dev,
+        "7200000000000004",
+        "How many days until my parcel arrives?",
+    )
+    .await;
     let d = escalate(&dev, "7200000000000005", "Can I pay in instalments?").await;
-    label(&dev, &a, &[("outcome", "bot_could_handle"), ("note", "Our showroom at Hafenstrasse 3 opens on Saturdays, 10 to 16.")]).await;
+    label(
+        &dev,
+        &a,
+        &[
+            ("outcome", "bot_could_handle"),
+            (
+                "note",
+                "Our showroom at Hafenstrasse 3 opens on Saturdays, 10 to 16.",
+            ),
+        ],
+    )
+    .await;
     label(&dev, &b, &[("outcome", "bot_could_handle")]).await;
     label(&dev, &c, &[("entry", "shipping-time")]).await;
     label(&dev, &d, &[("outcome", "needed_person")]).await;
@@ -85,33 +111,71 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     let handoffs = dev.team.delivered().await.len();
     let (code, out, err) = handoff(&env, &["review", "now"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("3 proposals, 1 answers to check, digest published"), "{out}");
+    assert!(
+        out.contains("3 proposals, 1 answers to check, digest published"),
+        "{out}"
+    );
     let url = out.lines().last().unwrap().to_string();
-    assert!(url.starts_with(&format!("{}/review/r1.", dev.base)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/review/r1.", dev.base)),
+        "{url}"
+    );
     let digest = eventually("the digest", || async {
-        dev.team.delivered().await.into_iter().find(|d| d["type"] == "handoff.review")
+        dev.team
+            .delivered()
+            .await
+            .into_iter()
+            .find(|d| d["type"] == "handoff.review")
     })
     .await;
     assert_eq!(digest["review_url"], url.as_str());
     assert_eq!(digest["proposals"], 3);
     let week = digest["weeks"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((week["answered"].as_u64(), week["escalated"].as_u64()), (Some(1), Some(4)));
-    let email = dev.team.published().await.into_iter().find(|p| p["subject"].as_str().unwrap_or("").starts_with("Handoff weekly review")).unwrap();
+    assert_eq!(
+        (week["answered"].as_u64(), week["escalated"].as_u64()),
+        (Some(1), Some(4))
+    );
+    let email = dev
+        .team
+        .published()
+        .await
+        .into_iter()
+        .find(|p| {
+            p["subject"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Handoff weekly review")
+        })
+        .unwrap();
     let email = email["body"]["email"].as_str().unwrap().to_string();
-    assert!(email.contains("Answered by the bot: 1 (20 %)") && email.contains(&url) && email.contains("answered by the bot"), "{email}");
+    assert!(
+        email.contains("Answered by the bot: 1 (20 %)")
+            && email.contains(&url)
+            && email.contains("answered by the bot"),
+        "{email}"
+    );
     // A redelivered schedule builds nothing and publishes nothing.
     let (code, again, _) = handoff(&env, &["review", "now"]);
     assert_eq!(code, 0);
-    assert!(again.contains("built and sent earlier today") && again.contains(&url), "{again}");
+    assert!(
+        again.contains("built and sent earlier today") && again.contains(&url),
+        "{again}"
+    );
     settle().await;
     assert_eq!(dev.team.delivered().await.len(), handoffs + 1);
 
     // GET changes nothing, and scanners' HEAD neither.
     let opened = Instant::now();
     let page = dev.http().get(&url).send().await.unwrap();
-    eprintln!("review page served in {:.2} s (debug build; the engine measures the labelled history)", opened.elapsed().as_secs_f64());
+    eprintln!(
+        "review page served in {:.2} s (debug build; the engine measures the labelled history)",
+        opened.elapsed().as_secs_f64()
+    );
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
 
     // The review in a real browser: accept everything, preview, apply.
     let (_driver, c) = browser().await;
@@ -120,22 +184,59 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     let proposals = c.find_all(Locator::Css("fieldset.proposal")).await.unwrap();
     assert_eq!(proposals.len(), 3);
     let page = c.source().await.unwrap();
-    assert!(page.contains("How many days until my parcel arrives?") && page.contains("shipping-time"));
+    assert!(
+        page.contains("How many days until my parcel arrives?") && page.contains("shipping-time")
+    );
     assert!(page.contains("Can I pay in instalments?"));
-    assert!(page.contains("Hafenstrasse 3"), "the drafted entry carries the suggested answer");
+    assert!(
+        page.contains("Hafenstrasse 3"),
+        "the drafted entry carries the suggested answer"
+    );
     // The new entry now; the other two are left for two colleagues below.
-    let draft = c.find(Locator::Css("fieldset.proposal:has(textarea)")).await.unwrap();
-    draft.find(Locator::Css("input[type=radio][value=accept]")).await.unwrap().click().await.unwrap();
-    c.find(Locator::Css("input[type=radio][value=right]")).await.unwrap().click().await.unwrap();
-    c.find(Locator::Css("#by")).await.unwrap().send_keys("Camille").await.unwrap();
-    c.find(Locator::Css("button[value=preview]")).await.unwrap().click().await.unwrap();
+    let draft = c
+        .find(Locator::Css("fieldset.proposal:has(textarea)"))
+        .await
+        .unwrap();
+    draft
+        .find(Locator::Css("input[type=radio][value=accept]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[type=radio][value=right]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#by"))
+        .await
+        .unwrap()
+        .send_keys("Camille")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[value=preview]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let preview = eventually("the preview", || async {
-        let t = c.find(Locator::Css("#preview")).await.ok()?.text().await.ok()?;
+        let t = c
+            .find(Locator::Css("#preview"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
         t.contains("after").then_some(t)
     })
     .await;
     assert!(preview.contains("answered right"), "{preview}");
-    assert!(text_of(&c, "#notice").await.contains("Nothing is applied yet"));
+    assert!(text_of(&c, "#notice")
+        .await
+        .contains("Nothing is applied yet"));
     // Nothing went live with the preview.
     let store = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
     use handoff::live::BoundaryVersions;
@@ -143,42 +244,95 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     std::fs::create_dir_all(repo_path("artifacts")).unwrap();
     // The whole page in one picture.
     c.set_window_size(412, 2600).await.unwrap();
-    std::fs::write(repo_path("artifacts/review-preview.png"), c.screenshot().await.unwrap()).unwrap();
+    std::fs::write(
+        repo_path("artifacts/review-preview.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     let clicked = Instant::now();
-    c.find(Locator::Css("button[value=apply]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("button[value=apply]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let notice = eventually("the applied page", || async {
-        let t = c.find(Locator::Css("#notice")).await.ok()?.text().await.ok()?;
+        let t = c
+            .find(Locator::Css("#notice"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
         t.contains("is live").then_some(t)
     })
     .await;
     assert!(notice.contains("version 2 is live"), "{notice}");
-    eprintln!("apply answered in {:.2} s (debug build: measure, build the index, publish)", clicked.elapsed().as_secs_f64());
+    eprintln!(
+        "apply answered in {:.2} s (debug build: measure, build the index, publish)",
+        clicked.elapsed().as_secs_f64()
+    );
     let applied = Instant::now();
-    std::fs::write(repo_path("artifacts/review-applied.png"), c.screenshot().await.unwrap()).unwrap();
+    std::fs::write(
+        repo_path("artifacts/review-applied.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     c.close().await.unwrap();
     let history = store.history().await.unwrap();
     assert_eq!(history.len(), 1);
-    assert!(history[0].by.starts_with("Camille (review "), "{:?}", history[0]);
-    assert!(history[0].change.contains("+1 entry (suggested-"), "{}", history[0].change);
+    assert!(
+        history[0].by.starts_with("Camille (review "),
+        "{:?}",
+        history[0]
+    );
+    assert!(
+        history[0].change.contains("+1 entry (suggested-"),
+        "{}",
+        history[0].change
+    );
 
     // The next customers are answered with version 2, without a restart.
     let mut n = 0;
     loop {
         n += 1;
         let user = format!("72000000000001{n:02}");
-        dev.post_signed(&customer_text(&user, &format!("m_r_next{n}"), "Can I visit your showroom?", now_ms()))
-            .await;
+        dev.post_signed(&customer_text(
+            &user,
+            &format!("m_r_next{n}"),
+            "Can I visit your showroom?",
+            now_ms(),
+        ))
+        .await;
         if reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
             break;
         }
-        assert!(applied.elapsed() < Duration::from_secs(30), "version 2 never answered");
+        assert!(
+            applied.elapsed() < Duration::from_secs(30),
+            "version 2 never answered"
+        );
     }
-    eprintln!("version 2 answered with {:.1} s after the click", applied.elapsed().as_secs_f64());
+    eprintln!(
+        "version 2 answered with {:.1} s after the click",
+        applied.elapsed().as_secs_f64()
+    );
 
     // The decisions are on the review, with who and when.
     use handoff::review::Reviews;
-    let review = store.get_review(chrono::Utc::now().date_naive()).await.unwrap().unwrap().review;
-    assert_eq!(review.decisions.iter().filter(|d| d.verdict == "accept").count(), 1);
+    let review = store
+        .get_review(chrono::Utc::now().date_naive())
+        .await
+        .unwrap()
+        .unwrap()
+        .review;
+    assert_eq!(
+        review
+            .decisions
+            .iter()
+            .filter(|d| d.verdict == "accept")
+            .count(),
+        1
+    );
     assert!(review.decisions.iter().all(|d| d.by == "Camille"));
     assert!(review.decisions.iter().any(|d| d.verdict == "right"));
 
@@ -189,12 +343,20 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     loop {
         n += 1;
         let user = format!("72000000000001{n:02}");
-        dev.post_signed(&customer_text(&user, &format!("m_r_back{n}"), "Can I visit your showroom?", now_ms()))
-            .await;
+        dev.post_signed(&customer_text(
+            &user,
+            &format!("m_r_back{n}"),
+            "Can I visit your showroom?",
+            now_ms(),
+        ))
+        .await;
         if !reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
             break;
         }
-        assert!(rolled.elapsed() < Duration::from_secs(30), "the rollback was never picked up");
+        assert!(
+            rolled.elapsed() < Duration::from_secs(30),
+            "the rollback was never picked up"
+        );
     }
 
     // Two colleagues open the same review and each accepts a different proposal at once: both
@@ -206,28 +368,62 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         let url = url.clone();
         async move {
             http.post(&url)
-                .form(&[("by", who), (format!("p.{key}").as_str(), "accept"), ("action", "apply")])
+                .form(&[
+                    ("by", who),
+                    (format!("p.{key}").as_str(), "accept"),
+                    ("action", "apply"),
+                ])
                 .send()
                 .await
                 .unwrap()
         }
     };
-    let (ana, ben) = tokio::join!(post("Ana", open[0].0.clone()), post("Ben", open[1].0.clone()));
+    let (ana, ben) = tokio::join!(
+        post("Ana", open[0].0.clone()),
+        post("Ben", open[1].0.clone())
+    );
     assert_eq!(ana.status(), 200, "{}", ana.text().await.unwrap());
     assert_eq!(ben.status(), 200, "{}", ben.text().await.unwrap());
     let current = store.current().await.unwrap();
-    let content = handoff::live::read_content(&store, &current.content).await.unwrap();
-    assert!(content.knowledge.contains("How many days until my parcel arrives?"), "{}", content.knowledge);
+    let content = handoff::live::read_content(&store, &current.content)
+        .await
+        .unwrap();
+    assert!(
+        content
+            .knowledge
+            .contains("How many days until my parcel arrives?"),
+        "{}",
+        content.knowledge
+    );
     assert!(content.knowledge.contains("Can I pay in instalments?"));
-    let review = store.get_review(chrono::Utc::now().date_naive()).await.unwrap().unwrap().review;
+    let review = store
+        .get_review(chrono::Utc::now().date_naive())
+        .await
+        .unwrap()
+        .unwrap()
+        .review;
     assert!(review.open_proposals().next().is_none());
-    let by: Vec<&str> = review.decisions.iter().filter(|d| d.verdict == "accept").map(|d| d.by.as_str()).collect();
-    assert!(by.contains(&"Ana") && by.contains(&"Ben") && by.contains(&"Camille"), "{by:?}");
+    let by: Vec<&str> = review
+        .decisions
+        .iter()
+        .filter(|d| d.verdict == "accept")
+        .map(|d| d.by.as_str())
+        .collect();
+    assert!(
+        by.contains(&"Ana") && by.contains(&"Ben") && by.contains(&"Camille"),
+        "{by:?}"
+    );
     let (_, history, _) = handoff(&env, &["boundary", "history"]);
-    assert!(history.contains("Ana (review") && history.contains("Ben (review"), "{history}");
+    assert!(
+        history.contains("Ana (review") && history.contains("Ben (review"),
+        "{history}"
+    );
 }
 
 /// The keys of the review's proposals still open, with what they change.
 fn open_keys(review: &handoff::review::Review) -> Vec<(String, handoff::review::Change)> {
-    review.open_proposals().map(|p| (p.key.clone(), p.change.clone())).collect()
+    review
+        .open_proposals()
+        .map(|p| (p.key.clone(), p.change.clone()))
+        .collect()
 }

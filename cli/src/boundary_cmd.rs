@@ -95,7 +95,11 @@ pub async fn run(cmd: BoundaryCommand) -> Res<()> {
             for r in &history {
                 println!(
                     "{} v{:<4} {}  {:<20} {}",
-                    if r.version == current.version { "*" } else { " " },
+                    if r.version == current.version {
+                        "*"
+                    } else {
+                        " "
+                    },
                     r.version,
                     r.at.format("%Y-%m-%d %H:%M UTC"),
                     r.by,

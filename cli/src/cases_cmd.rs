@@ -184,7 +184,12 @@ pub fn suggest_cmd(cases: &str, knowledge: Option<&str>) -> Res<()> {
         eprintln!(
             "{} labelled message(s) have no words to learn from and teach nothing: {}",
             wordless.len(),
-            wordless.iter().take(5).map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ")
+            wordless
+                .iter()
+                .take(5)
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     eprintln!(

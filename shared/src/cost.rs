@@ -230,7 +230,9 @@ fn review_lines(messages: f64, escalations: f64, options: Options) -> Vec<CostLi
     use prices::*;
     use usage::*;
     let _ = options;
-    let checks = messages.min(VERSION_CHECKS_PER_BUSY_MONTH) + SWEEPS_PER_MONTH + escalations * RESUME_INVOCATIONS;
+    let checks = messages.min(VERSION_CHECKS_PER_BUSY_MONTH)
+        + SWEEPS_PER_MONTH
+        + escalations * RESUME_INVOCATIONS;
     let reads_per_review = {
         // Six weeks of escalations through the index (half a unit per 4 KB) for the review, and
         // 90 days of them for each of the page's measurements.

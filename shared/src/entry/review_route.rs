@@ -35,7 +35,12 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
     let fingerprint = token_fingerprint(raw);
     let Some(keys) = &app.settings.link_keys else {
         tracing::error!("no LINK_KEYS for the resume function: every review link is refused");
-        return page(403, "This link cannot be used", "This link is not valid.", false);
+        return page(
+            403,
+            "This link cannot be used",
+            "This link is not valid.",
+            false,
+        );
     };
     let token = match ReviewToken::verify(raw, keys, now) {
         Ok(t) => t,
@@ -63,24 +68,28 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
     let m = method(req);
     match m.as_str() {
         "GET" | "HEAD" => {
-            let preview = match preview_review(app, &stored.review, &ReviewForm::default(), now).await {
-                Ok(Ok(p)) => Some(p),
-                Ok(Err(e)) | Err(crate::app::FlowError::BadEvent(e)) => {
-                    tracing::error!(error = %e, "review preview failed");
-                    None
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "review preview failed");
-                    return try_again();
-                }
-            };
-            let mut r = html(200, render_review_page(&ReviewPageView {
-                review: &stored.review,
-                action: &action,
-                preview: preview.as_ref(),
-                form: None,
-                notice: None,
-            }));
+            let preview =
+                match preview_review(app, &stored.review, &ReviewForm::default(), now).await {
+                    Ok(Ok(p)) => Some(p),
+                    Ok(Err(e)) | Err(crate::app::FlowError::BadEvent(e)) => {
+                        tracing::error!(error = %e, "review preview failed");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "review preview failed");
+                        return try_again();
+                    }
+                };
+            let mut r = html(
+                200,
+                render_review_page(&ReviewPageView {
+                    review: &stored.review,
+                    action: &action,
+                    preview: preview.as_ref(),
+                    form: None,
+                    notice: None,
+                }),
+            );
             if m == "HEAD" {
                 r.body = None;
             }
@@ -89,7 +98,12 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
         "POST" => {
             if cross_site(req) {
                 tracing::warn!(token = %fingerprint, "cross-site review POST refused");
-                return page(403, "Refused", "This form can only be sent from its own page.", false);
+                return page(
+                    403,
+                    "Refused",
+                    "This form can only be sent from its own page.",
+                    false,
+                );
             }
             let body = body_bytes(req).unwrap_or_default();
             let form = match ReviewForm::parse(&body, &stored.review) {
@@ -97,18 +111,32 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
                 Err(e) => return page(400, "Check the form", &e, false),
             };
             let apply = form_urlencoded::parse(&body).any(|(k, v)| k == "action" && v == "apply");
-            let render = |status, preview: Option<&crate::review::ReviewPreview>, notice: (&str, bool), review: &crate::review::Review| {
-                html(status, render_review_page(&ReviewPageView {
-                    review,
-                    action: &action,
-                    preview,
-                    form: Some(&form),
-                    notice: Some(notice),
-                }))
+            let render = |status,
+                          preview: Option<&crate::review::ReviewPreview>,
+                          notice: (&str, bool),
+                          review: &crate::review::Review| {
+                html(
+                    status,
+                    render_review_page(&ReviewPageView {
+                        review,
+                        action: &action,
+                        preview,
+                        form: Some(&form),
+                        notice: Some(notice),
+                    }),
+                )
             };
             if !apply {
                 return match preview_review(app, &stored.review, &form, now).await {
-                    Ok(Ok(p)) => render(200, Some(&p), ("Nothing is applied yet: this is what your choices would do.", true), &stored.review),
+                    Ok(Ok(p)) => render(
+                        200,
+                        Some(&p),
+                        (
+                            "Nothing is applied yet: this is what your choices would do.",
+                            true,
+                        ),
+                        &stored.review,
+                    ),
                     Ok(Err(e)) => render(400, None, (&e, false), &stored.review),
                     Err(e) => {
                         tracing::error!(error = %e, "review preview failed");

@@ -15,7 +15,11 @@ pub fn describe_change(
         return format!(
             "{}, {}",
             plural(new.1.entries().len(), "entry", "entries"),
-            plural(new.1.outside().len(), "[outside] example", "[outside] examples")
+            plural(
+                new.1.outside().len(),
+                "[outside] example",
+                "[outside] examples"
+            )
         );
     };
     let (new_policy, new_knowledge, new_policy_src) = new;
@@ -51,8 +55,16 @@ pub fn describe_change(
         let Some(o) = old_knowledge.get(&e.id) else {
             continue;
         };
-        more += e.questions.iter().filter(|q| !o.questions.contains(q)).count();
-        fewer += o.questions.iter().filter(|q| !e.questions.contains(q)).count();
+        more += e
+            .questions
+            .iter()
+            .filter(|q| !o.questions.contains(q))
+            .count();
+        fewer += o
+            .questions
+            .iter()
+            .filter(|q| !e.questions.contains(q))
+            .count();
         answers += usize::from(o.answer != e.answer || o.answers != e.answers);
     }
     if more > 0 {

@@ -20,7 +20,9 @@ pub struct BoundaryContent {
 /// Why stored bytes are not a version.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ContentError {
-    #[error("the stored version is incomplete or altered (its digest is {found}, expected {expected})")]
+    #[error(
+        "the stored version is incomplete or altered (its digest is {found}, expected {expected})"
+    )]
     Digest { expected: String, found: String },
     #[error("the stored version is not in the expected format: {0}")]
     Format(&'static str),

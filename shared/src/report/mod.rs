@@ -169,13 +169,19 @@ impl Report {
     pub fn add_sampled_verdicts(&mut self, reviews: &[crate::review::Review]) {
         for r in reviews {
             for s in &r.sample {
-                let Some(d) = r.decision(&s.key) else { continue };
+                let Some(d) = r.decision(&s.key) else {
+                    continue;
+                };
                 let wrong = match d.verdict.as_str() {
                     "right" => 0,
                     "wrong" => 1,
                     _ => continue,
                 };
-                if let Some(w) = self.weeks.iter_mut().find(|w| w.start == monday(s.at.date_naive())) {
+                if let Some(w) = self
+                    .weeks
+                    .iter_mut()
+                    .find(|w| w.start == monday(s.at.date_naive()))
+                {
                     w.answers_judged += 1;
                     w.answers_wrong += wrong;
                     self.answers_judged += 1;
@@ -317,4 +323,3 @@ pub fn render_text(r: &Report) -> String {
     ));
     out
 }
-

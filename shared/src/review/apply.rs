@@ -4,11 +4,12 @@
 //! someone else published meanwhile) and records every decision, so two people reviewing at once
 //! lose nothing.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 
-use super::evaluate::{labelled_history, measure, propose_threshold, refusal, unfed, with_threshold, Measured};
+use super::evaluate::{
+    labelled_history, measure, propose_threshold, refusal, unfed, with_threshold, Measured,
+};
+pub use super::form::ReviewForm;
 use super::proposal::apply as apply_proposals;
 use super::record::{Change, Proposal, Review, ReviewDecision, ThresholdProposal};
 use super::{Reviews, StoredReview};
@@ -18,73 +19,6 @@ use crate::live::{current_content, prepare, publish, BoundaryVersions, PublishEr
 
 /// Labelled escalations measured before → after.
 const HISTORY_DAYS: i64 = 90;
-/// A form longer than this is refused (the page's own is a few KB).
-pub const MAX_FORM_BYTES: usize = 256 * 1024;
-
-/// What a person chose on the page.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReviewForm {
-    pub by: String,
-    /// Proposal or sample key → `accept`, `reject`, `right`, `wrong`.
-    pub choices: BTreeMap<String, String>,
-    /// Drafted entry's key → the answer written for it.
-    pub answers: BTreeMap<String, String>,
-    pub threshold: bool,
-}
-
-impl ReviewForm {
-    /// Reads the form; the error says what to fix.
-    pub fn parse(body: &[u8], review: &Review) -> Result<Self, String> {
-        if body.len() > MAX_FORM_BYTES {
-            return Err("The form is too long.".into());
-        }
-        let mut form = ReviewForm::default();
-        for (k, v) in form_urlencoded::parse(body) {
-            let v = v.trim();
-            if let Some(key) = k.strip_prefix("p.") {
-                if !review.proposals.iter().any(|p| p.key == key) {
-                    return Err("The form names a proposal this review does not have; reload the page.".into());
-                }
-                match v {
-                    "accept" | "reject" => {
-                        form.choices.insert(key.to_string(), v.to_string());
-                    }
-                    "" => {}
-                    _ => return Err("Each proposal is accept, reject or left open.".into()),
-                }
-            } else if let Some(key) = k.strip_prefix("s.") {
-                if !review.sample.iter().any(|s| s.key == key) {
-                    return Err("The form names an answer this review does not have; reload the page.".into());
-                }
-                match v {
-                    "right" | "wrong" => {
-                        form.choices.insert(key.to_string(), v.to_string());
-                    }
-                    "" => {}
-                    _ => return Err("Each answer is right, wrong or left open.".into()),
-                }
-            } else if let Some(key) = k.strip_prefix("a.") {
-                if !v.is_empty() {
-                    form.answers.insert(key.to_string(), v.chars().take(2000).collect());
-                }
-            } else if k == "by" {
-                form.by = v.chars().take(80).collect();
-            } else if k == "threshold" {
-                form.threshold = v == "accept";
-            }
-        }
-        Ok(form)
-    }
-
-    fn accepted<'r>(&self, review: &'r Review) -> Vec<&'r Proposal> {
-        review
-            .proposals
-            .iter()
-            .filter(|p| self.choices.get(&p.key).map(String::as_str) == Some("accept"))
-            .collect()
-    }
-}
-
 /// What the chosen changes would do.
 #[derive(Clone, Debug, Default)]
 pub struct ReviewPreview {
@@ -114,7 +48,9 @@ pub enum ApplyOutcome {
 fn stores(app: &App) -> Result<(&dyn Reviews, &dyn BoundaryVersions), FlowError> {
     match (&app.reviews, &app.versions) {
         (Some(r), Some(v)) => Ok((r.as_ref(), v.as_ref())),
-        _ => Err(FlowError::BadEvent("this function has no review store".into())),
+        _ => Err(FlowError::BadEvent(
+            "this function has no review store".into(),
+        )),
     }
 }
 
@@ -164,7 +100,9 @@ async fn prepare_change(
         .proposals
         .iter()
         .filter_map(|p| match &p.change {
-            Change::Draft { id, .. } => Some(p.escalations.iter().map(move |e| (e.clone(), id.clone()))),
+            Change::Draft { id, .. } => {
+                Some(p.escalations.iter().map(move |e| (e.clone(), id.clone())))
+            }
             _ => None,
         })
         .flatten()
@@ -173,7 +111,11 @@ async fn prepare_change(
     let accepted: Vec<&Proposal> = form
         .accepted(review)
         .into_iter()
-        .filter(|p| review.decision(&p.key).is_none_or(|d| d.verdict != "accept"))
+        .filter(|p| {
+            review
+                .decision(&p.key)
+                .is_none_or(|d| d.verdict != "accept")
+        })
         .collect();
     let knowledge_file = app.settings.layer.knowledge.clone();
     let form = form.clone();
@@ -200,7 +142,12 @@ async fn prepare_change(
         };
         let take_threshold = form.threshold && threshold.is_some();
         if accepted.is_empty() && !take_threshold {
-            return Ok(Prepared { preview, next: None, base: crate::live::CurrentVersion::layer(), old: old_content });
+            return Ok(Prepared {
+                preview,
+                next: None,
+                base: crate::live::CurrentVersion::layer(),
+                old: old_content,
+            });
         }
         let refs: Vec<&Proposal> = accepted.iter().collect();
         let new_knowledge = apply_proposals(&old_content.knowledge, &refs, &form.answers)?;
@@ -212,11 +159,17 @@ async fn prepare_change(
             .map(|p| crate::encoder::SentenceEncoder::open(&p).map(std::sync::Arc::new))
             .transpose()
             .map_err(|e| e.to_string())?;
-        let (content, checked) = prepare(new_policy, new_knowledge, encoder).map_err(|e| e.to_string())?;
+        let (content, checked) =
+            prepare(new_policy, new_knowledge, encoder).map_err(|e| e.to_string())?;
         let (after, _) = measure(&checked.policy, &checked.knowledge, &labels, now);
         preview.after = after;
         preview.refusal = refusal(&before, &after);
-        Ok(Prepared { preview, next: Some((content, checked)), base: crate::live::CurrentVersion::layer(), old: old_content })
+        Ok(Prepared {
+            preview,
+            next: Some((content, checked)),
+            base: crate::live::CurrentVersion::layer(),
+            old: old_content,
+        })
     })
     .await
     .map_err(bad)?;
@@ -233,17 +186,28 @@ pub async fn preview_review(
     form: &ReviewForm,
     now: DateTime<Utc>,
 ) -> Result<Result<ReviewPreview, String>, FlowError> {
-    Ok(prepare_change(app, review, form, now).await?.map(|p| p.preview))
+    Ok(prepare_change(app, review, form, now)
+        .await?
+        .map(|p| p.preview))
 }
 
-fn decisions_of(review: &Review, form: &ReviewForm, version: Option<u32>, now: DateTime<Utc>) -> Vec<ReviewDecision> {
+fn decisions_of(
+    review: &Review,
+    form: &ReviewForm,
+    version: Option<u32>,
+    now: DateTime<Utc>,
+) -> Vec<ReviewDecision> {
     form.choices
         .iter()
         .filter(|(key, verdict)| review.decision(key).map(|d| &d.verdict) != Some(verdict))
         .map(|(key, verdict)| ReviewDecision {
             key: key.clone(),
             verdict: verdict.clone(),
-            by: if form.by.is_empty() { "someone with the link".into() } else { form.by.clone() },
+            by: if form.by.is_empty() {
+                "someone with the link".into()
+            } else {
+                form.by.clone()
+            },
             at: now,
             answer: form.answers.get(key).cloned(),
             version: (verdict == "accept").then_some(version).flatten(),
@@ -261,14 +225,18 @@ pub async fn apply_review(
 ) -> Result<ApplyOutcome, FlowError> {
     let (reviews, versions) = stores(app)?;
     let Some(stored) = reviews.get_review(review_id).await? else {
-        return Ok(ApplyOutcome::Invalid("This review no longer exists.".into()));
+        return Ok(ApplyOutcome::Invalid(
+            "This review no longer exists.".into(),
+        ));
     };
     if let Some(p) = form.accepted(&stored.review).iter().find(|p| {
         matches!(p.change, Change::Draft { .. })
             && form.answers.get(&p.key).is_none_or(|a| a.trim().is_empty())
             && !matches!(&p.change, Change::Draft { answer: Some(a), .. } if !a.trim().is_empty())
     }) {
-        let Change::Draft { id, .. } = &p.change else { unreachable!() };
+        let Change::Draft { id, .. } = &p.change else {
+            unreachable!()
+        };
         return Ok(ApplyOutcome::Invalid(format!(
             "The new entry {id} needs an answer before it can be accepted: write it in its field, or leave the proposal open."
         )));
@@ -284,27 +252,46 @@ pub async fn apply_review(
         if preview.refusal.is_some() {
             return Ok(ApplyOutcome::Refused(preview));
         }
-        let Some((content, checked)) = prepared.next else { break };
+        let Some((content, checked)) = prepared.next else {
+            break;
+        };
         let by = format!(
             "{} (review {})",
-            if form.by.is_empty() { "someone with the link" } else { &form.by },
+            if form.by.is_empty() {
+                "someone with the link"
+            } else {
+                &form.by
+            },
             stored.review.id
         );
-        match publish(versions, &prepared.base, Some(&prepared.old), (&content, &checked), &by).await {
+        match publish(
+            versions,
+            &prepared.base,
+            Some(&prepared.old),
+            (&content, &checked),
+            &by,
+        )
+        .await
+        {
             Ok(record) => {
                 published = Some(record.version);
                 break;
             }
             // Someone published meanwhile: apply the same choices on their version.
             Err(PublishError::Conflict(now_current)) => {
-                tracing::info!(version = now_current, "another version went live meanwhile; applying the choices again on it");
+                tracing::info!(
+                    version = now_current,
+                    "another version went live meanwhile; applying the choices again on it"
+                );
                 continue;
             }
             Err(e) => return Ok(ApplyOutcome::Invalid(e.to_string())),
         }
     }
     if preview.accepted > 0 && published.is_none() && preview.refusal.is_none() {
-        return Err(FlowError::Busy("the boundary kept changing while this review was applied; try again".into()));
+        return Err(FlowError::Busy(
+            "the boundary kept changing while this review was applied; try again".into(),
+        ));
     }
     record_decisions(reviews, stored, form, published, now).await?;
     Ok(match published {
@@ -329,7 +316,9 @@ async fn record_decisions(
     reviews.reject_proposals(&rejected).await?;
     for _ in 0..5 {
         let mut review = stored.review.clone();
-        review.decisions.extend(decisions_of(&review, form, version, now));
+        review
+            .decisions
+            .extend(decisions_of(&review, form, version, now));
         if reviews.save_decisions(&review, stored.revision).await? {
             return Ok(());
         }
@@ -339,5 +328,7 @@ async fn record_decisions(
             .await?
             .ok_or_else(|| bad("the review disappeared"))?;
     }
-    Err(FlowError::Busy("the review kept changing; try again".into()))
+    Err(FlowError::Busy(
+        "the review kept changing; try again".into(),
+    ))
 }

@@ -39,7 +39,9 @@ pub struct BuiltReview {
 fn stores(app: &App) -> Result<(&dyn Reviews, &dyn BoundaryVersions), FlowError> {
     match (&app.reviews, &app.versions) {
         (Some(r), Some(v)) => Ok((r.as_ref(), v.as_ref())),
-        _ => Err(FlowError::BadEvent("this function has no review store".into())),
+        _ => Err(FlowError::BadEvent(
+            "this function has no review store".into(),
+        )),
     }
 }
 
@@ -78,7 +80,9 @@ pub async fn build_review(app: &App, now: DateTime<Utc>) -> Result<BuiltReview, 
     let url = review_url(app, &stored.review)?;
     let mut published = false;
     if !stored.notified {
-        app.notifier.publish(&render_digest(&stored.review, &url)).await?;
+        app.notifier
+            .publish(&render_digest(&stored.review, &url))
+            .await?;
         reviews.mark_review_notified(id).await?;
         published = true;
     }
@@ -145,7 +149,12 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     // answers it has left, then the day's store draws that many at random.
     let days: Vec<(NaiveDate, u64)> = (1..=REVIEW_DAYS)
         .map(|i| (now - Duration::days(REVIEW_DAYS - i)).date_naive())
-        .map(|d| (d, answers.iter().find(|(a, _)| *a == d).map_or(0, |(_, n)| *n)))
+        .map(|d| {
+            (
+                d,
+                answers.iter().find(|(a, _)| *a == d).map_or(0, |(_, n)| *n),
+            )
+        })
         .collect();
     let mut left: Vec<u64> = days.iter().map(|(_, n)| *n).collect();
     let mut take = vec![0usize; days.len()];

@@ -44,7 +44,9 @@ fn describe(change: &Change) -> String {
     match change {
         Change::Question { entry, text } => format!("answer \"{}\" with {entry}", short(text, 120)),
         Change::Outside { text } => format!("leave \"{}\" to a person", short(text, 120)),
-        Change::Draft { id, questions, .. } => format!("a new entry {id} ({} questions)", questions.len()),
+        Change::Draft { id, questions, .. } => {
+            format!("a new entry {id} ({} questions)", questions.len())
+        }
     }
 }
 

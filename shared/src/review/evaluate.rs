@@ -31,7 +31,9 @@ pub fn labelled_history(
 ) -> Vec<LabelledMessage> {
     let mut out = Vec::new();
     for c in cases {
-        let Some(last) = c.messages.last() else { continue };
+        let Some(last) = c.messages.last() else {
+            continue;
+        };
         let expect = match (c.label.as_deref(), &c.entry) {
             (Some("bot_could_handle"), Some(entry)) => Expectation::Answer(entry.clone()),
             (Some("bot_could_handle"), None) => match drafted.get(&c.escalation_id) {
@@ -214,7 +216,8 @@ pub fn with_threshold(policy: &str, threshold: f64) -> Result<String, String> {
     if doc.get("answers").is_none() {
         doc.insert("answers", toml_edit::Item::Table(toml_edit::Table::new()));
     }
-    doc["answers"]["confidence_threshold"] = toml_edit::value((threshold * 1000.0).round() / 1000.0);
+    doc["answers"]["confidence_threshold"] =
+        toml_edit::value((threshold * 1000.0).round() / 1000.0);
     Ok(doc.to_string())
 }
 
@@ -263,7 +266,10 @@ mod tests {
     fn the_threshold_is_set_with_comments_kept() {
         let src = "# mine\n[answers]\nconfidence_threshold = 0.4 # sure\n";
         let out = with_threshold(src, 0.3).unwrap();
-        assert!(out.contains("# mine") && out.contains("confidence_threshold = 0.3"), "{out}");
+        assert!(
+            out.contains("# mine") && out.contains("confidence_threshold = 0.3"),
+            "{out}"
+        );
     }
 }
 
@@ -290,7 +296,9 @@ mod refusal_tests {
         assert!(refusal(&m(90, 0, 10, 0), &m(95, 0, 10, 0)).is_none());
         let why = refusal(&m(90, 0, 10, 0), &m(90, 5, 10, 0)).unwrap();
         assert!(why.contains("wrong entry"), "{why}");
-        assert!(refusal(&m(90, 0, 10, 0), &m(90, 0, 10, 3)).unwrap().contains("needed a person"));
+        assert!(refusal(&m(90, 0, 10, 0), &m(90, 0, 10, 3))
+            .unwrap()
+            .contains("needed a person"));
         // Already over the bound and not worse: not this change's doing.
         assert!(refusal(&m(90, 5, 10, 0), &m(92, 5, 10, 0)).is_none());
     }

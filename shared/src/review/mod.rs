@@ -7,6 +7,7 @@ mod apply;
 mod build;
 mod digest;
 pub mod evaluate;
+mod form;
 mod page;
 mod proposal;
 mod record;
@@ -17,7 +18,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-pub use apply::{apply_review, preview_review, ReviewForm, ReviewPreview, ApplyOutcome};
+pub use apply::{apply_review, preview_review, ApplyOutcome, ReviewForm, ReviewPreview};
 pub use build::{build_review, review_url, BuiltReview, REVIEW_DAYS};
 pub use digest::render_digest;
 pub use page::{render_review_page, ReviewPageView};
@@ -53,5 +54,9 @@ pub trait Reviews: Send + Sync {
     async fn rejected_proposals(&self) -> Result<HashSet<String>, StoreError>;
     async fn reject_proposals(&self, keys: &[String]) -> Result<(), StoreError>;
     /// Up to `n` of `day`'s answers, drawn at random.
-    async fn sample_answers(&self, day: NaiveDate, n: usize) -> Result<Vec<AnsweredSample>, StoreError>;
+    async fn sample_answers(
+        &self,
+        day: NaiveDate,
+        n: usize,
+    ) -> Result<Vec<AnsweredSample>, StoreError>;
 }

@@ -32,7 +32,11 @@ fn choice(name: &str, value: &str, label: &str, chosen: Option<&str>) -> String 
     format!(
         "<label><input type=\"radio\" name=\"{}\" value=\"{value}\"{}> {label}</label> ",
         attr(name),
-        if chosen == Some(value) { " checked" } else { "" }
+        if chosen == Some(value) {
+            " checked"
+        } else {
+            ""
+        }
     )
 }
 
@@ -119,13 +123,22 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
         let decided = r.decision(&p.key).map(|d| {
             format!(
                 "<b>{}</b> by {} on {}{}",
-                if d.verdict == "accept" { "Accepted" } else { "Rejected" },
+                if d.verdict == "accept" {
+                    "Accepted"
+                } else {
+                    "Rejected"
+                },
                 text(&d.by),
                 d.at.format("%d %b %H:%M UTC"),
-                d.version.map(|v| format!(", live in version {v}")).unwrap_or_default()
+                d.version
+                    .map(|v| format!(", live in version {v}"))
+                    .unwrap_or_default()
             )
         });
-        body.push_str(&format!("<fieldset class=\"proposal\" id=\"{}\">", attr(&name)));
+        body.push_str(&format!(
+            "<fieldset class=\"proposal\" id=\"{}\">",
+            attr(&name)
+        ));
         match &p.change {
             Change::Question { entry, text: words } => body.push_str(&format!(
                 "<legend>Answer with <b>{}</b></legend><p>The customer wrote: <q>{}</q></p>",
@@ -162,7 +175,12 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
             None => {
                 body.push_str(&choice(&name, "accept", "accept", c.as_deref()));
                 body.push_str(&choice(&name, "reject", "reject", c.as_deref()));
-                body.push_str(&choice(&name, "", "decide later", Some(c.as_deref().unwrap_or(""))));
+                body.push_str(&choice(
+                    &name,
+                    "",
+                    "decide later",
+                    Some(c.as_deref().unwrap_or("")),
+                ));
             }
         }
         body.push_str("</fieldset>");
@@ -214,7 +232,10 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
         }
         body.push_str(&preview_table(p));
         if let Some(why) = &p.refusal {
-            body.push_str(&format!("<p class=\"warn\" id=\"refusal\">Not possible: {}.</p>", text(why)));
+            body.push_str(&format!(
+                "<p class=\"warn\" id=\"refusal\">Not possible: {}.</p>",
+                text(why)
+            ));
         }
     }
     let by = v.form.map(|f| f.by.clone()).unwrap_or_default();

@@ -169,16 +169,44 @@ answer = "2 days."
     fn proposes_what_is_new_and_never_what_was_rejected_or_is_there() {
         let k = Knowledge::from_toml(KNOWLEDGE).unwrap();
         let cases = [
-            case("e1", "When does my parcel come?", "bot_could_handle", Some("shipping-time"), None),
-            case("e2", "How long does shipping take?", "bot_could_handle", Some("shipping-time"), None),
-            case("e3", "Can I pay in instalments?", "needed_person", None, None),
-            case("e4", "Can I visit your showroom?", "bot_could_handle", None, Some("Saturdays.")),
+            case(
+                "e1",
+                "When does my parcel come?",
+                "bot_could_handle",
+                Some("shipping-time"),
+                None,
+            ),
+            case(
+                "e2",
+                "How long does shipping take?",
+                "bot_could_handle",
+                Some("shipping-time"),
+                None,
+            ),
+            case(
+                "e3",
+                "Can I pay in instalments?",
+                "needed_person",
+                None,
+                None,
+            ),
+            case(
+                "e4",
+                "Can I visit your showroom?",
+                "bot_could_handle",
+                None,
+                Some("Saturdays."),
+            ),
             case("e5", "gracias", "bot_could_handle", None, None),
         ];
         let (all, wordless) = proposals(&cases, &k, &HashSet::new());
         assert_eq!(all.len(), 3, "{all:?}");
         assert_eq!(wordless, vec!["gracias".to_string()]);
-        assert!(all.iter().any(|p| p.change == Change::Question { entry: "shipping-time".into(), text: "When does my parcel come?".into() }));
+        assert!(all.iter().any(|p| p.change
+            == Change::Question {
+                entry: "shipping-time".into(),
+                text: "When does my parcel come?".into()
+            }));
         let rejected: HashSet<String> = [all[0].key.clone()].into();
         let (again, _) = proposals(&cases, &k, &rejected);
         assert_eq!(again.len(), 2);
@@ -192,12 +220,21 @@ answer = "2 days."
         assert_eq!(k2.outside(), ["Can I pay in instalments?".to_string()]);
         assert!(k2.entries().iter().any(|e| e.answer == "Saturdays."));
         // A draft without an answer is refused.
-        let draft = all.iter().find(|p| matches!(p.change, Change::Draft { .. })).unwrap();
+        let draft = all
+            .iter()
+            .find(|p| matches!(p.change, Change::Draft { .. }))
+            .unwrap();
         let mut bare = draft.clone();
         bare.change = match bare.change {
-            Change::Draft { id, questions, .. } => Change::Draft { id, questions, answer: None },
+            Change::Draft { id, questions, .. } => Change::Draft {
+                id,
+                questions,
+                answer: None,
+            },
             other => other,
         };
-        assert!(apply(KNOWLEDGE, &[&bare], &BTreeMap::new()).unwrap_err().contains("needs an answer"));
+        assert!(apply(KNOWLEDGE, &[&bare], &BTreeMap::new())
+            .unwrap_err()
+            .contains("needs an answer"));
     }
 }

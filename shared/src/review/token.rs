@@ -40,12 +40,15 @@ impl ReviewToken {
         }
         let (signed_part, sig_b64) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let mut parts = signed_part.splitn(3, '.');
-        let (Some(VERSION), Some(kid), Some(payload_b64)) = (parts.next(), parts.next(), parts.next())
+        let (Some(VERSION), Some(kid), Some(payload_b64)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };
         let key = keys.find(kid).ok_or(TokenError::UnknownKey)?;
-        let sig = URL_SAFE_NO_PAD.decode(sig_b64).map_err(|_| TokenError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(sig_b64)
+            .map_err(|_| TokenError::Malformed)?;
         mac(key, signed_part)
             .verify_slice(&sig)
             .map_err(|_| TokenError::BadSignature)?;

@@ -74,7 +74,10 @@ pub fn answers_partition(day: chrono::NaiveDate) -> String {
 }
 
 /// The day of an answer Meta took (not a proposal waiting for a yes, not a small-talk reply).
-fn sampled_answer(m: &Message, delivery: Option<&crate::ports::Delivery>) -> Option<chrono::NaiveDate> {
+fn sampled_answer(
+    m: &Message,
+    delivery: Option<&crate::ports::Delivery>,
+) -> Option<chrono::NaiveDate> {
     let answer = m.answer.as_ref()?;
     let sent = matches!(delivery, Some(crate::ports::Delivery::Sent(_)));
     let proposal = answer.trace.as_ref().is_some_and(|t| t.is_proposal());
@@ -130,7 +133,7 @@ impl MessageItem {
                 _ => None,
             },
             asked: m.answer.as_ref().and_then(|a| a.question.clone()),
-            gsi1pk: sampled_answer(m, delivery).map(|day| answers_partition(day)),
+            gsi1pk: sampled_answer(m, delivery).map(answers_partition),
             gsi1sk: sampled_answer(m, delivery).map(|_| uuid::Uuid::new_v4().simple().to_string()),
             // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
             // item (and with it the dedupe) at once.

@@ -388,13 +388,34 @@ fn small_talk_and_triggers_read_every_language_whatever_the_shop_writes() {
 fn a_two_part_message_labelled_with_one_entry_is_answered_with_it_once_fed_back() {
     let (p, k) = boundary();
     let text = "How long does shipping take? And can I pay in instalments?";
-    let before = decide(&p, &k, Turn { text: Some(text), ..Default::default() }, open_time());
-    assert!(before.headline().starts_with("escalate"), "{}", before.headline());
+    let before = decide(
+        &p,
+        &k,
+        Turn {
+            text: Some(text),
+            ..Default::default()
+        },
+        open_time(),
+    );
+    assert!(
+        before.headline().starts_with("escalate"),
+        "{}",
+        before.headline()
+    );
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../config");
     let source = std::fs::read_to_string(format!("{dir}/knowledge.toml")).unwrap();
     let mut s = crate::cases::KnowledgeSuggestions::default();
-    s.questions.insert("shipping-time".into(), vec![text.into()]);
+    s.questions
+        .insert("shipping-time".into(), vec![text.into()]);
     let fed = Knowledge::from_toml(&crate::cases::apply_suggestions(&source, &s).unwrap()).unwrap();
-    let after = decide(&p, &fed, Turn { text: Some(text), ..Default::default() }, open_time());
+    let after = decide(
+        &p,
+        &fed,
+        Turn {
+            text: Some(text),
+            ..Default::default()
+        },
+        open_time(),
+    );
     assert_eq!(after.headline(), "answer shipping-time");
 }

@@ -30,7 +30,12 @@ struct RecordItem {
 }
 
 impl DynamoStore {
-    async fn query_all(&self, pk: &str, prefix: &str, newest_first: bool) -> Result<Vec<Item>, StoreError> {
+    async fn query_all(
+        &self,
+        pk: &str,
+        prefix: &str,
+        newest_first: bool,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -99,7 +104,10 @@ impl BoundaryVersions for DynamoStore {
                         ("pk".to_string(), s(blob_pk(digest))),
                         ("sk".to_string(), s(format!("P#{i:04}"))),
                         ("parts".to_string(), n(parts.len())),
-                        ("data".to_string(), AttributeValue::B(Blob::new(part.to_vec()))),
+                        (
+                            "data".to_string(),
+                            AttributeValue::B(Blob::new(part.to_vec())),
+                        ),
                     ]
                     .into(),
                 ))
@@ -133,19 +141,17 @@ impl BoundaryVersions for DynamoStore {
                 record: record.clone(),
             })?))
             .condition_expression("attribute_not_exists(pk)");
-        let mut pointer = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(
-                [
-                    ("pk".to_string(), s(BOUNDARY_PK)),
-                    ("sk".to_string(), s(CURRENT_SK)),
-                    ("version".to_string(), n(record.version)),
-                    ("content".to_string(), s(&record.content)),
-                    ("at".to_string(), s(record.at.to_rfc3339())),
-                    ("by".to_string(), s(&record.by)),
-                ]
-                .into(),
-            ));
+        let mut pointer = Put::builder().table_name(&self.table).set_item(Some(
+            [
+                ("pk".to_string(), s(BOUNDARY_PK)),
+                ("sk".to_string(), s(CURRENT_SK)),
+                ("version".to_string(), n(record.version)),
+                ("content".to_string(), s(&record.content)),
+                ("at".to_string(), s(record.at.to_rfc3339())),
+                ("by".to_string(), s(&record.by)),
+            ]
+            .into(),
+        ));
         pointer = if record.base == crate::live::LAYER_VERSION {
             pointer.condition_expression("attribute_not_exists(pk)")
         } else {
@@ -156,8 +162,16 @@ impl BoundaryVersions for DynamoStore {
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(build(history.build())?).build())
-            .transact_items(TransactWriteItem::builder().put(build(pointer.build())?).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(build(history.build())?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(build(pointer.build())?)
+                    .build(),
+            )
             .client_request_token(uuid::Uuid::new_v4().to_string())
             .send()
             .await;

@@ -36,7 +36,9 @@ impl Reviews for DynamoStore {
             .send()
             .await
             .map_err(aws)?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
         let doc = item
             .get("doc")
             .and_then(|v| v.as_s().ok())
@@ -54,7 +56,10 @@ impl Reviews for DynamoStore {
 
     async fn create_review(&self, review: &Review) -> Result<bool, StoreError> {
         let mut item = Self::key(REVIEW_PK.into(), review_sk(review.id));
-        item.insert("doc".into(), s(serde_json::to_string(review).map_err(corrupt)?));
+        item.insert(
+            "doc".into(),
+            s(serde_json::to_string(review).map_err(corrupt)?),
+        );
         item.insert("revision".into(), n(0));
         self.put_if(item, "attribute_not_exists(pk)", None).await
     }
@@ -155,7 +160,11 @@ impl Reviews for DynamoStore {
         Ok(())
     }
 
-    async fn sample_answers(&self, day: NaiveDate, n: usize) -> Result<Vec<AnsweredSample>, StoreError> {
+    async fn sample_answers(
+        &self,
+        day: NaiveDate,
+        n: usize,
+    ) -> Result<Vec<AnsweredSample>, StoreError> {
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -177,7 +186,12 @@ impl Reviews for DynamoStore {
                 .await
                 .map_err(aws)?;
             for item in out.items.unwrap_or_default() {
-                let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let get = |k: &str| {
+                    item.get(k)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
                 let at = item
                     .get("ts")
                     .and_then(|v| v.as_n().ok())
