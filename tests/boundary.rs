@@ -5,8 +5,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::*;
 use handoff::live::{BoundaryVersions, CurrentVersion, Publication, VersionRecord};
@@ -17,19 +16,6 @@ id = "showroom"
 questions = ["Can I visit your showroom?", "Where is your showroom?", "Do you have a showroom I can visit?"]
 answer = "Our showroom at Hafenstrasse 3 opens on Saturdays, 10 to 16."
 "#;
-
-fn handoff(env: &HashMap<String, String>, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .args(args)
-        .envs(env)
-        .output()
-        .expect("run handoff");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn cli_env(dev: &DevServer) -> HashMap<String, String> {
     HashMap::from([
@@ -50,18 +36,6 @@ fn knowledge_with(extra: &str) -> String {
     path
 }
 
-/// The text of the bot's reply to `user`, once there is one.
-async fn reply_to(dev: &DevServer, user: &str) -> String {
-    eventually("the bot's reply", || async {
-        dev.sends_to(user).await.into_iter().find_map(|b| {
-            b.pointer("/message/text")
-                .and_then(|t| t.as_str())
-                .map(str::to_string)
-        })
-    })
-    .await
-}
-
 #[tokio::test]
 async fn a_published_version_is_used_without_a_restart_and_a_rollback_takes_it_back() {
     let dev = DevServer::start_with(&[("BOUNDARY_CHECK_SECONDS", "2")]).await;
@@ -75,11 +49,11 @@ async fn a_published_version_is_used_without_a_restart_and_a_rollback_takes_it_b
         now_ms(),
     ))
     .await;
-    let before = reply_to(&dev, "7100000000000001").await;
+    let before = dev.reply_to("7100000000000001").await;
     assert!(!before.contains("Hafenstrasse 3"), "{before}");
 
     let knowledge = knowledge_with(GIFT_WRAP);
-    let (code, out, err) = handoff(
+    let (code, out, err) = handoff_cli(
         &env,
         &[
             "boundary",
@@ -96,32 +70,20 @@ async fn a_published_version_is_used_without_a_restart_and_a_rollback_takes_it_b
     let published = Instant::now();
 
     // The running dev server (the same code as the policy function) picks it up by itself.
-    let mut n = 0;
-    let picked_up = loop {
-        n += 1;
-        let user = format!("71000000000001{n:02}");
-        dev.post_signed(&customer_text(
-            &user,
-            &format!("m_bv_p{n}"),
-            question,
-            now_ms(),
-        ))
-        .await;
-        let reply = reply_to(&dev, &user).await;
-        if reply.contains("Hafenstrasse 3") {
-            break published.elapsed();
-        }
-        assert!(
-            published.elapsed() < Duration::from_secs(30),
-            "never picked up: {reply}"
-        );
-    };
+    dev.ask_until(
+        "710000000001",
+        question,
+        |reply| reply.contains("Hafenstrasse 3"),
+        "version 2 answered with",
+    )
+    .await;
+    let picked_up = published.elapsed();
     eprintln!(
         "version 2 answered with {:.1} s after publishing (check every 2 s)",
         picked_up.as_secs_f64()
     );
 
-    let (code, out, _) = handoff(&env, &["boundary", "history"]);
+    let (code, out, _) = handoff_cli(&env, &["boundary", "history"]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
@@ -133,39 +95,27 @@ async fn a_published_version_is_used_without_a_restart_and_a_rollback_takes_it_b
         "{out}"
     );
 
-    let (code, out, err) = handoff(&env, &["boundary", "rollback", "1"]);
+    let (code, out, err) = handoff_cli(&env, &["boundary", "rollback", "1"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("version 3 is current: rollback to version 1"),
         "{out}"
     );
-    let rolled = Instant::now();
-    loop {
-        n += 1;
-        let user = format!("71000000000001{n:02}");
-        dev.post_signed(&customer_text(
-            &user,
-            &format!("m_bv_r{n}"),
-            question,
-            now_ms(),
-        ))
-        .await;
-        if !reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
-            break;
-        }
-        assert!(
-            rolled.elapsed() < Duration::from_secs(30),
-            "the rollback was never picked up"
-        );
-    }
+    dev.ask_until(
+        "710000000002",
+        question,
+        |reply| !reply.contains("Hafenstrasse 3"),
+        "the rollback picked up",
+    )
+    .await;
     // Rolling back to version 2 reuses its stored content.
-    let (code, out, _) = handoff(&env, &["boundary", "rollback", "2"]);
+    let (code, out, _) = handoff_cli(&env, &["boundary", "rollback", "2"]);
     assert_eq!(code, 0);
     assert!(
         out.contains("version 4 is current: rollback to version 2"),
         "{out}"
     );
-    let (code, _, err) = handoff(&env, &["boundary", "rollback", "9"]);
+    let (code, _, err) = handoff_cli(&env, &["boundary", "rollback", "9"]);
     assert_ne!(code, 0);
     assert!(err.contains("there is no version 9"), "{err}");
 }
@@ -176,7 +126,7 @@ async fn a_bad_or_half_written_version_never_becomes_current() {
     let env = cli_env(&dev);
     // A file that does not check: refused before anything is stored.
     let broken = knowledge_with("[[entry]]\nid = \"no-answer\"\nquestions = [\"x\"]\n");
-    let (code, out, err) = handoff(
+    let (code, out, err) = handoff_cli(
         &env,
         &[
             "boundary",
@@ -229,7 +179,7 @@ async fn a_bad_or_half_written_version_never_becomes_current() {
         now_ms(),
     ))
     .await;
-    let reply = reply_to(&dev, "7100000000000201").await;
+    let reply = dev.reply_to("7100000000000201").await;
     assert!(!reply.contains("Hafenstrasse 3"), "{reply}");
     let log = std::fs::read_to_string(&dev.log).unwrap();
     assert!(

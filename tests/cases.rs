@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::process::Command;
-
 use chrono::{Datelike, Duration, Utc};
 use common::*;
 use handoff::conversation::{Channel, ConversationKey};
@@ -205,19 +202,6 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
     }
 }
 
-fn handoff(env: &HashMap<String, String>, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .args(args)
-        .envs(env)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn export_replay_suggest_and_report_on_a_seeded_table() {
     let aws = aws().await;
@@ -260,7 +244,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     let cases_file = format!("{dir}/{table}.jsonl");
 
     // Export: every escalation, one case a line, with labels, suggested answers and progress.
-    let (code, _, err) = handoff(
+    let (code, _, err) = handoff_cli(
         &env,
         &[
             "cases",
@@ -305,7 +289,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
         .as_str()
         .unwrap()
         .contains("automatically"));
-    let (_, money, _) = handoff(
+    let (_, money, _) = handoff_cli(
         &env,
         &[
             "cases",
@@ -321,7 +305,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     // Replay against the shipped boundary: nothing a person was needed for is now answered.
     let policy = repo_path("config/policy.toml");
     let knowledge = repo_path("config/knowledge.toml");
-    let (code, out, err) = handoff(
+    let (code, out, err) = handoff_cli(
         &env,
         &[
             "policy",
@@ -344,7 +328,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
         format!("{}\n[[entry]]\nid = \"bicycles\"\nquestions = [\"Do you sell bicycles?\"]\nanswer = \"Yes!\"\n", std::fs::read_to_string(&knowledge).unwrap()),
     )
     .unwrap();
-    let (code, out, _) = handoff(
+    let (code, out, _) = handoff_cli(
         &env,
         &[
             "policy",
@@ -375,7 +359,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     // Suggest: the two gift-card questions become one draft entry with the humans' answer; the
     // case labelled with an entry adds its words to that entry; "Do you sell bicycles?" (needed a
     // person, decided by the engine) becomes an [outside] example.
-    let (code, toml_out, err) = handoff(&env, &["knowledge", "suggest", &cases_file]);
+    let (code, toml_out, err) = handoff_cli(&env, &["knowledge", "suggest", &cases_file]);
     assert_eq!(code, 0, "{err}");
     let drafts = Knowledge::from_toml(&toml_out).expect("the drafts are a valid knowledge file");
     let gift = drafts
@@ -402,7 +386,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     );
 
     // With --knowledge: the brand's own file, comments kept, with every suggestion applied.
-    let (code, applied, err) = handoff(
+    let (code, applied, err) = handoff_cli(
         &env,
         &[
             "knowledge",
@@ -433,7 +417,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     // Applying twice adds nothing twice.
     let twice = format!("{dir}/{table}-applied.toml");
     std::fs::write(&twice, &applied).unwrap();
-    let (_, again, _) = handoff(
+    let (_, again, _) = handoff_cli(
         &env,
         &["knowledge", "suggest", &cases_file, "--knowledge", &twice],
     );
@@ -446,7 +430,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
 
     // Report: numbers match the seed.
     let html = format!("{dir}/{table}-report.html");
-    let (code, out, err) = handoff(&env, &["report", "--weeks", "4", "--html", &html]);
+    let (code, out, err) = handoff_cli(&env, &["report", "--weeks", "4", "--html", &html]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("Answered by the bot: 49 of 60 (82%); escalated: 11 (18%)"),

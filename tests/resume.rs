@@ -4,13 +4,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use common::*;
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::resume::{LinkKeys, ResumeToken};
 use serde_json::json;
@@ -32,18 +30,6 @@ async fn escalate(dev: &DevServer, user: &str, mid: &str, text: &str) -> String 
     .await
 }
 
-struct Driver(Child);
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromedriver_path() -> String {
-    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_hands_the_customer_back_in_a_real_browser() {
     assert!(
@@ -61,36 +47,7 @@ async fn a_person_hands_the_customer_back_in_a_real_browser() {
     )
     .await;
 
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(chromedriver_path())
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()), "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=412,915"
-        ]}),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        // Plain HTTP to the local chromedriver: no TLS stack needed.
-        let mut builder =
-            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        builder.capabilities(caps.clone());
-        if let Ok(c) = builder.connect(&format!("http://127.0.0.1:{port}")).await {
-            client = Some(c);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let c = client.expect("connect to chromedriver");
+    let (_driver, c) = browser().await;
 
     c.goto(&link).await.unwrap();
     let h1 = c

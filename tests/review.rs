@@ -7,25 +7,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::*;
 use fantoccini::Locator;
-use serde_json::Value;
-
-fn handoff(env: &HashMap<String, String>, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .args(args)
-        .envs(env)
-        .output()
-        .expect("run handoff");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Escalates `user` with `text` and returns the resume link the team received.
 async fn escalate(dev: &DevServer, user: &str, text: &str) -> String {
@@ -44,18 +29,6 @@ async fn escalate(dev: &DevServer, user: &str, text: &str) -> String {
 async fn label(dev: &DevServer, link: &str, form: &[(&str, &str)]) {
     let r = dev.http().post(link).form(form).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-}
-
-/// The text of the bot's last reply to `user`, once there is one.
-async fn reply_to(dev: &DevServer, user: &str) -> String {
-    eventually("the bot's reply", || async {
-        dev.sends_to(user).await.into_iter().rev().find_map(|b| {
-            b.pointer("/message/text")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-    })
-    .await
 }
 
 async fn text_of(c: &fantoccini::Client, css: &str) -> String {
@@ -80,7 +53,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         now_ms(),
     ))
     .await;
-    let answered = reply_to(&dev, "7200000000000001").await;
+    let answered = dev.reply_to("7200000000000001").await;
     assert!(answered.contains("ship"), "{answered}");
     let a = escalate(&dev, "7200000000000002", "Can I visit your showroom?").await;
     let b = escalate(&dev, "7200000000000003", "Where is your showroom?").await;
@@ -109,7 +82,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
 
     // The schedule's review, by hand.
     let handoffs = dev.team.delivered().await.len();
-    let (code, out, err) = handoff(&env, &["review", "now"]);
+    let (code, out, err) = handoff_cli(&env, &["review", "now"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("3 proposals, 1 answers to check, digest published"),
@@ -155,7 +128,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         "{email}"
     );
     // A redelivered schedule builds nothing and publishes nothing.
-    let (code, again, _) = handoff(&env, &["review", "now"]);
+    let (code, again, _) = handoff_cli(&env, &["review", "now"]);
     assert_eq!(code, 0);
     assert!(
         again.contains("built and sent earlier today") && again.contains(&url),
@@ -293,25 +266,13 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     );
 
     // The next customers are answered with version 2, without a restart.
-    let mut n = 0;
-    loop {
-        n += 1;
-        let user = format!("72000000000001{n:02}");
-        dev.post_signed(&customer_text(
-            &user,
-            &format!("m_r_next{n}"),
-            "Can I visit your showroom?",
-            now_ms(),
-        ))
-        .await;
-        if reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
-            break;
-        }
-        assert!(
-            applied.elapsed() < Duration::from_secs(30),
-            "version 2 never answered"
-        );
-    }
+    dev.ask_until(
+        "720000000001",
+        "Can I visit your showroom?",
+        |reply| reply.contains("Hafenstrasse 3"),
+        "version 2 answered with",
+    )
+    .await;
     eprintln!(
         "version 2 answered with {:.1} s after the click",
         applied.elapsed().as_secs_f64()
@@ -337,27 +298,15 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     assert!(review.decisions.iter().any(|d| d.verdict == "right"));
 
     // A rollback hands the customers back to the layer.
-    let (code, out, err) = handoff(&env, &["boundary", "rollback", "1"]);
+    let (code, out, err) = handoff_cli(&env, &["boundary", "rollback", "1"]);
     assert_eq!(code, 0, "{out}{err}");
-    let rolled = Instant::now();
-    loop {
-        n += 1;
-        let user = format!("72000000000001{n:02}");
-        dev.post_signed(&customer_text(
-            &user,
-            &format!("m_r_back{n}"),
-            "Can I visit your showroom?",
-            now_ms(),
-        ))
-        .await;
-        if !reply_to(&dev, &user).await.contains("Hafenstrasse 3") {
-            break;
-        }
-        assert!(
-            rolled.elapsed() < Duration::from_secs(30),
-            "the rollback was never picked up"
-        );
-    }
+    dev.ask_until(
+        "720000000002",
+        "Can I visit your showroom?",
+        |reply| !reply.contains("Hafenstrasse 3"),
+        "the rollback picked up",
+    )
+    .await;
 
     // Two colleagues open the same review and each accepts a different proposal at once: both
     // changes go live (the second is applied again on the first's version), both are recorded.
@@ -413,7 +362,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         by.contains(&"Ana") && by.contains(&"Ben") && by.contains(&"Camille"),
         "{by:?}"
     );
-    let (_, history, _) = handoff(&env, &["boundary", "history"]);
+    let (_, history, _) = handoff_cli(&env, &["boundary", "history"]);
     assert!(
         history.contains("Ana (review") && history.contains("Ben (review"),
         "{history}"

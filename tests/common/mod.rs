@@ -742,3 +742,63 @@ pub async fn browser() -> (Driver, fantoccini::Client) {
     }
     panic!("could not connect to chromedriver");
 }
+
+/// Runs the `handoff` command line with `env`: exit code, standard output, standard error.
+pub fn handoff_cli(env: &HashMap<String, String>, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .envs(env)
+        .output()
+        .expect("run handoff");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+impl DevServer {
+    /// Asks `question` as a new customer (ids starting `user_prefix`) until a reply satisfies
+    /// `done`, for at most 30 s: a running function picks up a new boundary version by itself.
+    /// Returns the last reply.
+    pub async fn ask_until(
+        &self,
+        user_prefix: &str,
+        question: &str,
+        done: impl Fn(&str) -> bool,
+        what: &str,
+    ) -> String {
+        let started = Instant::now();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+            let user = format!("{user_prefix}{n:04}");
+            self.post_signed(&customer_text(
+                &user,
+                &format!("m_ask_{user}"),
+                question,
+                now_ms(),
+            ))
+            .await;
+            let reply = self.reply_to(&user).await;
+            if done(&reply) {
+                return reply;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{what} never happened; the last reply: {reply}"
+            );
+        }
+    }
+
+    /// The text of the bot's latest reply to `user`, once there is one.
+    pub async fn reply_to(&self, user: &str) -> String {
+        eventually("the bot's reply", || async {
+            self.sends_to(user).await.into_iter().rev().find_map(|b| {
+                b.pointer("/message/text")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+        })
+        .await
+    }
+}
