@@ -199,19 +199,24 @@ pub fn tally(judged: &[Judged], threshold: f64) -> Tally {
     t
 }
 
+/// The scores of the messages the knowledge decided (the others answer whatever the threshold).
+pub fn knowledge_scores(judged: &[Judged]) -> impl Iterator<Item = f64> + '_ {
+    judged.iter().filter(|j| j.fixed.is_none()).map(|j| j.score)
+}
+
+/// `scores` as the thresholds to try, lowest first: each is a place where a count changes.
+pub fn thresholds(scores: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut candidates: Vec<f64> = scores.collect();
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    candidates
+}
+
 /// The threshold that answers the most messages right while at most `max_error` of the messages
 /// with an entry get a wrong one and at most `max_error` of the others get any: the lowest such
 /// threshold among the scores seen (each score is a place where a count changes).
 pub fn recommend(judged: &[Judged], max_error: f64) -> Option<Tally> {
-    let mut candidates: Vec<f64> = judged
-        .iter()
-        .filter(|j| j.fixed.is_none())
-        .map(|j| j.score)
-        .chain([1.0])
-        .collect();
-    candidates.sort_by(f64::total_cmp);
-    candidates.dedup();
-    candidates
+    thresholds(knowledge_scores(judged).chain([1.0]))
         .into_iter()
         .map(|t| tally(judged, t))
         .filter(|t| t.wrong_rate() <= max_error && t.off_topic_rate() <= max_error)

@@ -12,18 +12,21 @@ mod html;
 #[cfg(feature = "tools")]
 pub use html::render_html;
 
-/// One week (Monday first).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One week (Monday first). Serialised as the weekly review stores it and its digest shows it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Week {
     pub start: NaiveDate,
     pub by_reason: BTreeMap<String, u64>,
+    #[serde(rename = "escalated")]
     pub escalations: u64,
+    #[serde(rename = "answered")]
     pub answers: u64,
     /// Escalations whose person said whether the bot's earlier answers were right.
     pub answers_judged: u64,
     /// Of those, the ones marked wrong.
     pub answers_wrong: u64,
     /// Boundary versions that went live this week.
+    #[serde(default)]
     pub versions: Vec<u32>,
 }
 
@@ -59,7 +62,8 @@ pub struct Report {
     pub answers_wrong: u64,
 }
 
-fn monday(d: NaiveDate) -> NaiveDate {
+/// The Monday of `d`'s week.
+pub fn monday(d: NaiveDate) -> NaiveDate {
     d - Duration::days(d.weekday().num_days_from_monday().into())
 }
 

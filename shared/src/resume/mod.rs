@@ -1,7 +1,7 @@
 //! Handing the customer back to the bot: the signed link and its page.
 
 pub(crate) mod page;
-mod token;
+pub(crate) mod token;
 
 pub use page::{describe_resumed, render_outcome_page, render_resume_page, ResumePageView};
 pub use token::{token_fingerprint, LinkKeys, LinkKeysError, ResumeToken, TokenError};

@@ -70,11 +70,11 @@ impl LinkKeys {
         Ok(Self { keys })
     }
 
-    pub(crate) fn signing(&self) -> &(String, Vec<u8>) {
+    fn signing(&self) -> &(String, Vec<u8>) {
         &self.keys[0]
     }
 
-    pub(crate) fn find(&self, kid: &str) -> Option<&[u8]> {
+    fn find(&self, kid: &str) -> Option<&[u8]> {
         self.keys
             .iter()
             .find(|(k, _)| k == kid)
@@ -114,31 +114,73 @@ fn mac(key: &[u8], signed_part: &str) -> HmacSha256 {
 impl ResumeToken {
     /// Signs the token with the first key.
     pub fn sign(&self, keys: &LinkKeys) -> String {
-        let (kid, key) = keys.signing();
-        let payload = format!(
-            "{}|{}|{}",
-            self.escalation_id,
-            self.conversation.partition_key(),
-            self.expires_at.timestamp()
-        );
-        let signed_part = format!("{VERSION}.{kid}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let sig = mac(key, &signed_part).finalize().into_bytes();
-        format!("{signed_part}.{}", URL_SAFE_NO_PAD.encode(sig))
+        keys.sign(
+            VERSION,
+            &format!(
+                "{}|{}|{}",
+                self.escalation_id,
+                self.conversation.partition_key(),
+                self.expires_at.timestamp()
+            ),
+        )
     }
 
     /// Verifies signature (constant time) and expiry at `now`.
     pub fn verify(token: &str, keys: &LinkKeys, now: DateTime<Utc>) -> Result<Self, TokenError> {
+        let payload = keys.verify(VERSION, token)?;
+        let mut fields = payload.split('|');
+        let (Some(eid), Some(pk), Some(exp), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let conversation = ConversationKey::from_partition_key(pk).ok_or(TokenError::Malformed)?;
+        Ok(Self {
+            escalation_id: eid.to_string(),
+            conversation,
+            expires_at: unexpired(exp, now)?,
+        })
+    }
+}
+
+/// An expiry written as epoch seconds, if it is still ahead of `now`.
+pub(crate) fn unexpired(exp: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TokenError> {
+    let expires_at = exp
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .ok_or(TokenError::Malformed)?;
+    if expires_at <= now {
+        return Err(TokenError::Expired(expires_at));
+    }
+    Ok(expires_at)
+}
+
+impl LinkKeys {
+    /// `{version}.{kid}.{payload}.{mac}`, the payload URL-safe base64, signed with the first key.
+    /// The version names the kind of link, so one kind never opens another's page.
+    pub(crate) fn sign(&self, version: &str, payload: &str) -> String {
+        let (kid, key) = self.signing();
+        let signed_part = format!("{version}.{kid}.{}", URL_SAFE_NO_PAD.encode(payload));
+        let sig = mac(key, &signed_part).finalize().into_bytes();
+        format!("{signed_part}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+
+    /// The payload of a `version` link, its signature checked (constant time) with its key.
+    pub(crate) fn verify(&self, version: &str, token: &str) -> Result<String, TokenError> {
         if token.len() > 400 {
             return Err(TokenError::Malformed);
         }
         let (signed_part, sig_b64) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let mut parts = signed_part.splitn(3, '.');
-        let (Some(VERSION), Some(kid), Some(payload_b64)) =
-            (parts.next(), parts.next(), parts.next())
+        let (Some(v), Some(kid), Some(payload_b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };
-        let key = keys.find(kid).ok_or(TokenError::UnknownKey)?;
+        if v != version {
+            return Err(TokenError::Malformed);
+        }
+        let key = self.find(kid).ok_or(TokenError::UnknownKey)?;
         let sig = URL_SAFE_NO_PAD
             .decode(sig_b64)
             .map_err(|_| TokenError::Malformed)?;
@@ -148,27 +190,7 @@ impl ResumeToken {
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .map_err(|_| TokenError::Malformed)?;
-        let payload = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
-        let mut fields = payload.split('|');
-        let (Some(eid), Some(pk), Some(exp), None) =
-            (fields.next(), fields.next(), fields.next(), fields.next())
-        else {
-            return Err(TokenError::Malformed);
-        };
-        let conversation = ConversationKey::from_partition_key(pk).ok_or(TokenError::Malformed)?;
-        let expires_at = exp
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| DateTime::from_timestamp(s, 0))
-            .ok_or(TokenError::Malformed)?;
-        if expires_at <= now {
-            return Err(TokenError::Expired(expires_at));
-        }
-        Ok(Self {
-            escalation_id: eid.to_string(),
-            conversation,
-            expires_at,
-        })
+        String::from_utf8(payload).map_err(|_| TokenError::Malformed)
     }
 }
 

@@ -108,7 +108,8 @@ async fn prepare_change(
         .flatten()
         .collect();
     let labels = labelled_history(&cases, &verdicts, &drafted);
-    let accepted: Vec<&Proposal> = form
+    // Accepted before: already in the current version.
+    let accepted: Vec<Proposal> = form
         .accepted(review)
         .into_iter()
         .filter(|p| {
@@ -116,28 +117,29 @@ async fn prepare_change(
                 .decision(&p.key)
                 .is_none_or(|d| d.verdict != "accept")
         })
+        .cloned()
         .collect();
     let knowledge_file = app.settings.layer.knowledge.clone();
     let form = form.clone();
-    let accepted: Vec<Proposal> = accepted.into_iter().cloned().collect();
-    let base_version = base.version;
-    let old_content = old.clone();
     // The engine's work (the encoder, the new index) runs off the async threads.
     let result = tokio::task::spawn_blocking(move || -> Result<Prepared, String> {
         let compile = crate::app::deciding_compiler(&knowledge_file);
-        let digest = old_content.digest();
-        let (policy, knowledge) = compile(old_content.clone(), &digest)?;
-        let (before, _) = measure(&policy, &knowledge, &labels, now);
-        let unfed_labels = unfed(&knowledge, labels.clone());
-        let (_, judged) = measure(&policy, &knowledge, &unfed_labels, now);
-        let threshold = propose_threshold(&judged, policy.confidence_threshold);
+        let digest = old.digest();
+        let (policy, knowledge) = compile(old.clone(), &digest)?;
+        let (before, judged) = measure(&policy, &knowledge, &labels, now);
+        let unfed_judged: Vec<_> = judged
+            .into_iter()
+            .zip(unfed(&knowledge, &labels))
+            .filter_map(|(j, unfed)| unfed.then_some(j))
+            .collect();
+        let threshold = propose_threshold(&unfed_judged, policy.confidence_threshold);
         let mut preview = ReviewPreview {
             before,
             after: before,
             threshold: threshold.clone(),
             accepted: accepted.len(),
-            version: base_version,
-            unfed_labels: unfed_labels.len(),
+            version: base.version,
+            unfed_labels: unfed_judged.len(),
             ..Default::default()
         };
         let take_threshold = form.threshold && threshold.is_some();
@@ -145,15 +147,15 @@ async fn prepare_change(
             return Ok(Prepared {
                 preview,
                 next: None,
-                base: crate::live::CurrentVersion::layer(),
-                old: old_content,
+                base,
+                old,
             });
         }
         let refs: Vec<&Proposal> = accepted.iter().collect();
-        let new_knowledge = apply_proposals(&old_content.knowledge, &refs, &form.answers)?;
+        let new_knowledge = apply_proposals(&old.knowledge, &refs, &form.answers)?;
         let new_policy = match (&threshold, take_threshold) {
-            (Some(t), true) => with_threshold(&old_content.policy, t.proposed)?,
-            _ => old_content.policy.clone(),
+            (Some(t), true) => with_threshold(&old.policy, t.proposed)?,
+            _ => old.policy.clone(),
         };
         let encoder = crate::app::encoder_path(&knowledge_file)
             .map(|p| crate::encoder::SentenceEncoder::open(&p).map(std::sync::Arc::new))
@@ -167,16 +169,13 @@ async fn prepare_change(
         Ok(Prepared {
             preview,
             next: Some((content, checked)),
-            base: crate::live::CurrentVersion::layer(),
-            old: old_content,
+            base,
+            old,
         })
     })
     .await
     .map_err(bad)?;
-    Ok(result.map(|mut p| {
-        p.base = base;
-        p
-    }))
+    Ok(result)
 }
 
 /// Measures what the form would do, changing nothing.

@@ -1,11 +1,11 @@
 //! Building the week's review (the template's weekly schedule, or `handoff review now`): once per
 //! day whatever the redeliveries, then the digest published to the team once.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::digest::render_digest;
 use super::proposal::proposals;
-use super::record::{AnsweredSample, Review, WeekFigures};
+use super::record::{AnsweredSample, Review};
 use super::token::ReviewToken;
 use super::{Reviews, StoredReview};
 use crate::app::{App, FlowError};
@@ -94,10 +94,6 @@ pub async fn build_review(app: &App, now: DateTime<Utc>) -> Result<BuiltReview, 
     })
 }
 
-fn monday(d: NaiveDate) -> NaiveDate {
-    d - Duration::days(d.weekday().num_days_from_monday().into())
-}
-
 async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let (reviews, versions) = stores(app)?;
     let from = now - Duration::days(REVIEW_DAYS);
@@ -123,7 +119,8 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let rejected = reviews.rejected_proposals().await?;
     let (proposals, wordless) = proposals(&cases, &knowledge, &rejected);
 
-    let first_day = monday((now - Duration::weeks(i64::from(WEEKS_SHOWN) - 1)).date_naive());
+    let first_day =
+        crate::report::monday((now - Duration::weeks(i64::from(WEEKS_SHOWN) - 1)).date_naive());
     let answers = app
         .stats
         .answers_per_day(first_day, now.date_naive())
@@ -131,19 +128,6 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let mut report = crate::report::build_report(&escalations, &answers, WEEKS_SHOWN, now);
     report.mark_versions(&versions.history().await?);
     report.add_sampled_verdicts(&reviews.reviews_since(first_day).await?);
-    let weeks = report
-        .weeks
-        .iter()
-        .map(|w| WeekFigures {
-            start: w.start,
-            answered: w.answers,
-            escalated: w.escalations,
-            by_reason: w.by_reason.clone(),
-            answers_judged: w.answers_judged,
-            answers_wrong: w.answers_wrong,
-            versions: w.versions.clone(),
-        })
-        .collect();
 
     // A uniform sample of the period's answers: each draw picks a day in proportion to the
     // answers it has left, then the day's store draws that many at random.
@@ -187,7 +171,7 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
         version: current.version,
         proposals,
         sample,
-        weeks,
+        weeks: report.weeks,
         median_minutes_to_resume: report.median_minutes_to_resume,
         wordless,
         decisions: Vec::new(),

@@ -5,29 +5,17 @@
 
 use serde_json::json;
 
-use super::record::{Change, Review, WeekFigures};
+use super::record::{Change, Review};
 use crate::escalation::HandoffMessage;
-use crate::report::ChartRow;
-
-fn percent(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
-}
+use crate::report::{ChartRow, Week};
 
 fn shown(p: Option<f64>) -> String {
     p.map_or("–".into(), |p| format!("{p:.0} %"))
 }
 
 /// The weekly chart (`handoff report` draws the same).
-pub fn weekly_chart(weeks: &[WeekFigures]) -> String {
-    let rows: Vec<ChartRow> = weeks
-        .iter()
-        .map(|w| ChartRow {
-            start: w.start,
-            answered: percent(w.answered, w.answered + w.escalated),
-            wrong: percent(w.answers_wrong, w.answers_judged),
-            versions: w.versions.clone(),
-        })
-        .collect();
+pub fn weekly_chart(weeks: &[Week]) -> String {
+    let rows: Vec<ChartRow> = weeks.iter().map(ChartRow::from).collect();
     crate::report::weekly_chart(&rows)
 }
 
@@ -60,10 +48,10 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
     );
     email.push_str(&format!(
         "Customer questions decided: {}\nAnswered by the bot: {} ({})\nEscalated to a person: {}\n",
-        week.answered + week.escalated,
-        week.answered,
-        shown(percent(week.answered, week.answered + week.escalated)),
-        week.escalated
+        week.answers + week.escalations,
+        week.answers,
+        shown(week.answered_percent()),
+        week.escalations
     ));
     for (reason, n) in &week.by_reason {
         email.push_str(&format!("  {reason}: {n}\n"));
@@ -79,9 +67,9 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
     if let Some(b) = before {
         email.push_str(&format!(
             "The week before: {} answered of {}, {} escalated.\n",
-            b.answered,
-            b.answered + b.escalated,
-            b.escalated
+            b.answers,
+            b.answers + b.escalations,
+            b.escalations
         ));
     }
     email.push('\n');
@@ -109,8 +97,8 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
     ));
     let subject = format!(
         "Handoff weekly review: {} answered, {} escalated, {} proposals",
-        week.answered,
-        week.escalated,
+        week.answers,
+        week.escalations,
         review.proposals.len()
     );
     let document = json!({
@@ -132,7 +120,7 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
         "id": format!("review-{}", review.id),
         "content": {
             "textType": "client-markdown",
-            "title": format!("Weekly review: {} answered, {} escalated", week.answered, week.escalated),
+            "title": format!("Weekly review: {} answered, {} escalated", week.answers, week.escalations),
             "description": format!(
                 "{} proposals and {} answers to check.\n```\n{}```",
                 review.proposals.len(),

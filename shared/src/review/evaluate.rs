@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::record::{AnsweredSample, ThresholdProposal};
 use crate::cases::Case;
-use crate::policy::evaluation::{judge, tally, Expectation, Judged, LabelledMessage, Tally};
+use crate::policy::evaluation::{
+    judge, knowledge_scores, tally, thresholds, Expectation, Judged, LabelledMessage, Tally,
+};
 use crate::policy::text::tokens;
 use crate::policy::{Knowledge, Policy};
 
@@ -114,8 +116,8 @@ pub fn refusal(before: &Measured, after: &Measured) -> Option<String> {
     None
 }
 
-/// The labels whose words the knowledge does not hold as a question or `[outside]` example.
-pub fn unfed(knowledge: &Knowledge, labels: Vec<LabelledMessage>) -> Vec<LabelledMessage> {
+/// Which labels' words the knowledge does not hold as a question or `[outside]` example.
+pub fn unfed(knowledge: &Knowledge, labels: &[LabelledMessage]) -> Vec<bool> {
     let fed: std::collections::HashSet<Vec<String>> = knowledge
         .entries()
         .iter()
@@ -124,8 +126,8 @@ pub fn unfed(knowledge: &Knowledge, labels: Vec<LabelledMessage>) -> Vec<Labelle
         .map(|q| tokens(q))
         .collect();
     labels
-        .into_iter()
-        .filter(|l| !fed.contains(&tokens(&l.text)))
+        .iter()
+        .map(|l| !fed.contains(&tokens(&l.text)))
         .collect()
 }
 
@@ -151,15 +153,11 @@ fn holds(t: &Tally) -> bool {
 /// within the bound; higher when the labels show the current one answers wrong too often.
 pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdProposal> {
     let n = judged.len();
-    let mut candidates: Vec<f64> = judged
-        .iter()
-        .filter(|j| j.fixed.is_none())
-        .map(|j| j.score)
-        .filter(|s| *s > 0.0)
-        .chain([current, 1.0])
-        .collect();
-    candidates.sort_by(f64::total_cmp);
-    candidates.dedup();
+    let candidates = thresholds(
+        knowledge_scores(judged)
+            .filter(|s| *s > 0.0)
+            .chain([current, 1.0]),
+    );
     let now = tally(judged, current);
     let observed_bad = now.wrong_rate() > WRONG_BOUND || now.off_topic_rate() > WRONG_BOUND;
     if observed_bad && n >= MIN_LABELS_TO_RAISE {

@@ -23,9 +23,7 @@ pub use build::{build_review, review_url, BuiltReview, REVIEW_DAYS};
 pub use digest::render_digest;
 pub use page::{render_review_page, ReviewPageView};
 pub use proposal::{apply as apply_proposals, proposals};
-pub use record::{
-    AnsweredSample, Change, Proposal, Review, ReviewDecision, ThresholdProposal, WeekFigures,
-};
+pub use record::{AnsweredSample, Change, Proposal, Review, ReviewDecision, ThresholdProposal};
 pub use token::ReviewToken;
 
 use crate::store::StoreError;

@@ -5,7 +5,8 @@
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::apply::{ReviewForm, ReviewPreview};
-use super::record::{Change, Review, WeekFigures};
+use super::record::{Change, Review};
+use crate::report::Week;
 
 /// What the page shows.
 pub struct ReviewPageView<'a> {
@@ -57,19 +58,15 @@ fn preview_table(p: &ReviewPreview) -> String {
     )
 }
 
-fn share(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
-}
-
 /// The weekly shares as a table of bars, the weeks a version went live marked.
-fn chart(weeks: &[WeekFigures]) -> String {
+fn chart(weeks: &[Week]) -> String {
     let mut html = String::from(
         "<table id=\"chart\"><caption>Each week: answered by the bot, and answers marked wrong (◆ a new version went live)</caption>\
 <tr><th>week of</th><th>answered</th><th>wrong</th></tr>",
     );
     for w in weeks {
-        let answered = share(w.answered, w.answered + w.escalated);
-        let wrong = share(w.answers_wrong, w.answers_judged);
+        let answered = w.answered_percent();
+        let wrong = w.wrong_percent();
         let marks: String = w.versions.iter().map(|v| format!(" ◆ v{v}")).collect();
         html.push_str(&format!(
             "<tr><td>{}{}</td><td><span class=\"bar\" style=\"width:{:.0}%\"></span> {}</td><td>{}</td></tr>",

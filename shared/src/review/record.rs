@@ -57,20 +57,6 @@ pub struct ReviewDecision {
     pub version: Option<u32>,
 }
 
-/// The week in numbers, as the digest shows it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct WeekFigures {
-    pub start: NaiveDate,
-    pub answered: u64,
-    pub escalated: u64,
-    pub by_reason: std::collections::BTreeMap<String, u64>,
-    pub answers_judged: u64,
-    pub answers_wrong: u64,
-    /// Versions that went live that week.
-    #[serde(default)]
-    pub versions: Vec<u32>,
-}
-
 /// A threshold the unfed labels support (applied only when accepted).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdProposal {
@@ -95,7 +81,7 @@ pub struct Review {
     pub proposals: Vec<Proposal>,
     pub sample: Vec<AnsweredSample>,
     /// The last weeks, oldest first; the last is the reviewed one.
-    pub weeks: Vec<WeekFigures>,
+    pub weeks: Vec<crate::report::Week>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_minutes_to_resume: Option<f64>,
     /// Labelled messages that teach nothing (no words to learn from: "gracias", an emoji).
