@@ -202,7 +202,7 @@ fn words_that_flip_the_meaning_never_answer_the_opposite_entry_with_confidence()
         ("off", "lights-on"),
         ("on", "lights-off"),
     ];
-    let threshold = policy.confidence_threshold;
+    let threshold = policy.threshold_for(&knowledge).value;
     let mut wrong = Vec::new();
     for (text, opposite) in cases {
         let r = knowledge.retrieve(text).unwrap();

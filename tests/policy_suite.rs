@@ -67,6 +67,8 @@ fn every_message_in_the_suite_gets_its_expected_decision() {
                     pending = Some(PendingConfirmation {
                         entry: v.into(),
                         asked_at: now,
+                        choices: Vec::new(),
+                        question: None,
                     })
                 }
                 other => panic!("line {}: unknown option {other}", n + 1),

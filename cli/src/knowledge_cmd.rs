@@ -33,6 +33,7 @@ fn tally_json(t: &Tally) -> serde_json::Value {
         "threshold": t.threshold,
         "in_scope": t.in_scope, "right": t.right, "wrong": t.wrong, "escalated": t.escalated,
         "off_topic": t.off_topic, "off_topic_answered": t.off_topic_answered, "small_talk": t.small_talk,
+        "asked": t.asked,
         "right_rate": t.right_rate(), "wrong_rate": t.wrong_rate(),
         "escalated_rate": t.escalated_rate(), "off_topic_rate": t.off_topic_rate(),
     })
@@ -45,7 +46,7 @@ pub fn eval(
     max_error: f64,
     at: Option<&str>,
     as_json: bool,
-    features: Option<&str>,
+    features: Option<(&str, Option<&str>)>,
 ) -> Result<(), String> {
     if !(0.0..1.0).contains(&max_error) {
         return Err(format!(
@@ -101,7 +102,10 @@ pub fn eval(
     if labelled.is_empty() {
         return Err(format!("{messages} has no labelled messages"));
     }
-    if let Some(out) = features {
+    if let Some((out, own)) = features {
+        if let Some(own) = own {
+            write_self_evidence(&knowledge_set, own)?;
+        }
         return write_features(&knowledge_set, &labelled, out);
     }
     let bar = ProgressBar::new(labelled.len() as u64);
@@ -120,7 +124,7 @@ pub fn eval(
         })
         .collect();
     bar.finish_and_clear();
-    let at_policy = tally(&judged, policy_set.confidence_threshold);
+    let at_policy = tally(&judged, policy_set.threshold_for(&knowledge_set).value);
     let table: Vec<Tally> = TABLE.iter().map(|&t| tally(&judged, t)).collect();
     let best = recommend(&judged, max_error);
     if as_json {
@@ -209,17 +213,47 @@ fn write_features(
             Expectation::Answer(id) => Some(id.as_str()),
             Expectation::Escalate => None,
         };
+        let runner_up = s.runner_up.map(|(i, _)| knowledge.entries()[i].id.as_str());
         let line = json!({
             "features": s.evidence.map(|e| e.to_vec()),
+            "pair_features": s.pair_evidence.map(|e| e.to_vec()),
             "outside_best": s.outside_best,
             "in_scope": expect.is_some(),
             "right": expect.is_some() && best == expect,
+            "pair_right": expect.is_some() && (best == expect || runner_up == expect),
+            "expect": expect,
+            "tie": retrieval.as_ref().and_then(|r| r.tie.as_ref()).map(|t| json!({"entry": t.entry.id, "confidence": t.confidence})),
             // What the bot decides by knowledge (guards and exact matches included).
             "entry": retrieval.as_ref().map(|r| r.entry.id.as_str()),
             "confidence": retrieval.as_ref().map_or(0.0, |r| r.confidence),
         });
         writeln!(w, "{line}").map_err(|e| format!("{out}: {e}"))?;
     }
+    w.flush().map_err(|e| format!("{out}: {e}"))
+}
+
+/// `--self-evidence`: the file's own readings (`Knowledge::self_evidence`), one JSON line each.
+fn write_self_evidence(knowledge: &handoff::policy::Knowledge, out: &str) -> Result<(), String> {
+    use handoff::policy::Asked;
+    use std::io::Write;
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?);
+    let id = |i: usize| knowledge.entries()[i].id.as_str();
+    let readings = knowledge.self_evidence();
+    for r in &readings {
+        let (kind, entry) = match r.asked {
+            Asked::Question { entry } => ("question", Some(id(entry))),
+            Asked::Unwritten { entry } => ("unwritten", Some(id(entry))),
+            Asked::Outside => ("outside", None),
+        };
+        let line = json!({
+            "kind": kind, "entry": entry, "best": id(r.best), "confidence": r.confidence,
+            "tie": r.tie.map(|(o, c)| json!({"entry": id(o), "confidence": c})),
+        });
+        writeln!(w, "{line}").map_err(|e| format!("{out}: {e}"))?;
+    }
+    let line = json!({"file_features": handoff::policy::earned_features(&readings)});
+    writeln!(w, "{line}").map_err(|e| format!("{out}: {e}"))?;
     w.flush().map_err(|e| format!("{out}: {e}"))
 }
 

@@ -208,6 +208,11 @@ enum KnowledgeCommand {
         /// Instead of the table, write what the calibrator reads for each message (JSON Lines).
         #[arg(long)]
         features: Option<String>,
+        /// With `--features`: also write the file's own evidence here (each question asked
+        /// without itself and without its entry, each `[outside]` example without itself; the
+        /// last line holds the features the earned threshold is computed from).
+        #[arg(long, requires = "features")]
+        self_evidence: Option<String>,
     },
     /// Compute the examples' sentence vectors once, into `knowledge.index` beside the file (part
     /// of the layer the policy function reads).
@@ -284,6 +289,7 @@ async fn main() -> ExitCode {
                     at,
                     json,
                     features,
+                    self_evidence,
                 },
         } => knowledge_cmd::eval(
             &policy,
@@ -292,7 +298,7 @@ async fn main() -> ExitCode {
             max_error,
             at.as_deref(),
             json,
-            features.as_deref(),
+            features.as_deref().map(|f| (f, self_evidence.as_deref())),
         )
         .map_err(Into::into),
         Command::Report { weeks, html } => cases_cmd::report(weeks, html.as_deref()).await,

@@ -88,6 +88,10 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
                 for w in &k.warnings {
                     eprintln!("{knowledge}: warning: {w}");
                 }
+                let pairs = k.earned().map_or(&[][..], |e| &e.pairs[..]);
+                for pair in pairs {
+                    eprintln!("{knowledge}: warning: {}", pair.advice());
+                }
                 let triggers = [
                     p.human_request.is_some(),
                     p.frustration.is_some(),
@@ -100,12 +104,12 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
                 .filter(|on| **on)
                 .count();
                 println!(
-                    "ok: {} rules, {triggers} built-in triggers on, {} knowledge entries, languages {}, confidence threshold {:.2}, {} warnings",
+                    "ok: {} rules, {triggers} built-in triggers on, {} knowledge entries, languages {}, confidence threshold {}, {} warnings",
                     p.rules.len(),
                     k.entries().len(),
                     p.languages.join("+"),
-                    p.confidence_threshold,
-                    p.warnings.len() + k.warnings.len()
+                    p.threshold_for(&k),
+                    p.warnings.len() + k.warnings.len() + pairs.len()
                 );
                 ExitCode::SUCCESS
             }
@@ -167,6 +171,13 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
                     } => {
                         json!({"action": "confirm", "entry": entry, "text": text, "confidence": confidence})
                     }
+                    Outcome::Ask {
+                        entries,
+                        text,
+                        confidence,
+                    } => {
+                        json!({"action": "ask", "entries": entries, "text": text, "confidence": confidence})
+                    }
                     Outcome::Clarify { text, confidence } => {
                         json!({"action": "clarify", "text": text, "confidence": confidence})
                     }
@@ -188,12 +199,16 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
             } else {
                 println!("{}", d.headline());
                 println!("intent: {}", d.intent);
+                println!("threshold: {}", p.threshold_for(&k));
                 match &d.outcome {
                     Outcome::Answer { text, .. } | Outcome::Clarify { text, .. } => {
                         println!("reply: {text}")
                     }
                     Outcome::Confirm { text, .. } => {
                         println!("proposal (yes / no / person): {text}")
+                    }
+                    Outcome::Ask { text, .. } => {
+                        println!("question (one button per entry, and one for neither): {text}")
                     }
                     Outcome::Acknowledge => println!("reply: (none)"),
                     Outcome::Escalate {

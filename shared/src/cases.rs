@@ -237,18 +237,24 @@ pub fn replay(policy: &Policy, knowledge: &Knowledge, case: &Case) -> Replay {
         }
         Outcome::Escalate { .. } => ReplayStatus::ReasonChanged,
         Outcome::Answer { .. } | Outcome::Confirm { .. } => ReplayStatus::NowAnswered,
-        Outcome::Clarify { .. } | Outcome::Acknowledge => ReplayStatus::NoLongerEscalates,
+        Outcome::Ask { .. } | Outcome::Clarify { .. } | Outcome::Acknowledge => {
+            ReplayStatus::NoLongerEscalates
+        }
     };
     let escalates = matches!(
         status,
         ReplayStatus::StillEscalates | ReplayStatus::ReasonChanged
     );
-    let answered_with = match &d.outcome {
-        Outcome::Answer { entry, .. } | Outcome::Confirm { entry, .. } => Some(entry.clone()),
+    // A question offering entries is right when the wanted one is among them.
+    let answered_with: Option<Vec<String>> = match &d.outcome {
+        Outcome::Answer { entry, .. } | Outcome::Confirm { entry, .. } => Some(vec![entry.clone()]),
+        Outcome::Ask { entries, .. } => Some(entries.clone()),
         _ => None,
     };
     let wrong_entry = match (case.label.as_deref(), &case.entry, answered_with) {
-        (Some("bot_could_handle"), Some(want), Some(got)) if *want != got => Some(got),
+        (Some("bot_could_handle"), Some(want), Some(got)) if !got.contains(want) => {
+            Some(got.join(" or "))
+        }
         _ => None,
     };
     Replay {

@@ -20,11 +20,18 @@ pub enum PauseStatus {
     Paused,
 }
 
-/// A question the bot asked and is waiting on (the confirm flow).
+/// A question the bot asked and is waiting on: a proposal to confirm (the confirm flow), or which
+/// of several entries the customer means (`choices`, when two tie).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingConfirmation {
     pub entry: String,
     pub asked_at: DateTime<Utc>,
+    /// The entries offered when the bot asked which one the customer means; empty for a proposal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+    /// The customer's question the choices answer (a choice is the customer's label for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
 }
 
 /// The STATE item of a conversation. `version` increases on every change, so a writer that read

@@ -9,7 +9,7 @@ use crate::llm::apply_engine;
 use crate::message::{AnswerRef, Direction, Message, Role};
 use crate::policy::customer_handoff_text;
 use crate::policy::{
-    decide, Decision, Outcome, Turn, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
+    decide, Decision, Outcome, Turn, ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
 use crate::ports::{ConversationSnapshot, Delivery, QuickReplyButton};
 use crate::state::{PendingChange, PendingConfirmation, Refusal, StateEvent, Transition};
@@ -221,12 +221,28 @@ fn plan_reply(
             PendingChange::Keep
         }
     };
-    let question: Option<String> = snapshot
-        .messages
+    // A choice answers the question the customer was asked about, not the button's words: the
+    // record is the customer's own label for that question.
+    let chose = decision
+        .trace
+        .steps
         .iter()
-        .rev()
-        .find(|m| m.role == crate::message::Role::Customer)
-        .and_then(|m| m.text.as_deref())
+        .any(|s| s.check == "choice" && s.fired);
+    let asked_about = snapshot
+        .state
+        .pending_confirmation
+        .as_ref()
+        .and_then(|p| p.question.clone())
+        .filter(|_| chose);
+    let question: Option<String> = asked_about
+        .or_else(|| {
+            snapshot
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.role == crate::message::Role::Customer)
+                .and_then(|m| m.text.clone())
+        })
         .map(|t| t.chars().take(500).collect());
     let answer = |entry: &str, confidence: f64, trace| AnswerRef {
         entry: entry.to_string(),
@@ -280,6 +296,39 @@ fn plan_reply(
                 pending: PendingChange::Set(PendingConfirmation {
                     entry: entry.clone(),
                     asked_at: now,
+                    choices: Vec::new(),
+                    question: None,
+                }),
+            }
+        }
+        Outcome::Ask {
+            entries,
+            text,
+            confidence,
+        } => {
+            let language = crate::policy::language_of(question.as_deref().unwrap_or(""));
+            let (_, something_else) = crate::policy::ask::texts(&app.policy, language);
+            let mut quick_replies: Vec<QuickReplyButton> = entries
+                .iter()
+                .filter_map(|id| app.knowledge.get(id))
+                .map(|e| QuickReplyButton {
+                    title: crate::policy::ask::choice_title(e),
+                    payload: format!("{}{}", crate::policy::ask::CHOOSE, e.id),
+                })
+                .collect();
+            quick_replies.push(QuickReplyButton {
+                title: something_else,
+                payload: crate::policy::ask::CHOOSE_NONE.into(),
+            });
+            PlannedReply {
+                text: text.clone(),
+                answer: answer(ASK_ENTRY, *confidence, decision.trace.clone()),
+                quick_replies,
+                pending: PendingChange::Set(PendingConfirmation {
+                    entry: entries[0].clone(),
+                    asked_at: now,
+                    choices: entries.clone(),
+                    question: question.clone(),
                 }),
             }
         }

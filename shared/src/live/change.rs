@@ -98,10 +98,16 @@ pub fn describe_change(
             plural(outside_removed, "[outside] example", "[outside] examples")
         ));
     }
-    if (old_policy.confidence_threshold - new_policy.confidence_threshold).abs() > 1e-9 {
+    let said = |t: Option<f64>| t.map_or("earned".to_string(), |t| format!("{t:.2}"));
+    let moved = match (old_policy.confidence_threshold, new_policy.confidence_threshold) {
+        (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+        (a, b) => a.is_some() != b.is_some(),
+    };
+    if moved {
         parts.push(format!(
-            "confidence threshold {:.2} → {:.2}",
-            old_policy.confidence_threshold, new_policy.confidence_threshold
+            "confidence threshold {} → {}",
+            said(old_policy.confidence_threshold),
+            said(new_policy.confidence_threshold)
         ));
     } else if old_policy_src != new_policy_src {
         parts.push("policy edited".into());

@@ -291,7 +291,10 @@ pub fn apply_engine(
         return decision;
     }
     let detail = match result {
-        Ok(a) if !a.needs_human && a.confidence >= policy.confidence_threshold => {
+        // The language model's confidence is its own, not the engine's calibrated scale: the
+        // threshold a knowledge file earns says nothing about it, so the policy's (or the
+        // default) applies.
+        Ok(a) if !a.needs_human && a.confidence >= llm_threshold(policy) => {
             let grounded = a.entry.as_deref().and_then(|id| knowledge.get(id));
             let Some(entry) = grounded else {
                 let detail = "the answer engine named no entry it answered from".to_string();
@@ -338,7 +341,7 @@ pub fn apply_engine(
             } else {
                 format!(
                     "the answer engine was only {:.2} sure (threshold {:.2})",
-                    a.confidence, policy.confidence_threshold
+                    a.confidence, llm_threshold(policy)
                 )
             }
         }
@@ -364,4 +367,11 @@ fn escalate_low_confidence(
         reason,
     };
     decision
+}
+
+/// The threshold the language model's own confidence must clear.
+fn llm_threshold(policy: &crate::policy::Policy) -> f64 {
+    policy
+        .confidence_threshold
+        .unwrap_or(crate::policy::DEFAULT_THRESHOLD)
 }

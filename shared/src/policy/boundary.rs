@@ -48,7 +48,8 @@ pub struct Policy {
     pub lexicon: Lexicon,
     pub messages: MessagesSpec,
     pub confirm: ConfirmSpec,
-    pub confidence_threshold: f64,
+    /// The brand's own threshold, or `None`: the one the knowledge file earns (`threshold_for`).
+    pub confidence_threshold: Option<f64>,
     pub on_low_confidence: LowConfidence,
     pub clarify_text: String,
     pub max_clarifications: u32,
@@ -96,7 +97,57 @@ fn check_retention(r: &RetentionSpec) -> Result<Retention, PolicyError> {
     })
 }
 
+/// The threshold that decides a turn, and whose it is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Threshold {
+    pub value: f64,
+    pub source: ThresholdSource,
+}
+
+/// Where a threshold comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThresholdSource {
+    /// `[answers] confidence_threshold` in the policy file (the brand's, or a review's Apply).
+    Policy,
+    /// Earned by the knowledge file from its own evidence (`handoff knowledge build`).
+    Earned,
+    /// The default, where nothing earned one (words alone, no encoder).
+    Default,
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let whose = match self.source {
+            ThresholdSource::Policy => "the policy's",
+            ThresholdSource::Earned => "earned by the knowledge file",
+            ThresholdSource::Default => "the default",
+        };
+        write!(f, "{:.2} ({whose})", self.value)
+    }
+}
+
 impl Policy {
+    /// The threshold in force with `knowledge`: the brand's number when the policy file sets one,
+    /// else what the knowledge file earned, else the default.
+    pub fn threshold_for(&self, knowledge: &super::Knowledge) -> Threshold {
+        match self.confidence_threshold {
+            Some(value) => Threshold {
+                value,
+                source: ThresholdSource::Policy,
+            },
+            None => match knowledge.earned() {
+                Some(e) => Threshold {
+                    value: e.threshold,
+                    source: ThresholdSource::Earned,
+                },
+                None => Threshold {
+                    value: super::knowledge::DEFAULT_THRESHOLD,
+                    source: ThresholdSource::Default,
+                },
+            },
+        }
+    }
+
     /// Reads only `[retention]` from a policy file: all the ingest function needs of it, without
     /// compiling triggers and lexicons it never uses on every cold start.
     pub fn retention_from_toml(source: &str) -> Result<Retention, PolicyError> {
@@ -139,12 +190,21 @@ impl Policy {
     }
 
     fn compile(spec: PolicySpec) -> Result<Self, PolicyError> {
-        let threshold = spec.answers.confidence_threshold;
-        if !(0.0..=1.0).contains(&threshold) {
-            return Err(PolicyError::Invalid(format!(
-                "[answers] confidence_threshold {threshold} must be between 0 and 1"
-            )));
-        }
+        let threshold = match &spec.answers.confidence_threshold {
+            spec::ThresholdSpec::Earned => None,
+            spec::ThresholdSpec::Word(w) if w == "earned" => None,
+            spec::ThresholdSpec::Word(w) => {
+                return Err(PolicyError::Invalid(format!(
+                    "[answers] confidence_threshold {w:?} must be a number between 0 and 1, or \"earned\" (the threshold the knowledge file earns; the default)"
+                )))
+            }
+            spec::ThresholdSpec::Fixed(t) if !(0.0..=1.0).contains(t) => {
+                return Err(PolicyError::Invalid(format!(
+                    "[answers] confidence_threshold {t} must be between 0 and 1, or \"earned\""
+                )))
+            }
+            spec::ThresholdSpec::Fixed(t) => Some(*t),
+        };
         if !(1..=30).contains(&spec.links.valid_days) {
             return Err(PolicyError::Invalid(format!(
                 "[links] valid_days {} must be between 1 and 30",

@@ -22,6 +22,8 @@ pub const ASK_PERSON: &str = "HANDOFF_HUMAN";
 
 /// Entry name of the bot's "please rephrase" replies (counted for `repeated_fallback`).
 pub const CLARIFY_ENTRY: &str = "clarify";
+/// Entry name of the bot's "Did you mean" questions (two entries tied).
+pub const ASK_ENTRY: &str = "ask";
 
 /// What the customer just sent, and the context it arrives in.
 #[derive(Clone, Copy, Debug, Default)]
@@ -51,6 +53,13 @@ pub enum Outcome {
         text: String,
         confidence: f64,
     },
+    /// Ask which of `entries` the customer means (two tie), with one quick reply each and one
+    /// for neither; a choice answers with that entry.
+    Ask {
+        entries: Vec<String>,
+        text: String,
+        confidence: f64,
+    },
     /// Ask the customer to rephrase (only with `on_low_confidence = "clarify"`).
     Clarify { text: String, confidence: f64 },
     /// Nothing to answer (a sticker, a thumbs-up): stay quiet.
@@ -74,12 +83,13 @@ pub struct Decision {
 }
 
 impl Decision {
-    /// One line: `answer <entry>`, `confirm <entry>`, `clarify`, `acknowledge` or
-    /// `escalate <reason>` (the first line of `policy explain`).
+    /// One line: `answer <entry>`, `confirm <entry>`, `ask <entry> <entry>…`, `clarify`,
+    /// `acknowledge` or `escalate <reason>` (the first line of `policy explain`).
     pub fn headline(&self) -> String {
         match &self.outcome {
             Outcome::Answer { entry, .. } => format!("answer {entry}"),
             Outcome::Confirm { entry, .. } => format!("confirm {entry}"),
+            Outcome::Ask { entries, .. } => format!("ask {}", entries.join(" ")),
             Outcome::Clarify { .. } => "clarify".into(),
             Outcome::Acknowledge => "acknowledge".into(),
             Outcome::Escalate { reason, .. } => format!("escalate {reason}"),
@@ -181,7 +191,8 @@ pub(super) fn with_opening(policy: &Policy, mut d: Decision, label: &str) -> Dec
 const INTENT_CHANCE: f64 = 0.8;
 
 pub(super) fn intent_of(
-    policy: &Policy,
+    _policy: &Policy,
+    threshold: f64,
     retrieval: &Option<Retrieval<'_>>,
     turn: &Turn<'_>,
     text: &str,
@@ -192,7 +203,7 @@ pub(super) fn intent_of(
         // calibrated chance of 80 %; by words alone, half the threshold).
         Some(r)
             if r.chance_right
-                .map_or(r.confidence >= policy.confidence_threshold / 2.0, |c| {
+                .map_or(r.confidence >= threshold / 2.0, |c| {
                     c >= INTENT_CHANCE && !r.outside_best
                 }) =>
         {
@@ -251,7 +262,8 @@ fn decide_open(
     } else {
         knowledge.retrieve_words(text, words.clone())
     };
-    let intent = intent_of(policy, &retrieval, &turn, text);
+    let threshold = policy.threshold_for(knowledge);
+    let intent = intent_of(policy, threshold.value, &retrieval, &turn, text);
     let ctx = Ctx {
         policy,
         knowledge,
@@ -261,6 +273,7 @@ fn decide_open(
         words,
         retrieval,
         intent,
+        threshold,
     };
     check::run(&ctx)
 }

@@ -67,17 +67,47 @@ pub struct Judged {
     /// Decided by knowledge: the best entry and the confidence.
     pub best: Option<String>,
     pub score: f64,
+    /// A tie the bot would ask about: the runner-up, and the highest threshold at which the
+    /// customer is asked (a tie needs more than the threshold: `Knowledge::tie_score`).
+    pub tie: Option<(String, f64)>,
     /// Got a small-talk reply ("hello" → the greeting), which answers no entry.
     pub small_talk: bool,
 }
 
+/// What the bot does with a message at one threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answered<'a> {
+    /// A person.
+    Nobody,
+    /// This entry's answer.
+    With(&'a str),
+    /// "Did you mean" with these two entries: right only when the right one is among them, and
+    /// an answer all the same for a message that needed a person.
+    Asked(&'a str, &'a str),
+}
+
+impl Answered<'_> {
+    /// Whether `entry` is the answer, or among the choices.
+    pub fn offers(&self, entry: &str) -> bool {
+        match self {
+            Answered::Nobody => false,
+            Answered::With(e) => *e == entry,
+            Answered::Asked(a, b) => *a == entry || *b == entry,
+        }
+    }
+}
+
 impl Judged {
-    /// The entry answered at `threshold`, or `None` for a person.
-    pub fn answered_at(&self, threshold: f64) -> Option<&str> {
-        match &self.fixed {
-            Some(entry) => entry.as_deref(),
-            None if self.score >= threshold => self.best.as_deref(),
-            None => None,
+    /// What the bot does at `threshold`.
+    pub fn answered_at(&self, threshold: f64) -> Answered<'_> {
+        match (&self.fixed, &self.best, &self.tie) {
+            (Some(Some(entry)), _, _) => Answered::With(entry),
+            (Some(None), _, _) => Answered::Nobody,
+            (None, Some(best), _) if self.score >= threshold => Answered::With(best),
+            (None, Some(best), Some((other, at))) if *at >= threshold => {
+                Answered::Asked(best, other)
+            }
+            _ => Answered::Nobody,
         }
     }
 }
@@ -109,11 +139,17 @@ pub fn judge(
             .strip_prefix("best ")
             .and_then(|rest| rest.split_whitespace().next())
             .map(str::to_string);
+        let tie = step.tie.as_ref().and_then(|t| {
+            knowledge
+                .tie_score(t.score)
+                .map(|at| (t.entry.clone(), at))
+        });
         return Judged {
             expect,
             fixed: None,
             best,
             score: step.score.unwrap_or(0.0),
+            tie,
             small_talk: false,
         };
     }
@@ -128,6 +164,7 @@ pub fn judge(
         fixed: Some(entry),
         best: None,
         score: 0.0,
+        tie: None,
         small_talk,
     }
 }
@@ -146,6 +183,9 @@ pub struct Tally {
     pub off_topic_answered: usize,
     /// Messages of either kind that got a small-talk reply (not counted as answered).
     pub small_talk: usize,
+    /// Messages of either kind answered with "Did you mean" (counted as right only when the
+    /// right entry is among the choices).
+    pub asked: usize,
 }
 
 impl Tally {
@@ -179,18 +219,19 @@ pub fn tally(judged: &[Judged], threshold: f64) -> Tally {
     for j in judged {
         t.small_talk += usize::from(j.small_talk);
         let answered = j.answered_at(threshold);
+        t.asked += usize::from(matches!(answered, Answered::Asked(..)));
         match &j.expect {
             Some(want) => {
                 t.in_scope += 1;
                 match answered {
-                    Some(got) if got == want => t.right += 1,
-                    Some(_) => t.wrong += 1,
-                    None => t.escalated += 1,
+                    Answered::Nobody => t.escalated += 1,
+                    a if a.offers(want) => t.right += 1,
+                    _ => t.wrong += 1,
                 }
             }
             None => {
                 t.off_topic += 1;
-                if answered.is_some() {
+                if answered != Answered::Nobody {
                     t.off_topic_answered += 1;
                 }
             }
@@ -199,9 +240,13 @@ pub fn tally(judged: &[Judged], threshold: f64) -> Tally {
     t
 }
 
-/// The scores of the messages the knowledge decided (the others answer whatever the threshold).
+/// The scores of the messages the knowledge decided (the others answer whatever the threshold),
+/// and the thresholds at which a tie starts being asked.
 pub fn knowledge_scores(judged: &[Judged]) -> impl Iterator<Item = f64> + '_ {
-    judged.iter().filter(|j| j.fixed.is_none()).map(|j| j.score)
+    judged
+        .iter()
+        .filter(|j| j.fixed.is_none())
+        .flat_map(|j| std::iter::once(j.score).chain(j.tie.as_ref().map(|t| t.1)))
 }
 
 /// `scores` as the thresholds to try, lowest first: each is a place where a count changes.
@@ -237,8 +282,24 @@ mod tests {
             fixed: None,
             best: Some(best.into()),
             score,
+            tie: None,
             small_talk: false,
         }
+    }
+
+    #[test]
+    fn an_ask_is_right_only_with_the_right_entry_among_the_choices_and_never_a_loophole() {
+        let asked = |expect: Option<&str>| Judged {
+            tie: Some(("b".into(), 0.3)),
+            ..j(expect, "a", 0.1)
+        };
+        let judged = [asked(Some("a")), asked(Some("b")), asked(Some("c")), asked(None)];
+        let t = tally(&judged, 0.2);
+        assert_eq!((t.right, t.wrong, t.escalated, t.asked), (2, 1, 0, 4));
+        assert_eq!(t.off_topic_answered, 1, "an off-topic message asked about is answered");
+        let t = tally(&judged, 0.35);
+        assert_eq!((t.right, t.wrong, t.escalated, t.asked), (0, 0, 3, 0));
+        assert_eq!(tally(&judged, 0.05).right, 1, "over the threshold the best alone answers");
     }
 
     #[test]

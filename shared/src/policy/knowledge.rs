@@ -6,14 +6,21 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
+use super::engine::calibration;
 use super::engine::polarity::Polarity;
-use super::engine::{language::Language, Scores};
+use super::engine::{language::Language, Leave, Scores};
 use super::text::tokens;
 use super::PolicyError;
 use crate::encoder::SentenceEncoder;
 
+mod earned;
+mod evidence;
 mod trained;
 mod validate;
+
+pub(crate) use earned::EarnedRule;
+pub use earned::{features as earned_features, ConfusablePair, EarnedThreshold, DEFAULT_THRESHOLD};
+pub use evidence::{Asked, SelfReading};
 
 use trained::Trained;
 use validate::{duplicate_questions, outside_overlaps, validate};
@@ -86,6 +93,9 @@ pub struct Knowledge {
     /// (72 ms for 1,000 entries) lands on the first message rather than on every cold start of
     /// the functions that only list entries.
     trained: OnceLock<Trained>,
+    /// The threshold the file earns from its own evidence (with the encoder only): read from
+    /// `knowledge.index`, or worked out on first use.
+    earned: OnceLock<Option<EarnedThreshold>>,
     /// The sentence encoder and where `handoff knowledge build` put the examples' vectors.
     semantic: Option<(Arc<SentenceEncoder>, Option<PathBuf>)>,
     /// Legal but suspicious: the same question under two entries.
@@ -126,11 +136,32 @@ pub struct Retrieval<'a> {
     pub chance_right: Option<f64>,
     /// The message is written in another language than the entry's questions.
     pub across_languages: bool,
+    /// The runner-up when the best two together are what the engine is sure of: a question
+    /// offering both ("Did you mean…") may settle what answering either alone may not.
+    pub tie: Option<Tie<'a>>,
+}
+
+/// Two entries the message fits about equally: the runner-up, and how sure the engine is that
+/// one of the two is right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tie<'a> {
+    pub entry: &'a KnowledgeEntry,
+    /// The confidence that the best or this entry is right (the same scale as `confidence`).
+    pub confidence: f64,
+    /// The calibrated chance of that.
+    pub chance_right: f64,
 }
 
 /// The most a message too short to read by meaning alone, or one that says the opposite of the
 /// entry, can score: under every sensible threshold (the default is 0.4).
 const CAUTIOUS_CONFIDENCE: f64 = 0.1;
+
+fn calibration_digest() -> String {
+    calibration::digest()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// Content words of a text: its words less the stop words of every shipped language.
 pub fn content_terms(text: &str) -> Vec<String> {
@@ -172,6 +203,7 @@ impl Knowledge {
             entries,
             outside,
             trained: OnceLock::new(),
+            earned: OnceLock::new(),
             semantic: None,
             warnings: Vec::new(),
         }
@@ -183,6 +215,7 @@ impl Knowledge {
     pub fn with_encoder(mut self, encoder: Arc<SentenceEncoder>, index: Option<PathBuf>) -> Self {
         self.semantic = Some((encoder, index));
         self.trained = OnceLock::new();
+        self.earned = OnceLock::new();
         self
     }
 
@@ -195,12 +228,54 @@ impl Knowledge {
     /// an encoder.
     pub fn index_bytes(&self) -> Option<Vec<u8>> {
         let t = self.trained();
-        Some(t.semantic.as_ref()?.to_bytes(t.fingerprint))
+        let index = t.semantic.as_ref()?;
+        let trailer = self.earned().map(|earned| {
+            serde_json::to_vec(&trained::StoredEarned {
+                calibration: calibration_digest(),
+                earned: earned.clone(),
+            })
+            .expect("the earned threshold serialises")
+        });
+        Some(index.to_bytes(t.fingerprint, trailer.as_deref().unwrap_or_default()))
     }
 
     /// Trains now (the policy function does, before its first poll, when it is configured to).
     pub fn warm(&self) {
         self.trained();
+        self.earned();
+    }
+
+    /// The threshold the file earned from its own evidence (see `earned`), with the sentence
+    /// encoder and a fitted rule; `None` by words alone, where the policy's threshold holds.
+    pub fn earned(&self) -> Option<&EarnedThreshold> {
+        self.earned
+            .get_or_init(|| {
+                self.semantic.as_ref()?;
+                let t = self.trained();
+                t.semantic.as_ref()?;
+                if let Some(stored) = t
+                    .stored_earned
+                    .as_ref()
+                    .filter(|s| s.calibration == calibration_digest())
+                {
+                    return Some(stored.earned.clone());
+                }
+                let rule = calibration::earned_rule()?;
+                Some(earned::earn(&self.entries, &self.self_evidence(), Some(rule)))
+            })
+            .as_ref()
+    }
+
+    /// The confidence a question offering two entries needs (`Tie`), given the threshold in force.
+    pub fn tie_threshold(&self, threshold: f64) -> f64 {
+        earned::tie_threshold(threshold, calibration::earned_rule())
+    }
+
+    /// The highest threshold at which a tie of this confidence is asked about (the inverse of
+    /// `tie_threshold`), for replaying decisions at other thresholds; `None` when ties are never
+    /// asked.
+    pub fn tie_score(&self, tie_confidence: f64) -> Option<f64> {
+        earned::tie_score(tie_confidence, calibration::earned_rule())
     }
 
     fn trained(&self) -> &Trained {
@@ -223,17 +298,26 @@ impl Knowledge {
 
     /// The engine's full reading of `text`.
     pub fn scores(&self, text: &str) -> Scores {
-        self.score_words(text, tokens(text))
+        let words = tokens(text);
+        let vector = self.vector_of(text, &words);
+        self.score_with(words, vector.as_deref(), Leave::Nothing)
     }
 
-    fn score_words(&self, text: &str, words: Vec<String>) -> Scores {
-        let t = self.trained();
-        match (&self.semantic, &t.semantic) {
-            (Some((encoder, _)), Some(index)) if !words.is_empty() => {
-                let vector = super::engine::semantic::vector_of(encoder, text);
-                t.engine.score_words(words, Some((index, &vector)))
+    /// The message's sentence vector, when the engine reads meaning.
+    fn vector_of(&self, text: &str, words: &[String]) -> Option<Vec<f32>> {
+        match (&self.semantic, &self.trained().semantic) {
+            (Some((encoder, _)), Some(_)) if !words.is_empty() => {
+                Some(super::engine::semantic::vector_of(encoder, text))
             }
-            _ => t.engine.score_words(words, None),
+            _ => None,
+        }
+    }
+
+    fn score_with(&self, words: Vec<String>, vector: Option<&[f32]>, leave: Leave) -> Scores {
+        let t = self.trained();
+        match (vector, &t.semantic) {
+            (Some(v), Some(index)) => t.engine.score_words(words, Some((index, v)), leave),
+            _ => t.engine.score_words(words, None, leave),
         }
     }
 
@@ -259,8 +343,48 @@ impl Knowledge {
     /// `retrieve` for a message already split into words (`text::tokens(text)`).
     pub fn retrieve_words(&self, text: &str, words: Vec<String>) -> Option<Retrieval<'_>> {
         let exact = self.trained().exact.get(&words).copied();
+        let vector = self.vector_of(text, &words);
+        let (mut r, scores) = self.read_scored(words, vector.as_deref(), Leave::Nothing)?;
+        match exact {
+            Some(ExactMatch::Entry(i)) => {
+                r.entry = &self.entries[i];
+                r.probability = scores.probability(i);
+                r.confidence = 1.0;
+                r.outside_best = false;
+                r.exact = true;
+                r.caution = None;
+                r.tie = None;
+            }
+            Some(ExactMatch::Outside) => {
+                r.confidence = 0.0;
+                r.outside_best = true;
+                r.tie = None;
+            }
+            Some(ExactMatch::Ambiguous) | None => {}
+        }
+        Some(r)
+    }
+
+    /// The engine's decision-ready reading of a message (its words and, with the encoder, its
+    /// vector), the guards applied; `leave` as in `engine::Leave`. Word-for-word matches are the
+    /// caller's: the file's own evidence must not find its questions in itself.
+    pub(crate) fn read(
+        &self,
+        words: Vec<String>,
+        vector: Option<&[f32]>,
+        leave: Leave,
+    ) -> Option<Retrieval<'_>> {
+        self.read_scored(words, vector, leave).map(|(r, _)| r)
+    }
+
+    fn read_scored(
+        &self,
+        words: Vec<String>,
+        vector: Option<&[f32]>,
+        leave: Leave,
+    ) -> Option<(Retrieval<'_>, Scores)> {
         let message_words = words.clone();
-        let s = self.score_words(text, words);
+        let s = self.score_with(words, vector, leave);
         let (best, probability) = s.best?;
         let mut r = Retrieval {
             entry: &self.entries[best],
@@ -271,60 +395,70 @@ impl Knowledge {
             outside_best: s.outside_best,
             exact: false,
             caution: None,
-            chance_right: s
-                .evidence
-                .as_ref()
-                .map(super::engine::calibration::chance_right),
+            chance_right: s.evidence.as_ref().map(calibration::chance_right),
             across_languages: false,
+            tie: None,
         };
-        if let Some(e) = s.evidence {
-            let t = self.trained();
-            // Words cannot match across languages: the lexical half would only pull the chance
-            // down, so the meaning alone decides.
-            if language_of_words(&message_words) != t.language[best] {
-                r.confidence = if s.outside_best {
-                    0.0
-                } else {
-                    super::engine::calibration::confidence_across_languages(&e)
-                };
-                r.chance_right = Some(super::engine::calibration::chance_right_across_languages(
-                    &e,
-                ));
-                r.across_languages = true;
-            }
-            let polarity = Polarity::of(&message_words);
-            let runner_up = s.runner_up.map(|(i, _)| t.polarity[i]);
-            let negation_matters = runner_up.is_some_and(|r| r.negated() == polarity.negated());
-            let few_words = message_words
-                .iter()
-                .filter(|w| !Language::is_any_stopword(w))
-                .count()
-                <= 1;
-            if polarity.contradicts(t.polarity[best], negation_matters) {
-                r.caution = Some("says the opposite of the entry");
-            } else if few_words && (e.coverage < 1.0 || e.agree < 1.0) {
-                r.caution = Some("too short to tell by meaning");
-            }
-            if r.caution.is_some() {
-                r.confidence = r.confidence.min(CAUTIOUS_CONFIDENCE);
+        let Some(e) = s.evidence else {
+            return Some((r, s));
+        };
+        let t = self.trained();
+        // Words cannot match across languages: the lexical half would only pull the chance
+        // down, so the meaning alone decides.
+        r.across_languages = language_of_words(&message_words) != t.language[best];
+        if r.across_languages {
+            r.confidence = if s.outside_best {
+                0.0
+            } else {
+                calibration::confidence_across_languages(&e)
+            };
+            r.chance_right = Some(calibration::chance_right_across_languages(&e));
+        }
+        // The poles of the question that makes each entry the closest, not of every question
+        // it has: one "I don't know which to take" among an entry's questions must not hold
+        // every message that says no "not".
+        let polarity = Polarity::of(&message_words);
+        let pole = |entry: usize, example: Option<usize>| {
+            example.map_or(t.polarity[entry], |x| t.example_polarity[x])
+        };
+        let runner_up_pole = s.runner_up.map(|(i, _)| pole(i, s.runner_up_example));
+        let negation_matters = runner_up_pole.is_some_and(|r| r.negated() == polarity.negated());
+        let few_words = message_words
+            .iter()
+            .filter(|w| !Language::is_any_stopword(w))
+            .count()
+            <= 1;
+        if polarity.contradicts(pole(best, s.best_example), negation_matters) {
+            r.caution = Some("says the opposite of the entry");
+        } else if few_words && (e.coverage < 1.0 || e.agree < 1.0) {
+            r.caution = Some("too short to tell by meaning");
+        }
+        if r.caution.is_some() {
+            r.confidence = r.confidence.min(CAUTIOUS_CONFIDENCE);
+            return Some((r, s));
+        }
+        // Two entries the message fits about equally may be offered together, unless the
+        // runner-up says the opposite of the message.
+        let runner_up_agrees = runner_up_pole.is_some_and(|p| {
+            !polarity.contradicts(p, pole(best, s.best_example).negated() == polarity.negated())
+        });
+        if let (Some(pair), Some((other, _)), false, true) =
+            (s.pair_evidence, s.runner_up, s.outside_best, runner_up_agrees)
+        {
+            let chance = if r.across_languages {
+                calibration::pair_chance_right_across_languages(&pair)
+            } else {
+                calibration::pair_chance_right(&pair)
+            };
+            if let Some(chance) = chance {
+                r.tie = Some(Tie {
+                    entry: &self.entries[other],
+                    confidence: calibration::confidence_of(chance, r.across_languages),
+                    chance_right: chance,
+                });
             }
         }
-        match exact {
-            Some(ExactMatch::Entry(i)) => {
-                r.entry = &self.entries[i];
-                r.probability = s.probability(i);
-                r.confidence = 1.0;
-                r.outside_best = false;
-                r.exact = true;
-                r.caution = None;
-            }
-            Some(ExactMatch::Outside) => {
-                r.confidence = 0.0;
-                r.outside_best = true;
-            }
-            Some(ExactMatch::Ambiguous) | None => {}
-        }
-        Some(r)
+        Some((r, s))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The boundary: what the bot resolves alone and where it stops. Pure: no I/O, time is a parameter.
 
+pub mod ask;
 mod boundary;
 mod check;
 mod decide;
@@ -18,21 +19,25 @@ mod trace;
 
 pub use boundary::{
     FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Retention, Rule,
-    RuleAction,
+    RuleAction, Threshold, ThresholdSource,
 };
 pub use decide::{
     confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,
-    ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
+    ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
 pub use engine::calibration::{chance_at, chance_right, Evidence};
 pub use engine::Scores;
 pub use frustration::{frustration_score, FrustrationScore};
-pub use knowledge::{content_terms, language_of, Knowledge, KnowledgeEntry, Retrieval};
+pub use knowledge::{
+    content_terms, earned_features, language_of, Asked, ConfusablePair, EarnedThreshold, Knowledge,
+    KnowledgeEntry,
+    Retrieval, SelfReading, Tie, DEFAULT_THRESHOLD,
+};
 pub use lexicon::{Lexicon, LANGUAGES};
 pub use money::currency_amount;
 pub use questions::split_questions;
 pub use small_talk::{small_talk, SmallTalkKind, SmallTalkReplies};
-pub use trace::{DecisionTrace, TraceStep};
+pub use trace::{DecisionTrace, TraceStep, TraceTie};
 
 use thiserror::Error;
 

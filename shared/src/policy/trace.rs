@@ -14,6 +14,17 @@ pub struct TraceStep {
     pub detail: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// For the knowledge step: the runner-up a question would offer beside the best entry, and
+    /// the confidence that one of the two is right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tie: Option<TraceTie>,
+}
+
+/// The runner-up of a tie and the confidence in the two together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceTie {
+    pub entry: String,
+    pub score: f64,
 }
 
 /// The ordered list of checks behind one decision.
@@ -34,6 +45,7 @@ impl DecisionTrace {
             fired,
             detail: detail.into(),
             score: None,
+            tie: None,
         });
     }
 
@@ -49,7 +61,18 @@ impl DecisionTrace {
             fired,
             detail: detail.into(),
             score: Some(score),
+            tie: None,
         });
+    }
+
+    /// Notes the tie on the last step recorded (the knowledge step).
+    pub fn note_tie(&mut self, entry: &str, score: f64) {
+        if let Some(step) = self.steps.last_mut() {
+            step.tie = Some(TraceTie {
+                entry: entry.to_string(),
+                score,
+            });
+        }
     }
 
     /// The step that decided, if any fired.

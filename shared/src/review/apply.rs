@@ -132,7 +132,8 @@ async fn prepare_change(
             .zip(unfed(&knowledge, &labels))
             .filter_map(|(j, unfed)| unfed.then_some(j))
             .collect();
-        let threshold = propose_threshold(&unfed_judged, policy.confidence_threshold);
+        let threshold =
+            propose_threshold(&unfed_judged, policy.threshold_for(&knowledge).value);
         let mut preview = ReviewPreview {
             before,
             after: before,

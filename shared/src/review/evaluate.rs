@@ -91,7 +91,7 @@ pub fn measure(
     (
         Measured {
             labels: labels.len(),
-            tally: tally(&judged, policy.confidence_threshold),
+            tally: tally(&judged, policy.threshold_for(knowledge).value),
         },
         judged,
     )
@@ -229,6 +229,7 @@ mod tests {
             fixed: None,
             best: Some(best.into()),
             score,
+            tie: None,
             small_talk: false,
         }
     }

@@ -308,6 +308,8 @@ mod tests {
         let p = PendingConfirmation {
             entry: "refund".into(),
             asked_at: now(),
+            choices: Vec::new(),
+            question: None,
         };
         let s = changed(PauseFlag::default().apply(
             &StateEvent::BotReplies {

@@ -335,6 +335,8 @@ mod size_tests {
                     pending: crate::state::PendingChange::Set(PendingConfirmation {
                         entry: "returns-policy-for-custom-orders".into(),
                         asked_at: now,
+                        choices: Vec::new(),
+                        question: None,
                     }),
                 },
                 now,

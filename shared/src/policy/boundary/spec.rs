@@ -197,6 +197,9 @@ pub struct MessagesSpec {
 #[serde(deny_unknown_fields)]
 pub struct LocalMessages {
     pub handoff: Option<String>,
+    /// The question offering two entries that tie ("Did you mean:"), and the button for neither.
+    pub ask: Option<String>,
+    pub something_else: Option<String>,
 }
 
 impl MessagesSpec {
@@ -239,8 +242,9 @@ impl Default for MessagesSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AnswersSpec {
-    #[serde(default = "default_threshold")]
-    pub(super) confidence_threshold: f64,
+    /// A number the brand chose, or absent / `"earned"`: the threshold the knowledge file earns.
+    #[serde(default)]
+    pub(super) confidence_threshold: ThresholdSpec,
     #[serde(default)]
     pub(super) on_low_confidence: LowConfidence,
     #[serde(default = "default_clarify")]
@@ -249,10 +253,15 @@ pub(super) struct AnswersSpec {
     pub(super) max_clarifications: u32,
 }
 
-/// Tuned on CLINC150 `val` across five domains (BENCHMARKS.md): the lowest threshold that keeps
-/// wrong answers and off-topic answers at or under 2 % in every configuration measured.
-pub(super) fn default_threshold() -> f64 {
-    0.4
+/// `confidence_threshold` as written: a number, or the word `"earned"` (the default).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub(super) enum ThresholdSpec {
+    #[default]
+    #[serde(skip)]
+    Earned,
+    Fixed(f64),
+    Word(String),
 }
 pub(super) fn default_clarify() -> String {
     "Sorry, I'm not sure I understood. Could you say it another way? You can also ask for a person at any time.".into()
@@ -264,7 +273,7 @@ pub(super) fn default_max_clarifications() -> u32 {
 impl Default for AnswersSpec {
     fn default() -> Self {
         Self {
-            confidence_threshold: default_threshold(),
+            confidence_threshold: ThresholdSpec::Earned,
             on_low_confidence: LowConfidence::default(),
             clarify_text: default_clarify(),
             max_clarifications: default_max_clarifications(),

@@ -1,145 +1,194 @@
 //! The last step, and the only one that always decides: answer (or propose) from knowledge
-//! when the engine's confidence clears the threshold; otherwise escalate (or ask to rephrase)
-//! rather than guess.
+//! when the engine's confidence clears the threshold; ask which entry the customer means when two
+//! tie and the engine is sure of the pair; otherwise escalate (or ask to rephrase) rather than
+//! guess.
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
 use crate::message::{Message, Role};
 use crate::policy::boundary::LowConfidence;
 use crate::policy::decide::{Decision, Outcome, CLARIFY_ENTRY};
+use crate::policy::knowledge::{language_of, Retrieval};
 use crate::policy::trace::DecisionTrace;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
-    let policy = ctx.policy;
-    let _knowledge = ctx.knowledge;
-    let turn = &ctx.turn;
-    let _text = ctx.text;
-    let _words = &ctx.words;
-    let answers_well = ctx.answers_well();
-    let retrieval = &ctx.retrieval;
-    match answers_well {
-        Some(r) => {
-            let runner = r
-                .runner_up
-                .map(|(id, c)| format!("; runner-up {id} {c:.2}"))
-                .unwrap_or_default()
-                + &if r.exact {
-                    "; word for word a question of the entry".to_string()
-                } else {
-                    format!("; words known {:.0}%", r.coverage * 100.0)
-                }
-                + &r.chance_right
-                    .map(|c| {
-                        let across = if r.across_languages {
-                            " (across languages)"
-                        } else {
-                            ""
-                        };
-                        format!("; chance right {:.1}%{across}", c * 100.0)
-                    })
-                    .unwrap_or_default();
+    let threshold = ctx.threshold;
+    if let Some(r) = ctx.answers_well() {
+        trace.record_score(
+            "knowledge",
+            true,
+            format!("best {} ≥ threshold {threshold}{}", r.entry.id, answered(r)),
+            r.confidence,
+        );
+        note_tie(r, trace);
+        let entry = r.entry.id.clone();
+        return match (&r.entry.confirm_prompt, r.entry.confirm) {
+            (Some(prompt), true) => ctx.outcome(
+                Outcome::Confirm {
+                    entry,
+                    text: prompt.clone(),
+                    confidence: r.confidence,
+                },
+                trace,
+            ),
+            _ => ctx.outcome(
+                Outcome::Answer {
+                    entry,
+                    text: r.entry.answer_in(language_of(ctx.text)).to_string(),
+                    confidence: r.confidence,
+                },
+                trace,
+            ),
+        };
+    }
+    let (detail, score) = match &ctx.retrieval {
+        Some(r) => (
+            format!("best {} below threshold {threshold}; {}", r.entry.id, unsure(r)),
+            r.confidence,
+        ),
+        None => (
+            "no knowledge entry shares a word with the message".to_string(),
+            0.0,
+        ),
+    };
+    if let (Some(tie), Some(r)) = (ctx.asks_well(), &ctx.retrieval) {
+        let choices = [r.entry, tie.entry];
+        let ids: Vec<String> = choices.iter().map(|e| e.id.clone()).collect();
+        if ctx.turn.pending.is_some_and(|p| !p.choices.is_empty()) {
+            // The customer already chose neither of the last question's entries, or wrote
+            // something else: a second question would be a loop.
             trace.record_score(
                 "knowledge",
                 true,
                 format!(
-                    "best {} ≥ threshold {:.2}{runner}",
-                    r.entry.id, policy.confidence_threshold
+                    "{detail}; {} and {} tie again after a question: a person decides",
+                    ids[0], ids[1]
                 ),
-                r.confidence,
+                score,
             );
-            let entry = r.entry.id.clone();
-            match (&r.entry.confirm_prompt, r.entry.confirm) {
-                (Some(prompt), true) => ctx.outcome(
-                    Outcome::Confirm {
-                        entry,
-                        text: prompt.clone(),
-                        confidence: r.confidence,
-                    },
-                    trace,
+            note_tie(r, trace);
+            return ctx.escalate(
+                ReasonCode::LowConfidence,
+                format!(
+                    "the customer's question fits {} and {} about equally, and asking did not settle it",
+                    ids[0], ids[1]
                 ),
-                _ => ctx.outcome(
-                    Outcome::Answer {
-                        entry,
-                        text: r
-                            .entry
-                            .answer_in(crate::policy::knowledge::language_of(ctx.text))
-                            .to_string(),
-                        confidence: r.confidence,
-                    },
-                    trace,
-                ),
-            }
+                None,
+                trace,
+            );
         }
-        None => {
-            let (detail, score) = match &retrieval {
-                Some(r) => (
-                    format!(
-                        "best {} below threshold {:.2}; {}",
-                        r.entry.id,
-                        policy.confidence_threshold,
-                        if r.outside_best {
-                            "closest to an [outside] example".to_string()
-                        } else {
-                            format!(
-                                "p {:.2}, runner-up {}, words known {:.0}%",
-                                r.probability,
-                                r.runner_up
-                                    .map(|(id, p)| format!("{id} {p:.2}"))
-                                    .unwrap_or_else(|| "none".into()),
-                                r.coverage * 100.0
-                            ) + &r
-                                .chance_right
-                                .map(|c| format!(", chance right {:.1}%", c * 100.0))
-                                .unwrap_or_default()
-                                + &r.caution
-                                    .map(|c| format!(", held: {c}"))
-                                    .unwrap_or_default()
-                        }
-                    ),
-                    r.confidence,
-                ),
-                None => (
-                    "no knowledge entry shares a word with the message".to_string(),
-                    0.0,
-                ),
-            };
-            if policy.on_low_confidence == LowConfidence::Clarify {
-                let previous = clarifications_in_a_row(turn.history);
-                if previous + 1 >= policy.max_clarifications {
-                    trace.record_score(
-                        "knowledge",
-                        true,
-                        format!("{detail}; {} clarifications in a row", previous + 1),
-                        score,
-                    );
-                    return ctx.escalate(
-                        ReasonCode::RepeatedFallback,
-                        format!(
-                            "the bot could not understand {} messages in a row",
-                            previous + 1
-                        ),
-                        None,
-                        trace,
-                    );
-                }
-                trace.record_score(
-                    "knowledge",
-                    true,
-                    format!("{detail}; asking to rephrase"),
-                    score,
-                );
-                return ctx.outcome(
-                    Outcome::Clarify {
-                        text: policy.clarify_text.clone(),
-                        confidence: score,
-                    },
-                    trace,
-                );
-            }
-            trace.record_score("knowledge", true, detail.clone(), score);
-            ctx.escalate(ReasonCode::LowConfidence, detail, None, trace)
-        }
+        trace.record_score(
+            "knowledge",
+            true,
+            format!(
+                "{detail}; {} or {}: sure of the two together ({:.2} ≥ {:.2}), so the customer is asked",
+                ids[0],
+                ids[1],
+                tie.confidence,
+                ctx.knowledge.tie_threshold(threshold.value)
+            ),
+            score,
+        );
+        note_tie(r, trace);
+        let (question, _) = crate::policy::ask::texts(ctx.policy, language_of(ctx.text));
+        return ctx.outcome(
+            Outcome::Ask {
+                text: crate::policy::ask::question_text(&question, &choices),
+                entries: ids,
+                confidence: tie.confidence,
+            },
+            trace,
+        );
     }
+    if ctx.policy.on_low_confidence == LowConfidence::Clarify {
+        let previous = clarifications_in_a_row(ctx.turn.history);
+        if previous + 1 >= ctx.policy.max_clarifications {
+            trace.record_score(
+                "knowledge",
+                true,
+                format!("{detail}; {} clarifications in a row", previous + 1),
+                score,
+            );
+            return ctx.escalate(
+                ReasonCode::RepeatedFallback,
+                format!(
+                    "the bot could not understand {} messages in a row",
+                    previous + 1
+                ),
+                None,
+                trace,
+            );
+        }
+        trace.record_score(
+            "knowledge",
+            true,
+            format!("{detail}; asking to rephrase"),
+            score,
+        );
+        return ctx.outcome(
+            Outcome::Clarify {
+                text: ctx.policy.clarify_text.clone(),
+                confidence: score,
+            },
+            trace,
+        );
+    }
+    trace.record_score("knowledge", true, detail.clone(), score);
+    if let Some(r) = &ctx.retrieval {
+        note_tie(r, trace);
+    }
+    ctx.escalate(ReasonCode::LowConfidence, detail, None, trace)
+}
+
+/// The tie on the knowledge step, so a replay at another threshold (`knowledge eval`) sees it.
+fn note_tie(r: &Retrieval<'_>, trace: &mut DecisionTrace) {
+    if let Some(tie) = &r.tie {
+        trace.note_tie(&tie.entry.id, tie.confidence);
+    }
+}
+
+/// What the trace says of an answer beside the threshold.
+fn answered(r: &Retrieval<'_>) -> String {
+    let mut s = r
+        .runner_up
+        .map(|(id, c)| format!("; runner-up {id} {c:.2}"))
+        .unwrap_or_default();
+    if r.exact {
+        s += "; word for word a question of the entry";
+    } else {
+        s += &format!("; words known {:.0}%", r.coverage * 100.0);
+    }
+    if let Some(c) = r.chance_right {
+        let across = if r.across_languages {
+            " (across languages)"
+        } else {
+            ""
+        };
+        s += &format!("; chance right {:.1}%{across}", c * 100.0);
+    }
+    s
+}
+
+/// What the trace says of a best entry that did not clear the threshold.
+fn unsure(r: &Retrieval<'_>) -> String {
+    if r.outside_best {
+        return "closest to an [outside] example".to_string();
+    }
+    let mut s = format!(
+        "p {:.2}, runner-up {}, words known {:.0}%",
+        r.probability,
+        r.runner_up
+            .map(|(id, p)| format!("{id} {p:.2}"))
+            .unwrap_or_else(|| "none".into()),
+        r.coverage * 100.0
+    );
+    if let Some(c) = r.chance_right {
+        s += &format!(", chance right {:.1}%", c * 100.0);
+    }
+    if let Some(c) = r.caution {
+        s += &format!(", held: {c}");
+    }
+    s
 }
 
 /// How many "please rephrase" replies the bot sent in a row, most recent last.

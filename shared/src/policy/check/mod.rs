@@ -31,7 +31,7 @@ mod topics;
 
 use chrono::{DateTime, Utc};
 
-use super::boundary::Policy;
+use super::boundary::{Policy, Threshold};
 use super::decide::{default_next_step, Decision, Outcome, Turn};
 use super::knowledge::{Knowledge, Retrieval};
 use super::trace::DecisionTrace;
@@ -67,6 +67,8 @@ pub(crate) struct Ctx<'a> {
     pub retrieval: Option<Retrieval<'a>>,
     /// What the customer seems to want, for the handoff.
     pub intent: String,
+    /// The threshold in force (the policy's, or the one the knowledge file earned).
+    pub threshold: Threshold,
 }
 
 impl<'a> Ctx<'a> {
@@ -74,7 +76,16 @@ impl<'a> Ctx<'a> {
     pub fn answers_well(&self) -> Option<&Retrieval<'a>> {
         self.retrieval
             .as_ref()
-            .filter(|r| r.confidence >= self.policy.confidence_threshold)
+            .filter(|r| r.confidence >= self.threshold.value)
+    }
+
+    /// The runner-up, when the engine is not sure enough of the best entry alone but is of the
+    /// two together: a question offering both may settle it.
+    pub fn asks_well(&self) -> Option<&crate::policy::Tie<'a>> {
+        let r = self.retrieval.as_ref()?;
+        let tie = r.tie.as_ref()?;
+        let needed = self.knowledge.tie_threshold(self.threshold.value);
+        (r.confidence < self.threshold.value && tie.confidence >= needed).then_some(tie)
     }
 
     /// A handoff for `reason`, with the trace so far.
@@ -157,6 +168,7 @@ mod tests {
             retrieval: knowledge.retrieve_words(text, words.clone()),
             words,
             intent: "test".into(),
+            threshold: policy.threshold_for(knowledge),
         }
     }
 

@@ -21,7 +21,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
         return None;
     }
     let knowledge = ctx.knowledge;
-    let threshold = ctx.policy.confidence_threshold;
+    let threshold = ctx.threshold.value;
     let found: Vec<(&str, Option<Retrieval<'_>>)> = parts
         .iter()
         .map(|p| (p.as_str(), knowledge.retrieve(p)))

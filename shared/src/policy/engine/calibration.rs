@@ -55,6 +55,20 @@ struct Calibrator {
     /// sentence vectors and the file's size are read (`semantic`, `semantic_margin`, `entries`,
     /// `questions`).
     across_languages: Across,
+    /// The chance that the right entry is the best or the runner-up, from the evidence for the
+    /// two together (`Scores::pair_evidence`): what a question offering both is sure of.
+    #[serde(default)]
+    pair: Option<Pair>,
+    /// The rule that turns a file's own evidence into its threshold (`knowledge::earned`).
+    #[serde(default)]
+    earned: Option<crate::policy::knowledge::EarnedRule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pair {
+    weights: [f64; 8],
+    bias: f64,
+    across_languages: Across,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,11 +89,11 @@ fn calibrator() -> &'static Calibrator {
     })
 }
 
-fn sigmoid(z: f64) -> f64 {
+pub(crate) fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-fn logit(p: f64) -> f64 {
+pub(crate) fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
     (p / (1.0 - p)).ln()
 }
@@ -111,6 +125,48 @@ pub fn confidence_across_languages(e: &Evidence) -> f64 {
         chance_right_across_languages(e),
         calibrator().across_languages.answer_at,
     )
+}
+
+/// The rule a file's own evidence earns its threshold by, when `scripts/calibrate` has fitted
+/// one.
+pub(crate) fn earned_rule() -> Option<&'static crate::policy::knowledge::EarnedRule> {
+    calibrator().earned.as_ref()
+}
+
+/// A digest of the calibration: a threshold earned under another one is earned again.
+pub(crate) fn digest() -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(include_str!("calibration.json").as_bytes()).into()
+}
+
+/// The calibrated chance that one of the best two entries is right, when the calibrator has
+/// been fitted for pairs.
+pub fn pair_chance_right(e: &Evidence) -> Option<f64> {
+    let c = calibrator().pair.as_ref()?;
+    let x = e.to_vec();
+    Some(sigmoid(
+        c.bias + c.weights.iter().zip(x).map(|(w, x)| w * x).sum::<f64>(),
+    ))
+}
+
+/// The same for a message written in another language than the entries.
+pub fn pair_chance_right_across_languages(e: &Evidence) -> Option<f64> {
+    let c = &calibrator().pair.as_ref()?.across_languages;
+    let x = [e.semantic, e.semantic_margin, e.entries, e.questions];
+    Some(sigmoid(
+        c.bias + c.weights.iter().zip(x).map(|(w, x)| w * x).sum::<f64>(),
+    ))
+}
+
+/// A calibrated chance on the confidence scale (`across` for a message in another language).
+pub fn confidence_of(chance: f64, across: bool) -> f64 {
+    let c = calibrator();
+    let answer_at = if across {
+        c.across_languages.answer_at
+    } else {
+        c.answer_at
+    };
+    scaled(chance, answer_at)
 }
 
 fn scaled(chance: f64, answer_at: f64) -> f64 {

@@ -54,6 +54,20 @@ pub(crate) struct Example<'a> {
     pub text: &'a str,
 }
 
+/// What a reading leaves out of the file. A customer's message leaves out nothing; the file's
+/// own evidence (`knowledge::evidence`) asks the file each of its questions as if the question
+/// were not in it, and each entry's questions as if the entry were not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Leave {
+    #[default]
+    Nothing,
+    /// The message is example `index` (in training order) of class `class` (`classes` for
+    /// `[outside]`): read it without that example.
+    Example { class: usize, index: usize },
+    /// Read the message as if entry `class` were not in the file.
+    Entry(usize),
+}
+
 /// The engine's reading of one message.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scores {
@@ -73,6 +87,13 @@ pub struct Scores {
     pub confidence: f64,
     /// What the calibrated confidence was computed from (with the sentence encoder only).
     pub evidence: Option<Evidence>,
+    /// The same for "the right entry is the best or the runner-up" (with the sentence encoder
+    /// only): what a question with both as choices is sure of.
+    pub pair_evidence: Option<Evidence>,
+    /// The example (training order) that makes the best entry the closest by meaning, and the
+    /// runner-up's (with the sentence encoder only).
+    pub best_example: Option<usize>,
+    pub runner_up_example: Option<usize>,
 }
 
 impl Scores {
@@ -109,7 +130,27 @@ pub struct AnswerEngine {
     vocabulary: Vocabulary,
     /// Examples per entry, on average (the calibrator reads file size).
     questions_per_entry: f64,
+    /// Each class's centroid length before it was made a unit vector: what taking one example
+    /// out of it (`Leave::Example`) changes.
+    centroid_norms: Vec<f32>,
 }
+
+/// A class's cosine with a message that is one of its own examples, once that example is taken
+/// out of the class's centroid: `sim` is the cosine with the whole centroid (of length `norm`),
+/// `own` the length of the example's (unnormalised) vector. Document frequencies are left as they
+/// are: one question moves them by one in hundreds.
+fn without_own_example(sim: f32, norm: f32, own: f32) -> f32 {
+    let rest = (norm * norm - 2.0 * sim * own * norm + own * own).max(0.0).sqrt();
+    if rest <= 1e-6 {
+        0.0
+    } else {
+        ((sim * norm - own) / rest).clamp(-1.0, 1.0)
+    }
+}
+
+/// What a left-out class scores: under every real similarity, so it is never chosen and its
+/// softmax weight vanishes.
+const LEFT_OUT: f32 = -10.0;
 
 fn weighted(counts: &FeatureCounts, idf: &FxHashMap<u64, (u32, f32)>) -> Vec<(u32, f32)> {
     let mut v: Vec<(u32, f32)> = counts
@@ -133,13 +174,14 @@ impl AnswerEngine {
                 (e.class, Analysis::of_tokens(&words), words)
             })
             .collect();
-        let vocabulary = Vocabulary::new(analysed.iter().filter(|(c, _, _)| c.is_some()).flat_map(
-            |(_, a, w)| {
+        let vocabulary = Vocabulary::new(analysed.iter().filter_map(|(c, a, w)| {
+            let c = (*c)?;
+            Some(
                 w.iter()
                     .zip(&a.stems)
-                    .map(|(w, s)| (w.as_str(), s.as_str()))
-            },
-        ));
+                    .map(move |(w, s)| (w.as_str(), s.as_str(), c)),
+            )
+        }).flatten());
         let blocks: Vec<(Option<usize>, FeatureCounts, FeatureCounts)> = analysed
             .iter()
             .map(|(c, a, _)| {
@@ -181,8 +223,10 @@ impl AnswerEngine {
             }
         }
         let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); idf.len()];
+        let mut centroid_norms = vec![0.0f32; n_classes];
         for (class, sum) in sums.iter().enumerate() {
             let norm = sum.values().map(|x| x * x).sum::<f32>().sqrt();
+            centroid_norms[class] = norm;
             if norm == 0.0 {
                 continue;
             }
@@ -200,31 +244,35 @@ impl AnswerEngine {
             vocabulary,
             questions_per_entry: f64::from(counts[..classes].iter().sum::<u32>())
                 / classes.max(1) as f64,
+            centroid_norms,
         }
     }
 
     /// Scores `text` against every entry, by words alone.
     #[cfg(test)]
     pub fn score(&self, text: &str) -> Scores {
-        self.score_words(crate::policy::text::tokens(text), None)
+        self.score_words(crate::policy::text::tokens(text), None, Leave::Nothing)
     }
 
     /// Scores a message already split into words (`text::tokens`), as `decide` has it, with the
-    /// message's sentence vector and the examples' when there is an encoder.
+    /// message's sentence vector and the examples' when there is an encoder, leaving out of the
+    /// file what `leave` says.
     pub(crate) fn score_words(
         &self,
         words: Vec<String>,
         semantic: Option<(&SemanticIndex, &[f32])>,
+        leave: Leave,
     ) -> Scores {
         let words = self.vocabulary.correct(words);
         let analysis = Analysis::of_tokens(&words);
         let coverage = if analysis.content.is_empty() {
             0.0
         } else {
+            let own = |s: &String| analysis.stems.iter().filter(|x| *x == s).count() as u32;
             let known = analysis
                 .content
                 .iter()
-                .filter(|s| self.vocabulary.knows_stem(s))
+                .filter(|s| self.vocabulary.knows_stem(s, leave, own(s)))
                 .count();
             known as f64 / analysis.content.len() as f64
         };
@@ -245,8 +293,23 @@ impl AnswerEngine {
                 self.postings.accumulate(i, x, &mut sims);
             }
         }
+        match leave {
+            Leave::Nothing => {}
+            Leave::Example { class, .. } => {
+                sims[class] = without_own_example(sims[class], self.centroid_norms[class], norm);
+            }
+            Leave::Entry(class) => sims[class] = LEFT_OUT,
+        }
         if let Some((index, vector)) = semantic {
-            return self.score_semantic(&sims, index.best_by_class(vector, self.classes), coverage);
+            let skip = match leave {
+                Leave::Example { index, .. } => Some(index),
+                _ => None,
+            };
+            let mut by_class = index.best_by_class(vector, self.classes, skip);
+            if let Leave::Entry(class) = leave {
+                by_class[class] = (LEFT_OUT, None);
+            }
+            return self.score_semantic(&sims, &by_class, coverage, leave);
         }
         sims.truncate(self.classes + usize::from(self.has_outside));
         let (weights, total) = softmax_weights(&sims, TEMPERATURE);
@@ -289,18 +352,26 @@ impl AnswerEngine {
             outside_best,
             coverage,
             confidence,
-            evidence: None,
+            ..Scores::default()
         }
     }
 
-    /// The entry that fits best by meaning and words together, and the calibrated confidence.
-    fn score_semantic(&self, lexical_sims: &[f32], semantic: Vec<f32>, coverage: f64) -> Scores {
+    /// The entry that fits best by meaning and words together, and the calibrated confidence;
+    /// the same evidence for the best two together.
+    fn score_semantic(
+        &self,
+        lexical_sims: &[f32],
+        semantic: &[(f32, Option<usize>)],
+        coverage: f64,
+        leave: Leave,
+    ) -> Scores {
         let n = self.classes;
         let mut sims = lexical_sims.to_vec();
         sims.truncate(n + usize::from(self.has_outside));
         let (weights, total) = softmax_weights(&sims, TEMPERATURE);
         let p = |i: usize| f64::from(weights[i]) / f64::from(total);
-        let combined = |i: usize| semantic[i] + LEXICAL_WEIGHT * lexical_sims[i];
+        let cos = |i: usize| semantic[i].0;
+        let combined = |i: usize| cos(i) + LEXICAL_WEIGHT * lexical_sims[i];
         let (mut best, mut runner_up): (Option<usize>, Option<usize>) = (None, None);
         for i in 0..n {
             if best.is_none_or(|b| combined(i) > combined(b)) {
@@ -313,26 +384,38 @@ impl AnswerEngine {
         let chosen = best.expect("at least one entry");
         let outside = self.has_outside.then_some(n);
         let outside_best = outside.is_some_and(|o| combined(o) > combined(chosen));
-        let others = || (0..n).chain(outside).filter(|&i| i != chosen);
-        let semantic_other = others().map(|i| semantic[i]).fold(-1.0f32, f32::max);
-        let lexical_other = others().map(p).fold(0.0, f64::max);
-        let lexical_best =
-            (0..n).max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)));
-        let evidence = Evidence {
-            semantic: f64::from(semantic[chosen]),
-            semantic_margin: f64::from(semantic[chosen] - semantic_other),
-            lexical: p(chosen),
-            lexical_margin: p(chosen) - lexical_other,
-            coverage,
-            agree: f64::from(u8::from(lexical_best == Some(chosen))),
-            entries: (n as f64).ln(),
-            questions: self.questions_per_entry.max(1.0).ln(),
+        let entries = n - usize::from(matches!(leave, Leave::Entry(_)));
+        let lexical_best = (0..n).max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)));
+        // What the engine knows about answering with `chosen` (one entry) or with any of `group`.
+        let evidence_for = |group: &[usize], entries: usize| {
+            let others = || (0..n).chain(outside).filter(|i| !group.contains(i));
+            let semantic_in = group.iter().map(|&i| cos(i)).fold(-1.0f32, f32::max);
+            let semantic_other = others().map(cos).fold(-1.0f32, f32::max);
+            let lexical_in: f64 = group.iter().map(|&i| p(i)).sum();
+            let lexical_other = others().map(p).fold(0.0, f64::max);
+            Evidence {
+                semantic: f64::from(semantic_in),
+                semantic_margin: f64::from(semantic_in - semantic_other),
+                lexical: lexical_in,
+                lexical_margin: lexical_in - lexical_other,
+                coverage,
+                agree: f64::from(u8::from(lexical_best.is_some_and(|l| group.contains(&l)))),
+                entries: (entries.max(1) as f64).ln(),
+                questions: self.questions_per_entry.max(1.0).ln(),
+            }
         };
+        let evidence = evidence_for(&[chosen], entries);
+        // Two entries a question would offer side by side count as one: one fewer to tell apart.
+        let pair_evidence = runner_up
+            .filter(|&r| cos(r) > LEFT_OUT)
+            .map(|r| evidence_for(&[chosen, r], entries.saturating_sub(1)));
         let confidence = if outside_best {
             0.0
         } else {
             calibration::confidence(&evidence)
         };
+        let best_example = semantic[chosen].1;
+        let runner_up_example = runner_up.and_then(|r| semantic[r].1);
         let (best, runner_up) = (Some((chosen, p(chosen))), runner_up.map(|r| (r, p(r))));
         let mut weights = weights;
         weights.truncate(n);
@@ -345,6 +428,9 @@ impl AnswerEngine {
             coverage,
             confidence,
             evidence: Some(evidence),
+            pair_evidence,
+            best_example,
+            runner_up_example,
         }
     }
 }

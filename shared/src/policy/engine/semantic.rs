@@ -13,7 +13,10 @@ use crate::encoder::{SentenceEncoder, DIMENSIONS};
 
 use super::Example;
 
-const MAGIC: &[u8; 8] = b"HOFFIDX1";
+/// Version 2 adds, after the vectors, what the file earned from its own evidence
+/// (`knowledge::earned`): a length and that many bytes of JSON. Version 1 files are still read.
+const MAGIC: &[u8; 8] = b"HOFFIDX2";
+const MAGIC_V1: &[u8; 8] = b"HOFFIDX1";
 
 /// The sentence vector of a question or a message, as the index compares them: a text written in
 /// capitals is read in lower case (the encoder reads case, and "WHEN ARE YOU OPEN" means what
@@ -71,47 +74,83 @@ impl SemanticIndex {
         }
     }
 
-    /// The index file's bytes: magic, fingerprint, count, vectors.
-    pub(crate) fn to_bytes(&self, fingerprint: [u8; 32]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(48 + self.vectors.len() * 4);
+    /// The index file's bytes: magic, fingerprint, count, vectors, and `trailer` (what the file
+    /// earned, as JSON) with its length.
+    pub(crate) fn to_bytes(&self, fingerprint: [u8; 32], trailer: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(56 + self.vectors.len() * 4 + trailer.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&fingerprint);
         out.extend_from_slice(&(self.owner.len() as u64).to_le_bytes());
         for v in &self.vectors {
             out.extend_from_slice(&v.to_le_bytes());
         }
+        out.extend_from_slice(&(trailer.len() as u64).to_le_bytes());
+        out.extend_from_slice(trailer);
         out
     }
 
-    /// Reads an index written for exactly these examples; `None` if it is not one.
-    pub(crate) fn read(path: &Path, classes: usize, examples: &[Example<'_>]) -> Option<Self> {
+    /// Reads an index written for exactly these examples, and its trailer (empty in a version 1
+    /// file); `None` if it is not one.
+    pub(crate) fn read(
+        path: &Path,
+        classes: usize,
+        examples: &[Example<'_>],
+    ) -> Option<(Self, Vec<u8>)> {
         let bytes = std::fs::read(path).ok()?;
         let (head, body) = bytes.split_at_checked(48)?;
-        if &head[..8] != MAGIC || head[8..40] != fingerprint(examples) {
+        let v1 = &head[..8] == MAGIC_V1;
+        if !(v1 || &head[..8] == MAGIC) || head[8..40] != fingerprint(examples) {
             return None;
         }
         let count = u64::from_le_bytes(head[40..48].try_into().ok()?) as usize;
-        if count != examples.len() || body.len() != count * DIMENSIONS * 4 {
+        if count != examples.len() {
             return None;
         }
-        let vectors = body
+        let (vectors, rest) = body.split_at_checked(count * DIMENSIONS * 4)?;
+        let trailer = if v1 {
+            rest.is_empty().then(Vec::new)?
+        } else {
+            let (len, trailer) = rest.split_at_checked(8)?;
+            let len = u64::from_le_bytes(len.try_into().ok()?) as usize;
+            (trailer.len() == len).then(|| trailer.to_vec())?
+        };
+        let vectors = vectors
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
             .collect();
-        Some(Self::from_parts(vectors, classes, examples))
+        Some((Self::from_parts(vectors, classes, examples), trailer))
     }
 
-    /// Each class's best cosine with `query` (`classes + 1` values, the last for `[outside]`;
-    /// -1 for a class without examples).
-    pub(crate) fn best_by_class(&self, query: &[f32], classes: usize) -> Vec<f32> {
-        let mut best = vec![-1.0f32; classes + 1];
-        for (v, &c) in self.vectors.chunks_exact(DIMENSIONS).zip(&self.owner) {
+    /// Each class's best cosine with `query` and which example gives it (`classes + 1` values,
+    /// the last for `[outside]`; -1 and no example for a class without examples). `skip` leaves
+    /// one example out (the file asking itself one of its own questions).
+    pub(crate) fn best_by_class(
+        &self,
+        query: &[f32],
+        classes: usize,
+        skip: Option<usize>,
+    ) -> Vec<(f32, Option<usize>)> {
+        let mut best = vec![(-1.0f32, None); classes + 1];
+        for (i, (v, &c)) in self
+            .vectors
+            .chunks_exact(DIMENSIONS)
+            .zip(&self.owner)
+            .enumerate()
+        {
+            if skip == Some(i) {
+                continue;
+            }
             let s = crate::encoder::cosine(v, query);
             let b = &mut best[c as usize];
-            if s > *b {
-                *b = s;
+            if s > b.0 {
+                *b = (s, Some(i));
             }
         }
         best
+    }
+
+    /// Example `i`'s vector.
+    pub(crate) fn vector(&self, i: usize) -> &[f32] {
+        &self.vectors[i * DIMENSIONS..(i + 1) * DIMENSIONS]
     }
 }

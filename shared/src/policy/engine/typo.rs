@@ -1,8 +1,9 @@
 //! The words the knowledge file uses, and typo correction against them ("shiping" → "shipping").
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::language::Language;
+use super::Leave;
 
 /// Words (as typed, accents folded) and stems the brand's entries use.
 #[derive(Debug, Default)]
@@ -12,15 +13,36 @@ pub(crate) struct Vocabulary {
     /// Each word with one letter deleted → the words it came from (SymSpell): the few known
     /// words one edit away from a typo are found by lookups, not by comparing every word.
     deletes: HashMap<String, Vec<String>>,
-    stems: HashSet<String>,
+    stems: HashMap<String, StemUse>,
+}
+
+/// How the entries use one stem: how often, and by one entry alone or by several (so the file's
+/// own evidence can ask whether a stem is known without one question, or without one entry).
+#[derive(Clone, Copy, Debug)]
+struct StemUse {
+    count: u32,
+    /// The one entry that uses it, or `None` when several do.
+    only: Option<usize>,
 }
 
 impl Vocabulary {
-    pub fn new<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+    /// Learns from (word, stem, entry) of every word of the entries' examples.
+    pub fn new<'a>(uses: impl Iterator<Item = (&'a str, &'a str, usize)>) -> Self {
         let mut v = Vocabulary::default();
-        for (word, stem) in pairs {
+        for (word, stem, class) in uses {
             *v.words.entry(word.to_string()).or_default() += 1;
-            v.stems.insert(stem.to_string());
+            v.stems
+                .entry(stem.to_string())
+                .and_modify(|u| {
+                    u.count += 1;
+                    if u.only != Some(class) {
+                        u.only = None;
+                    }
+                })
+                .or_insert(StemUse {
+                    count: 1,
+                    only: Some(class),
+                });
         }
         let mut deletes: HashMap<String, Vec<String>> = HashMap::new();
         for w in v.words.keys() {
@@ -36,8 +58,14 @@ impl Vocabulary {
         v
     }
 
-    pub fn knows_stem(&self, stem: &str) -> bool {
-        self.stems.contains(stem)
+    /// Whether the entries use `stem`, beyond what `leave` takes out: `own` is how often the
+    /// message itself uses it (when the message is one of the file's examples).
+    pub fn knows_stem(&self, stem: &str, leave: Leave, own: u32) -> bool {
+        self.stems.get(stem).is_some_and(|u| match leave {
+            Leave::Nothing => true,
+            Leave::Example { .. } => u.count > own,
+            Leave::Entry(c) => u.only != Some(c),
+        })
     }
 
     /// Replaces each unknown word of five letters or more by the known word one edit away
@@ -91,9 +119,9 @@ mod tests {
     fn corrects_one_slip_in_longer_words_only() {
         let v = Vocabulary::new(
             [
-                ("shipping", "ship"),
-                ("delivery", "deliveri"),
-                ("card", "card"),
+                ("shipping", "ship", 0),
+                ("delivery", "deliveri", 0),
+                ("card", "card", 1),
             ]
             .into_iter(),
         );
@@ -103,5 +131,19 @@ mod tests {
                 .to_vec(),
         );
         assert_eq!(fixed, ["shipping", "delivery", "cart", "quantum"]);
+    }
+
+    #[test]
+    fn a_stem_is_known_without_one_question_or_one_entry_only_if_others_use_it() {
+        let v = Vocabulary::new(
+            [("card", "card", 0), ("card", "card", 1), ("lost", "lost", 1)].into_iter(),
+        );
+        assert!(v.knows_stem("card", Leave::Entry(1), 0));
+        assert!(!v.knows_stem("lost", Leave::Entry(1), 0));
+        assert!(v.knows_stem("lost", Leave::Entry(0), 0));
+        let own = Leave::Example { class: 1, index: 2 };
+        assert!(!v.knows_stem("lost", own, 1));
+        assert!(v.knows_stem("card", own, 1));
+        assert!(v.knows_stem("lost", Leave::Nothing, 0));
     }
 }

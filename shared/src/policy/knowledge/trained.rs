@@ -32,12 +32,18 @@ pub(super) fn title(entry: &KnowledgeEntry) -> String {
 #[derive(Debug)]
 pub(super) struct Trained {
     pub(super) engine: AnswerEngine,
-    /// The poles each entry's questions and title show (see `engine::polarity`).
+    /// The poles each entry's questions and title show together (see `engine::polarity`): what
+    /// the guard reads by words alone, where no one question is the closest.
     pub(super) polarity: Vec<Polarity>,
+    /// The poles of each example (training order): with the encoder the guard reads the question
+    /// that makes an entry the closest, not every question it has.
+    pub(super) example_polarity: Vec<Polarity>,
     /// The language each entry's questions are written in, mostly.
     pub(super) language: Vec<&'static str>,
     pub(super) semantic: Option<SemanticIndex>,
     pub(super) fingerprint: [u8; 32],
+    /// What `handoff knowledge build` stored beside the vectors: the threshold the file earned.
+    pub(super) stored_earned: Option<StoredEarned>,
     /// A message that is word for word one of the file's questions (or `[outside]` examples).
     pub(super) exact: HashMap<Vec<String>, ExactMatch>,
 }
@@ -67,10 +73,12 @@ impl Trained {
             text: t,
         }));
         let engine = AnswerEngine::train(entries.len(), &examples);
+        let example_polarity: Vec<Polarity> =
+            examples.iter().map(|e| Polarity::of(&tokens(e.text))).collect();
         let mut polarity = vec![Polarity::default(); entries.len()];
-        for e in &examples {
+        for (e, p) in examples.iter().zip(&example_polarity) {
             if let Some(c) = e.class {
-                polarity[c] = polarity[c].union(Polarity::of(&tokens(e.text)));
+                polarity[c] = polarity[c].union(*p);
             }
         }
         let language = entries
@@ -78,16 +86,23 @@ impl Trained {
             .map(|e| language_of_words(&tokens(&e.questions.join(" "))))
             .collect();
         let fingerprint = fingerprint(&examples);
+        let mut stored_earned = None;
         let semantic = semantic.map(|(encoder, path)| {
             let built = path
                 .as_deref()
                 .and_then(|p| SemanticIndex::read(p, entries.len(), &examples));
-            built.unwrap_or_else(|| {
-                if let Some(p) = path {
-                    tracing::warn!(index = %p.display(), "the knowledge index is missing or was built from another knowledge file; embedding the examples now (run `handoff knowledge build`)");
+            match built {
+                Some((index, trailer)) => {
+                    stored_earned = serde_json::from_slice::<StoredEarned>(&trailer).ok();
+                    index
                 }
-                SemanticIndex::embed(encoder, entries.len(), &examples)
-            })
+                None => {
+                    if let Some(p) = path {
+                        tracing::warn!(index = %p.display(), "the knowledge index is missing or was built from another knowledge file; embedding the examples now (run `handoff knowledge build`)");
+                    }
+                    SemanticIndex::embed(encoder, entries.len(), &examples)
+                }
+            }
         });
         let mut exact: HashMap<Vec<String>, ExactMatch> = HashMap::new();
         let mut note = |words: Vec<String>, what: ExactMatch| {
@@ -114,10 +129,20 @@ impl Trained {
         Self {
             engine,
             polarity,
+            example_polarity,
             language,
             semantic,
             fingerprint,
+            stored_earned,
             exact,
         }
     }
+}
+
+/// The earned threshold as `knowledge.index` keeps it, with the calibration it was earned under
+/// (another calibration earns it again).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct StoredEarned {
+    pub(super) calibration: String,
+    pub(super) earned: super::EarnedThreshold,
 }
