@@ -127,13 +127,24 @@ pub fn eval(
     let at_policy = tally(&judged, policy_set.threshold_for(&knowledge_set).value);
     let table: Vec<Tally> = TABLE.iter().map(|&t| tally(&judged, t)).collect();
     let best = recommend(&judged, max_error);
+    // What the weekly review would propose from these labels: only the ones the knowledge has not
+    // learnt (the reserve among them), with its conservative bound.
+    let unfed_judged: Vec<Judged> = judged
+        .iter()
+        .zip(handoff::review::evaluate::unfed(&knowledge_set, &labelled))
+        .filter_map(|(j, unfed)| unfed.then(|| j.clone()))
+        .collect();
+    let proposal = handoff::review::evaluate::propose_threshold(&unfed_judged, at_policy.threshold);
     if as_json {
         let out = json!({
             "messages": judged.len(),
             "policy_threshold": tally_json(&at_policy),
+            "threshold_source": format!("{}", policy_set.threshold_for(&knowledge_set)),
+            "earned": knowledge_set.earned(),
             "table": table.iter().map(tally_json).collect::<Vec<_>>(),
             "max_error": max_error,
             "recommended": best.as_ref().map(tally_json),
+            "proposal": proposal,
         });
         println!("{out}");
         return Ok(());
@@ -145,6 +156,10 @@ pub fn eval(
         t.in_scope,
         t.off_topic
     );
+    println!("threshold: {}", policy_set.threshold_for(&knowledge_set));
+    if let Some(earned) = knowledge_set.earned() {
+        println!("  {}", earned.describe());
+    }
     println!(
         "At the policy's threshold {:.2}:\n  with an entry:    right {} ({})  wrong {} ({})  escalated {} ({})\n  without an entry: answered {} ({} of {})\n  small-talk replies (not answers): {}",
         t.threshold,
@@ -170,6 +185,12 @@ pub fn eval(
             "\nNo threshold keeps wrong answers and off-topic answers under {}: add questions or [outside] examples.",
             pct(max_error)
         ),
+    }
+    if let Some(p) = proposal {
+        println!(
+            "\nThe weekly review would propose {:.3} (now {:.3}), from {} labels the knowledge has not learnt: {}",
+            p.proposed, p.current, p.labels, p.why
+        );
     }
     Ok(())
 }
@@ -282,5 +303,11 @@ pub fn build(knowledge: &str) -> Result<(), String> {
         bytes.len() as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
+    if let Some(earned) = k.earned() {
+        println!("{}", earned.describe());
+        for pair in &earned.pairs {
+            println!("warning: {}", pair.advice());
+        }
+    }
     Ok(())
 }

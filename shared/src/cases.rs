@@ -358,6 +358,23 @@ pub struct KnowledgeSuggestions {
     pub drafts: Vec<SuggestedEntry>,
     /// Messages that needed a person although the engine nearly answered them.
     pub outside: Vec<String>,
+    /// Labelled messages kept out of the knowledge as evidence (`in_reserve`).
+    pub reserved: usize,
+}
+
+/// One labelled message in `RESERVE_EVERY` is kept out of the knowledge: a label the knowledge
+/// learnt as a question is answered word for word, so it says nothing more about the threshold.
+/// The reserve stays evidence of how the engine does on questions it never saw, which is what
+/// the weekly review's threshold proposal rests on.
+pub const RESERVE_EVERY: u64 = 3;
+
+/// Whether a labelled message belongs to the calibration reserve: decided by its words alone, so
+/// the same message is always in it or never, whoever labels it and however often.
+pub fn in_reserve(text: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let words = crate::policy::text::tokens(text).join(" ");
+    let digest = Sha256::digest(words.as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) % RESERVE_EVERY == 0
 }
 
 fn last_text(c: &Case) -> Option<String> {
@@ -376,6 +393,14 @@ pub fn knowledge_suggestions(cases: &[Case]) -> KnowledgeSuggestions {
     };
     for c in cases {
         let Some(text) = last_text(c) else { continue };
+        let teaches = matches!(
+            (c.label.as_deref(), &c.entry),
+            (Some("bot_could_handle"), Some(_)) | (Some("needed_person"), _)
+        );
+        if teaches && in_reserve(&text) {
+            s.reserved += 1;
+            continue;
+        }
         match (c.label.as_deref(), &c.entry) {
             (Some("bot_could_handle"), Some(entry)) => {
                 let list = s.questions.entry(entry.clone()).or_default();
