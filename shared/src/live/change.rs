@@ -99,7 +99,10 @@ pub fn describe_change(
         ));
     }
     let said = |t: Option<f64>| t.map_or("earned".to_string(), |t| format!("{t:.2}"));
-    let moved = match (old_policy.confidence_threshold, new_policy.confidence_threshold) {
+    let moved = match (
+        old_policy.confidence_threshold,
+        new_policy.confidence_threshold,
+    ) {
         (Some(a), Some(b)) => (a - b).abs() > 1e-9,
         (a, b) => a.is_some() != b.is_some(),
     };

@@ -341,7 +341,8 @@ pub fn apply_engine(
             } else {
                 format!(
                     "the answer engine was only {:.2} sure (threshold {:.2})",
-                    a.confidence, llm_threshold(policy)
+                    a.confidence,
+                    llm_threshold(policy)
                 )
             }
         }

@@ -48,7 +48,10 @@ pub fn choice_title(entry: &KnowledgeEntry) -> String {
         .clone()
         .unwrap_or_else(|| entry.id.replace(['-', '_', '.', '/'], " "));
     let mut chars = words.trim().chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     let title: String = first + chars.as_str();
     if title.chars().count() <= TITLE_CHARS {
         title
@@ -86,7 +89,10 @@ mod tests {
     #[test]
     fn titles_say_the_topic_or_the_id_within_twenty_characters() {
         assert_eq!(choice_title(&entry("shipping-time", None)), "Shipping time");
-        assert_eq!(choice_title(&entry("x", Some("delivery costs"))), "Delivery costs");
+        assert_eq!(
+            choice_title(&entry("x", Some("delivery costs"))),
+            "Delivery costs"
+        );
         let long = choice_title(&entry("international_shipping_restrictions", None));
         assert_eq!(long.chars().count(), 20);
         assert!(long.ends_with('…'));

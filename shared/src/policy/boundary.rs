@@ -50,6 +50,9 @@ pub struct Policy {
     pub confirm: ConfirmSpec,
     /// The brand's own threshold, or `None`: the one the knowledge file earns (`threshold_for`).
     pub confidence_threshold: Option<f64>,
+    /// `[answers] ask_margin`: how much surer than the threshold (log-odds) the best two entries
+    /// together must be for a "Did you mean" question; `None`: the calibration's.
+    pub ask_margin: Option<f64>,
     pub on_low_confidence: LowConfidence,
     pub clarify_text: String,
     pub max_clarifications: u32,
@@ -205,6 +208,15 @@ impl Policy {
             }
             spec::ThresholdSpec::Fixed(t) => Some(*t),
         };
+        if let Some(m) = spec
+            .answers
+            .ask_margin
+            .filter(|m| !(0.0..=20.0).contains(m))
+        {
+            return Err(PolicyError::Invalid(format!(
+                "[answers] ask_margin {m} must be between 0 and 20 (log-odds above the threshold; leave it out for the calibrated one)"
+            )));
+        }
         if !(1..=30).contains(&spec.links.valid_days) {
             return Err(PolicyError::Invalid(format!(
                 "[links] valid_days {} must be between 1 and 30",
@@ -369,6 +381,7 @@ impl Policy {
             messages: spec.messages,
             confirm: spec.confirm,
             confidence_threshold: threshold,
+            ask_margin: spec.answers.ask_margin,
             on_low_confidence: spec.answers.on_low_confidence,
             clarify_text: spec.answers.clarify_text,
             max_clarifications: spec.answers.max_clarifications,

@@ -202,10 +202,9 @@ pub(super) fn intent_of(
         // is more likely right than not about says more than the words (with the encoder, a
         // calibrated chance of 80 %; by words alone, half the threshold).
         Some(r)
-            if r.chance_right
-                .map_or(r.confidence >= threshold / 2.0, |c| {
-                    c >= INTENT_CHANCE && !r.outside_best
-                }) =>
+            if r.chance_right.map_or(r.confidence >= threshold / 2.0, |c| {
+                c >= INTENT_CHANCE && !r.outside_best
+            }) =>
         {
             r.entry.topic.clone().unwrap_or_else(|| r.entry.id.clone())
         }

@@ -141,7 +141,7 @@ pub fn judge(
             .map(str::to_string);
         let tie = step.tie.as_ref().and_then(|t| {
             knowledge
-                .tie_score(t.score)
+                .tie_score(t.score, policy.ask_margin)
                 .map(|at| (t.entry.clone(), at))
         });
         return Judged {
@@ -293,13 +293,25 @@ mod tests {
             tie: Some(("b".into(), 0.3)),
             ..j(expect, "a", 0.1)
         };
-        let judged = [asked(Some("a")), asked(Some("b")), asked(Some("c")), asked(None)];
+        let judged = [
+            asked(Some("a")),
+            asked(Some("b")),
+            asked(Some("c")),
+            asked(None),
+        ];
         let t = tally(&judged, 0.2);
         assert_eq!((t.right, t.wrong, t.escalated, t.asked), (2, 1, 0, 4));
-        assert_eq!(t.off_topic_answered, 1, "an off-topic message asked about is answered");
+        assert_eq!(
+            t.off_topic_answered, 1,
+            "an off-topic message asked about is answered"
+        );
         let t = tally(&judged, 0.35);
         assert_eq!((t.right, t.wrong, t.escalated, t.asked), (0, 0, 3, 0));
-        assert_eq!(tally(&judged, 0.05).right, 1, "over the threshold the best alone answers");
+        assert_eq!(
+            tally(&judged, 0.05).right,
+            1,
+            "over the threshold the best alone answers"
+        );
     }
 
     #[test]

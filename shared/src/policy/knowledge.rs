@@ -156,6 +156,12 @@ pub struct Tie<'a> {
 /// entry, can score: under every sensible threshold (the default is 0.4).
 const CAUTIOUS_CONFIDENCE: f64 = 0.1;
 
+/// How much surer than the threshold (log-odds) the two entries of a question must be, as
+/// `scripts/calibrate` fitted it.
+fn calibrated_ask_margin() -> Option<f64> {
+    calibration::earned_rule().map(|r| r.tie_margin)
+}
+
 fn calibration_digest() -> String {
     calibration::digest()
         .iter()
@@ -261,21 +267,26 @@ impl Knowledge {
                     return Some(stored.earned.clone());
                 }
                 let rule = calibration::earned_rule()?;
-                Some(earned::earn(&self.entries, &self.self_evidence(), Some(rule)))
+                Some(earned::earn(
+                    &self.entries,
+                    &self.self_evidence(),
+                    Some(rule),
+                ))
             })
             .as_ref()
     }
 
-    /// The confidence a question offering two entries needs (`Tie`), given the threshold in force.
-    pub fn tie_threshold(&self, threshold: f64) -> f64 {
-        earned::tie_threshold(threshold, calibration::earned_rule())
+    /// The confidence a question offering two entries needs (`Tie`), given the threshold in force
+    /// and the policy's `ask_margin` (else the calibration's).
+    pub fn tie_threshold(&self, threshold: f64, ask_margin: Option<f64>) -> f64 {
+        earned::tie_threshold(threshold, ask_margin.or_else(calibrated_ask_margin))
     }
 
     /// The highest threshold at which a tie of this confidence is asked about (the inverse of
     /// `tie_threshold`), for replaying decisions at other thresholds; `None` when ties are never
     /// asked.
-    pub fn tie_score(&self, tie_confidence: f64) -> Option<f64> {
-        earned::tie_score(tie_confidence, calibration::earned_rule())
+    pub fn tie_score(&self, tie_confidence: f64, ask_margin: Option<f64>) -> Option<f64> {
+        earned::tie_score(tie_confidence, ask_margin.or_else(calibrated_ask_margin))
     }
 
     fn trained(&self) -> &Trained {
@@ -440,11 +451,17 @@ impl Knowledge {
         // Two entries the message fits about equally may be offered together, unless the
         // runner-up says the opposite of the message.
         let runner_up_agrees = runner_up_pole.is_some_and(|p| {
-            !polarity.contradicts(p, pole(best, s.best_example).negated() == polarity.negated())
+            !polarity.contradicts(
+                p,
+                pole(best, s.best_example).negated() == polarity.negated(),
+            )
         });
-        if let (Some(pair), Some((other, _)), false, true) =
-            (s.pair_evidence, s.runner_up, s.outside_best, runner_up_agrees)
-        {
+        if let (Some(pair), Some((other, _)), false, true) = (
+            s.pair_evidence,
+            s.runner_up,
+            s.outside_best,
+            runner_up_agrees,
+        ) {
             let chance = if r.across_languages {
                 calibration::pair_chance_right_across_languages(&pair)
             } else {

@@ -30,8 +30,7 @@ pub use engine::Scores;
 pub use frustration::{frustration_score, FrustrationScore};
 pub use knowledge::{
     content_terms, earned_features, language_of, Asked, ConfusablePair, EarnedThreshold, Knowledge,
-    KnowledgeEntry,
-    Retrieval, SelfReading, Tie, DEFAULT_THRESHOLD,
+    KnowledgeEntry, Retrieval, SelfReading, Tie, DEFAULT_THRESHOLD,
 };
 pub use lexicon::{Lexicon, LANGUAGES};
 pub use money::currency_amount;

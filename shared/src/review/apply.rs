@@ -32,6 +32,10 @@ pub struct ReviewPreview {
     pub version: u32,
     /// Labels the knowledge has not been fed (what a threshold may rest on).
     pub unfed_labels: usize,
+    /// The threshold in force and whose it is ("0.12 (earned by the knowledge file)").
+    pub threshold_now: String,
+    /// Entries of the current knowledge the engine cannot tell apart.
+    pub pairs: Vec<crate::policy::ConfusablePair>,
 }
 
 /// Result of applying a review form.
@@ -132,8 +136,7 @@ async fn prepare_change(
             .zip(unfed(&knowledge, &labels))
             .filter_map(|(j, unfed)| unfed.then_some(j))
             .collect();
-        let threshold =
-            propose_threshold(&unfed_judged, policy.threshold_for(&knowledge).value);
+        let threshold = propose_threshold(&unfed_judged, policy.threshold_for(&knowledge).value);
         let mut preview = ReviewPreview {
             before,
             after: before,
@@ -141,6 +144,11 @@ async fn prepare_change(
             accepted: accepted.len(),
             version: base.version,
             unfed_labels: unfed_judged.len(),
+            threshold_now: policy.threshold_for(&knowledge).to_string(),
+            pairs: knowledge
+                .earned()
+                .map(|e| e.pairs.clone())
+                .unwrap_or_default(),
             ..Default::default()
         };
         let take_threshold = form.threshold && threshold.is_some();

@@ -207,6 +207,20 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
         ));
     }
     if let Some(p) = v.preview {
+        if !p.pairs.is_empty() {
+            body.push_str(&format!(
+                "<h2>Entries the bot cannot tell apart ({})</h2><ul id=\"pairs\">",
+                p.pairs.len()
+            ));
+            for pair in &p.pairs {
+                body.push_str(&format!("<li>{}</li>", text(&pair.advice())));
+            }
+            body.push_str("</ul>");
+        }
+        body.push_str(&format!(
+            "<p class=\"who\" id=\"threshold-now\">How sure the bot must be now: {}.</p>",
+            text(&p.threshold_now)
+        ));
         if let Some(t) = &p.threshold {
             let checked = v.form.is_some_and(|f| f.threshold);
             body.push_str(&format!(

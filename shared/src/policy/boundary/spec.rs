@@ -245,6 +245,10 @@ pub(super) struct AnswersSpec {
     /// A number the brand chose, or absent / `"earned"`: the threshold the knowledge file earns.
     #[serde(default)]
     pub(super) confidence_threshold: ThresholdSpec,
+    /// How much surer than the threshold (log-odds) two entries together must be for the bot to
+    /// ask which one the customer means; absent: the calibration's.
+    #[serde(default)]
+    pub(super) ask_margin: Option<f64>,
     #[serde(default)]
     pub(super) on_low_confidence: LowConfidence,
     #[serde(default = "default_clarify")]
@@ -274,6 +278,7 @@ impl Default for AnswersSpec {
     fn default() -> Self {
         Self {
             confidence_threshold: ThresholdSpec::Earned,
+            ask_margin: None,
             on_low_confidence: LowConfidence::default(),
             clarify_text: default_clarify(),
             max_clarifications: default_max_clarifications(),

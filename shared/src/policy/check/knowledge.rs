@@ -43,7 +43,21 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
     }
     let (detail, score) = match &ctx.retrieval {
         Some(r) => (
-            format!("best {} below threshold {threshold}; {}", r.entry.id, unsure(r)),
+            format!(
+                "best {} below threshold {threshold}; {}{}",
+                r.entry.id,
+                unsure(r),
+                r.tie
+                    .as_ref()
+                    .map(|t| format!(
+                        "; with {} the two together {:.2}, a question needs {:.2}",
+                        t.entry.id,
+                        t.confidence,
+                        ctx.knowledge
+                            .tie_threshold(threshold.value, ctx.policy.ask_margin)
+                    ))
+                    .unwrap_or_default()
+            ),
             r.confidence,
         ),
         None => (
@@ -81,11 +95,8 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
             "knowledge",
             true,
             format!(
-                "{detail}; {} or {}: sure of the two together ({:.2} ≥ {:.2}), so the customer is asked",
-                ids[0],
-                ids[1],
-                tie.confidence,
-                ctx.knowledge.tie_threshold(threshold.value)
+                "{detail}: the customer is asked which of {} and {}",
+                ids[0], ids[1]
             ),
             score,
         );

@@ -84,7 +84,9 @@ impl<'a> Ctx<'a> {
     pub fn asks_well(&self) -> Option<&crate::policy::Tie<'a>> {
         let r = self.retrieval.as_ref()?;
         let tie = r.tie.as_ref()?;
-        let needed = self.knowledge.tie_threshold(self.threshold.value);
+        let needed = self
+            .knowledge
+            .tie_threshold(self.threshold.value, self.policy.ask_margin);
         (r.confidence < self.threshold.value && tie.confidence >= needed).then_some(tie)
     }
 

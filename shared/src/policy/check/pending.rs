@@ -132,7 +132,10 @@ fn choice(
     trace.record(
         "choice",
         true,
-        format!("the customer chose {chosen} of {} for {question:?}", offered()),
+        format!(
+            "the customer chose {chosen} of {} for {question:?}",
+            offered()
+        ),
     );
     Some(match ctx.knowledge.get(chosen) {
         Some(entry) => ctx.outcome(

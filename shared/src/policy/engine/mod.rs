@@ -140,7 +140,9 @@ pub struct AnswerEngine {
 /// `own` the length of the example's (unnormalised) vector. Document frequencies are left as they
 /// are: one question moves them by one in hundreds.
 fn without_own_example(sim: f32, norm: f32, own: f32) -> f32 {
-    let rest = (norm * norm - 2.0 * sim * own * norm + own * own).max(0.0).sqrt();
+    let rest = (norm * norm - 2.0 * sim * own * norm + own * own)
+        .max(0.0)
+        .sqrt();
     if rest <= 1e-6 {
         0.0
     } else {
@@ -174,14 +176,19 @@ impl AnswerEngine {
                 (e.class, Analysis::of_tokens(&words), words)
             })
             .collect();
-        let vocabulary = Vocabulary::new(analysed.iter().filter_map(|(c, a, w)| {
-            let c = (*c)?;
-            Some(
-                w.iter()
-                    .zip(&a.stems)
-                    .map(move |(w, s)| (w.as_str(), s.as_str(), c)),
-            )
-        }).flatten());
+        let vocabulary = Vocabulary::new(
+            analysed
+                .iter()
+                .filter_map(|(c, a, w)| {
+                    let c = (*c)?;
+                    Some(
+                        w.iter()
+                            .zip(&a.stems)
+                            .map(move |(w, s)| (w.as_str(), s.as_str(), c)),
+                    )
+                })
+                .flatten(),
+        );
         let blocks: Vec<(Option<usize>, FeatureCounts, FeatureCounts)> = analysed
             .iter()
             .map(|(c, a, _)| {
@@ -385,7 +392,8 @@ impl AnswerEngine {
         let outside = self.has_outside.then_some(n);
         let outside_best = outside.is_some_and(|o| combined(o) > combined(chosen));
         let entries = n - usize::from(matches!(leave, Leave::Entry(_)));
-        let lexical_best = (0..n).max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)));
+        let lexical_best =
+            (0..n).max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)));
         // What the engine knows about answering with `chosen` (one entry) or with any of `group`.
         let evidence_for = |group: &[usize], entries: usize| {
             let others = || (0..n).chain(outside).filter(|i| !group.contains(i));

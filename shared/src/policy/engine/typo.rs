@@ -136,7 +136,12 @@ mod tests {
     #[test]
     fn a_stem_is_known_without_one_question_or_one_entry_only_if_others_use_it() {
         let v = Vocabulary::new(
-            [("card", "card", 0), ("card", "card", 1), ("lost", "lost", 1)].into_iter(),
+            [
+                ("card", "card", 0),
+                ("card", "card", 1),
+                ("lost", "lost", 1),
+            ]
+            .into_iter(),
         );
         assert!(v.knows_stem("card", Leave::Entry(1), 0));
         assert!(!v.knows_stem("lost", Leave::Entry(1), 0));

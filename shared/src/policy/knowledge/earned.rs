@@ -139,7 +139,12 @@ fn shift(readings: &[(f64, bool)]) -> f64 {
     let logits: Vec<(f64, f64)> = readings
         .iter()
         .filter(|(c, _)| *c > 0.0)
-        .map(|(c, right)| (logit(calibration::chance_at(*c)), f64::from(u8::from(*right))))
+        .map(|(c, right)| {
+            (
+                logit(calibration::chance_at(*c)),
+                f64::from(u8::from(*right)),
+            )
+        })
         .collect();
     let mut d = 0.0;
     for _ in 0..100 {
@@ -207,7 +212,7 @@ pub(crate) fn earn(
 ) -> EarnedThreshold {
     let features = features(readings);
     let threshold = rule.map_or(DEFAULT_THRESHOLD, |r| r.threshold(features));
-    let tie = tie_threshold(threshold, rule);
+    let tie = tie_threshold(threshold, rule.map(|r| r.tie_margin));
     let mut e = EarnedThreshold {
         threshold,
         features,
@@ -241,41 +246,65 @@ pub(crate) fn earn(
     e
 }
 
-/// The confidence a question offering two entries needs, given the file's threshold.
-pub(crate) fn tie_threshold(threshold: f64, rule: Option<&EarnedRule>) -> f64 {
-    match rule {
-        Some(r) => sigmoid(logit(threshold) + r.tie_margin),
+/// The confidence a question offering two entries needs, given the threshold in force and the
+/// margin (`None`: ties are never asked).
+pub(crate) fn tie_threshold(threshold: f64, margin: Option<f64>) -> f64 {
+    match margin {
+        Some(m) => sigmoid(logit(threshold) + m),
         None => f64::INFINITY,
     }
 }
 
-/// The highest file threshold at which a tie of confidence `tie` is asked: the inverse of
+/// The highest threshold at which a tie of confidence `tie` is asked: the inverse of
 /// `tie_threshold`.
-pub(crate) fn tie_score(tie: f64, rule: Option<&EarnedRule>) -> Option<f64> {
-    rule.map(|r| sigmoid(logit(tie) - r.tie_margin))
+pub(crate) fn tie_score(tie: f64, margin: Option<f64>) -> Option<f64> {
+    margin.map(|m| sigmoid(logit(tie) - m))
 }
 
-/// The pairs of entries whose questions, asked without themselves, read as the other entry
-/// confidently enough to be answered with it at `threshold` (or only just under it: half the
-/// threshold's odds), most collisions first.
+/// The pairs of entries the engine cannot tell apart, from the file's own readings: a question
+/// of one, asked without itself, reads as the other (the other is the best match, confident
+/// enough to be answered at `threshold` or only just under it: half the threshold's odds); or it
+/// is sure only of the two together while, with its whole entry left out, its questions are
+/// answered by the other with confidence (the two sit closer than the engine can separate). Most
+/// collisions first.
 fn confusable_pairs(
     entries: &[KnowledgeEntry],
     readings: &[SelfReading],
     threshold: f64,
 ) -> Vec<ConfusablePair> {
     let near = sigmoid(logit(threshold) - std::f64::consts::LN_2);
+    // Entry → the neighbour answering its questions with confidence when it is left out.
+    let absorbed: Vec<(usize, usize)> = readings
+        .iter()
+        .filter_map(|r| match r.asked {
+            Asked::Unwritten { entry } if r.confidence >= threshold => Some((entry, r.best)),
+            _ => None,
+        })
+        .collect();
     let mut pairs: Vec<ConfusablePair> = Vec::new();
     for r in readings {
         let Asked::Question { entry } = r.asked else {
             continue;
         };
-        if r.best == entry || r.confidence < near {
-            continue;
-        }
-        let (a, b) = if entry < r.best {
-            (entry, r.best)
+        let other = if r.best != entry && r.confidence >= near {
+            r.best
         } else {
-            (r.best, entry)
+            match r.tie {
+                Some((partner, c))
+                    if c >= threshold
+                        && r.confidence < threshold
+                        && r.best == entry
+                        && absorbed.contains(&(entry, partner)) =>
+                {
+                    partner
+                }
+                _ => continue,
+            }
+        };
+        let (a, b) = if entry < other {
+            (entry, other)
+        } else {
+            (other, entry)
         };
         let (a, b) = (entries[a].id.clone(), entries[b].id.clone());
         let collision = (r.text.clone(), entries[entry].id.clone());
@@ -307,7 +336,7 @@ impl ConfusablePair {
             n => format!(" ({} questions collide)", n),
         };
         format!(
-            "entries {:?} and {:?} are hard to tell apart: {q:?} (a question of {owner:?}) reads as {other:?}{more}. Merge them into one entry, or add questions that say what differs; until then the bot asks the customer which one they mean",
+            "entries {:?} and {:?} are hard to tell apart: {q:?} (a question of {owner:?}) reads as {other:?} too{more}. Merge them into one entry, or add questions that say what differs; until then their customers mostly go to a person",
             self.a, self.b
         )
     }
@@ -347,6 +376,8 @@ mod tests {
         assert_eq!(rule.threshold([-5.0, 0.0, 0.0]), DEFAULT_THRESHOLD);
         let t = rule.threshold([3.0, 0.0, 0.0]);
         assert!(t < 0.05, "{t}");
-        assert!(tie_threshold(t, Some(&rule)) > t);
+        assert!(tie_threshold(t, Some(rule.tie_margin)) > t);
+        let asked_until = tie_score(0.5, Some(1.0)).unwrap();
+        assert!((tie_threshold(asked_until, Some(1.0)) - 0.5).abs() < 1e-12);
     }
 }

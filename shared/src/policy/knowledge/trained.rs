@@ -73,8 +73,10 @@ impl Trained {
             text: t,
         }));
         let engine = AnswerEngine::train(entries.len(), &examples);
-        let example_polarity: Vec<Polarity> =
-            examples.iter().map(|e| Polarity::of(&tokens(e.text))).collect();
+        let example_polarity: Vec<Polarity> = examples
+            .iter()
+            .map(|e| Polarity::of(&tokens(e.text)))
+            .collect();
         let mut polarity = vec![Polarity::default(); entries.len()];
         for (e, p) in examples.iter().zip(&example_polarity) {
             if let Some(c) = e.class {
