@@ -550,3 +550,57 @@ pub fn suggestions_toml(s: &KnowledgeSuggestions) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod reserve_tests {
+    use super::*;
+
+    #[test]
+    fn the_reserve_is_one_label_in_three_decided_by_the_words_alone() {
+        // The same words are in the reserve or not, however written.
+        assert!(in_reserve("How many days before my box gets here?"));
+        assert!(in_reserve("how many days before my BOX gets here"));
+        assert!(!in_reserve("How many days until my parcel arrives?"));
+        assert!(!in_reserve("Can I pay in instalments?"));
+        let kept = (0..3000)
+            .filter(|i| in_reserve(&format!("question number {i}")))
+            .count();
+        assert!((900..1100).contains(&kept), "{kept} of 3000");
+    }
+
+    #[test]
+    fn a_reserved_label_is_never_proposed() {
+        let case = |id: &str, text: &str, label: &str, entry: Option<&str>| {
+            Case::parse(
+                &serde_json::json!({
+                    "format": "handoff.case", "version": 1, "escalation_id": id,
+                    "created_at": "2026-12-01T10:00:00Z", "channel": "messenger",
+                    "reason": "low_confidence", "reason_detail": "",
+                    "messages": [{"at": "2026-12-01T10:00:00Z", "text": text}],
+                    "trace": {"steps": []}, "label": label, "entry": entry,
+                })
+                .to_string(),
+            )
+            .unwrap()
+        };
+        let s = knowledge_suggestions(&[
+            case(
+                "a",
+                "How many days before my box gets here?",
+                "bot_could_handle",
+                Some("shipping-time"),
+            ),
+            case(
+                "b",
+                "How many days until my parcel arrives?",
+                "bot_could_handle",
+                Some("shipping-time"),
+            ),
+        ]);
+        assert_eq!(s.reserved, 1);
+        assert_eq!(
+            s.questions["shipping-time"],
+            ["How many days until my parcel arrives?"]
+        );
+    }
+}
