@@ -21,6 +21,7 @@ pub mod llm;
 pub mod message;
 pub mod metrics;
 pub mod notify;
+pub(crate) mod parallel;
 pub mod policy;
 pub mod ports;
 pub mod report;

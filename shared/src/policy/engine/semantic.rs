@@ -57,9 +57,17 @@ impl SemanticIndex {
         classes: usize,
         examples: &[Example<'_>],
     ) -> Self {
+        // Each distinct text once (an entry's title is an example twice), on every core: a
+        // thousand questions take seconds, inside `handoff knowledge build` and a review's Apply.
+        let mut distinct: Vec<&str> = examples.iter().map(|e| e.text).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let embedded = crate::parallel::map(&distinct, |t| vector_of(encoder, t));
+        let by_text: std::collections::HashMap<&str, &Vec<f32>> =
+            distinct.iter().copied().zip(&embedded).collect();
         let mut vectors = Vec::with_capacity(examples.len() * DIMENSIONS);
         for e in examples {
-            vectors.extend(vector_of(encoder, e.text));
+            vectors.extend_from_slice(by_text[e.text]);
         }
         Self::from_parts(vectors, classes, examples)
     }

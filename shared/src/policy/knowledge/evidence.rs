@@ -80,37 +80,40 @@ impl Knowledge {
             text: text.to_string(),
             best: self.position(&r.entry.id),
             confidence: if r.outside_best { 0.0 } else { r.confidence },
-            tie: r
-                .tie
-                .as_ref()
-                .map(|tie| (self.position(&tie.entry.id), tie.confidence)),
+            tie: r.tie.as_ref().map(|tie| (self.position(&tie.entry.id), tie.confidence)),
         };
-        for (index, class, text) in texts {
+        // Each text's readings on its own: spread over the cores, kept in the file's order.
+        let per_text = crate::parallel::map(&texts, |&(index, class, text)| {
+            let mut readings = Vec::with_capacity(2);
             let words = tokens(text);
             if words.is_empty() {
-                continue;
+                return readings;
             }
             let vector = t.semantic.as_ref().map(|s| s.vector(index));
             match class {
                 Some(c) => {
-                    if let Some(r) =
-                        self.read(words.clone(), vector, Leave::Example { class: c, index })
-                    {
-                        out.push(reading(r, Asked::Question { entry: c }, text));
+                    if let Some(r) = self.read(
+                        words.clone(),
+                        vector,
+                        Leave::Example { class: c, index },
+                    ) {
+                        readings.push(reading(r, Asked::Question { entry: c }, text));
                     }
                     if n > 1 {
                         if let Some(r) = self.read(words, vector, Leave::Entry(c)) {
-                            out.push(reading(r, Asked::Unwritten { entry: c }, text));
+                            readings.push(reading(r, Asked::Unwritten { entry: c }, text));
                         }
                     }
                 }
                 None => {
                     if let Some(r) = self.read(words, vector, Leave::Example { class: n, index }) {
-                        out.push(reading(r, Asked::Outside, text));
+                        readings.push(reading(r, Asked::Outside, text));
                     }
                 }
             }
-        }
+            readings
+        });
+        out.extend(per_text.into_iter().flatten());
         out
     }
 
