@@ -97,6 +97,8 @@ fn a_negation_in_one_question_does_not_hold_the_whole_entry() {
         "I want to gain mass",
         "Ich möchte Muskeln aufbauen",
         "je veux prendre de la masse",
+        "quiero ganar masa muscular",
+        "voglio aumentare la massa muscolare",
     ] {
         let r = k.retrieve(text).unwrap();
         assert_eq!(r.entry.id, "product-advice", "{text}");
@@ -230,6 +232,218 @@ fn entries_the_engine_cannot_tell_apart_are_named_with_what_to_do() {
             .any(|p| p.a == "opening-hours" || p.b == "opening-hours"),
         "entries far apart are not named: {pairs:?}"
     );
+}
+
+#[test]
+fn near_duplicate_entries_are_named_in_every_language() {
+    let files = [
+        (
+            "de",
+            [
+                (
+                    "oel-wechseln-wie",
+                    [
+                        "Wie wechsle ich das Öl?",
+                        "Wie macht man einen Ölwechsel?",
+                        "Welche Schritte für den Ölwechsel?",
+                    ],
+                ),
+                (
+                    "oel-wechseln-wann",
+                    [
+                        "Wann muss ich das Öl wechseln?",
+                        "Wie oft sollte das Öl gewechselt werden?",
+                        "Wann ist der nächste Ölwechsel fällig?",
+                    ],
+                ),
+                (
+                    "reifendruck",
+                    [
+                        "Welcher Reifendruck ist richtig?",
+                        "Wie viel Luft in die Reifen?",
+                        "Reifendruck prüfen",
+                    ],
+                ),
+                (
+                    "oeffnungszeiten",
+                    [
+                        "Wann haben Sie geöffnet?",
+                        "Was sind Ihre Öffnungszeiten?",
+                        "Haben Sie sonntags offen?",
+                    ],
+                ),
+                (
+                    "termin",
+                    [
+                        "Ich möchte einen Werkstatttermin",
+                        "Kann ich einen Termin für mein Auto machen?",
+                        "Reparatur buchen",
+                    ],
+                ),
+            ],
+        ),
+        (
+            "fr",
+            [
+                (
+                    "vidange-comment",
+                    [
+                        "Comment faire la vidange ?",
+                        "Comment changer l'huile du moteur ?",
+                        "Quelles sont les étapes d'une vidange ?",
+                    ],
+                ),
+                (
+                    "vidange-quand",
+                    [
+                        "Quand dois-je faire la vidange ?",
+                        "À quelle fréquence changer l'huile ?",
+                        "Quand est ma prochaine vidange ?",
+                    ],
+                ),
+                (
+                    "pression-pneus",
+                    [
+                        "Quelle pression pour mes pneus ?",
+                        "Combien d'air dans les pneus ?",
+                        "Vérifier la pression des pneus",
+                    ],
+                ),
+                (
+                    "horaires",
+                    [
+                        "Quand êtes-vous ouverts ?",
+                        "Quels sont vos horaires ?",
+                        "Ouvert le dimanche ?",
+                    ],
+                ),
+                (
+                    "rendez-vous",
+                    [
+                        "Je veux prendre rendez-vous à l'atelier",
+                        "Puis-je réserver une révision ?",
+                        "Réserver une réparation",
+                    ],
+                ),
+            ],
+        ),
+        (
+            "es",
+            [
+                (
+                    "aceite-como",
+                    [
+                        "¿Cómo cambio el aceite?",
+                        "¿Cómo se hace un cambio de aceite?",
+                        "¿Cuáles son los pasos para cambiar el aceite?",
+                    ],
+                ),
+                (
+                    "aceite-cuando",
+                    [
+                        "¿Cuándo debo cambiar el aceite?",
+                        "¿Cada cuánto hay que cambiar el aceite?",
+                        "¿Cuándo toca el próximo cambio de aceite?",
+                    ],
+                ),
+                (
+                    "presion",
+                    [
+                        "¿Qué presión deben tener los neumáticos?",
+                        "¿Cuánto aire en las ruedas?",
+                        "Revisar la presión de los neumáticos",
+                    ],
+                ),
+                (
+                    "horario",
+                    [
+                        "¿Cuándo abren?",
+                        "¿Cuál es su horario?",
+                        "¿Abren los domingos?",
+                    ],
+                ),
+                (
+                    "cita",
+                    [
+                        "Quiero pedir cita en el taller",
+                        "¿Puedo reservar una revisión?",
+                        "Reservar una reparación",
+                    ],
+                ),
+            ],
+        ),
+        (
+            "it",
+            [
+                (
+                    "olio-come",
+                    [
+                        "Come cambio l'olio?",
+                        "Come si fa il cambio dell'olio?",
+                        "Quali sono i passaggi per il cambio olio?",
+                    ],
+                ),
+                (
+                    "olio-quando",
+                    [
+                        "Quando devo cambiare l'olio?",
+                        "Ogni quanto va cambiato l'olio?",
+                        "Quando è il prossimo cambio dell'olio?",
+                    ],
+                ),
+                (
+                    "pressione",
+                    [
+                        "Che pressione per le gomme?",
+                        "Quanta aria nelle gomme?",
+                        "Controllare la pressione degli pneumatici",
+                    ],
+                ),
+                (
+                    "orari",
+                    [
+                        "Quando siete aperti?",
+                        "Quali sono i vostri orari?",
+                        "Siete aperti la domenica?",
+                    ],
+                ),
+                (
+                    "appuntamento",
+                    [
+                        "Vorrei prenotare un appuntamento in officina",
+                        "Posso prenotare un tagliando?",
+                        "Prenotare una riparazione",
+                    ],
+                ),
+            ],
+        ),
+    ];
+    for (language, entries) in files {
+        let source: String = entries
+            .iter()
+            .map(|(id, questions)| {
+                let q: Vec<String> = questions.iter().map(|q| format!("{q:?}")).collect();
+                format!(
+                    "[[entry]]\nid = {id:?}\nquestions = [{}]\nanswer = \"x\"\n\n",
+                    q.join(", ")
+                )
+            })
+            .collect();
+        let k = semantic(&source);
+        let pairs = &k.earned().unwrap().pairs;
+        let (a, b) = (entries[0].0, entries[1].0);
+        assert!(
+            pairs
+                .iter()
+                .any(|p| (p.a == a && p.b == b) || (p.a == b && p.b == a)),
+            "{language}: {pairs:?}"
+        );
+        assert_eq!(
+            pairs.len(),
+            1,
+            "{language}: only the near duplicates: {pairs:?}"
+        );
+    }
 }
 
 /// A policy that asks readily (a low threshold, and a small margin for the pair: the calibrated

@@ -29,7 +29,10 @@ mod tests {
     #[test]
     fn keeps_the_input_order() {
         let items: Vec<u32> = (0..1000).collect();
-        assert_eq!(super::map(&items, |x| x * 2), (0..1000).map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(
+            super::map(&items, |x| x * 2),
+            (0..1000).map(|x| x * 2).collect::<Vec<_>>()
+        );
         assert!(super::map(&Vec::<u32>::new(), |x| *x).is_empty());
     }
 }

@@ -80,7 +80,10 @@ impl Knowledge {
             text: text.to_string(),
             best: self.position(&r.entry.id),
             confidence: if r.outside_best { 0.0 } else { r.confidence },
-            tie: r.tie.as_ref().map(|tie| (self.position(&tie.entry.id), tie.confidence)),
+            tie: r
+                .tie
+                .as_ref()
+                .map(|tie| (self.position(&tie.entry.id), tie.confidence)),
         };
         // Each text's readings on its own: spread over the cores, kept in the file's order.
         let per_text = crate::parallel::map(&texts, |&(index, class, text)| {
@@ -92,11 +95,9 @@ impl Knowledge {
             let vector = t.semantic.as_ref().map(|s| s.vector(index));
             match class {
                 Some(c) => {
-                    if let Some(r) = self.read(
-                        words.clone(),
-                        vector,
-                        Leave::Example { class: c, index },
-                    ) {
+                    if let Some(r) =
+                        self.read(words.clone(), vector, Leave::Example { class: c, index })
+                    {
                         readings.push(reading(r, Asked::Question { entry: c }, text));
                     }
                     if n > 1 {
