@@ -132,7 +132,8 @@ pub fn eval(
     let unfed_judged: Vec<Judged> = judged
         .iter()
         .zip(handoff::review::evaluate::unfed(&knowledge_set, &labelled))
-        .filter_map(|(j, unfed)| unfed.then(|| j.clone()))
+        .filter(|(_, unfed)| *unfed)
+        .map(|(j, _)| j.clone())
         .collect();
     let proposal = handoff::review::evaluate::propose_threshold(&unfed_judged, at_policy.threshold);
     if as_json {

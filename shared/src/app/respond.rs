@@ -91,7 +91,7 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
     let reply = match plan_reply(app, &decision, &snapshot, now) {
         Plan::Escalate => return escalate(app, message, &snapshot, &decision, now).await,
         Plan::StayQuiet => return Ok(Pass::Done(RespondOutcome::Acknowledged)),
-        Plan::Reply(reply) => reply,
+        Plan::Reply(reply) => *reply,
     };
     let reply = PlannedReply {
         text: fit_to_channel(reply.text, message),
@@ -204,7 +204,7 @@ struct PlannedReply {
 enum Plan {
     Escalate,
     StayQuiet,
-    Reply(PlannedReply),
+    Reply(Box<PlannedReply>),
 }
 
 fn plan_reply(
@@ -250,7 +250,7 @@ fn plan_reply(
         trace: Some(trace),
         question: question.clone(),
     };
-    Plan::Reply(match &decision.outcome {
+    Plan::Reply(Box::new(match &decision.outcome {
         Outcome::Escalate { .. } => return Plan::Escalate,
         Outcome::Acknowledge => return Plan::StayQuiet,
         Outcome::Answer {
@@ -332,7 +332,7 @@ fn plan_reply(
                 }),
             }
         }
-    })
+    }))
 }
 
 /// Fixed texts are checked by `policy check`; composed ones (the LLM's, several answers joined)

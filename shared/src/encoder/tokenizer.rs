@@ -91,7 +91,7 @@ impl Tokenizer {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        let normalized = v.normalize(text[..cut].as_bytes());
+        let normalized = v.normalize(&text.as_bytes()[..cut]);
         let mut ids = vec![BOS];
         match std::str::from_utf8(&normalized) {
             Ok(s) if !s.is_empty() => ids.extend(self.viterbi(&v, s)),

@@ -127,7 +127,7 @@ pub fn small_talk_language(words: &[String]) -> Option<&'static str> {
             (*code, covered)
         })
         .collect();
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     match scores.as_slice() {
         [(code, best), rest @ ..] if *best > 0 && rest.first().is_none_or(|r| r.1 < *best) => {
             Some(code)
