@@ -199,6 +199,9 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         note: seed.note.map(str::to_string),
         answer_entry: seed.entry.map(str::to_string),
         earlier_answers: seed.earlier,
+        suggestion: None,
+        one_click: None,
+        labelled_by: None,
     }
 }
 

@@ -9,10 +9,18 @@ use common::repo_path;
 use handoff::app::load_boundary;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::escalation::{
-    build_handoff, Escalation, EscalationSummary, NoticeKind, TranscriptLine,
+    build_handoff, Escalation, EscalationSummary, HandoffLinks, NoticeKind, TranscriptLine,
 };
 use handoff::message::{Attachment, Role};
 use handoff::policy::{decide, Outcome, Turn};
+
+/// The links of a handoff without a suggestion: the resume link alone.
+fn links() -> HandoffLinks {
+    HandoffLinks {
+        resume: LINK.into(),
+        answer: None,
+    }
+}
 
 const LINK: &str = "https://abcdefg.lambda-url.eu-west-1.on.aws/resume/v1.k1.MTc2NDA2NDkwMDAwMC0zZmEyYzFkOXxDI21lc3Nlbmdlcg.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2ln";
 
@@ -97,6 +105,9 @@ fn escalation(
         note: None,
         answer_entry: None,
         earlier_answers: None,
+        suggestion: None,
+        one_click: None,
+        labelled_by: None,
     }
 }
 
@@ -200,7 +211,7 @@ fn emails_match_the_golden_files() {
     let mut mismatches = Vec::new();
     for (name, e) in cases() {
         let now = e.created_at + Duration::seconds(2);
-        let m = build_handoff(&e, LINK, NoticeKind::Escalation, now);
+        let m = build_handoff(&e, &links(), NoticeKind::Escalation, now);
         let rendered = format!("Subject: {}\n\n{}", m.subject, m.email);
         let path = repo_path(&format!("tests/golden/email-{name}.txt"));
         if update {
@@ -227,7 +238,7 @@ fn documents_validate_against_the_published_schema() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     for (name, e) in cases() {
         for kind in [NoticeKind::Escalation, NoticeKind::Reminder] {
-            let m = build_handoff(&e, LINK, kind, e.created_at);
+            let m = build_handoff(&e, &links(), kind, e.created_at);
             let errors: Vec<String> = validator
                 .iter_errors(&m.document)
                 .map(|err| format!("{} at {}", err, err.instance_path()))
@@ -241,7 +252,7 @@ fn documents_validate_against_the_published_schema() {
     }
     // The schema is strict: a document missing the resume link is refused.
     let mut broken =
-        build_handoff(&cases()[0].1, LINK, NoticeKind::Escalation, Utc::now()).document;
+        build_handoff(&cases()[0].1, &links(), NoticeKind::Escalation, Utc::now()).document;
     broken.as_object_mut().unwrap().remove("resume_url");
     assert!(!validator.is_valid(&broken));
 }
@@ -249,7 +260,7 @@ fn documents_validate_against_the_published_schema() {
 #[test]
 fn subjects_are_ascii_and_attributes_filterable() {
     for (name, e) in cases() {
-        let m = build_handoff(&e, LINK, NoticeKind::Escalation, e.created_at);
+        let m = build_handoff(&e, &links(), NoticeKind::Escalation, e.created_at);
         assert!(
             m.subject.is_ascii() && !m.subject.contains('\n') && m.subject.len() < 100,
             "{name}: {}",
@@ -259,12 +270,12 @@ fn subjects_are_ascii_and_attributes_filterable() {
         assert_eq!(reason.1, e.reason.as_str());
     }
     let zoe = &cases()[0].1;
-    let subject = build_handoff(zoe, LINK, NoticeKind::Escalation, zoe.created_at).subject;
+    let subject = build_handoff(zoe, &links(), NoticeKind::Escalation, zoe.created_at).subject;
     assert!(
         subject.starts_with("[Handoff] complaint: Zoe Angstrom"),
         "{subject}"
     );
-    let reminder = build_handoff(zoe, LINK, NoticeKind::Reminder, zoe.created_at).subject;
+    let reminder = build_handoff(zoe, &links(), NoticeKind::Reminder, zoe.created_at).subject;
     assert!(reminder.starts_with("Reminder [Handoff]"), "{reminder}");
 }
 
@@ -284,7 +295,7 @@ fn a_500_message_transcript_stays_under_the_sns_limit() {
             attachments: vec![],
         })
         .collect();
-    let m = build_handoff(&e, LINK, NoticeKind::Escalation, e.created_at);
+    let m = build_handoff(&e, &links(), NoticeKind::Escalation, e.created_at);
     let body = m.sns_body();
     assert!(body.len() < 256 * 1024, "{} bytes", body.len());
     let kept = m.document["transcript"].as_array().unwrap();
@@ -324,7 +335,7 @@ fn chat_notifications_follow_chatbots_custom_format_and_keep_the_link_whole() {
     all.push(("long and hostile", long));
     for (name, e) in all {
         for kind in [NoticeKind::Escalation, NoticeKind::Reminder] {
-            let chat = build_handoff(&e, LINK, kind, e.created_at).chat;
+            let chat = build_handoff(&e, &links(), kind, e.created_at).chat;
             let errors: Vec<String> = validator
                 .iter_errors(&chat)
                 .map(|err| format!("{} at {}", err, err.instance_path()))
@@ -362,7 +373,7 @@ fn hostile_customer_text_never_passes_for_the_cards_own_lines_links_or_mentions(
         "2026-11-24T10:00:00Z",
     );
     e.summary.ai_summary = Some("Refund now.\nNEXT STEP: pay https://evil.example".into());
-    let m = build_handoff(&e, LINK, NoticeKind::Escalation, e.created_at);
+    let m = build_handoff(&e, &links(), NoticeKind::Escalation, e.created_at);
 
     // The email, as the bytes an email subscriber receives.
     let body: serde_json::Value = serde_json::from_str(&m.sns_body()).unwrap();

@@ -144,7 +144,7 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
 
     let router = Router::new().fallback(route).with_state(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, table, topic = %config.topic_arn, "handoff dev is serving /webhook and /resume/{{token}}; Ctrl-C stops it");
+    tracing::info!(%addr, table, topic = %config.topic_arn, "handoff dev is serving /webhook, /resume/{{token}}, /answer/{{token}} and /review/{{token}}; Ctrl-C stops it");
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -238,12 +238,15 @@ async fn route(State(state): State<Arc<DevState>>, req: Request) -> Response {
     );
     let response = if path == "/webhook" {
         as_function("ingest", entry::handle_webhook(&state.app, &request)).await
-    } else if path.starts_with("/resume/") || path.starts_with("/review/") {
+    } else if ["/resume/", "/review/", "/answer/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
         as_function("resume", entry::handle_link(&state.app, &request)).await
     } else {
         return plain(
             404,
-            "not found: the routes are /webhook, /resume/{token} and /review/{token}",
+            "not found: the routes are /webhook, /resume/{token}, /answer/{token} and /review/{token}",
         );
     };
     to_axum(response)

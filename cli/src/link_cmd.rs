@@ -159,6 +159,7 @@ pub async fn run_resume(
         note: note.map(str::to_string),
         entry: entry.map(str::to_string),
         earlier_answers,
+        ..HumanLabel::default()
     };
     match resume_escalation(&app, &token, ResumedBy::Cli, &label, Utc::now()).await? {
         ResumeOutcome::Resumed(_) => {

@@ -644,6 +644,9 @@ pub fn sample_escalation(
         note: None,
         answer_entry: None,
         earlier_answers: None,
+        suggestion: None,
+        one_click: None,
+        labelled_by: None,
     }
 }
 

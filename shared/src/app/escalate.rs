@@ -5,9 +5,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{App, FlowError};
-use crate::escalation::{build_handoff, Escalation, NoticeKind, HUMAN_AGENT_WINDOW_DAYS};
+use crate::escalation::{
+    build_handoff, AnswerLinks, Escalation, HandoffLinks, NoticeKind, HUMAN_AGENT_WINDOW_DAYS,
+};
 use crate::ports::{EscalationJob, JobClaim};
-use crate::resume::ResumeToken;
+use crate::resume::{LinkKind, ResumeToken};
 
 /// How long one attempt may hold the right to publish before another may try.
 pub const CLAIM_LEASE_SECONDS: i64 = 60;
@@ -20,23 +22,48 @@ pub enum NotifyOutcome {
 
 /// The signed link that hands this escalation's customer back to the bot.
 pub fn resume_url(app: &App, e: &Escalation) -> String {
+    signed_url(app, e, LinkKind::Resume).unwrap_or_default()
+}
+
+/// The handoff's links: the resume link, and the one-click answer page when the bot suggests an
+/// answer.
+pub fn handoff_links(app: &App, e: &Escalation) -> HandoffLinks {
+    HandoffLinks {
+        resume: resume_url(app, e),
+        answer: e
+            .suggestion
+            .as_ref()
+            .and_then(|_| signed_url(app, e, LinkKind::Answer))
+            .map(|send| AnswerLinks {
+                choose: format!("{send}?choose=1"),
+                send,
+            }),
+    }
+}
+
+fn signed_url(app: &App, e: &Escalation, kind: LinkKind) -> Option<String> {
     // Never past the end of the human-agent window: after it nobody can reply anyway.
     let window_end = e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS);
     let expires_at =
         (e.created_at + Duration::days(app.settings.link_days)).min(window_end.max(e.paused_until));
     let Some(keys) = &app.settings.link_keys else {
-        tracing::error!(
-            "no LINK_KEYS for this function: the handoff goes out without its resume link"
-        );
-        return String::new();
+        tracing::error!("no LINK_KEYS for this function: the handoff goes out without its links");
+        return None;
     };
     let token = ResumeToken {
         escalation_id: e.escalation_id.clone(),
         conversation: e.conversation.clone(),
         expires_at,
     }
-    .sign(keys);
-    format!("{}/resume/{}", app.settings.resume_base_url, token)
+    .sign_for(kind, keys);
+    let route = match kind {
+        LinkKind::Resume => "resume",
+        LinkKind::Answer => "answer",
+    };
+    Some(format!(
+        "{}/{route}/{}",
+        app.settings.resume_base_url, token
+    ))
 }
 
 /// Publishes the handoff for `e` once. The claim is a lease, so a crash between claim and publish
@@ -116,7 +143,7 @@ pub async fn publish_unrecorded(
         }
     }
     let e = &e;
-    let message = build_handoff(e, &resume_url(app, e), NoticeKind::Escalation, now);
+    let message = build_handoff(e, &handoff_links(app, e), NoticeKind::Escalation, now);
     match app.notifier.publish(&message).await {
         Ok(message_id) => {
             tracing::info!(escalation_id = %e.escalation_id, reason = %e.reason, %message_id, "team notified");

@@ -97,6 +97,9 @@ pub(super) async fn escalate(
         note: None,
         answer_entry: None,
         earlier_answers: None,
+        suggestion: decision.suggestion.clone(),
+        one_click: None,
+        labelled_by: None,
     };
     let notice_key = notice_key(&escalation_id);
     let notice = bot_message(message, notice_key.clone(), customer_text, None);

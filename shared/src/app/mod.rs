@@ -5,6 +5,7 @@ mod escalate;
 mod handing_over;
 mod ingest;
 mod loading;
+mod one_click;
 mod respond;
 mod resume;
 mod state_change;
@@ -13,10 +14,11 @@ mod sweep;
 mod tests;
 mod thread_request;
 
-pub use escalate::{notify_escalation, resume_url, NotifyOutcome};
+pub use escalate::{handoff_links, notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
 pub use loading::{deciding_compiler, encoder_path, index_path, load_boundary};
 use loading::{load_boundary_for, version_compiler};
+pub use one_click::{send_one_click, OneClickOutcome, OneClickRequest};
 pub use respond::{respond, RespondOutcome};
 pub use resume::{
     resume_conversation, resume_escalation, resume_human_pause, ResumeOutcome, ResumeResult,

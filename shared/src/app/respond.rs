@@ -547,6 +547,7 @@ async fn send_reply(
         outcome,
         intent: decision.intent.clone(),
         trace: decision.trace.clone(),
+        suggestion: None,
     };
     escalate(app, message, after_reply, &handed, now).await
 }

@@ -42,9 +42,19 @@ pub async fn resume_conversation(
 ) -> Result<ResumeResult, FlowError> {
     let notice_key = resume_notice_key(r.escalation_id);
     let has_notice = announce && on_resume_text(app).is_some();
+    resume_reserving(app, r, has_notice.then_some(notice_key.as_str())).await
+}
+
+/// `resume_conversation`, reserving the send `notice_key` (if any) in the resume's own STATE
+/// write: whoever resumes is the one who sends it, once.
+pub(super) async fn resume_reserving(
+    app: &App,
+    r: ResumeRequest<'_>,
+    notice_key: Option<&str>,
+) -> Result<ResumeResult, FlowError> {
     let event = StateEvent::Resumed {
         escalation_id: r.escalation_id,
-        notice_key: has_notice.then_some(notice_key.as_str()),
+        notice_key,
     };
     for _ in 0..8 {
         let state = app.conversations.get_state(r.conversation).await?;

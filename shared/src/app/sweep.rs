@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::escalate::{notify_escalation, resume_url, NotifyOutcome, CLAIM_LEASE_SECONDS};
+use super::escalate::{handoff_links, notify_escalation, NotifyOutcome, CLAIM_LEASE_SECONDS};
 use super::resume::{resume_conversation, ResumeResult};
 use super::{App, FlowError};
 use crate::escalation::HumanLabel;
@@ -137,7 +137,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         {
             continue;
         }
-        let message = build_handoff(&e, &resume_url(app, &e), NoticeKind::Reminder, now);
+        let message = build_handoff(&e, &handoff_links(app, &e), NoticeKind::Reminder, now);
         match app.notifier.publish(&message).await {
             Ok(id) => {
                 tracing::info!(escalation_id = %e.escalation_id, message_id = %id, "reminder published");

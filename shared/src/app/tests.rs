@@ -639,3 +639,288 @@ async fn a_failed_publish_is_redone_by_the_redelivery_without_telling_the_custom
     assert_eq!(r.meta.sent().len(), 1);
     assert_eq!(*r.meta.passes.lock().unwrap(), 1);
 }
+
+/// The example shop read with the sentence encoder (unsure escalations carry a suggestion only
+/// with it): `ENCODER_FILE`, or config/encoder/use-m3.bin, which `scripts/test` converts first.
+fn semantic_rig(knowledge: &str) -> Rig {
+    let mut r = rig();
+    let path = std::env::var("ENCODER_FILE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../config/encoder/use-m3.bin").to_string()
+    });
+    let encoder = crate::encoder::SentenceEncoder::open(std::path::Path::new(&path))
+        .expect("the sentence encoder: run scripts/convert-encoder (scripts/test does)");
+    r.app.knowledge = Arc::new(
+        crate::policy::Knowledge::from_toml(knowledge)
+            .unwrap()
+            .with_encoder(Arc::new(encoder), None),
+    );
+    r
+}
+
+/// An unsure question the example shop's best entry (shipping-time) answers: escalated with the
+/// suggestion.
+async fn unsure(r: &Rig) -> String {
+    let m = customer("m1", "How many days until my parcel arrives?", t0());
+    let RespondOutcome::Escalated { escalation_id } = receive(r, &m).await else {
+        panic!("escalated")
+    };
+    escalation_id
+}
+
+fn answer_token(escalation_id: &str) -> crate::resume::ResumeToken {
+    crate::resume::ResumeToken {
+        escalation_id: escalation_id.into(),
+        conversation: conv(),
+        expires_at: t0() + Duration::days(7),
+    }
+}
+
+fn one_click(entry: &str) -> OneClickRequest {
+    OneClickRequest {
+        entry: entry.into(),
+        by: Some("Léa".into()),
+        seen_until_ms: None,
+    }
+}
+
+#[tokio::test]
+async fn an_unsure_escalation_carries_the_bots_best_answer_and_a_rule_never_does() {
+    let r = semantic_rig(KNOWLEDGE);
+    let id = unsure(&r).await;
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.reason.as_str(), "low_confidence");
+    let s = e.suggestion.expect("a suggestion");
+    assert_eq!(s.entry, "shipping-time");
+    assert!(s.chance >= crate::policy::PLAUSIBLE_CHANCE && s.chance < 1.0);
+    assert!(s.answer.starts_with("Orders ship within 2 working days"));
+    let published = r.team.published.lock().unwrap().clone();
+    let doc = &published[0].document;
+    assert_eq!(doc["suggestion"]["entry"], "shipping-time");
+    assert!(doc["suggestion"]["send_url"]
+        .as_str()
+        .unwrap()
+        .contains("/answer/a1."));
+    assert!(published[0].email.contains("SUGGESTED ANSWER"));
+    // A complaint is for a person to read: never a suggestion.
+    let r = semantic_rig(KNOWLEDGE);
+    let m = customer("m1", "I want to file a complaint about my shipping", t0());
+    let RespondOutcome::Escalated { escalation_id } = receive(&r, &m).await else {
+        panic!()
+    };
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.suggestion, None);
+    assert!(r.team.published.lock().unwrap()[0].document["suggestion"].is_null());
+}
+
+#[tokio::test]
+async fn one_click_sends_once_hands_back_and_records_the_verdict() {
+    let r = semantic_rig(KNOWLEDGE);
+    let id = unsure(&r).await;
+    let sent_before = r.meta.sent().len();
+    let at = t0() + Duration::minutes(7);
+    let token = answer_token(&id);
+    let (first, second) = (one_click("shipping-time"), one_click("shipping-time"));
+    let (a, b) = tokio::join!(
+        send_one_click(&r.app, &token, &first, at),
+        send_one_click(&r.app, &token, &second, at)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, OneClickOutcome::Sent { .. }))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes
+        .iter()
+        .any(|o| matches!(o, OneClickOutcome::AlreadySent { .. })));
+    let sent = r.meta.sent();
+    assert_eq!(sent.len(), sent_before + 1, "one answer: {sent:?}");
+    assert!(sent.last().unwrap().starts_with("Orders ship within"));
+    assert!(!state(&r).await.holds_at(at), "back with the bot");
+    assert!(*r.meta.takes.lock().unwrap() >= 1, "the thread taken back");
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        e.outcome,
+        Some(crate::escalation::OutcomeLabel::BotCouldHandle)
+    );
+    assert_eq!(e.answer_entry.as_deref(), Some("shipping-time"));
+    assert_eq!(e.labelled_by.as_deref(), Some("Léa"));
+    assert!(!e.one_click.unwrap().replaced());
+    // A redelivery later: nothing more.
+    assert!(matches!(
+        send_one_click(&r.app, &token, &one_click("shipping-time"), at)
+            .await
+            .unwrap(),
+        OneClickOutcome::AlreadySent { .. }
+    ));
+    assert_eq!(r.meta.sent().len(), sent_before + 1);
+}
+
+#[tokio::test]
+async fn another_answer_is_a_label_for_that_entry() {
+    let r = semantic_rig(KNOWLEDGE);
+    let id = unsure(&r).await;
+    let o = send_one_click(
+        &r.app,
+        &answer_token(&id),
+        &one_click("order-tracking"),
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        o,
+        OneClickOutcome::Sent {
+            entry: "order-tracking".into()
+        }
+    );
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.answer_entry.as_deref(), Some("order-tracking"));
+    assert!(e.one_click.unwrap().replaced());
+}
+
+#[tokio::test]
+async fn one_click_refuses_when_the_customer_wrote_again_or_a_person_replied() {
+    let r = semantic_rig(KNOWLEDGE);
+    let id = unsure(&r).await;
+    let later = customer(
+        "m2",
+        "actually it's for a gift",
+        t0() + Duration::minutes(2),
+    );
+    r.app.conversations.record_message(&later).await.unwrap();
+    let sent = r.meta.sent().len();
+    let o = send_one_click(
+        &r.app,
+        &answer_token(&id),
+        &one_click("shipping-time"),
+        t0() + Duration::minutes(3),
+    )
+    .await
+    .unwrap();
+    let OneClickOutcome::CustomerWroteAgain { since } = o else {
+        panic!("{o:?}")
+    };
+    assert_eq!(since[0].text, "actually it's for a gift");
+    assert_eq!(r.meta.sent().len(), sent, "nothing sent");
+    assert!(
+        state(&r).await.holds_at(t0() + Duration::minutes(3)),
+        "still paused"
+    );
+    // Once the page showed that message, the person may send.
+    let seen = OneClickRequest {
+        seen_until_ms: Some(later.timestamp_ms),
+        ..one_click("shipping-time")
+    };
+    assert!(matches!(
+        send_one_click(
+            &r.app,
+            &answer_token(&id),
+            &seen,
+            t0() + Duration::minutes(4)
+        )
+        .await
+        .unwrap(),
+        OneClickOutcome::Sent { .. }
+    ));
+
+    // A person replied in the inbox: the inbox has the conversation.
+    let r = semantic_rig(KNOWLEDGE);
+    let id = unsure(&r).await;
+    let mut human = customer("m3", "Hi, it left today!", t0() + Duration::minutes(1));
+    human.role = Role::Human;
+    human.direction = Direction::Out;
+    r.app.conversations.record_message(&human).await.unwrap();
+    assert!(matches!(
+        send_one_click(
+            &r.app,
+            &answer_token(&id),
+            &one_click("shipping-time"),
+            t0() + Duration::minutes(2)
+        )
+        .await
+        .unwrap(),
+        OneClickOutcome::PersonReplied { .. }
+    ));
+    // The window closed.
+    let r = semantic_rig(KNOWLEDGE);
+    let id = unsure(&r).await;
+    assert!(matches!(
+        send_one_click(
+            &r.app,
+            &answer_token(&id),
+            &one_click("shipping-time"),
+            t0() + Duration::hours(25)
+        )
+        .await
+        .unwrap(),
+        OneClickOutcome::WindowClosed { .. }
+    ));
+}
+
+#[tokio::test]
+async fn an_entry_the_team_approves_is_never_sent_alone() {
+    let knowledge = KNOWLEDGE.replace(
+        "id = \"returns-policy\"",
+        "id = \"returns-policy\"\napprove = \"team\"",
+    );
+    let r = semantic_rig(&knowledge);
+    let m = customer("m1", "What is your return policy?", t0());
+    let RespondOutcome::Escalated { escalation_id } = receive(&r, &m).await else {
+        panic!("held for the team")
+    };
+    let e = r
+        .app
+        .escalations
+        .get_escalation(&conv(), &escalation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.reason.as_str(), "approval");
+    let s = e.suggestion.unwrap();
+    assert_eq!(s.entry, "returns-policy");
+    assert!(
+        !r.meta.sent().iter().any(|t| t.contains("30 days")),
+        "the answer itself never went out: {:?}",
+        r.meta.sent()
+    );
+    assert!(matches!(
+        send_one_click(
+            &r.app,
+            &answer_token(&escalation_id),
+            &one_click("returns-policy"),
+            t0()
+        )
+        .await
+        .unwrap(),
+        OneClickOutcome::Sent { .. }
+    ));
+    assert!(r.meta.sent().last().unwrap().contains("30 days"));
+}

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::handoff::NoticeKind;
+use super::handoff::{HandoffLinks, NoticeKind};
 use super::record::Escalation;
 use crate::message::Role;
 
@@ -23,7 +23,8 @@ fn cut(s: &str, max: usize) -> String {
 use super::quoting::for_chat as quote;
 
 /// The Chatbot custom notification for `e`.
-pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> Value {
+pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind) -> Value {
+    let resume_url = links.resume.as_str();
     let who = e
         .customer_name
         .clone()
@@ -36,8 +37,20 @@ pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> 
         &format!("{lead}: {} ({})", quote(&who), e.reason),
         TITLE_MAX,
     );
+    // The suggestion first, whole, with its links: the card's one click.
+    let suggestion = match (&e.suggestion, &links.answer) {
+        (Some(s), Some(a)) => format!(
+            "*Suggested answer* ({:.0} % sure, entry {}): {}\n*Send it:* {}\n*Another answer, or reply yourself:* {}\n",
+            s.chance * 100.0,
+            quote(&s.entry),
+            cut(&quote(&s.answer), LINE_MAX * 2),
+            a.send,
+            a.choose
+        ),
+        _ => String::new(),
+    };
     let mut description = format!(
-        "*Next step:* {}\n*Why:* {} — {}\n*Intent:* {}\n",
+        "{suggestion}*Next step:* {}\n*Why:* {} — {}\n*Intent:* {}\n",
         quote(&e.summary.next_step),
         e.reason.describe(),
         quote(&e.reason_detail),
@@ -75,7 +88,14 @@ pub fn chat_notification(e: &Escalation, resume_url: &str, kind: NoticeKind) -> 
         &description,
         DESCRIPTION_MAX.saturating_sub(link.chars().count()),
     ) + &link;
-    let mut next_steps = vec![cut(&quote(&e.summary.next_step), LINE_MAX)];
+    let mut next_steps = Vec::new();
+    if let (Some(_), Some(a)) = (&e.suggestion, &links.answer) {
+        next_steps.push(format!(
+            "Send the suggested answer in one click: {}",
+            a.send
+        ));
+    }
+    next_steps.push(cut(&quote(&e.summary.next_step), LINE_MAX));
     next_steps.push("Reply to the customer in the Page Inbox or the Instagram Inbox.".to_string());
     if !resume_url.is_empty() {
         next_steps.push(format!("When done, hand the customer back: {resume_url}"));

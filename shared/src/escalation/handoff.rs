@@ -56,6 +56,29 @@ impl HandoffMessage {
     }
 }
 
+/// The signed links a handoff carries: the resume link, and, when the bot suggests an answer, the
+/// one-click answer page (`send`) and the same page open at the other entries (`choose`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HandoffLinks {
+    pub resume: String,
+    pub answer: Option<AnswerLinks>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerLinks {
+    pub send: String,
+    pub choose: String,
+}
+
+/// The customer's last message, as the suggestion answers it.
+fn last_question(e: &Escalation) -> Option<&str> {
+    e.transcript
+        .iter()
+        .rev()
+        .find(|l| l.role == crate::message::Role::Customer && !l.text.trim().is_empty())
+        .map(|l| l.text.as_str())
+}
+
 /// The customer as the team should see them.
 fn who(e: &Escalation) -> String {
     match &e.customer_name {
@@ -168,10 +191,12 @@ fn line_json(l: &super::TranscriptLine) -> Value {
 /// whole SNS message fits under the size limit.
 pub fn build_handoff(
     e: &Escalation,
-    resume_url: &str,
+    links: &HandoffLinks,
     kind: NoticeKind,
     now: DateTime<Utc>,
 ) -> HandoffMessage {
+    let resume_url = links.resume.as_str();
+    let suggested = e.suggestion.as_ref().zip(links.answer.as_ref());
     let standard_closes = e.last_customer_at + Duration::hours(STANDARD_WINDOW_HOURS);
     let human_agent_until = e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS);
     let lead = match kind {
@@ -199,6 +224,36 @@ pub fn build_handoff(
     };
     line(&format!("{lead}."));
     line("");
+    if let Some((s, answer)) = suggested {
+        // First, because it is the one click: the bot's best answer, beside the question it
+        // answers, so a person sees at once whether it fits (an off-topic question gets an
+        // answer that plainly does not).
+        line(&format!(
+            "SUGGESTED ANSWER ({}; the bot is {:.0} % sure, entry {}):",
+            if e.reason == super::ReasonCode::Approval {
+                "it waits for your approval"
+            } else {
+                "check it answers the question"
+            },
+            s.chance * 100.0,
+            quoting::email_value(&s.entry)
+        ));
+        if let Some(q) = last_question(e) {
+            line(&format!(
+                "  Customer: {}",
+                quoting::for_email(&clip(q, EMAIL_LINE_CHARS))
+            ));
+        }
+        line(&format!(
+            "  Answer:   {}",
+            quoting::for_email(&clip(&s.answer, EMAIL_LINE_CHARS))
+        ));
+        line("Send it with one click (it hands the customer back to the bot):");
+        line(&answer.send);
+        line("Send another answer instead, or reply yourself:");
+        line(&answer.choose);
+        line("");
+    }
     line(&format!("NEXT STEP: {}", e.summary.next_step));
     line("");
     line(&format!("Who:     {}", who(e)));
@@ -344,6 +399,16 @@ pub fn build_handoff(
         "resume_url": resume_url,
         "paused_until": e.paused_until.to_rfc3339(),
     });
+    if let Some((s, answer)) = suggested {
+        document["suggestion"] = json!({
+            "entry": s.entry,
+            "answer": s.answer,
+            "language": s.language,
+            "chance": (s.chance * 1000.0).round() / 1000.0,
+            "send_url": answer.send,
+            "choose_url": answer.choose,
+        });
+    }
     if let Some(signal) = frustration_signal(e) {
         document["frustration"] = json!(signal);
     }
@@ -356,7 +421,7 @@ pub fn build_handoff(
     let mut message = HandoffMessage {
         subject,
         email,
-        chat: super::chat::chat_notification(e, resume_url, kind),
+        chat: super::chat::chat_notification(e, links, kind),
         document,
         attributes: vec![
             ("kind", kind.as_str().to_string()),
@@ -445,6 +510,9 @@ mod tests {
             note: None,
             answer_entry: None,
             earlier_answers: None,
+            suggestion: None,
+            one_click: None,
+            labelled_by: None,
         }
     }
 
@@ -452,7 +520,10 @@ mod tests {
     fn the_email_puts_the_action_first_and_holds_everything_needed() {
         let m = build_handoff(
             &escalation(),
-            "https://r.example/resume/TOKEN",
+            &HandoffLinks {
+                resume: "https://r.example/resume/TOKEN".into(),
+                answer: None,
+            },
             NoticeKind::Escalation,
             at("2026-11-25T10:05:02Z"),
         );

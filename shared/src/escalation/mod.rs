@@ -9,12 +9,12 @@ mod transcript;
 
 pub use chat::chat_notification;
 pub use handoff::{
-    ascii_subject, build_handoff, HandoffMessage, NoticeKind, HUMAN_AGENT_WINDOW_DAYS,
-    STANDARD_WINDOW_HOURS,
+    ascii_subject, build_handoff, AnswerLinks, HandoffLinks, HandoffMessage, NoticeKind,
+    HUMAN_AGENT_WINDOW_DAYS, STANDARD_WINDOW_HOURS,
 };
 pub use reason::ReasonCode;
 pub use record::{
     escalation_id_for, escalation_sort_key, AnswersVerdict, Escalation, EscalationSummary,
-    HumanLabel, OutcomeLabel, ResumedBy, TranscriptLine,
+    HumanLabel, OneClick, OutcomeLabel, ResumedBy, TranscriptLine,
 };
 pub use transcript::{bounded as bounded_transcript, TranscriptCut, LINE_CHARS, TRANSCRIPT_BYTES};

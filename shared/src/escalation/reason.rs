@@ -17,6 +17,8 @@ pub enum ReasonCode {
     UnsupportedMedia,
     ConfirmDeclined,
     RepeatedFallback,
+    /// The best entry is one the team approves before it is sent (`approve = "team"`).
+    Approval,
     /// A custom rule's name.
     Rule(String),
 }
@@ -33,6 +35,7 @@ impl ReasonCode {
             ReasonCode::UnsupportedMedia => "unsupported_media",
             ReasonCode::ConfirmDeclined => "confirm_declined",
             ReasonCode::RepeatedFallback => "repeated_fallback",
+            ReasonCode::Approval => "approval",
             ReasonCode::Rule(name) => name,
         }
     }
@@ -49,6 +52,7 @@ impl ReasonCode {
             ReasonCode::UnsupportedMedia => "sent something the bot cannot read".into(),
             ReasonCode::ConfirmDeclined => "declined the bot's proposal".into(),
             ReasonCode::RepeatedFallback => "the bot failed to answer several times".into(),
+            ReasonCode::Approval => "the answer waits for the team's approval".into(),
             ReasonCode::Rule(name) => format!("rule \"{name}\""),
         }
     }
@@ -66,6 +70,7 @@ impl From<String> for ReasonCode {
             "unsupported_media" => ReasonCode::UnsupportedMedia,
             "confirm_declined" => ReasonCode::ConfirmDeclined,
             "repeated_fallback" => ReasonCode::RepeatedFallback,
+            "approval" => ReasonCode::Approval,
             _ => ReasonCode::Rule(s),
         }
     }

@@ -124,6 +124,10 @@ pub struct HumanLabel {
     pub entry: Option<String>,
     /// Whether the bot's answers before the handoff were right.
     pub earlier_answers: Option<AnswersVerdict>,
+    /// Who gave the label (the name typed on the page).
+    pub by: Option<String>,
+    /// The answer sent with one click, when the label came with one.
+    pub one_click: Option<OneClick>,
 }
 
 /// The ESC item.
@@ -167,6 +171,31 @@ pub struct Escalation {
     pub answer_entry: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earlier_answers: Option<AnswersVerdict>,
+    /// The bot's best answer, offered to the team (unsure escalations and entries the team
+    /// approves; never a rule's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<crate::policy::Suggestion>,
+    /// The answer a person sent with one click from the handoff, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_click: Option<OneClick>,
+    /// The name the person typed when they labelled or answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labelled_by: Option<String>,
+}
+
+/// An answer the team sent with one click: the entry sent and the one the bot suggested (the same
+/// when they approved the suggestion; another when they chose a better one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneClick {
+    pub entry: String,
+    pub suggested: Option<String>,
+}
+
+impl OneClick {
+    /// Whether the person sent another answer than the bot's.
+    pub fn replaced(&self) -> bool {
+        self.suggested.as_deref() != Some(self.entry.as_str())
+    }
 }
 
 impl Escalation {

@@ -83,6 +83,7 @@ mod tests {
             answers: Default::default(),
             confirm: false,
             confirm_prompt: None,
+            approve: None,
         }
     }
 

@@ -80,6 +80,9 @@ pub struct Decision {
     pub outcome: Outcome,
     pub intent: String,
     pub trace: DecisionTrace,
+    /// For an escalation the bot was only unsure of (`low_confidence`, `approval`): its best
+    /// answer, for the team to send in one click. Never for a rule.
+    pub suggestion: Option<super::Suggestion>,
 }
 
 impl Decision {
@@ -118,6 +121,9 @@ pub fn default_next_step(reason: &ReasonCode) -> &'static str {
         ReasonCode::UnsupportedMedia => "Open the attachment and reply to what it says.",
         ReasonCode::ConfirmDeclined => "Find out what the customer wants instead.",
         ReasonCode::RepeatedFallback => "Answer the question the bot could not understand.",
+        ReasonCode::Approval => {
+            "Check the suggested answer: send it with one click, or reply yourself."
+        }
         ReasonCode::Rule(_) => "Handle the request named by the rule.",
     }
 }

@@ -62,6 +62,17 @@ pub struct KnowledgeEntry {
     pub confirm: bool,
     #[serde(default)]
     pub confirm_prompt: Option<String>,
+    /// `"team"`: the bot never sends this answer alone (a promise, a discount, an exception to a
+    /// policy); it hands over with the answer suggested, and a person sends it in one click.
+    #[serde(default)]
+    pub approve: Option<Approval>,
+}
+
+/// Who must approve an entry's answer before it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Approval {
+    Team,
 }
 
 impl KnowledgeEntry {

@@ -14,6 +14,7 @@ pub mod limits;
 mod money;
 mod questions;
 mod small_talk;
+mod suggestion;
 pub mod text;
 mod trace;
 
@@ -36,6 +37,7 @@ pub use lexicon::{Lexicon, LANGUAGES};
 pub use money::currency_amount;
 pub use questions::split_questions;
 pub use small_talk::{small_talk, SmallTalkKind, SmallTalkReplies};
+pub use suggestion::{Suggestion, PLAUSIBLE_CHANCE};
 pub use trace::{DecisionTrace, TraceStep, TraceTie};
 
 use thiserror::Error;

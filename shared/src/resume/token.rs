@@ -103,7 +103,24 @@ pub enum TokenError {
     Expired(DateTime<Utc>),
 }
 
-const VERSION: &str = "v1";
+/// The page a link opens. The kind is part of what is signed, so a resume link never opens the
+/// one-click answer page, nor the reverse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `/resume/{token}`: hand the customer back, with a label.
+    Resume,
+    /// `/answer/{token}`: send the bot's suggested answer (or another entry's) in one click.
+    Answer,
+}
+
+impl LinkKind {
+    fn version(self) -> &'static str {
+        match self {
+            LinkKind::Resume => "v1",
+            LinkKind::Answer => "a1",
+        }
+    }
+}
 
 fn mac(key: &[u8], signed_part: &str) -> HmacSha256 {
     let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
@@ -112,10 +129,15 @@ fn mac(key: &[u8], signed_part: &str) -> HmacSha256 {
 }
 
 impl ResumeToken {
-    /// Signs the token with the first key.
+    /// Signs the resume link with the first key.
     pub fn sign(&self, keys: &LinkKeys) -> String {
+        self.sign_for(LinkKind::Resume, keys)
+    }
+
+    /// Signs a link of `kind` for this escalation with the first key.
+    pub fn sign_for(&self, kind: LinkKind, keys: &LinkKeys) -> String {
         keys.sign(
-            VERSION,
+            kind.version(),
             &format!(
                 "{}|{}|{}",
                 self.escalation_id,
@@ -125,9 +147,19 @@ impl ResumeToken {
         )
     }
 
-    /// Verifies signature (constant time) and expiry at `now`.
+    /// Verifies a resume link's signature (constant time) and expiry at `now`.
     pub fn verify(token: &str, keys: &LinkKeys, now: DateTime<Utc>) -> Result<Self, TokenError> {
-        let payload = keys.verify(VERSION, token)?;
+        Self::verify_for(LinkKind::Resume, token, keys, now)
+    }
+
+    /// Verifies a link of `kind`: another kind of link is refused as malformed.
+    pub fn verify_for(
+        kind: LinkKind,
+        token: &str,
+        keys: &LinkKeys,
+        now: DateTime<Utc>,
+    ) -> Result<Self, TokenError> {
+        let payload = keys.verify(kind.version(), token)?;
         let mut fields = payload.split('|');
         let (Some(eid), Some(pk), Some(exp), None) =
             (fields.next(), fields.next(), fields.next(), fields.next())
@@ -273,6 +305,39 @@ mod tests {
             ResumeToken::verify("garbage", &keys(K1), now),
             Err(TokenError::Malformed)
         );
+    }
+
+    #[test]
+    fn a_resume_link_never_opens_the_answer_page_nor_the_reverse() {
+        let now = Utc::now();
+        let k = keys(K1);
+        let resume = token(now).sign(&k);
+        let answer = token(now).sign_for(LinkKind::Answer, &k);
+        assert!(answer.starts_with("a1.k1.") && answer.len() < 200);
+        assert_eq!(
+            ResumeToken::verify_for(LinkKind::Answer, &resume, &k, now),
+            Err(TokenError::Malformed)
+        );
+        assert_eq!(
+            ResumeToken::verify(&answer, &k, now),
+            Err(TokenError::Malformed)
+        );
+        let back = ResumeToken::verify_for(LinkKind::Answer, &answer, &k, now).unwrap();
+        assert_eq!(back, token(now).with_expiry_rounded());
+        // Rotation and expiry as for the resume link.
+        let rotated = keys(&format!("{K2},{K1}"));
+        assert!(ResumeToken::verify_for(LinkKind::Answer, &answer, &rotated, now).is_ok());
+        assert!(matches!(
+            ResumeToken::verify_for(LinkKind::Answer, &answer, &k, now + Duration::days(8)),
+            Err(TokenError::Expired(_))
+        ));
+    }
+
+    impl ResumeToken {
+        fn with_expiry_rounded(mut self) -> Self {
+            self.expires_at = DateTime::from_timestamp(self.expires_at.timestamp(), 0).unwrap();
+            self
+        }
     }
 
     #[test]

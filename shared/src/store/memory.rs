@@ -365,6 +365,8 @@ impl Escalations for MemoryStore {
             e.note = r.label.note.clone().filter(|n| !n.trim().is_empty());
             e.answer_entry = r.label.entry.clone();
             e.earlier_answers = r.label.earlier_answers;
+            e.labelled_by = r.label.by.clone().filter(|b| !b.trim().is_empty());
+            e.one_click = r.label.one_click.clone();
             ResumeRecord::Recorded
         }))
     }

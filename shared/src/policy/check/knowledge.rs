@@ -8,8 +8,9 @@ use crate::escalation::ReasonCode;
 use crate::message::{Message, Role};
 use crate::policy::boundary::LowConfidence;
 use crate::policy::decide::{Decision, Outcome, CLARIFY_ENTRY};
-use crate::policy::knowledge::{language_of, Retrieval};
+use crate::policy::knowledge::{language_of, Approval, Retrieval};
 use crate::policy::trace::DecisionTrace;
+use crate::policy::Suggestion;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
     let threshold = ctx.threshold;
@@ -22,6 +23,23 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
         );
         note_tie(r, trace);
         let entry = r.entry.id.clone();
+        if r.entry.approve == Some(Approval::Team) {
+            trace.record(
+                "approval",
+                true,
+                format!("entry {entry} is sent only with the team's approval"),
+            );
+            let mut d = ctx.escalate(
+                ReasonCode::Approval,
+                format!(
+                    "the bot would answer with {entry}, which the team approves before it is sent"
+                ),
+                None,
+                trace,
+            );
+            d.suggestion = Some(Suggestion::held(r, ctx.text));
+            return d;
+        }
         return match (&r.entry.confirm_prompt, r.entry.confirm) {
             (Some(prompt), true) => ctx.outcome(
                 Outcome::Confirm {
@@ -81,7 +99,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
                 score,
             );
             note_tie(r, trace);
-            return ctx.escalate(
+            return ctx.escalate_suggesting(
                 ReasonCode::LowConfidence,
                 format!(
                     "the customer's question fits {} and {} about equally, and asking did not settle it",
@@ -148,7 +166,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
     if let Some(r) = &ctx.retrieval {
         note_tie(r, trace);
     }
-    ctx.escalate(ReasonCode::LowConfidence, detail, None, trace)
+    ctx.escalate_suggesting(ReasonCode::LowConfidence, detail, None, trace)
 }
 
 /// The tie on the knowledge step, so a replay at another threshold (`knowledge eval`) sees it.

@@ -114,12 +114,31 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// `escalate`, offering the team the engine's best answer when it is plausible: for the
+    /// knowledge step's escalations only (unsure, or an entry the team approves), never a rule's.
+    pub fn escalate_suggesting(
+        &self,
+        reason: ReasonCode,
+        detail: String,
+        next: Option<&str>,
+        trace: &mut DecisionTrace,
+    ) -> Decision {
+        let suggestion = self
+            .retrieval
+            .as_ref()
+            .and_then(|r| crate::policy::Suggestion::of(r, self.text));
+        let mut d = self.escalate(reason, detail, next, trace);
+        d.suggestion = suggestion;
+        d
+    }
+
     /// `outcome`, with the trace so far.
     pub fn outcome(&self, outcome: Outcome, trace: &mut DecisionTrace) -> Decision {
         Decision {
             outcome,
             intent: self.intent.clone(),
             trace: std::mem::take(trace),
+            suggestion: None,
         }
     }
 }

@@ -381,6 +381,14 @@ impl Escalations for DynamoStore {
             expr.push_str(", earlier_answers = :earlier");
             u = u.expression_attribute_values(":earlier", s(v.as_str()));
         }
+        if let Some(by) = r.label.by.as_deref().filter(|b| !b.trim().is_empty()) {
+            expr.push_str(", labelled_by = :labelled_by");
+            u = u.expression_attribute_values(":labelled_by", s(by));
+        }
+        if let Some(one_click) = &r.label.one_click {
+            expr.push_str(", one_click = :one_click");
+            u = u.expression_attribute_values(":one_click", to_attr(one_click)?);
+        }
         match u.update_expression(expr).send().await {
             Ok(_) => Ok(ResumeRecord::Recorded),
             Err(e) if update_condition_failed(&e) => Ok(
