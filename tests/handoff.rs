@@ -445,3 +445,102 @@ fn hostile_customer_text_never_passes_for_the_cards_own_lines_links_or_mentions(
     );
     assert_eq!(description.matches(LINK).count(), 1);
 }
+
+const SEND: &str = "https://abcdefg.lambda-url.eu-west-1.on.aws/answer/a1.k1.MTc2NDA2NDkwMDAwMC0zZmEyYzFkOXxDI21lc3Nlbmdlcg.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2ln";
+
+/// An unsure escalation with the bot's best answer, and its links.
+fn suggested() -> (Escalation, HandoffLinks) {
+    let mut e = escalation(
+        Some("Jonas"),
+        Channel::Messenger,
+        vec![line(
+            "2026-11-25T10:00:00Z",
+            Role::Customer,
+            "Wie lange braucht mein Paket *bitte* <!channel>?",
+        )],
+        vec![],
+        "2026-11-25T10:00:00Z",
+    );
+    e.reason = handoff::escalation::ReasonCode::LowConfidence;
+    e.suggestion = Some(handoff::policy::Suggestion {
+        entry: "shipping-time".into(),
+        answer: "Orders ship within 2 working days.".into(),
+        language: "de".into(),
+        chance: 0.874,
+    });
+    let links = HandoffLinks {
+        resume: LINK.into(),
+        answer: Some(handoff::escalation::AnswerLinks {
+            send: SEND.into(),
+            choose: format!("{SEND}?choose=1"),
+        }),
+    };
+    (e, links)
+}
+
+#[test]
+fn an_unsure_handoff_leads_with_the_suggestion_on_every_card() {
+    let (e, links) = suggested();
+    let m = build_handoff(&e, &links, NoticeKind::Escalation, e.created_at);
+    // The email: the suggestion first, beside the question it answers, the link on its own line.
+    let lines: Vec<&str> = m.email.lines().collect();
+    assert!(
+        lines[2].starts_with("SUGGESTED ANSWER (check it answers the question; the bot is 87 % sure, entry shipping-time)"),
+        "{}",
+        m.email
+    );
+    assert!(m.email.contains("Customer: \"Wie lange braucht mein Paket"));
+    assert!(m.email.contains("Answer:   \"Orders ship within 2 working days.\""));
+    assert!(lines.contains(&SEND));
+    assert!(lines.contains(&format!("{SEND}?choose=1").as_str()));
+    assert!(m.email.find(SEND).unwrap() < m.email.find("NEXT STEP").unwrap());
+    // The JSON document, as DESIGN.md and the schema fix it.
+    let s = &m.document["suggestion"];
+    assert_eq!(s["entry"], "shipping-time");
+    assert_eq!(s["language"], "de");
+    assert_eq!(s["chance"], 0.874);
+    assert_eq!(s["send_url"], SEND);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("docs/handoff.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&m.document)
+        .map(|err| format!("{} at {}", err, err.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // A resume link where the answer link belongs is refused by the schema.
+    let mut wrong = m.document.clone();
+    wrong["suggestion"]["send_url"] = LINK.into();
+    assert!(!validator.is_valid(&wrong));
+    // The chat card: the suggestion and its link first, the customer's markup quoted.
+    let chat_schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("docs/chatbot-notification.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(jsonschema::validator_for(&chat_schema)
+        .unwrap()
+        .is_valid(&m.chat));
+    let description = m.chat["content"]["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("*Suggested answer* (87 % sure, entry shipping-time)"),
+        "{description}"
+    );
+    assert!(description.contains(&format!("*Send it:* {SEND}")));
+    assert!(!description.contains("<!channel>"));
+    assert!(m.chat["content"]["nextSteps"][0]
+        .as_str()
+        .unwrap()
+        .contains(SEND));
+}
+
+#[test]
+fn a_rule_escalation_never_carries_a_suggestion() {
+    for (name, e) in cases() {
+        assert_eq!(e.suggestion, None, "{name}");
+        let m = build_handoff(&e, &links(), NoticeKind::Escalation, e.created_at);
+        assert!(m.document.get("suggestion").is_none(), "{name}");
+        assert!(!m.email.contains("SUGGESTED ANSWER"), "{name}");
+    }
+}
