@@ -490,7 +490,9 @@ fn an_unsure_handoff_leads_with_the_suggestion_on_every_card() {
         m.email
     );
     assert!(m.email.contains("Customer: \"Wie lange braucht mein Paket"));
-    assert!(m.email.contains("Answer:   \"Orders ship within 2 working days.\""));
+    assert!(m
+        .email
+        .contains("Answer:   \"Orders ship within 2 working days.\""));
     assert!(lines.contains(&SEND));
     assert!(lines.contains(&format!("{SEND}?choose=1").as_str()));
     assert!(m.email.find(SEND).unwrap() < m.email.find("NEXT STEP").unwrap());

@@ -62,7 +62,7 @@ button{font-size:1.05rem;padding:.8rem 1.2rem;border:0;border-radius:.4rem;backg
 fieldset{border:1px solid #ccc;border-radius:.4rem;margin:1rem 0}textarea{width:100%;min-height:4rem}\
 .sub{margin:.2rem 0 .6rem 1.6rem}table{border-collapse:collapse;width:100%;margin:.6rem 0}td,th{text-align:left;padding:.15rem .3rem;border-bottom:1px solid #eee}\
 .bar{display:inline-block;height:.7rem;background:#0b5cff;vertical-align:middle}button.second{background:#555}caption{text-align:left;color:#555;font-size:.85rem}.ok{background:#e8f5e9;padding:.8rem;border-radius:.4rem}.warn{background:#fff3e0;padding:.8rem;border-radius:.4rem}\
-ul.entries{list-style:none;padding-left:0}ul.entries li{margin:.6rem 0}summary{margin:.8rem 0;font-size:1.05rem}input[list]{width:100%;font-size:1rem;padding:.4rem}";
+ul.entries{list-style:none;padding-left:0}ul.entries li{margin:.6rem 0}summary{margin:.8rem 0;font-size:1.05rem}input[list]{width:100%;font-size:1rem;padding:.4rem}input,textarea{box-sizing:border-box;max-width:100%}";
 
 pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
