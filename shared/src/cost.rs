@@ -223,6 +223,32 @@ fn metric_series(messages: f64, escalations: f64) -> Vec<(&'static str, f64)> {
     series
 }
 
+/// Share of escalations a person settles with one click from the handoff (an estimate: the
+/// unsure ones that carry a suggestion, about half of all escalations on the measured shops).
+pub const ONE_CLICK_SHARE: f64 = 0.5;
+/// What one click adds to the resume path it replaces (same invocations, the same label write):
+/// the recent messages read to refuse a stale suggestion (a strongly consistent query of ~13 KB,
+/// 4 units) and the answer's copy in the answers' index (one write).
+pub const ONE_CLICK_EXTRA_RRU: f64 = 4.0;
+pub const ONE_CLICK_EXTRA_WRU: f64 = 1.0;
+
+/// The one-click answers: what they add to the resume link they replace.
+fn one_click_lines(escalations: f64) -> Vec<CostLine> {
+    let clicks = escalations * ONE_CLICK_SHARE;
+    vec![CostLine {
+        component: "One-click answers (DynamoDB, beyond the resume)",
+        quantity: format!(
+            "{clicks:.0} clicks: {:.0} read units, {:.0} write units",
+            clicks * ONE_CLICK_EXTRA_RRU,
+            clicks * ONE_CLICK_EXTRA_WRU
+        ),
+        dollars: clicks
+            * (ONE_CLICK_EXTRA_RRU * prices::DDB_PER_RRU
+                + ONE_CLICK_EXTRA_WRU * prices::DDB_PER_WRU),
+        fixed: false,
+    }]
+}
+
 /// The weekly review and the live boundary: the version checks, the review's invocations, reads
 /// and writes, the digest, and the versions it publishes (one a week, of a 200-question file).
 fn review_lines(messages: f64, escalations: f64, options: Options) -> Vec<CostLine> {
@@ -491,6 +517,7 @@ pub fn estimate_with(
         });
     }
     lines.extend(review_lines(messages, escalations, options));
+    lines.extend(one_click_lines(escalations));
     let total: f64 = lines.iter().map(|l| l.dollars).sum();
     let fixed_total: f64 = lines.iter().filter(|l| l.fixed).map(|l| l.dollars).sum();
     CostEstimate {
@@ -596,7 +623,11 @@ mod tests {
             + review_lines(100_000.0, 10_000.0, Options::default())
                 .iter()
                 .map(|l| l.dollars)
-                .sum::<f64>();
+                .sum::<f64>()
+            // Half of the 10,000 escalations settled with one click: 4 more read units and one
+            // more write each.
+            + 5_000.0 * (4.0 * 0.125 + 0.625) / 1e6;
+        assert!(close(by("One-click answers (DynamoDB, beyond the resume)"), 0.005625));
         assert!(close(e.total, total), "{} vs {total}", e.total);
         assert!(close(e.per_thousand_messages, total / 100.0));
     }

@@ -28,6 +28,15 @@ pub struct Week {
     /// Boundary versions that went live this week.
     #[serde(default)]
     pub versions: Vec<u32>,
+    /// Escalations a person settled with one click (the suggested answer or another), and of
+    /// those, the ones where they sent another answer than the bot's.
+    #[serde(default)]
+    pub one_click: u64,
+    #[serde(default)]
+    pub one_click_replaced: u64,
+    /// Median minutes from the escalation to the click.
+    #[serde(default)]
+    pub median_minutes_to_click: Option<f64>,
 }
 
 impl Week {
@@ -60,6 +69,20 @@ pub struct Report {
     pub labels: BTreeMap<String, u64>,
     pub answers_judged: u64,
     pub answers_wrong: u64,
+    /// Escalations settled with one click, and how many of those replaced the bot's answer
+    /// with another (the bot's error rate when unsure, whoever chose to label).
+    pub one_click: u64,
+    pub one_click_replaced: u64,
+    /// Median minutes from escalation to the click.
+    pub median_minutes_to_click: Option<f64>,
+}
+
+impl Report {
+    /// Of the escalations that carried a suggestion and were settled with one click, the share
+    /// where a person sent another answer, 0..=100.
+    pub fn replaced_percent(&self) -> Option<f64> {
+        (self.one_click > 0).then(|| self.one_click_replaced as f64 * 100.0 / self.one_click as f64)
+    }
 }
 
 /// The Monday of `d`'s week.
@@ -99,6 +122,8 @@ pub fn build_report(
         .collect();
     let mut report = Report::default();
     let mut to_resume = Vec::new();
+    let mut to_click = Vec::new();
+    let mut to_click_by_week: BTreeMap<NaiveDate, Vec<f64>> = BTreeMap::new();
     for e in escalations {
         let Some(week) = table.get_mut(&monday(e.created_at.date_naive())) else {
             continue;
@@ -122,6 +147,19 @@ pub fn build_report(
             report.answers_judged += 1;
             report.answers_wrong += wrong;
         }
+        if let (Some(one_click), Some(at)) = (&e.one_click, e.resumed_at) {
+            let replaced = u64::from(one_click.replaced());
+            week.one_click += 1;
+            week.one_click_replaced += replaced;
+            report.one_click += 1;
+            report.one_click_replaced += replaced;
+            let minutes = (at - e.created_at).num_seconds().max(0) as f64 / 60.0;
+            to_click.push(minutes);
+            to_click_by_week
+                .entry(week.start)
+                .or_default()
+                .push(minutes);
+        }
         match (e.resumed_by, e.resumed_at) {
             (Some(ResumedBy::Expired), Some(_)) => {
                 report.resumed += 1;
@@ -142,6 +180,14 @@ pub fn build_report(
     }
     to_resume.sort_by(f64::total_cmp);
     report.median_minutes_to_resume = percentile(&to_resume, 0.5);
+    to_click.sort_by(f64::total_cmp);
+    report.median_minutes_to_click = percentile(&to_click, 0.5);
+    for (start, mut minutes) in to_click_by_week {
+        minutes.sort_by(f64::total_cmp);
+        if let Some(w) = table.get_mut(&start) {
+            w.median_minutes_to_click = percentile(&minutes, 0.5);
+        }
+    }
     report.p90_minutes_to_resume = percentile(&to_resume, 0.9);
     let mut reasons: Vec<String> = table
         .values()
@@ -309,6 +355,15 @@ pub fn render_text(r: &Report) -> String {
         r.resumed,
         share(r.auto_resumed, r.resumed)
     ));
+    out.push_str(&format!(
+        "Settled with one click: {} of {} escalations ({}); median {} to the click; another answer than the bot's: {} ({})\n",
+        r.one_click,
+        r.escalations,
+        share(r.one_click, r.escalations),
+        minutes(r.median_minutes_to_click),
+        r.one_click_replaced,
+        share(r.one_click_replaced, r.one_click)
+    ));
     out.push_str(&format!("Reminders sent: {}\n", r.reminders));
     out.push_str(&format!(
         "Bot answers judged at a handoff: {} ({} wrong, {})\n",
@@ -326,4 +381,54 @@ pub fn render_text(r: &Report) -> String {
         }
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::escalation::OneClick;
+
+    fn escalation(created: &str, clicked_after_min: Option<i64>, sent: &str) -> Escalation {
+        let mut e: Escalation = serde_json::from_value(serde_json::json!({
+            "escalation_id": "1764064800000-3fa2c1d9",
+            "conversation": crate::conversation::ConversationKey::new(
+                crate::conversation::Channel::Messenger, "1", "2"),
+            "reason": "low_confidence", "reason_detail": "",
+            "summary": {"intent": "x", "tried": [], "next_step": "y"},
+            "transcript": [], "trace": {"steps": []},
+            "created_at": created, "paused_until": created, "last_customer_at": created,
+        }))
+        .unwrap();
+        if let Some(m) = clicked_after_min {
+            e.resumed_at = Some(e.created_at + Duration::minutes(m));
+            e.resumed_by = Some(ResumedBy::Link);
+            e.one_click = Some(OneClick {
+                entry: sent.into(),
+                suggested: Some("shipping-time".into()),
+            });
+        }
+        e
+    }
+
+    #[test]
+    fn counts_the_escalations_settled_with_one_click_and_the_answers_replaced() {
+        let now: DateTime<Utc> = "2026-12-03T12:00:00Z".parse().unwrap();
+        let escalations = [
+            escalation("2026-12-01T10:00:00Z", Some(4), "shipping-time"),
+            escalation("2026-12-01T11:00:00Z", Some(12), "order-tracking"),
+            escalation("2026-12-02T10:00:00Z", Some(30), "shipping-time"),
+            escalation("2026-12-02T11:00:00Z", None, ""),
+        ];
+        let r = build_report(&escalations, &[], 2, now);
+        assert_eq!((r.one_click, r.one_click_replaced), (3, 1));
+        assert_eq!(r.median_minutes_to_click, Some(12.0));
+        assert_eq!(r.replaced_percent().map(f64::round), Some(33.0));
+        let week = r.weeks.last().unwrap();
+        assert_eq!((week.one_click, week.one_click_replaced), (3, 1));
+        let text = render_text(&r);
+        assert!(
+            text.contains("Settled with one click: 3 of 4 escalations (75%); median 12 min to the click; another answer than the bot's: 1 (33%)"),
+            "{text}"
+        );
+    }
 }

@@ -64,6 +64,17 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
             .median_minutes_to_resume
             .map_or("–".into(), |m| format!("{m:.0} min"))
     ));
+    if week.one_click > 0 {
+        email.push_str(&format!(
+            "Settled with one click: {} of {} escalations, median {} from the handoff to the click; {} with another answer than the bot's ({}).\n",
+            week.one_click,
+            week.escalations,
+            week.median_minutes_to_click
+                .map_or("–".into(), |m| format!("{m:.0} min")),
+            week.one_click_replaced,
+            shown(Some(week.one_click_replaced as f64 * 100.0 / week.one_click as f64))
+        ));
+    }
     if let Some(b) = before {
         email.push_str(&format!(
             "The week before: {} answered of {}, {} escalated.\n",
