@@ -146,6 +146,7 @@ pub fn eval(
             "max_error": max_error,
             "recommended": best.as_ref().map(tally_json),
             "proposal": proposal,
+            "suggestions": handoff::policy::evaluation::suggestions(&judged, at_policy.threshold),
         });
         println!("{out}");
         return Ok(());

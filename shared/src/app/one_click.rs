@@ -166,7 +166,6 @@ pub async fn send_one_click(
         .as_ref()
         .map(|s| s.language.clone())
         .unwrap_or_else(|| "en".into());
-    let text = entry.answer_in(&language).to_string();
     let label = HumanLabel {
         outcome: Some(OutcomeLabel::BotCouldHandle),
         entry: Some(entry.id.clone()),
@@ -211,6 +210,19 @@ pub async fn send_one_click(
         ResumeResult::Superseded { .. } => return Ok(OneClickOutcome::Superseded),
         ResumeResult::NotFound => return Ok(OneClickOutcome::NotFound),
     }
+    // Two colleagues choosing different answers at once: the label written first is the one kept,
+    // and it is what the customer gets, so the verdict always names the answer sent.
+    let recorded = app
+        .escalations
+        .get_escalation(key, &e.escalation_id)
+        .await?
+        .and_then(|e| e.one_click)
+        .map(|c| c.entry);
+    let entry = match recorded.as_deref().and_then(|id| app.knowledge.get(id)) {
+        Some(kept) => kept,
+        None => entry,
+    };
+    let text = entry.answer_in(&language).to_string();
     crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "one_click")));
     crate::metrics::emit(
         "TimeToOneClick",
@@ -218,7 +230,7 @@ pub async fn send_one_click(
         "Seconds",
         None,
     );
-    tracing::info!(escalation_id = %e.escalation_id, entry = %entry.id, replaced = label.one_click.as_ref().is_some_and(OneClick::replaced), "answered with one click");
+    tracing::info!(escalation_id = %e.escalation_id, entry = %entry.id, replaced = e.suggestion.as_ref().is_none_or(|s| s.entry != entry.id), "answered with one click");
     // The inbox holds the thread since the handoff: take it back before the bot speaks.
     take_thread_back(app, key, &e.escalation_id).await;
     let answer = Message::bot_send(key, now.timestamp_millis(), send_key, &text);

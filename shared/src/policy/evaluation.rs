@@ -72,6 +72,10 @@ pub struct Judged {
     pub tie: Option<(String, f64)>,
     /// Got a small-talk reply ("hello" → the greeting), which answers no entry.
     pub small_talk: bool,
+    /// Escalated at the threshold in force with the bot's best answer suggested to the team:
+    /// that entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 /// What the bot does with a message at one threshold.
@@ -151,6 +155,7 @@ pub fn judge(
             score: step.score.unwrap_or(0.0),
             tie,
             small_talk: false,
+            suggestion: d.suggestion.map(|s| s.entry),
         };
     }
     let (entry, small_talk) = match d.outcome {
@@ -166,6 +171,7 @@ pub fn judge(
         score: 0.0,
         tie: None,
         small_talk,
+        suggestion: d.suggestion.map(|s| s.entry),
     }
 }
 
@@ -240,6 +246,44 @@ pub fn tally(judged: &[Judged], threshold: f64) -> Tally {
     t
 }
 
+/// What the team would be offered for the escalations at the threshold in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct SuggestionTally {
+    /// Escalated messages that have an entry; those that carried a suggestion, right or wrong.
+    pub escalated_in_scope: usize,
+    pub suggested_right: usize,
+    pub suggested_wrong: usize,
+    /// Escalated messages that needed a person, and those that carried a suggestion anyway.
+    pub escalated_off_topic: usize,
+    pub off_topic_suggested: usize,
+}
+
+/// Counts the suggestions of `judged`, decided at `threshold` (the one in force when judged).
+pub fn suggestions(judged: &[Judged], threshold: f64) -> SuggestionTally {
+    let mut t = SuggestionTally::default();
+    for j in judged {
+        if j.answered_at(threshold) != Answered::Nobody {
+            continue;
+        }
+        match (&j.expect, &j.suggestion) {
+            (Some(want), Some(got)) => {
+                t.escalated_in_scope += 1;
+                if want == got {
+                    t.suggested_right += 1;
+                } else {
+                    t.suggested_wrong += 1;
+                }
+            }
+            (Some(_), None) => t.escalated_in_scope += 1,
+            (None, s) => {
+                t.escalated_off_topic += 1;
+                t.off_topic_suggested += usize::from(s.is_some());
+            }
+        }
+    }
+    t
+}
+
 /// The scores of the messages the knowledge decided (the others answer whatever the threshold),
 /// and the thresholds at which a tie starts being asked.
 pub fn knowledge_scores(judged: &[Judged]) -> impl Iterator<Item = f64> + '_ {
@@ -284,6 +328,7 @@ mod tests {
             score,
             tie: None,
             small_talk: false,
+            suggestion: None,
         }
     }
 

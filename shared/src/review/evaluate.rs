@@ -237,6 +237,7 @@ mod tests {
             score,
             tie: None,
             small_talk: false,
+            suggestion: None,
         }
     }
 
