@@ -344,6 +344,29 @@ async fn one_click_refuses_and_says_why() {
         let (status, page) = post_form(&dev, &link, &[("entry", "shipping-time")]).await;
         assert_eq!(status, 403, "{what}: {page}");
     }
+    // An answer link past its expiry (signed with the deployment's keys, an hour ago).
+    let escalation_id = doc["escalation_id"].as_str().unwrap();
+    let expired = handoff::resume::ResumeToken {
+        escalation_id: escalation_id.into(),
+        conversation: handoff::conversation::ConversationKey::new(
+            handoff::conversation::Channel::Messenger,
+            PAGE,
+            user,
+        ),
+        expires_at: chrono::Utc::now() - chrono::Duration::hours(1),
+    }
+    .sign_for(
+        handoff::resume::LinkKind::Answer,
+        &handoff::resume::LinkKeys::parse(LINK_KEYS).unwrap(),
+    );
+    let (status, page) = post_form(
+        &dev,
+        &format!("{}/answer/{expired}", dev.base),
+        &[("entry", "shipping-time")],
+    )
+    .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("expired"), "{page}");
     // A cross-site POST is refused too.
     let r = dev
         .http()

@@ -627,7 +627,10 @@ mod tests {
             // Half of the 10,000 escalations settled with one click: 4 more read units and one
             // more write each.
             + 5_000.0 * (4.0 * 0.125 + 0.625) / 1e6;
-        assert!(close(by("One-click answers (DynamoDB, beyond the resume)"), 0.005625));
+        assert!(close(
+            by("One-click answers (DynamoDB, beyond the resume)"),
+            0.005625
+        ));
         assert!(close(e.total, total), "{} vs {total}", e.total);
         assert!(close(e.per_thousand_messages, total / 100.0));
     }

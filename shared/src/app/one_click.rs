@@ -43,10 +43,13 @@ pub enum OneClickOutcome {
         entry: String,
     },
     /// The answer went out before (another click, a colleague): nothing sent again.
+    /// `recorded` is false when the click that claimed it left no record of the send (it died
+    /// before Meta answered, or Meta refused it): a person should check the inbox.
     AlreadySent {
         entry: String,
         at: Option<DateTime<Utc>>,
         by: Option<String>,
+        recorded: bool,
     },
     /// The customer wrote again since the suggestion; a fresh choice is needed.
     CustomerWroteAgain {
@@ -83,10 +86,12 @@ pub fn refusal(
     now: DateTime<Utc>,
 ) -> Option<OneClickOutcome> {
     if let Some(one_click) = &e.one_click {
+        let key = answer_key(&e.escalation_id);
         return Some(OneClickOutcome::AlreadySent {
             entry: one_click.entry.clone(),
             at: e.resumed_at,
             by: e.labelled_by.clone(),
+            recorded: recent.iter().any(|m| m.mid == key && m.role == Role::Bot),
         });
     }
     if let Some(at) = e.resumed_at {

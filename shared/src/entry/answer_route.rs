@@ -197,15 +197,25 @@ fn answered(app: &App, esc: &Escalation, action: &str, o: OneClickOutcome) -> Ur
             &format!("The customer has the answer of \"{entry}\" and is back with the bot. The bot learns from it. Thank you!"),
             true,
         ),
-        OneClickOutcome::AlreadySent { entry, at, by } => outcome(
+        OneClickOutcome::AlreadySent {
+            entry,
+            at,
+            by,
+            recorded,
+        } => outcome(
             200,
             "Already answered",
             &format!(
-                "The answer of \"{entry}\" was already sent{}{}. Nothing was sent again.",
+                "The answer of \"{entry}\" was already sent{}{}. Nothing was sent again.{}",
                 by.map(|b| format!(" by {b}")).unwrap_or_default(),
-                at.map(|t| format!(" on {}", fmt(t))).unwrap_or_default()
+                at.map(|t| format!(" on {}", fmt(t))).unwrap_or_default(),
+                if recorded {
+                    ""
+                } else {
+                    " Meta has not confirmed that it reached the customer: check the conversation in the inbox and send it from there if it is missing."
+                }
             ),
-            true,
+            recorded,
         ),
         OneClickOutcome::CustomerWroteAgain { since } => {
             let mut r = render(
