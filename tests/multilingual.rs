@@ -93,6 +93,66 @@ fn the_triggers_fire_in_every_language_whatever_the_shop_speaks() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Latin letters swapped for the Cyrillic and Greek letters that look the same.
+fn disguised(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'o' => '\u{43e}', // Cyrillic о
+            'e' => '\u{435}', // Cyrillic е
+            'a' => '\u{3b1}', // Greek α
+            'p' => '\u{440}', // Cyrillic р
+            'c' => '\u{441}', // Cyrillic с
+            other => other,
+        })
+        .collect()
+}
+
+#[test]
+fn look_alike_letters_never_hide_a_rule_in_any_language() {
+    let policy = Policy::from_toml("languages = [\"fr\"]\n").unwrap();
+    let knowledge = Knowledge::from_toml(
+        "[[entry]]\nid = 'horaires'\nquestions = ['Quels sont vos horaires ?']\nanswer = 'Du mardi au samedi.'\n",
+    )
+    .unwrap();
+    let cases = [
+        ("escalate complaint", "I want to file a complaint"),
+        ("escalate human_request", "Can I speak to a person please?"),
+        ("escalate complaint", "Ich habe eine Beschwerde"),
+        (
+            "escalate human_request",
+            "Kann ich bitte mit einem Mitarbeiter sprechen?",
+        ),
+        (
+            "escalate human_request",
+            "Je voudrais parler à un conseiller",
+        ),
+        ("escalate money", "Vous m'avez débité deux fois"),
+        ("escalate human_request", "¿Puedo hablar con una persona?"),
+        ("escalate money", "Me cobraron dos veces el mismo pedido"),
+        ("escalate human_request", "Vorrei parlare con un operatore"),
+        ("escalate money", "Mi avete addebitato due volte"),
+    ];
+    let mut wrong = Vec::new();
+    for (expected, text) in cases {
+        let hidden = disguised(text);
+        assert_ne!(hidden, text, "the case must carry look-alikes");
+        let got = headline(&policy, &knowledge, &hidden);
+        if got != expected {
+            wrong.push(format!("{hidden:?}: expected {expected}, got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The issue's own two: a Cyrillic "о" in "complaint", a Greek "ο" in "person".
+    assert_eq!(
+        headline(&policy, &knowledge, "I want to file a c\u{43e}mplaint"),
+        "escalate complaint"
+    );
+    assert_eq!(
+        headline(&policy, &knowledge, "I want to talk to a pers\u{3bf}n"),
+        "escalate human_request"
+    );
+}
+
 const SMART_HOME: &str = r#"
 [[entry]]
 id = "lights-on"

@@ -175,7 +175,7 @@ async fn the_team_answers_an_unsure_question_with_one_click() {
     assert_eq!(texts_to(&dev, user).await.len(), told.len() + 1);
 
     // The weekly review proposes the verdict as a question of shipping-time.
-    let (code, out, err) = handoff_cli(&env, &["review", "now"]);
+    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
     assert_eq!(code, 0, "{out}{err}");
     let review = out.lines().last().unwrap().to_string();
     let page = dev

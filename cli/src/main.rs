@@ -147,9 +147,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ReviewCommand {
-    /// Build today's review and publish its digest to the team topic (the template schedules
-    /// this every Monday); prints the review page's link.
-    Now,
+    /// Build today's review of the last whole week (Monday to Sunday) and publish its digest to
+    /// the team topic (the template schedules this every Monday at 07:00 UTC); prints the review
+    /// page's link.
+    Now {
+        /// Build it as if at this time (RFC 3339), e.g. a Monday 07:00 to see that schedule's
+        /// review.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -238,8 +244,8 @@ async fn main() -> ExitCode {
         Command::Policy { command } => return policy_cmd::run(command),
         Command::Boundary { command } => boundary_cmd::run(command).await,
         Command::Review {
-            command: ReviewCommand::Now,
-        } => review_cmd::now().await,
+            command: ReviewCommand::Now { at },
+        } => review_cmd::now(at.as_deref()).await,
         Command::Resume {
             page,
             user,

@@ -30,6 +30,7 @@ pub mod review;
 pub mod state;
 pub mod store;
 pub mod webhook;
+pub mod wording;
 
 pub use app::App;
 pub use config::Config;

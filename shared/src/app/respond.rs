@@ -482,8 +482,12 @@ async fn send_reply(
                 .record_send(&record, &Delivery::Sent(mid))
                 .await?;
             crate::metrics::emit("Answers", 1.0, "Count", None);
-            // The report's answered-vs-escalated share; a lost count is not worth a retry.
-            if let Err(e) = app.stats.count_answer(now.date_naive()).await {
+            // The report's answered-vs-escalated share, on the day of the answer (the day the
+            // weekly review's sample finds it under); a lost count is not worth a retry.
+            let day = DateTime::from_timestamp_millis(record.timestamp_ms)
+                .unwrap_or(now)
+                .date_naive();
+            if let Err(e) = app.stats.count_answer(day).await {
                 tracing::warn!(error = %e, "answer not counted");
             }
             return Ok(Pass::Done(RespondOutcome::Answered { entry }));

@@ -38,19 +38,23 @@ fn refused(err: &TokenError) -> UrlResponse {
 }
 
 /// A cross-site POST is refused where the browser tells us. `Sec-Fetch-Site` decides when sent;
-/// otherwise the `Origin` host must be ours. With `Referrer-Policy: no-referrer` browsers send
-/// `Origin: null` on the page's own form, so "null" alone proves nothing either way.
+/// otherwise the `Origin` host must be ours, and without an `Origin` the `Referer`'s. With
+/// `Referrer-Policy: no-referrer` browsers send `Origin: null` on the page's own form, so "null"
+/// alone proves nothing either way.
 pub(super) fn cross_site(req: &UrlRequest) -> bool {
     if let Some(site) = header(req, "sec-fetch-site") {
         return !matches!(site, "same-origin" | "none");
     }
-    match (header(req, "origin"), header(req, "host")) {
-        (Some("null"), _) | (None, _) => false,
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-            !origin_host.eq_ignore_ascii_case(host)
-        }
-        (Some(_), None) => true,
+    let host = header(req, "host");
+    let foreign = |url: &str| {
+        let rest = url.split("://").nth(1).unwrap_or(url);
+        let url_host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        host.is_none_or(|h| !url_host.eq_ignore_ascii_case(h))
+    };
+    match header(req, "origin") {
+        Some("null") => false,
+        Some(origin) => foreign(origin),
+        None => header(req, "referer").is_some_and(foreign),
     }
 }
 
@@ -255,5 +259,39 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
             405,
             render_outcome_page("Not allowed", "Open the link in a browser.", false),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(headers: &[(&'static str, &'static str)]) -> UrlRequest {
+        let mut map = ::http::HeaderMap::new();
+        map.insert("host", "links.example".parse().unwrap());
+        for (k, v) in headers {
+            map.insert(*k, v.parse().unwrap());
+        }
+        super::super::http::request("POST", "/resume/x", "", map, None)
+    }
+
+    #[test]
+    fn a_post_from_another_site_is_refused_whatever_header_says_so() {
+        assert!(cross_site(&post(&[("sec-fetch-site", "cross-site")])));
+        assert!(!cross_site(&post(&[("sec-fetch-site", "same-origin")])));
+        assert!(cross_site(&post(&[("origin", "https://evil.example")])));
+        assert!(!cross_site(&post(&[("origin", "https://links.example")])));
+        assert!(!cross_site(&post(&[("origin", "null")])));
+        // No Origin, but a Referer from elsewhere: refused too.
+        assert!(cross_site(&post(&[(
+            "referer",
+            "https://evil.example/page"
+        )])));
+        assert!(!cross_site(&post(&[(
+            "referer",
+            "https://links.example/review/r1.x"
+        )])));
+        // Neither (a command-line client): nothing says it is another site.
+        assert!(!cross_site(&post(&[])));
     }
 }

@@ -56,7 +56,14 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
     let Some(reviews) = &app.reviews else {
         return try_again();
     };
-    let stored = match reviews.get_review(token.review).await {
+    let history = match &app.versions {
+        Some(v) => v.history().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "version history not read; the page shows the review as built");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let mut stored = match reviews.get_review(token.review).await {
         Ok(Some(s)) => s,
         Ok(None) => return page(404, "Not found", "This review no longer exists.", false),
         Err(e) => {
@@ -64,6 +71,7 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
             return try_again();
         }
     };
+    stored.review = stored.review.with_versions_since(&history);
     let action = format!("/review/{raw}");
     let m = method(req);
     match m.as_str() {
@@ -147,7 +155,18 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
             match apply_review(app, token.review, &form, now).await {
                 Ok(ApplyOutcome::Published(version, p)) => {
                     tracing::info!(version, review = %token.review, "review applied");
-                    let fresh = reviews.get_review(token.review).await.ok().flatten().map(|s| s.review).unwrap_or(stored.review.clone());
+                    let history = match &app.versions {
+                        Some(v) => v.history().await.unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    let fresh = reviews
+                        .get_review(token.review)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|s| s.review)
+                        .unwrap_or(stored.review.clone())
+                        .with_versions_since(&history);
                     let note = format!("Done: version {version} is live; the bot uses it within a minute. Your decisions are recorded.");
                     render(200, Some(&p), (&note, true), &fresh)
                 }

@@ -1,10 +1,7 @@
 //! What changed between two versions, in the one line `handoff boundary history` prints.
 
 use crate::policy::{Knowledge, Policy};
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::wording::counted as plural;
 
 /// "+1 entry (gift-wrap), +4 questions, +2 [outside] examples, confidence threshold 0.40 → 0.35".
 pub fn describe_change(

@@ -157,13 +157,16 @@ pub fn decide(
             .unwrap_or_else(|| "soon".into())
     });
     // Every check reads the text as the customer sees it: a soft hyphen or a zero-width joiner
-    // inside "complaint" must not hide the word.
+    // inside "complaint" must not hide the word, nor a Cyrillic "о" in it.
     let visible = turn.text.map(super::text::visible);
+    let read = visible
+        .as_deref()
+        .map(|t| super::confusables::fold_look_alikes(t).into_owned());
     let turn = Turn {
-        text: visible.as_deref(),
+        text: read.as_deref(),
         ..turn
     };
-    let d = decide_open(policy, knowledge, turn, now);
+    let d = decide_open(policy, knowledge, turn, now, visible.as_deref());
     match closed {
         // Whatever the reason, a customer escalated while the shop is closed learns when it opens.
         Some(label) => with_opening(policy, d, &label),
@@ -250,11 +253,14 @@ fn leading_small_talk(lexicon: &super::Lexicon, words: &[String]) -> usize {
     }
 }
 
+/// `shown` is the message as the customer wrote it (the handoff's intent quotes it); `turn.text`
+/// is what the checks read.
 fn decide_open(
     policy: &Policy,
     knowledge: &Knowledge,
     turn: Turn<'_>,
     now: DateTime<Utc>,
+    shown: Option<&str>,
 ) -> Decision {
     let text = turn.text.unwrap_or("");
     let words = tokens(text);
@@ -268,7 +274,13 @@ fn decide_open(
         knowledge.retrieve_words(text, words.clone())
     };
     let threshold = policy.threshold_for(knowledge);
-    let intent = intent_of(policy, threshold.value, &retrieval, &turn, text);
+    let intent = intent_of(
+        policy,
+        threshold.value,
+        &retrieval,
+        &turn,
+        shown.unwrap_or(text),
+    );
     let ctx = Ctx {
         policy,
         knowledge,

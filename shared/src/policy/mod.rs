@@ -3,6 +3,7 @@
 pub mod ask;
 mod boundary;
 mod check;
+mod confusables;
 mod decide;
 mod engine;
 pub mod evaluation;

@@ -285,7 +285,9 @@ pub fn weekly_chart(rows: &[ChartRow]) -> String {
             marks.join(" ")
         ));
     }
-    out.push_str("◆ a new boundary version went live that week\n");
+    if rows.iter().any(|r| !r.versions.is_empty()) {
+        out.push_str("◆ a new boundary version went live that week\n");
+    }
     out
 }
 

@@ -94,9 +94,22 @@ pub async fn build_review(app: &App, now: DateTime<Utc>) -> Result<BuiltReview, 
     })
 }
 
+/// The week a review built at `now` reports: the last whole week, Monday 00:00 to the next
+/// Monday 00:00 (UTC), before the one `now` is in. The schedule runs on Monday at 07:00: a review on
+/// Monday 7 December reports Monday 30 November to Sunday 6 December.
+pub fn reviewed_week(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let end = crate::report::monday(now.date_naive())
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc();
+    (end - Duration::days(REVIEW_DAYS), end)
+}
+
 async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let (reviews, versions) = stores(app)?;
-    let from = now - Duration::days(REVIEW_DAYS);
+    let (from, end) = reviewed_week(now);
+    // The report's last week is the reviewed one, the five before it for comparison.
+    let last_moment = end - Duration::milliseconds(1);
     let escalations = app
         .escalations
         .escalations_between(
@@ -119,20 +132,21 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let rejected = reviews.rejected_proposals().await?;
     let (proposals, wordless) = proposals(&cases, &knowledge, &rejected);
 
-    let first_day =
-        crate::report::monday((now - Duration::weeks(i64::from(WEEKS_SHOWN) - 1)).date_naive());
+    let first_day = crate::report::monday(
+        (last_moment - Duration::weeks(i64::from(WEEKS_SHOWN) - 1)).date_naive(),
+    );
     let answers = app
         .stats
-        .answers_per_day(first_day, now.date_naive())
+        .answers_per_day(first_day, last_moment.date_naive())
         .await?;
-    let mut report = crate::report::build_report(&escalations, &answers, WEEKS_SHOWN, now);
+    let mut report = crate::report::build_report(&escalations, &answers, WEEKS_SHOWN, last_moment);
     report.mark_versions(&versions.history().await?);
     report.add_sampled_verdicts(&reviews.reviews_since(first_day).await?);
 
-    // A uniform sample of the period's answers: each draw picks a day in proportion to the
-    // answers it has left, then the day's store draws that many at random.
-    let days: Vec<(NaiveDate, u64)> = (1..=REVIEW_DAYS)
-        .map(|i| (now - Duration::days(REVIEW_DAYS - i)).date_naive())
+    // A uniform sample of the week's answers, Monday to Sunday: each draw picks a day in
+    // proportion to the answers it has left, then the day's store draws that many at random.
+    let days: Vec<(NaiveDate, u64)> = (0..REVIEW_DAYS)
+        .map(|i| (from + Duration::days(i)).date_naive())
         .map(|d| {
             (
                 d,
@@ -161,13 +175,14 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     for ((day, _), n) in days.iter().zip(take) {
         sample.extend(reviews.sample_answers(*day, n).await?);
     }
-    sample.retain(|s| s.at >= from && !s.question.trim().is_empty());
+    sample.retain(|s| s.at >= from && s.at < end && !s.question.trim().is_empty());
 
     Ok(Review {
         id: now.date_naive(),
         built_at: now,
         from,
-        to: now,
+        // The week's last moment: shown as its Sunday.
+        to: last_moment,
         version: current.version,
         proposals,
         sample,

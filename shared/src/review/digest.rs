@@ -8,6 +8,7 @@ use serde_json::json;
 use super::record::{Change, Review};
 use crate::escalation::HandoffMessage;
 use crate::report::{ChartRow, Week};
+use crate::wording::counted;
 
 fn shown(p: Option<f64>) -> String {
     p.map_or("–".into(), |p| format!("{p:.0} %"))
@@ -54,7 +55,9 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
         week.escalations
     ));
     for (reason, n) in &week.by_reason {
-        email.push_str(&format!("  {reason}: {n}\n"));
+        // In words, as the review page says them ("the bot was not sure of the answer").
+        let words = crate::escalation::ReasonCode::from(reason.clone()).describe();
+        email.push_str(&format!("  {words}: {n}\n"));
     }
     email.push_str(&format!(
         "Answers marked wrong: {} of {} checked\nMedian time to hand back: {}\n",
@@ -86,9 +89,9 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
     email.push('\n');
     email.push_str(&weekly_chart(&review.weeks));
     email.push_str(&format!(
-        "\nWaiting for your decision: {} proposals from this week's labels, {} answers to check.\n",
-        review.proposals.len(),
-        review.sample.len()
+        "\nWaiting for your decision: {} from this week's labels, {} to check.\n",
+        counted(review.proposals.len(), "proposal", "proposals"),
+        counted(review.sample.len(), "answer", "answers")
     ));
     for p in review.proposals.iter().take(8) {
         email.push_str(&format!("  - {}\n", describe(&p.change)));
@@ -107,10 +110,10 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
         "\nReview and apply with one click (the link works for 7 days):\n{url}\n\nNothing changes until someone accepts a proposal on that page.\n"
     ));
     let subject = format!(
-        "Handoff weekly review: {} answered, {} escalated, {} proposals",
+        "Handoff weekly review: {} answered, {} escalated, {}",
         week.answers,
         week.escalations,
-        review.proposals.len()
+        counted(review.proposals.len(), "proposal", "proposals")
     );
     let document = json!({
         "type": "handoff.review",
@@ -133,9 +136,9 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
             "textType": "client-markdown",
             "title": format!("Weekly review: {} answered, {} escalated", week.answers, week.escalations),
             "description": format!(
-                "{} proposals and {} answers to check.\n```\n{}```",
-                review.proposals.len(),
-                review.sample.len(),
+                "{} and {} to check.\n```\n{}```",
+                counted(review.proposals.len(), "proposal", "proposals"),
+                counted(review.sample.len(), "answer", "answers"),
                 weekly_chart(&review.weeks)
             ),
             "nextSteps": [format!("Review: {url}")],

@@ -148,9 +148,9 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
             )),
             Change::Draft { id, questions, answer } => {
                 body.push_str(&format!(
-                    "<legend>A new entry <b>{}</b></legend><p>Asked {} times:</p><ul>",
+                    "<legend>A new entry <b>{}</b></legend><p>Asked {}:</p><ul>",
                     text(id),
-                    p.escalations.len()
+                    crate::wording::counted(p.escalations.len(), "time", "times")
                 ));
                 for q in questions {
                     body.push_str(&format!("<li><q>{}</q></li>", text(q)));

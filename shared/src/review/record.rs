@@ -80,7 +80,8 @@ pub struct Review {
     pub version: u32,
     pub proposals: Vec<Proposal>,
     pub sample: Vec<AnsweredSample>,
-    /// The last weeks, oldest first; the last is the reviewed one.
+    /// The last weeks, oldest first; the last is the reviewed one (its page may add the weeks
+    /// since, to mark the versions that went live after it: `with_versions_since`).
     pub weeks: Vec<crate::report::Week>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_minutes_to_resume: Option<f64>,
@@ -92,6 +93,27 @@ pub struct Review {
 }
 
 impl Review {
+    /// The review as its page shows it now: the boundary version in force, and a ◆ for every
+    /// version that went live since it was built, on its week's row (a row is added for weeks
+    /// after the reviewed one), so a version just applied shows at once.
+    pub fn with_versions_since(mut self, history: &[crate::live::VersionRecord]) -> Self {
+        for record in history.iter().filter(|r| r.at > self.to) {
+            let start = crate::report::monday(record.at.date_naive());
+            match self.weeks.iter_mut().find(|w| w.start == start) {
+                Some(w) if !w.versions.contains(&record.version) => w.versions.push(record.version),
+                Some(_) => {}
+                None => self.weeks.push(crate::report::Week {
+                    start,
+                    versions: vec![record.version],
+                    ..Default::default()
+                }),
+            }
+            self.version = self.version.max(record.version);
+        }
+        self.weeks.sort_by_key(|w| w.start);
+        self
+    }
+
     pub fn decision(&self, key: &str) -> Option<&ReviewDecision> {
         self.decisions.iter().rev().find(|d| d.key == key)
     }
@@ -101,5 +123,53 @@ impl Review {
         self.proposals
             .iter()
             .filter(|p| self.decision(&p.key).is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_applied_after_the_review_shows_in_its_header_and_chart() {
+        let day = |d: &str| -> NaiveDate { d.parse().unwrap() };
+        let at = |t: &str| -> DateTime<Utc> { t.parse().unwrap() };
+        let review = Review {
+            id: day("2026-12-07"),
+            built_at: at("2026-12-07T07:00:00Z"),
+            from: at("2026-11-30T00:00:00Z"),
+            to: at("2026-12-06T23:59:59.999Z"),
+            version: 1,
+            proposals: vec![],
+            sample: vec![],
+            weeks: vec![crate::report::Week {
+                start: day("2026-11-30"),
+                ..Default::default()
+            }],
+            median_minutes_to_resume: None,
+            wordless: vec![],
+            decisions: vec![],
+        };
+        let record = |version: u32, t: &str| crate::live::VersionRecord {
+            version,
+            content: "x".into(),
+            size: 1,
+            by: "review Léa".into(),
+            at: at(t),
+            change: "+1 question".into(),
+            base: version - 1,
+        };
+        let shown = review.with_versions_since(&[
+            record(1, "2026-11-01T10:00:00Z"),
+            record(2, "2026-12-07T09:30:00Z"),
+        ]);
+        assert_eq!(shown.version, 2);
+        assert_eq!(shown.weeks.len(), 2);
+        assert_eq!(shown.weeks[1].start, day("2026-12-07"));
+        assert_eq!(shown.weeks[1].versions, [2]);
+        assert!(
+            shown.weeks[0].versions.is_empty(),
+            "version 1 is older than the review"
+        );
     }
 }
