@@ -82,7 +82,12 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
 
     // The schedule's review, by hand.
     let handoffs = dev.team.delivered().await.len();
-    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
+    // The schedule's run after this week: it reviews this week's traffic.
+    let at = next_review_time();
+    let review_day = chrono::DateTime::parse_from_rfc3339(&at)
+        .unwrap()
+        .date_naive();
+    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &at]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("3 proposals, 1 answer to check, digest published"),
@@ -128,7 +133,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         "{email}"
     );
     // A redelivered schedule builds nothing and publishes nothing.
-    let (code, again, _) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
+    let (code, again, _) = handoff_cli(&env, &["review", "now", "--at", &at]);
     assert_eq!(code, 0);
     assert!(
         again.contains("built and sent earlier today") && again.contains(&url),
@@ -241,6 +246,14 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     })
     .await;
     assert!(notice.contains("version 2 is live"), "{notice}");
+    // The page after Apply says the version in force and marks it on the chart.
+    let header = text_of(&c, "p.who").await;
+    assert!(header.contains("boundary version 2"), "{header}");
+    let source = c.source().await.unwrap();
+    assert!(
+        source.contains("◆ v2"),
+        "the chart marks the version just applied"
+    );
     eprintln!(
         "apply answered in {:.2} s (debug build: measure, build the index, publish)",
         clicked.elapsed().as_secs_f64()
@@ -280,12 +293,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
 
     // The decisions are on the review, with who and when.
     use handoff::review::Reviews;
-    let review = store
-        .get_review(chrono::Utc::now().date_naive())
-        .await
-        .unwrap()
-        .unwrap()
-        .review;
+    let review = store.get_review(review_day).await.unwrap().unwrap().review;
     assert_eq!(
         review
             .decisions
@@ -345,12 +353,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         content.knowledge
     );
     assert!(content.knowledge.contains("Can I pay in instalments?"));
-    let review = store
-        .get_review(chrono::Utc::now().date_naive())
-        .await
-        .unwrap()
-        .unwrap()
-        .review;
+    let review = store.get_review(review_day).await.unwrap().unwrap().review;
     assert!(review.open_proposals().next().is_none());
     let by: Vec<&str> = review
         .decisions

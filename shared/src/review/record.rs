@@ -97,7 +97,8 @@ impl Review {
     /// version that went live since it was built, on its week's row (a row is added for weeks
     /// after the reviewed one), so a version just applied shows at once.
     pub fn with_versions_since(mut self, history: &[crate::live::VersionRecord]) -> Self {
-        for record in history.iter().filter(|r| r.at > self.to) {
+        // Newer than the version the review was built on: went live since.
+        for record in history.iter().filter(|r| r.version > self.version) {
             let start = crate::report::monday(record.at.date_naive());
             match self.weeks.iter_mut().find(|w| w.start == start) {
                 Some(w) if !w.versions.contains(&record.version) => w.versions.push(record.version),
@@ -108,8 +109,11 @@ impl Review {
                     ..Default::default()
                 }),
             }
-            self.version = self.version.max(record.version);
         }
+        self.version = history
+            .iter()
+            .map(|r| r.version)
+            .fold(self.version, u32::max);
         self.weeks.sort_by_key(|w| w.start);
         self
     }
