@@ -244,6 +244,17 @@ async fn a_body_as_large_as_a_function_url_takes_is_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restart_answers_what_was_stored_before_the_crash() {
+    restart_answers_what_was_stored_meanwhile(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_without_a_saved_place_answers_what_was_stored_meanwhile_once() {
+    // The place in the stream is lost (another machine, a cleaned temporary directory): the
+    // stream is read from its oldest record, and what was handled before is not handled twice.
+    restart_answers_what_was_stored_meanwhile(true).await;
+}
+
+async fn restart_answers_what_was_stored_meanwhile(forget_the_place: bool) {
     let mut dev = DevServer::start().await;
     let first = "7000000000002251";
     dev.post_signed(&customer_text(
@@ -286,6 +297,15 @@ async fn a_restart_answers_what_was_stored_before_the_crash() {
         .send()
         .await
         .unwrap();
+    if forget_the_place {
+        let place = dev
+            .env
+            .iter()
+            .find(|(k, _)| k == "HANDOFF_DEV_CHECKPOINT")
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        std::fs::remove_file(&place).expect("the place was saved");
+    }
     dev.restart().await;
     eventually("the answer after the restart", || async {
         (!dev.sends_to(user).await.is_empty()).then_some(())

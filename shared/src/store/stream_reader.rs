@@ -70,7 +70,8 @@ impl StreamReader {
     }
 
     /// Keeps the reader's place in `path`: when it holds a place in this stream, reading starts
-    /// right after it (whatever `start` says), and it is rewritten after every handled batch.
+    /// right after it (whatever `start` says); when it holds none, at the oldest record the stream
+    /// still has. It is rewritten after every handled batch.
     pub fn with_checkpoint(mut self, path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         let saved = std::fs::read(&path)
@@ -83,7 +84,12 @@ impl StreamReader {
                 tracing::info!(path = %path.display(), shards = shards.len(), "stream read on from where the last run stopped")
             }
             None => {
-                tracing::info!(path = %path.display(), start = ?self.start, "no saved place in this stream")
+                // Without a saved place a message stored while nothing read the stream would
+                // never be answered: read everything the stream still holds (DynamoDB keeps 24
+                // hours). What was handled before is handled again as a redelivery is: a reply
+                // already sent or an escalation already opened is found and nothing is repeated.
+                tracing::warn!(path = %path.display(), "no saved place in this stream: reading everything it still holds (up to 24 hours), so a message stored while nothing read it is answered; what was handled before is recognised and not repeated");
+                self.start = StartAt::Oldest;
             }
         }
         if let Some(shards) = &saved {
