@@ -369,3 +369,64 @@ async fn a_slow_graph_api_sends_once_and_holds_no_other_customer() {
     assert_eq!(notices.len(), 1, "the customer was told once: {notices:?}");
     assert_eq!(s(&dev.state(slow).await.unwrap(), "status"), "paused");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_meta_confirms_late_is_not_followed_by_a_handoff() {
+    use wiremock::matchers::{body_partial_json, method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    let dev = DevServer::start().await;
+    let user = "7000000000002271";
+    // Meta takes the answer but answers the send after the client gave up on it (5 s); its echo
+    // of the message comes a second later.
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[0-9]+/messages$"))
+        .and(body_partial_json(
+            json!({"recipient": {"id": user}, "messaging_type": "RESPONSE"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_secs(7))
+                .set_body_json(json!({"recipient_id": user, "message_id": "m_meta_late"})),
+        )
+        .with_priority(1)
+        .mount(&dev.graph)
+        .await;
+    dev.post_signed(&customer_text(
+        user,
+        "m_late_echo",
+        "What are your opening hours?",
+        now_ms(),
+    ))
+    .await;
+    eventually("the send under way", || async {
+        (!sends_keyed(&dev, user, "reply-").await.is_empty()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(6_000)).await;
+    let t = now_ms();
+    let echo = json!({"object": "page", "entry": [{"id": PAGE, "time": t, "messaging": [{
+        "sender": {"id": PAGE}, "recipient": {"id": user}, "timestamp": t,
+        "message": {"mid": "m_meta_late", "is_echo": true, "app_id": APP_ID.parse::<u64>().unwrap(),
+                    "metadata": "handoff:reply-m_late_echo", "text": "Tuesday to Saturday"}}]}]})
+    .to_string();
+    assert_eq!(dev.post_signed(&echo).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    assert!(
+        !dev.team
+            .delivered()
+            .await
+            .iter()
+            .any(|d| d.pointer("/conversation/user_id").and_then(Value::as_str) == Some(user)),
+        "no handoff: Meta confirmed the answer"
+    );
+    assert_eq!(s(&dev.state(user).await.unwrap(), "status"), "active");
+    assert_eq!(
+        sends_keyed(&dev, user, "reply-").await.len(),
+        1,
+        "sent once"
+    );
+    assert!(
+        sends_keyed(&dev, user, "handoff-").await.is_empty(),
+        "the customer is not told a person comes"
+    );
+}

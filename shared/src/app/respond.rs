@@ -496,8 +496,9 @@ async fn send_reply(
     };
     if e.is_unconfirmed() {
         // Meta may have delivered it: never sent again blindly. Its echo (which carries the
-        // reply's key) is the receipt; without one a person looks, told it may have arrived.
-        if let Some(Delivery::Sent(mid)) = app.conversations.send_delivery(&record).await? {
+        // reply's key) is the receipt, and it often comes seconds after the send gave up; only
+        // when it does not come in that time does a person look, told it may have arrived.
+        if let Some(mid) = wait_for_echo(app, &record).await? {
             tracing::info!(conversation = %message.conversation, "unconfirmed send confirmed by Meta's echo");
             app.conversations
                 .record_send(&record, &Delivery::Sent(mid))
@@ -554,6 +555,26 @@ async fn send_reply(
         suggestion: None,
     };
     escalate(app, message, after_reply, &handed, now).await
+}
+
+/// How long an unconfirmed send waits for Meta's echo of it before a person is asked to check:
+/// Meta echoes a message it took within seconds, even when its answer to the send was late.
+const ECHO_WAIT: std::time::Duration = std::time::Duration::from_secs(6);
+const ECHO_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Meta's id for `record`, once its echo is in (within `ECHO_WAIT`, and never past the
+/// invocation's deadline); `None` if it never came.
+async fn wait_for_echo(app: &App, record: &Message) -> Result<Option<String>, FlowError> {
+    let until = std::time::Instant::now() + crate::deadline::bound(ECHO_WAIT);
+    loop {
+        if let Some(Delivery::Sent(mid)) = app.conversations.send_delivery(record).await? {
+            return Ok(Some(mid));
+        }
+        if std::time::Instant::now() + ECHO_POLL > until {
+            return Ok(None);
+        }
+        tokio::time::sleep(ECHO_POLL).await;
+    }
 }
 
 pub(super) fn bot_message(
