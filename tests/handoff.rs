@@ -268,6 +268,19 @@ fn subjects_are_ascii_and_attributes_filterable() {
         );
         let reason = m.attributes.iter().find(|(k, _)| *k == "reason").unwrap();
         assert_eq!(reason.1, e.reason.as_str());
+        // A notice published twice reads as the same escalation: its id ends the subject, whole
+        // however long the intent, and stands on the card.
+        let id = e.escalation_id.rsplit('-').next().unwrap();
+        assert!(
+            m.subject.ends_with(&format!(" ({id})")),
+            "{name}: {}",
+            m.subject
+        );
+        let card = m.chat["content"]["description"].as_str().unwrap();
+        assert!(
+            card.contains(&format!("*Escalation:* {}", e.escalation_id)),
+            "{name}"
+        );
     }
     let zoe = &cases()[0].1;
     let subject = build_handoff(zoe, &links(), NoticeKind::Escalation, zoe.created_at).subject;

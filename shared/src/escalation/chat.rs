@@ -78,12 +78,14 @@ pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind)
         };
         description.push_str(&format!("> {who}: {}\n", cut(&quote(&l.text), LINE_MAX)));
     }
-    // The link last and whole: a cut link is a broken one.
-    let link = if resume_url.is_empty() {
-        String::new()
-    } else {
-        format!("\n*Hand the customer back to the bot when done:* {resume_url}")
-    };
+    // The escalation's id, so a card posted twice reads as the same escalation; the link last
+    // and whole: a cut link is a broken one.
+    let link = format!("\n*Escalation:* {}", e.escalation_id)
+        + &if resume_url.is_empty() {
+            String::new()
+        } else {
+            format!("\n*Hand the customer back to the bot when done:* {resume_url}")
+        };
     let description = cut(
         &description,
         DESCRIPTION_MAX.saturating_sub(link.chars().count()),

@@ -128,6 +128,22 @@ pub fn ascii_subject(raw: &str) -> String {
     }
 }
 
+/// The part of an escalation id a person tells escalations apart by (its hash).
+pub fn short_id(escalation_id: &str) -> &str {
+    escalation_id.rsplit('-').next().unwrap_or(escalation_id)
+}
+
+/// `ascii_subject(raw)` with `tail` kept whole at its end, within SNS's limit.
+fn subject_ending(raw: &str, tail: &str) -> String {
+    let mut head = ascii_subject(raw);
+    let room = SUBJECT_MAX.saturating_sub(tail.len());
+    if head.len() > room {
+        head.truncate(room.saturating_sub(3));
+        head = format!("{}...", head.trim_end());
+    }
+    head + tail
+}
+
 fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%a %d %b %H:%M UTC").to_string()
 }
@@ -203,19 +219,24 @@ pub fn build_handoff(
         NoticeKind::Escalation => "A customer needs a person",
         NoticeKind::Reminder => "REMINDER: nobody has picked this up yet",
     };
-    let subject = ascii_subject(&format!(
-        "{}[Handoff] {}: {} - {}",
-        if kind == NoticeKind::Reminder {
-            "Reminder "
-        } else {
-            ""
-        },
-        e.reason,
-        e.customer_name
-            .as_deref()
-            .unwrap_or(&e.conversation.user_id),
-        e.summary.intent
-    ));
+    // The escalation's id ends the subject: a notice published twice (an invocation cut off
+    // mid-publish cannot know whether SNS took it) reads as the same escalation, not a second one.
+    let subject = subject_ending(
+        &format!(
+            "{}[Handoff] {}: {} - {}",
+            if kind == NoticeKind::Reminder {
+                "Reminder "
+            } else {
+                ""
+            },
+            e.reason,
+            e.customer_name
+                .as_deref()
+                .unwrap_or(&e.conversation.user_id),
+            e.summary.intent
+        ),
+        &format!(" ({})", short_id(&e.escalation_id)),
+    );
 
     let mut email = String::new();
     let mut line = |s: &str| {

@@ -100,6 +100,11 @@ impl SnsNotifier {
 /// One publish's own bound (SNS answers in milliseconds; the SDK retries within it).
 const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// The least of the invocation a publish may begin with (beyond the deadline's own margin for
+/// recording the outcome): SNS answers in tens of milliseconds, but a publish cut off by the
+/// deadline may have reached the team without our knowing, and the retry would send it again.
+pub const PUBLISH_MARGIN: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[async_trait]
 impl Notifier for SnsNotifier {
     async fn publish(&self, message: &HandoffMessage) -> Result<String, NotifyError> {
@@ -118,6 +123,12 @@ impl Notifier for SnsNotifier {
             return Err(NotifyError::Invalid(
                 "subject must be ASCII, one line, 1-99 characters".into(),
             ));
+        }
+        if !crate::deadline::has_left(PUBLISH_MARGIN) {
+            return Err(NotifyError::Deferred(format!(
+                "less than {} s of the invocation left; the redelivery or the sweep publishes it",
+                PUBLISH_MARGIN.as_secs()
+            )));
         }
         let body = message.sns_body();
         if body.len() > MAX_MESSAGE_BYTES {
@@ -153,5 +164,32 @@ impl Notifier for SnsNotifier {
             self.publish_chat(topic, message).await;
         }
         Ok(out.message_id.unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_publish_is_not_begun_with_too_little_of_the_invocation_left() {
+        let aws = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let notifier = SnsNotifier::on_first_publish(&aws, "arn:aws:sns:eu-west-1:1:t");
+        let message = HandoffMessage {
+            subject: "[Handoff] test (3fa2c1d9)".into(),
+            email: "x".into(),
+            document: serde_json::json!({}),
+            attributes: vec![],
+            chat: serde_json::json!({}),
+        };
+        // 2.5 s left: the record margin (1.5 s) leaves 1 s, under the publish's 3 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(2_500);
+        let result = crate::deadline::scope(Some(deadline), notifier.publish(&message)).await;
+        assert!(
+            matches!(result, Err(NotifyError::Deferred(_))),
+            "{result:?}"
+        );
     }
 }
