@@ -386,6 +386,11 @@ async fn main() -> ExitCode {
                     v.fixed_total / v.total * 100.0
                 );
             }
+            println!(
+                "a flood of 10,000 messages from one sender (stored, read once each, never decided or answered once {} came within a minute): ${:.4}",
+                handoff::policy::FLOOD_MESSAGES,
+                handoff::cost::flood_cost(10_000.0)
+            );
             println!("per 1,000 messages: ${:.4}", e.per_thousand_messages);
             Ok(())
         }

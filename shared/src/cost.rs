@@ -232,6 +232,25 @@ pub const ONE_CLICK_SHARE: f64 = 0.5;
 pub const ONE_CLICK_EXTRA_RRU: f64 = 4.0;
 pub const ONE_CLICK_EXTRA_WRU: f64 = 1.0;
 
+/// What a flood of `messages` from one sender costs (`policy::FLOOD_MESSAGES` within a minute
+/// and the bot hands the sender to a person, once): each message is stored by one ingest
+/// invocation and read once by the policy function, in batches of 10, with no decision, no
+/// sentence encoder and no send while the sender is paused; the few answers before it and the one
+/// escalation are the ordinary ones.
+pub fn flood_cost(messages: f64) -> f64 {
+    use prices::*;
+    use usage::*;
+    /// A paused customer's message in the policy function: one read, ~15 ms.
+    const PAUSED_SECONDS: f64 = 0.015;
+    const STREAM_BATCH: f64 = 10.0;
+    let invocations = messages + messages / STREAM_BATCH;
+    let gb_s = MEMORY_GB * messages * (INGEST_SECONDS + PAUSED_SECONDS);
+    invocations * LAMBDA_PER_REQUEST
+        + gb_s * LAMBDA_ARM_PER_GB_S
+        + messages * (WRU_PER_MESSAGE / 2.0) * DDB_PER_WRU
+        + messages * RRU_PER_MESSAGE * DDB_PER_RRU
+}
+
 /// The one-click answers: what they add to the resume link they replace.
 fn one_click_lines(escalations: f64) -> Vec<CostLine> {
     let clicks = escalations * ONE_CLICK_SHARE;
@@ -632,6 +651,12 @@ mod tests {
             0.005625
         ));
         assert!(close(e.total, total), "{} vs {total}", e.total);
+        // A flood of 10,000 messages: 11,000 invocations ($0.0022), 56.25 GB-s ($0.00075),
+        // 10,000 writes ($0.00625) and 40,000 read units ($0.005).
+        assert!(close(
+            flood_cost(10_000.0),
+            0.0022 + 56.25 * 0.000_013_333_4 + 0.00625 + 0.005
+        ));
         assert!(close(e.per_thousand_messages, total / 100.0));
     }
 

@@ -19,6 +19,8 @@ pub enum ReasonCode {
     RepeatedFallback,
     /// The best entry is one the team approves before it is sent (`approve = "team"`).
     Approval,
+    /// More messages within a minute than a person types: the bot stops answering the sender.
+    Flood,
     /// A custom rule's name.
     Rule(String),
 }
@@ -36,6 +38,7 @@ impl ReasonCode {
             ReasonCode::ConfirmDeclined => "confirm_declined",
             ReasonCode::RepeatedFallback => "repeated_fallback",
             ReasonCode::Approval => "approval",
+            ReasonCode::Flood => "flood",
             ReasonCode::Rule(name) => name,
         }
     }
@@ -53,6 +56,7 @@ impl ReasonCode {
             ReasonCode::ConfirmDeclined => "declined the bot's proposal".into(),
             ReasonCode::RepeatedFallback => "the bot failed to answer several times".into(),
             ReasonCode::Approval => "the answer waits for the team's approval".into(),
+            ReasonCode::Flood => "sent many messages within a minute".into(),
             ReasonCode::Rule(name) => format!("rule \"{name}\""),
         }
     }
@@ -71,6 +75,7 @@ impl From<String> for ReasonCode {
             "confirm_declined" => ReasonCode::ConfirmDeclined,
             "repeated_fallback" => ReasonCode::RepeatedFallback,
             "approval" => ReasonCode::Approval,
+            "flood" => ReasonCode::Flood,
             _ => ReasonCode::Rule(s),
         }
     }

@@ -124,6 +124,9 @@ pub fn default_next_step(reason: &ReasonCode) -> &'static str {
         ReasonCode::Approval => {
             "Check the suggested answer: send it with one click, or reply yourself."
         }
+        ReasonCode::Flood => {
+            "Look at what the sender sent (a script, a stuck app, someone pasting); hand them back when it stopped."
+        }
         ReasonCode::Rule(_) => "Handle the request named by the rule.",
     }
 }

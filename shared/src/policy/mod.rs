@@ -23,6 +23,7 @@ pub use boundary::{
     FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Retention, Rule,
     RuleAction, Threshold, ThresholdSource,
 };
+pub use check::flood::{FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS};
 pub use decide::{
     confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,
     ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,

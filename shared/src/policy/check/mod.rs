@@ -3,7 +3,8 @@
 //!
 //! | # | check | file |
 //! | --- | --- | --- |
-//! | 0 | the answer to a pending proposal | `pending.rs` |
+//! | 0 | a flood from the sender | `flood.rs` |
+//! | 0b | the answer to a pending proposal | `pending.rs` |
 //! | 1–2 | the brand's rules (payload, then phrases, attachments, topics) | `rules.rs` |
 //! | 3 | a request for a person | `human_request.rs` |
 //! | 4 | frustration | `frustration.rs` |
@@ -17,6 +18,7 @@
 //!
 //! `docs/policy.md` documents the same order for brands.
 
+pub(crate) mod flood;
 mod frustration;
 mod hours;
 mod human_request;
@@ -41,7 +43,8 @@ use crate::escalation::ReasonCode;
 type Check = fn(&Ctx<'_>, &mut DecisionTrace) -> Option<Decision>;
 
 /// The checks before the last, in order (see the table above).
-const PIPELINE: [Check; 10] = [
+const PIPELINE: [Check; 11] = [
+    flood::check,
     pending::check,
     rules::check,
     human_request::check,
