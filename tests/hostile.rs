@@ -7,32 +7,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-/// The handoff document the team got for `user`, once it arrives.
-async fn handoff_for(dev: &DevServer, user: &str) -> Value {
-    eventually(&format!("the handoff for {user}"), || async {
-        dev.team
-            .delivered()
-            .await
-            .into_iter()
-            .find(|d| d.pointer("/conversation/user_id").and_then(Value::as_str) == Some(user))
-    })
-    .await
-}
-
-/// The bot's sends to `user` whose key (in the send's metadata) contains `key`: `reply-` for
-/// answers, `handoff-` for the notice that a person is coming.
-async fn sends_keyed(dev: &DevServer, user: &str, key: &str) -> Vec<Value> {
-    dev.sends_to(user)
-        .await
-        .into_iter()
-        .filter(|b| {
-            b.pointer("/message/metadata")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.contains(key))
-        })
-        .collect()
-}
-
 fn hand_back(user: &str, ts: i64) -> String {
     json!({"object": "page", "entry": [{"id": PAGE, "time": ts, "messaging": [{
         "sender": {"id": user}, "recipient": {"id": PAGE}, "timestamp": ts,
@@ -429,79 +403,4 @@ async fn an_answer_meta_confirms_late_is_not_followed_by_a_handoff() {
         sends_keyed(&dev, user, "handoff-").await.is_empty(),
         "the customer is not told a person comes"
     );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_flood_from_one_sender_costs_that_sender_not_the_shop() {
-    let dev = DevServer::start().await;
-    let flooder = "7000000000002281";
-    let others = ["7000000000002282", "7000000000002283", "7000000000002284"];
-    let t0 = now_ms();
-    // 1,000 messages from one sender within a few seconds, 50 to a webhook delivery, and three
-    // ordinary customers asking in the middle of it.
-    for batch in 0..20 {
-        let messaging: Vec<Value> = (0..50)
-            .map(|i| {
-                let n = batch * 50 + i;
-                json!({"sender": {"id": flooder}, "recipient": {"id": PAGE}, "timestamp": t0 + n,
-                       "message": {"mid": format!("m_flood_{n}"), "text": format!("What are your opening hours? {n}")}})
-            })
-            .collect();
-        let body =
-            json!({"object": "page", "entry": [{"id": PAGE, "time": t0, "messaging": messaging}]})
-                .to_string();
-        assert_eq!(dev.post_signed(&body).await.status(), 200);
-        if batch == 10 {
-            for (k, user) in others.iter().enumerate() {
-                dev.post_signed(&customer_text(
-                    user,
-                    &format!("m_ordinary_{k}"),
-                    "When are you open?",
-                    now_ms(),
-                ))
-                .await;
-            }
-        }
-    }
-    // The ordinary customers are answered, whatever the flood.
-    for user in others {
-        let reply = dev.reply_to(user).await;
-        assert!(reply.contains("Tuesday"), "{reply}");
-    }
-    // Everything the sender sent is kept.
-    let stored = eventually("the flood stored", || async {
-        let n = dev
-            .items(flooder)
-            .await
-            .iter()
-            .filter(|i| s(i, "role") == "customer")
-            .count();
-        (n == 1_000).then_some(n)
-    })
-    .await;
-    assert_eq!(stored, 1_000);
-    // The team hears once, with the reason.
-    let doc = handoff_for(&dev, flooder).await;
-    assert_eq!(doc["reason"]["code"], "flood");
-    // The stream drains: every message handled, the sender paused.
-    eventually("the flood handled", || async {
-        (s(&dev.state(flooder).await?, "status") == "paused").then_some(())
-    })
-    .await;
-    settle().await;
-    settle().await;
-    let escalations = dev
-        .team
-        .delivered()
-        .await
-        .into_iter()
-        .filter(|d| d.pointer("/conversation/user_id").and_then(Value::as_str) == Some(flooder))
-        .count();
-    assert_eq!(escalations, 1, "told once");
-    let answers = sends_keyed(&dev, flooder, "reply-").await.len();
-    assert!(
-        answers < handoff::policy::FLOOD_MESSAGES,
-        "the bot answered a flooding sender {answers} times"
-    );
-    assert_eq!(sends_keyed(&dev, flooder, "handoff-").await.len(), 1);
 }

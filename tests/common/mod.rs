@@ -827,3 +827,29 @@ impl DevServer {
         .await
     }
 }
+
+/// The handoff document the team got for `user`, once it arrives.
+pub async fn handoff_for(dev: &DevServer, user: &str) -> Value {
+    eventually(&format!("the handoff for {user}"), || async {
+        dev.team
+            .delivered()
+            .await
+            .into_iter()
+            .find(|d| d.pointer("/conversation/user_id").and_then(Value::as_str) == Some(user))
+    })
+    .await
+}
+
+/// The bot's sends to `user` whose key (in the send's metadata) contains `key`: `reply-` for
+/// answers, `handoff-` for the notice that a person is coming.
+pub async fn sends_keyed(dev: &DevServer, user: &str, key: &str) -> Vec<Value> {
+    dev.sends_to(user)
+        .await
+        .into_iter()
+        .filter(|b| {
+            b.pointer("/message/metadata")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains(key))
+        })
+        .collect()
+}
