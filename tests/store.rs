@@ -352,3 +352,44 @@ async fn every_item_expires_as_the_policy_says() {
     assert!(days(expires(e.sort_key()).await, 400.0));
     assert!(days(expires(m.sort_key()).await, 30.0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_is_read_with_what_came_before_it_not_after() {
+    let direct = aws().await;
+    let table = fresh_table(&direct, "store").await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let conv = ConversationKey::new(Channel::Messenger, PAGE, "7000000000000905");
+    let t0 = Utc::now().timestamp_millis();
+    let said = |n: i64| Message {
+        role: Role::Customer,
+        direction: Direction::In,
+        mid: format!("m_burst_{n:02}"),
+        ..reply(&conv, "unused", t0 + n)
+    };
+    for n in 0..40 {
+        store.record_message(&said(n)).await.unwrap();
+    }
+    let mids = |ms: Vec<Message>| ms.into_iter().map(|m| m.mid).collect::<Vec<_>>();
+    // The three before message 5 and itself, whatever 34 came after it.
+    assert_eq!(
+        mids(store.messages_through(&conv, &said(5), 4).await.unwrap()),
+        ["m_burst_02", "m_burst_03", "m_burst_04", "m_burst_05"]
+    );
+    assert_eq!(
+        mids(store.messages_through(&conv, &said(1), 30).await.unwrap()),
+        ["m_burst_00", "m_burst_01"]
+    );
+    // The STATE item is never read as a message.
+    store
+        .save_state(&conv, &PauseFlag::default(), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .messages_through(&conv, &said(39), 100)
+            .await
+            .unwrap()
+            .len(),
+        40
+    );
+}

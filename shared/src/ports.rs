@@ -86,6 +86,14 @@ pub trait Conversations: Send + Sync {
         key: &ConversationKey,
         limit: usize,
     ) -> Result<ConversationSnapshot, StoreError>;
+    /// The `limit` newest messages up to and including `through` (by time, then mid), oldest
+    /// first: what a message is decided on, however many arrived after it.
+    async fn messages_through(
+        &self,
+        key: &ConversationKey,
+        through: &Message,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
     async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError>;
     /// Writes `next` as STATE on condition that STATE is still at `read_version` (0: absent).
     /// `false` when another writer got there first: read again and re-apply.

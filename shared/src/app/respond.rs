@@ -12,7 +12,9 @@ use crate::policy::{
     decide, Decision, Outcome, Turn, ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
 };
 use crate::ports::{ConversationSnapshot, Delivery, QuickReplyButton};
-use crate::state::{PendingChange, PendingConfirmation, Refusal, StateEvent, Transition};
+use crate::state::{
+    PauseFlag, PendingChange, PendingConfirmation, Refusal, StateEvent, Transition,
+};
 use crate::webhook::OWN_METADATA_PREFIX;
 
 /// How many recent messages the policy reads (and the handoff's transcript snapshot holds).
@@ -79,13 +81,21 @@ pub async fn respond(
 /// One pass: read the conversation, then the steps in order. Each step either hands on what the
 /// next needs or ends the pass.
 async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Pass, FlowError> {
-    let snapshot = app
-        .conversations
-        .load_conversation(&message.conversation, HISTORY)
-        .await?;
-    if snapshot.state.holds_at(now) {
-        return while_paused(app, message, &snapshot, now).await;
+    // The pause flag alone first: a paused customer (a person holds the conversation, or a flood)
+    // costs one item read, not the history's.
+    let state = app.conversations.get_state(&message.conversation).await?;
+    if state.holds_at(now) {
+        return while_paused(app, message, &state, now).await;
     }
+    // The history up to this message: in a burst, what the customer wrote after it is not what
+    // they had in mind, and would push out what they wrote before.
+    let snapshot = ConversationSnapshot {
+        state,
+        messages: app
+            .conversations
+            .messages_through(&message.conversation, message, HISTORY)
+            .await?,
+    };
     let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
     let decision = decide_turn(app, message, &snapshot, written_at).await;
     let reply = match plan_reply(app, &decision, &snapshot, now) {
@@ -123,11 +133,11 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
 async fn while_paused(
     app: &App,
     message: &Message,
-    snapshot: &ConversationSnapshot,
+    state: &PauseFlag,
     now: DateTime<Utc>,
 ) -> Result<Pass, FlowError> {
     let own = escalation_id_for(message.timestamp_ms, &message.mid);
-    if snapshot.state.escalation_id.as_deref() == Some(own.as_str()) {
+    if state.escalation_id.as_deref() == Some(own.as_str()) {
         if let Some(esc) = app
             .escalations
             .get_escalation(&message.conversation, &own)

@@ -214,6 +214,46 @@ async fn a_redelivered_question_is_answered_once() {
 }
 
 #[tokio::test]
+async fn a_burst_stored_before_it_is_decided_is_read_in_order_and_hands_over_once() {
+    // The stream delivers a burst after all of it is stored: each message is decided on what came
+    // before it, so the flood is seen at its sixth message, not hidden by the ones after it.
+    let r = rig();
+    let burst: Vec<Message> = (0..40)
+        .map(|n| {
+            customer(
+                &format!("m_burst_{n:02}"),
+                "How long does shipping take?",
+                t0() + Duration::milliseconds(n),
+            )
+        })
+        .collect();
+    for m in &burst {
+        r.app.conversations.record_message(m).await.unwrap();
+    }
+    let mut outcomes = Vec::new();
+    for m in &burst {
+        outcomes.push(
+            respond(&r.app, m, t0() + Duration::seconds(1))
+                .await
+                .unwrap(),
+        );
+    }
+    let answered = outcomes
+        .iter()
+        .filter(|o| matches!(o, RespondOutcome::Answered { .. }))
+        .count();
+    assert_eq!(answered, crate::policy::FLOOD_MESSAGES - 1, "{outcomes:?}");
+    assert!(matches!(
+        outcomes[crate::policy::FLOOD_MESSAGES - 1],
+        RespondOutcome::Escalated { .. }
+    ));
+    assert!(outcomes[crate::policy::FLOOD_MESSAGES..]
+        .iter()
+        .all(|o| *o == RespondOutcome::Paused));
+    assert_eq!(r.team.published.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn an_escalation_pauses_tells_the_customer_once_and_publishes_once() {
     let r = rig();
     let m = customer("m1", "I want to file a complaint", t0());
@@ -295,6 +335,14 @@ impl Conversations for PauseDuringDecision {
         limit: usize,
     ) -> Result<ConversationSnapshot, StoreError> {
         self.inner.load_conversation(key, limit).await
+    }
+    async fn messages_through(
+        &self,
+        key: &ConversationKey,
+        through: &Message,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.inner.messages_through(key, through, limit).await
     }
     async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError> {
         self.inner.get_state(key).await

@@ -119,6 +119,29 @@ impl Conversations for MemoryStore {
         }))
     }
 
+    async fn messages_through(
+        &self,
+        key: &ConversationKey,
+        through: &Message,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let through = through.sort_key();
+        Ok(self.with(|t| match t.conversations.get(key) {
+            Some(c) => {
+                let mut messages: Vec<Message> = c
+                    .messages
+                    .range(..=through)
+                    .rev()
+                    .take(limit)
+                    .map(|(_, (m, _))| m.clone())
+                    .collect();
+                messages.reverse();
+                messages
+            }
+            None => Vec::new(),
+        }))
+    }
+
     async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError> {
         Ok(self.with(|t| {
             t.conversations

@@ -82,6 +82,38 @@ impl Conversations for DynamoStore {
         Ok(snapshot)
     }
 
+    async fn messages_through(
+        &self,
+        key: &ConversationKey,
+        through: &Message,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :through")
+            .expression_attribute_values(":pk", s(key.partition_key()))
+            .expression_attribute_values(":first", s("M#".to_string()))
+            .expression_attribute_values(":through", s(through.sort_key()))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(aws)?
+            .items
+            .unwrap_or_default();
+        let mut messages = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(m) = from_item::<MessageItem>(item)?.into_message() {
+                messages.push(m);
+            }
+        }
+        messages.reverse();
+        Ok(messages)
+    }
+
     async fn get_state(&self, key: &ConversationKey) -> Result<PauseFlag, StoreError> {
         let out = self
             .client
