@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use handoff::adapters::dynamodb::items::EscalationItem;
+use handoff::adapters::DynamoStore;
 use handoff::escalation::Escalation;
 use handoff::ports::{Conversations, Escalations};
 use handoff::state::{StateEvent, Transition};
-use handoff::store::items::EscalationItem;
-use handoff::store::DynamoStore;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use common::*;
-use handoff::live::{BoundaryVersions, CurrentVersion, Publication, VersionRecord};
+use handoff::live::{CurrentVersion, Publication, VersionRecord};
+use handoff::ports::BoundaryVersions;
 
 const GIFT_WRAP: &str = r#"
 [[entry]]
@@ -140,7 +141,7 @@ async fn a_bad_or_half_written_version_never_becomes_current() {
         err.contains("the knowledge file") && err.contains("answer"),
         "{err}"
     );
-    let store = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
+    let store = handoff::adapters::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
     assert!(store.history().await.unwrap().is_empty());
     assert!(store.current().await.unwrap().is_layer());
 
@@ -195,7 +196,7 @@ async fn of_two_publishers_on_the_same_version_one_wins_and_the_other_is_told() 
     // transaction until its iterators are renewed, which would slow the dev server tests.
     let aws = aws().await;
     let table = fresh_table(&aws, "bv").await;
-    let store = handoff::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table);
+    let store = handoff::adapters::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table);
     let record = VersionRecord {
         version: 2,
         content: "a".repeat(64),

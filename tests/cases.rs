@@ -6,6 +6,8 @@ mod common;
 
 use chrono::{Datelike, Duration, Utc};
 use common::*;
+use handoff::adapters::dynamodb::items::EscalationItem;
+use handoff::adapters::DynamoStore;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::escalation::{
     AnswersVerdict, Escalation, EscalationSummary, OutcomeLabel, ReasonCode, ResumedBy,
@@ -14,8 +16,6 @@ use handoff::escalation::{
 use handoff::message::Role;
 use handoff::policy::{DecisionTrace, Knowledge};
 use handoff::ports::Stats;
-use handoff::store::items::EscalationItem;
-use handoff::store::DynamoStore;
 
 struct Seed {
     reason: &'static str,
@@ -210,7 +210,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     let aws = aws().await;
     let table = unique("cases");
     let ddb = aws_sdk_dynamodb::Client::new(&aws);
-    handoff::store::bootstrap(
+    handoff::adapters::dynamodb::bootstrap(
         &ddb,
         &aws_sdk_sns::Client::new(&aws),
         &table,

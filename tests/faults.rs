@@ -68,7 +68,7 @@ async fn an_endpoint_outage_answers_5xx_and_redeliveries_are_stored_once() {
     for b in &bodies {
         post(b).await.unwrap();
     }
-    let store = handoff::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let store = handoff::adapters::DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
     let conv = ConversationKey::new(Channel::Messenger, PAGE, "7000000000000701");
     let snapshot = handoff::ports::Conversations::load_conversation(&store, &conv, 100)
         .await

@@ -263,7 +263,7 @@ async fn restart_answers_what_was_stored_meanwhile(forget_the_place: bool) {
         standby: false,
         answer: None,
     };
-    let item = handoff::store::items::MessageItem::from_message(&message);
+    let item = handoff::adapters::dynamodb::items::MessageItem::from_message(&message);
     dev.dynamodb
         .put_item()
         .table_name(&dev.table)

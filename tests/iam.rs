@@ -225,7 +225,7 @@ async fn every_aws_call_each_function_makes_is_allowed_by_its_template_statement
     e.notified_at = Some(long_ago);
     e.escalation_id = handoff::escalation::escalation_id_for(long_ago.timestamp_millis(), "m_old");
     let paused = paused_for(&e);
-    let direct = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
+    let direct = handoff::adapters::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
     open_as_policy(&direct, &e, &paused, 0).await;
     // The sweep runs every second under `handoff dev`.
     eventually("the expired pause resumed by the sweep", || async {

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::repo_path;
+use handoff::adapters::language_model::LlmEngine;
 use handoff::app::load_boundary;
-use handoff::config::{LlmConfig, Secret};
+use handoff::config::LlmConfig;
 use handoff::escalation::ReasonCode;
-use handoff::llm::{apply_engine, LlmEngine};
+use handoff::policy::apply_model_answer;
 use handoff::policy::{decide, Decision, Outcome, Turn};
-use handoff::ports::AnswerEngine;
+use handoff::ports::LanguageModel;
+use handoff::secret::Secret;
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -60,7 +62,7 @@ async fn run(response: ResponseTemplate, timeout: Duration) -> (Decision, MockSe
     let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
     let result = engine.answer(question, &top).await;
     (
-        apply_engine(&policy, &knowledge, decision, result, now),
+        apply_model_answer(&policy, &knowledge, decision, result, now),
         server,
     )
 }
@@ -198,8 +200,8 @@ async fn the_handoff_summary_is_grounded_and_optional() {
         .unwrap()
         .contains("My vase arrived broken"));
     // Invalid or failing: no summary, and the card stays deterministic.
-    assert!(handoff::llm::parse_summary("{\"summary\": \"\"}").is_err());
-    assert!(handoff::llm::parse_summary("not json").is_err());
+    assert!(handoff::adapters::language_model::parse_summary("{\"summary\": \"\"}").is_err());
+    assert!(handoff::adapters::language_model::parse_summary("not json").is_err());
     let down = LlmEngine::new(
         LlmConfig {
             api_base: "http://127.0.0.1:9/v1".into(),
@@ -259,7 +261,7 @@ async fn the_engine_never_turns_an_escalation_or_a_proposal_into_an_answer() {
         .unwrap()
         .with_timezone(&Utc);
     let confident = || {
-        Ok(handoff::ports::EngineAnswer {
+        Ok::<_, handoff::ports::LanguageModelError>(handoff::policy::ModelAnswer {
             answer: "Sure!".into(),
             confidence: 0.99,
             intent: "x".into(),
@@ -279,7 +281,7 @@ async fn the_engine_never_turns_an_escalation_or_a_proposal_into_an_answer() {
         );
         let before = decision.headline();
         assert!(!before.starts_with("answer"), "{text}: {before}");
-        let after = apply_engine(&policy, &knowledge, decision, confident(), now);
+        let after = apply_model_answer(&policy, &knowledge, decision, confident(), now);
         assert_eq!(after.headline(), before, "{text}");
     }
 }
@@ -303,16 +305,16 @@ async fn bedrock_stub(text: &str) -> MockServer {
     server
 }
 
-fn bedrock_engine(server: &MockServer) -> handoff::llm::BedrockEngine {
+fn bedrock_engine(server: &MockServer) -> handoff::adapters::language_model::BedrockEngine {
     let conf = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
         .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_bedrockruntime::config::Credentials::for_tests())
         .endpoint_url(server.uri())
         .build();
-    handoff::llm::BedrockEngine::with_client(
+    handoff::adapters::language_model::BedrockEngine::with_client(
         aws_sdk_bedrockruntime::Client::from_conf(conf),
-        handoff::llm::DEFAULT_BEDROCK_MODEL,
+        handoff::config::DEFAULT_BEDROCK_MODEL,
         Duration::from_secs(2),
     )
 }
@@ -345,7 +347,7 @@ async fn bedrock_answers_within_the_same_boundary_and_is_sent_the_right_request(
     let good = json!({"answer": "Yes, all our glazed mugs are dishwasher safe.", "confidence": 0.92, "intent": "care question", "needs_human": false, "entry": "dishwasher"}).to_string();
     let server = bedrock_stub(&good).await;
     let engine = bedrock_engine(&server);
-    let d = apply_engine(
+    let d = apply_model_answer(
         &policy,
         &knowledge,
         decide_now(),
@@ -372,7 +374,7 @@ async fn bedrock_answers_within_the_same_boundary_and_is_sent_the_right_request(
     // The boundary holds whatever the model says: money promised → a person.
     let promise = json!({"answer": "Sure, we will refund you 20 EUR today.", "confidence": 0.95, "intent": "care", "needs_human": false, "entry": "dishwasher"}).to_string();
     let server = bedrock_stub(&promise).await;
-    let d = apply_engine(
+    let d = apply_model_answer(
         &policy,
         &knowledge,
         decide_now(),

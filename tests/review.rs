@@ -216,8 +216,8 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
         .await
         .contains("Nothing is applied yet"));
     // Nothing went live with the preview.
-    let store = handoff::store::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
-    use handoff::live::BoundaryVersions;
+    let store = handoff::adapters::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
+    use handoff::ports::BoundaryVersions;
     assert!(store.current().await.unwrap().is_layer());
     std::fs::create_dir_all(repo_path("artifacts")).unwrap();
     // The whole page in one picture.
@@ -292,7 +292,7 @@ async fn the_boundary_moves_from_labels_to_a_live_version_in_one_click() {
     );
 
     // The decisions are on the review, with who and when.
-    use handoff::review::Reviews;
+    use handoff::ports::Reviews;
     let review = store.get_review(review_day).await.unwrap().unwrap().review;
     assert_eq!(
         review

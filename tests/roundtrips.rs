@@ -12,7 +12,7 @@ use chrono::Utc;
 use common::*;
 use handoff::app::{ingest_webhook, notify_escalation, respond, RespondOutcome};
 use handoff::conversation::ConversationKey;
-use handoff::graph::GraphError;
+use handoff::ports::GraphError;
 use handoff::ports::{Messenger, QuickReplyButton};
 use handoff::webhook::{parse_webhook, sign, WebhookEvent};
 

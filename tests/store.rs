@@ -5,6 +5,7 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::*;
+use handoff::adapters::DynamoStore;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::escalation::{HumanLabel, ResumedBy};
 use handoff::message::{Direction, Message, Role};
@@ -12,7 +13,6 @@ use handoff::ports::{
     Conversations, Delivery, EscalationJob, Escalations, JobClaim, ResumeRecord, ResumeRequest,
 };
 use handoff::state::{PauseFlag, PendingChange, StateEvent, Transition};
-use handoff::store::DynamoStore;
 
 fn changed(t: Transition) -> PauseFlag {
     match t {

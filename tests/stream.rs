@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, Utc};
 use common::*;
+use handoff::adapters::DynamoStore;
 use handoff::conversation::{Channel, ConversationKey};
 use handoff::entry::{handle_escalate_batch, handle_policy_batch, StreamEvent};
 use handoff::message::{Direction, Message, Role};
 use handoff::ports::Conversations;
 use handoff::state::{PendingChange, StateEvent, Transition};
-use handoff::store::DynamoStore;
 use handoff::{App, Config};
 
 struct Rig {

@@ -5,8 +5,9 @@ use std::error::Error;
 use std::sync::Arc;
 
 use clap::Subcommand;
-use handoff::live::{self, BoundaryVersions, LayerFiles};
-use handoff::store::DynamoStore;
+use handoff::adapters::DynamoStore;
+use handoff::live::{self, LayerFiles};
+use handoff::ports::BoundaryVersions;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 

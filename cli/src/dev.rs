@@ -12,9 +12,9 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
 use base64::Engine;
+use handoff::adapters::dynamodb::call_log::as_function;
+use handoff::adapters::{self, StartAt, StreamReader};
 use handoff::entry::{self, StreamEvent, StreamEventRecord, UrlResponse};
-use handoff::store::call_log::as_function;
-use handoff::store::{self, StartAt, StreamReader};
 use handoff::{App, Config};
 use tokio::sync::watch;
 
@@ -39,26 +39,27 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
     let aws = handoff::config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| DEFAULT_TABLE.into());
-    let (stream_arn, created_topic, start) = if bootstrap {
-        let b = store::bootstrap(
-            &dynamodb,
-            &aws_sdk_sns::Client::new(&aws),
-            &table,
-            TOPIC_NAME,
-        )
-        .await?;
-        let start = if b.table_created {
-            StartAt::Oldest
+    let (stream_arn, created_topic, start) =
+        if bootstrap {
+            let b = adapters::bootstrap(
+                &dynamodb,
+                &aws_sdk_sns::Client::new(&aws),
+                &table,
+                TOPIC_NAME,
+            )
+            .await?;
+            let start = if b.table_created {
+                StartAt::Oldest
+            } else {
+                StartAt::Latest
+            };
+            (b.stream_arn, Some(b.topic_arn), start)
         } else {
-            StartAt::Latest
-        };
-        (b.stream_arn, Some(b.topic_arn), start)
-    } else {
-        let arn = store::stream_arn(&dynamodb, &table).await?.ok_or_else(|| {
+            let arn = adapters::stream_arn(&dynamodb, &table).await?.ok_or_else(|| {
             format!("table {table} has no stream; run with --bootstrap or enable NEW_IMAGE streams")
         })?;
-        (arn, None, StartAt::Latest)
-    };
+            (arn, None, StartAt::Latest)
+        };
     let config = Config::from_lookup(|name| match name {
         "TABLE_NAME" => Some(table.clone()),
         "TOPIC_ARN" => std::env::var(name).ok().or_else(|| created_topic.clone()),

@@ -293,7 +293,7 @@ pub fn build(knowledge: &str) -> Result<(), String> {
     let k = k.with_encoder(std::sync::Arc::new(encoder), None);
     let started = std::time::Instant::now();
     let bytes = k.index_bytes().expect("an encoder is attached");
-    let out = handoff::app::index_path(knowledge);
+    let out = handoff::policy::index_path(knowledge);
     let tmp = out.with_extension("index.tmp");
     std::fs::write(&tmp, &bytes)
         .and_then(|()| std::fs::rename(&tmp, &out))

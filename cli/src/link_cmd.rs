@@ -180,7 +180,7 @@ pub async fn run_forget(channel: &str, page: &str, user: &str, dry_run: bool) ->
         .filter(|t| !t.trim().is_empty())
         .ok_or("set TABLE_NAME to the table to erase from (the stack's TableName output)")?;
     let aws = handoff::config::load_aws().await;
-    let store = handoff::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let store = handoff::adapters::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
     let items = if dry_run {
         store.customer_items(&conv).await?
     } else {

@@ -1,36 +1,45 @@
 //! Handoff: a customer assistant for Messenger and Instagram whose core feature is knowing when to
 //! stop and call a human.
 //!
-//! Hexagonal: `entry` translates Lambda events, `app` holds the use cases, the domain modules
-//! (`webhook`, `policy`, `escalation`, `resume`) are pure, and `store`, `notify` and `graph` are
-//! the adapters behind the `ports`.
+//! The modules in the order a message flows through them (docs/architecture.md draws it). Imports
+//! point down this list: an entry calls a use case, a use case the domain and the ports, an adapter
+//! implements a port; nothing below imports what is above it.
 
+// Entry: Lambda events and HTTP requests in, responses out.
+pub mod entry;
+pub mod live;
+
+// Use cases: what the functions and the CLI do, on the ports.
 pub mod app;
 pub mod cases;
-pub mod config;
-pub mod conversation;
 #[cfg(feature = "tools")]
 pub mod cost;
-pub mod deadline;
-pub mod encoder;
-pub mod entry;
-pub mod escalation;
-pub mod graph;
-pub mod live;
-pub mod llm;
-pub mod message;
-pub mod metrics;
-pub mod notify;
-pub(crate) mod parallel;
-pub mod policy;
-pub mod ports;
 pub mod report;
-pub mod resume;
 pub mod review;
+
+// Domain: pure, no I/O; time is a parameter.
+pub mod conversation;
+pub mod encoder;
+pub mod escalation;
+pub mod message;
+pub mod policy;
+pub mod resume;
+pub mod secret;
 pub mod state;
-pub mod store;
 pub mod webhook;
 pub mod wording;
+
+// Ports: the capabilities the use cases need, with their contracts and errors.
+pub mod ports;
+
+// Adapters and the settings that choose them.
+pub mod adapters;
+pub mod config;
+
+// Runtime helpers shared by all of the above.
+pub mod deadline;
+pub mod metrics;
+pub(crate) mod parallel;
 
 pub use app::App;
 pub use config::Config;

@@ -592,11 +592,11 @@ impl AwsProxy {
         let sns = aws_sdk_sns::config::Builder::from(direct)
             .endpoint_url(&self.url)
             .build();
-        app.use_store(std::sync::Arc::new(handoff::store::DynamoStore::new(
+        app.use_store(std::sync::Arc::new(handoff::adapters::DynamoStore::new(
             aws_sdk_dynamodb::Client::from_conf(ddb),
             table,
         )));
-        app.notifier = std::sync::Arc::new(handoff::notify::SnsNotifier::new(
+        app.notifier = std::sync::Arc::new(handoff::adapters::SnsNotifier::new(
             aws_sdk_sns::Client::from_conf(sns),
             topic_arn,
         ));
@@ -607,7 +607,7 @@ impl AwsProxy {
 /// A new table (bootstrapped like `handoff dev --bootstrap`) on the local endpoint.
 pub async fn fresh_table(aws: &aws_config::SdkConfig, prefix: &str) -> String {
     let table = unique(prefix);
-    handoff::store::bootstrap(
+    handoff::adapters::dynamodb::bootstrap(
         &aws_sdk_dynamodb::Client::new(aws),
         &aws_sdk_sns::Client::new(aws),
         &table,

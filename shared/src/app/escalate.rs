@@ -133,9 +133,9 @@ pub async fn publish_unrecorded(
             }
         }
     }
-    if let (Some(engine), None) = (&app.engine, &e.summary.ai_summary) {
+    if let (Some(model), None) = (&app.language_model, &e.summary.ai_summary) {
         // A courtesy too: any failure leaves the deterministic card as it is.
-        match engine.summarize(&e.transcript).await {
+        match model.summarize(&e.transcript).await {
             Ok(summary) => e.summary.ai_summary = Some(summary),
             Err(err) => {
                 tracing::warn!(escalation_id = %e.escalation_id, error = %err, "no AI summary")

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::escalate::{notify_escalation, publish_unrecorded, CLAIM_LEASE_SECONDS};
-use super::respond::{bot_message, Pass, RespondOutcome};
+use super::outcome::{bot_message, Pass, RespondOutcome};
 use super::{App, FlowError};
 use crate::escalation::{
     bounded_transcript, escalation_id_for, Escalation, EscalationSummary, TranscriptLine,

@@ -8,8 +8,8 @@ use super::App;
 use super::ResumeResult;
 use crate::escalation::HumanLabel;
 use crate::escalation::ResumedBy;
+use crate::ports::StoreError;
 use crate::ports::{ResumeRequest, Stored};
-use crate::store::StoreError;
 use crate::webhook::{parse_webhook_at, verify_signature_any, SignatureError, WebhookEvent};
 
 /// What one webhook delivery did, for the log line.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::StartupError;
 use crate::config::Function;
 use crate::live::BoundaryContent;
+use crate::policy::index_path;
 use crate::policy::{Knowledge, Policy, PolicyError};
 
 /// Reads `path` and parses it with `parse`, naming the file in either error.
@@ -53,12 +54,6 @@ pub fn encoder_path(knowledge_path: &str) -> Option<std::path::PathBuf> {
         .parent()?
         .join("encoder/use-m3.bin");
     beside.is_file().then_some(beside)
-}
-
-/// Where `handoff knowledge build` writes the examples' vectors: `knowledge.index` beside
-/// `knowledge.toml`.
-pub fn index_path(knowledge_path: &str) -> std::path::PathBuf {
-    std::path::Path::new(knowledge_path).with_extension("index")
 }
 
 /// What of the boundary a function reads, and nothing more: parsing it is most of a cold start.

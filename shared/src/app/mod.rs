@@ -6,6 +6,7 @@ mod handing_over;
 mod ingest;
 mod loading;
 mod one_click;
+mod outcome;
 mod respond;
 mod resume;
 mod state_change;
@@ -16,10 +17,11 @@ mod thread_request;
 
 pub use escalate::{handoff_links, notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
-pub use loading::{deciding_compiler, encoder_path, index_path, load_boundary};
+pub use loading::{deciding_compiler, encoder_path, load_boundary};
 use loading::{load_boundary_for, version_compiler};
 pub use one_click::{send_one_click, OneClickOutcome, OneClickRequest};
-pub use respond::{respond, RespondOutcome};
+pub use outcome::RespondOutcome;
+pub use respond::respond;
 pub use resume::{
     resume_conversation, resume_escalation, resume_human_pause, ResumeOutcome, ResumeResult,
 };
@@ -31,15 +33,17 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::config::{Config, Function, Secret};
-use crate::graph::{GraphClient, GraphError};
-use crate::live::{Boundary, BoundaryVersions, LiveBoundary};
-use crate::llm::{LlmEngine, DEFAULT_TIMEOUT};
-use crate::notify::{NotifyError, SnsNotifier};
+use crate::adapters::language_model::{LlmEngine, DEFAULT_TIMEOUT};
+use crate::adapters::{DynamoStore, GraphClient, SnsNotifier};
+use crate::config::{Config, Function};
+use crate::live::{Boundary, LiveBoundary};
 use crate::policy::{Knowledge, Policy, PolicyError};
-use crate::ports::{AnswerEngine, Conversations, Escalations, Messenger, Notifier, Stats, Store};
+use crate::ports::{
+    BoundaryVersions, Conversations, Escalations, GraphError, LanguageModel, Messenger, Notifier,
+    NotifyError, Stats, Store, StoreError,
+};
 use crate::resume::LinkKeys;
-use crate::store::{DynamoStore, StoreError};
+use crate::secret::Secret;
 
 /// Settings the use cases read (a slice of `Config` without the AWS names).
 #[derive(Clone)]
@@ -72,14 +76,14 @@ pub struct App {
     pub policy: Arc<Policy>,
     pub knowledge: Arc<Knowledge>,
     /// The optional LLM answer engine.
-    pub engine: Option<Arc<dyn AnswerEngine>>,
+    pub language_model: Option<Arc<dyn LanguageModel>>,
     pub settings: Settings,
     /// The published versions of the boundary, followed while running (`policy` and `knowledge`
     /// above are the version in use: `App::current` swaps them). `None`: the layer alone.
     pub live: Option<Arc<LiveBoundary>>,
     /// The stored versions and the weekly reviews (the table); `None` in memory-only rigs.
     pub versions: Option<Arc<dyn BoundaryVersions>>,
-    pub reviews: Option<Arc<dyn crate::review::Reviews>>,
+    pub reviews: Option<Arc<dyn crate::ports::Reviews>>,
 }
 
 /// Why the App could not be built.
@@ -140,7 +144,7 @@ struct Clients {
 impl Clients {
     fn new(config: &Config, aws: &aws_config::SdkConfig) -> Self {
         Self {
-            dynamodb: crate::store::call_log::dynamodb_client(aws),
+            dynamodb: crate::adapters::dynamodb::call_log::dynamodb_client(aws),
             graph: GraphClient::new(&config.graph_api_base, config.meta.page_tokens.clone()),
             notifier: SnsNotifier::on_first_publish(aws, &config.topic_arn)
                 .with_chat_topic(config.chat_topic_arn.clone()),
@@ -198,17 +202,17 @@ impl App {
             knowledge,
             live,
             versions: Some(store.clone() as Arc<dyn BoundaryVersions>),
-            reviews: Some(store as Arc<dyn crate::review::Reviews>),
-            engine: match (&config.bedrock_model, &config.llm) {
-                (Some(model), _) => Some(Arc::new(crate::llm::BedrockEngine::new(
-                    aws,
-                    model,
-                    DEFAULT_TIMEOUT,
-                )) as Arc<dyn AnswerEngine>),
-                (None, Some(llm)) => {
-                    Some(Arc::new(LlmEngine::new(llm.clone(), DEFAULT_TIMEOUT))
-                        as Arc<dyn AnswerEngine>)
-                }
+            reviews: Some(store as Arc<dyn crate::ports::Reviews>),
+            language_model: match (&config.bedrock_model, &config.llm) {
+                (Some(model), _) => Some(Arc::new(
+                    crate::adapters::language_model::BedrockEngine::new(
+                        aws,
+                        model,
+                        DEFAULT_TIMEOUT,
+                    ),
+                ) as Arc<dyn LanguageModel>),
+                (None, Some(llm)) => Some(Arc::new(LlmEngine::new(llm.clone(), DEFAULT_TIMEOUT))
+                    as Arc<dyn LanguageModel>),
                 (None, None) => None,
             },
             settings: Settings {

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::handing_over::{escalate, finish_opened};
+use super::outcome::{bot_message, Pass, RespondOutcome};
 use super::{App, FlowError};
 use crate::escalation::{escalation_id_for, ReasonCode};
-use crate::llm::apply_engine;
 use crate::message::{AnswerRef, Direction, Message, Role};
+use crate::policy::apply_model_answer;
 use crate::policy::customer_handoff_text;
 use crate::policy::{
     decide, Decision, Outcome, Turn, ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
@@ -20,25 +21,6 @@ use crate::webhook::OWN_METADATA_PREFIX;
 /// How many recent messages the policy reads (and the handoff's transcript snapshot holds).
 pub const HISTORY: usize = 30;
 
-/// What happened to the message.
-#[derive(Debug, PartialEq)]
-pub enum RespondOutcome {
-    /// Not a message the bot answers (its own, a human's, standby, an event).
-    NotForTheBot,
-    /// The customer is paused: the bot said nothing.
-    Paused,
-    Answered {
-        entry: String,
-    },
-    /// Nothing to answer (a sticker, a thumbs-up).
-    Acknowledged,
-    /// Already answered (redelivery).
-    AlreadyAnswered,
-    Escalated {
-        escalation_id: String,
-    },
-}
-
 /// A reply reservation older than this, found by a redelivery, belongs to a dead attempt: stream
 /// records are handed out one at a time, so it is not in flight (the bound only guards against
 /// clocks and local replays).
@@ -46,13 +28,6 @@ const STALE_RESERVATION_MS: i64 = 5_000;
 
 /// How often a message is decided again because its conversation changed while deciding.
 const ATTEMPTS: usize = 4;
-
-/// One pass over the message: done, or STATE moved on while deciding and it must be decided again
-/// on what is there now (a pause that arrived meanwhile then silences the bot).
-pub(super) enum Pass {
-    Done(RespondOutcome),
-    StateChanged,
-}
 
 /// Handles one inbound message at `now`.
 pub async fn respond(
@@ -81,21 +56,14 @@ pub async fn respond(
 /// One pass: read the conversation, then the steps in order. Each step either hands on what the
 /// next needs or ends the pass.
 async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Pass, FlowError> {
-    // The pause flag alone first: a paused customer (a person holds the conversation, or a flood)
-    // costs one item read, not the history's.
-    let state = app.conversations.get_state(&message.conversation).await?;
-    if state.holds_at(now) {
-        return while_paused(app, message, &state, now).await;
+    let mut snapshot = app
+        .conversations
+        .load_conversation(&message.conversation, HISTORY)
+        .await?;
+    if snapshot.state.holds_at(now) {
+        return while_paused(app, message, &snapshot.state, now).await;
     }
-    // The history up to this message: in a burst, what the customer wrote after it is not what
-    // they had in mind, and would push out what they wrote before.
-    let snapshot = ConversationSnapshot {
-        state,
-        messages: app
-            .conversations
-            .messages_through(&message.conversation, message, HISTORY)
-            .await?,
-    };
+    snapshot.messages = history_through(app, message, snapshot.messages).await?;
     let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
     let decision = decide_turn(app, message, &snapshot, written_at).await;
     let reply = match plan_reply(app, &decision, &snapshot, now) {
@@ -125,6 +93,32 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
         now,
     )
     .await
+}
+
+/// The history a message is decided on: the conversation without what the customer wrote after
+/// this message (not what they had in mind; the bot's own sends all stay, so a redelivery still
+/// finds its reply). In a burst the later messages may have pushed out of the newest page what
+/// the customer wrote before: then (only then) that is read again, up to the message.
+async fn history_through(
+    app: &App,
+    message: &Message,
+    newest: Vec<Message>,
+) -> Result<Vec<Message>, FlowError> {
+    let through = message.sort_key();
+    let page_full = newest.len() >= HISTORY;
+    let (later, mut kept): (Vec<Message>, Vec<Message>) = newest
+        .into_iter()
+        .partition(|m| m.role == Role::Customer && m.sort_key() > through);
+    if page_full && !later.is_empty() {
+        let earlier = app
+            .conversations
+            .messages_through(&message.conversation, message, HISTORY)
+            .await?;
+        kept.retain(|m| !earlier.iter().any(|e| e.mid == m.mid));
+        kept.extend(earlier);
+        kept.sort_by_key(Message::sort_key);
+    }
+    Ok(kept)
 }
 
 /// The customer is paused: the bot says nothing. Unless the pause is this very message's
@@ -181,18 +175,18 @@ async fn decide_turn(
     );
     let knowledge_answered =
         decision.decided_by_knowledge() && matches!(decision.outcome, Outcome::Answer { .. });
-    if let (Some(engine), true) = (&app.engine, knowledge_answered) {
+    if let (Some(model), true) = (&app.language_model, knowledge_answered) {
         let question = message.text.as_deref().unwrap_or_default();
         let ranked = app.knowledge.rank(question);
         let top: Vec<_> = ranked.iter().take(3).map(|(e, _)| *e).collect();
         let result = if top.is_empty() {
-            Err(crate::llm::EngineError::Invalid(
+            Err(crate::ports::LanguageModelError::Invalid(
                 "no knowledge entry to answer from".into(),
             ))
         } else {
-            engine.answer(question, &top).await
+            model.answer(question, &top).await
         };
-        decision = apply_engine(&app.policy, &app.knowledge, decision, result, written_at);
+        decision = apply_model_answer(&app.policy, &app.knowledge, decision, result, written_at);
     }
     tracing::info!(
         conversation = %message.conversation,
@@ -585,16 +579,4 @@ async fn wait_for_echo(app: &App, record: &Message) -> Result<Option<String>, Fl
         }
         tokio::time::sleep(ECHO_POLL).await;
     }
-}
-
-pub(super) fn bot_message(
-    trigger: &Message,
-    mid: String,
-    text: &str,
-    answer: Option<AnswerRef>,
-) -> Message {
-    // Just after the message it answers, so the history reads in order.
-    let mut m = Message::bot_send(&trigger.conversation, trigger.timestamp_ms + 1, mid, text);
-    m.answer = answer;
-    m
 }

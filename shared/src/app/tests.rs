@@ -7,12 +7,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
+use crate::adapters::MemoryStore;
 use crate::conversation::{Channel, ConversationKey};
 use crate::escalation::{HandoffMessage, HumanLabel, ResumedBy};
 use crate::message::{Direction, Message, Role};
+use crate::ports::StoreError;
 use crate::ports::*;
 use crate::state::{PauseFlag, PauseStatus, PendingChange, StateEvent, Transition};
-use crate::store::{MemoryStore, StoreError};
 
 const POLICY: &str = include_str!("../../../config/policy.toml");
 const KNOWLEDGE: &str = include_str!("../../../config/knowledge.toml");
@@ -87,14 +88,11 @@ struct FakeTeam {
 
 #[async_trait]
 impl Notifier for FakeTeam {
-    async fn publish(
-        &self,
-        message: &HandoffMessage,
-    ) -> Result<String, crate::notify::NotifyError> {
+    async fn publish(&self, message: &HandoffMessage) -> Result<String, crate::ports::NotifyError> {
         let mut failures = self.failures.lock().unwrap();
         if *failures > 0 {
             *failures -= 1;
-            return Err(crate::notify::NotifyError::Aws("throttled".into()));
+            return Err(crate::ports::NotifyError::Aws("throttled".into()));
         }
         let mut p = self.published.lock().unwrap();
         p.push(message.clone());
@@ -125,14 +123,14 @@ fn rig_with<S: Store + 'static>(store: Arc<S>) -> Rig {
         notifier: team.clone(),
         policy: Arc::new(crate::policy::Policy::from_toml(POLICY).unwrap()),
         knowledge: Arc::new(crate::policy::Knowledge::from_toml(KNOWLEDGE).unwrap()),
-        engine: None,
+        language_model: None,
         live: None,
         versions: None,
         reviews: None,
         settings: Settings {
             app_id: "1234567890".into(),
-            app_secrets: vec![crate::config::Secret::new("s")],
-            verify_token: Some(crate::config::Secret::new("v")),
+            app_secrets: vec![crate::secret::Secret::new("s")],
+            verify_token: Some(crate::secret::Secret::new("v")),
             resume_base_url: "https://handoff.example".into(),
             link_keys: Some(
                 crate::resume::LinkKeys::parse("t1:dGVzdC1vbmx5LWxpbmsta2V5LTMyLWJ5dGVzLWxvbmch")

@@ -6,11 +6,11 @@
 mod secrets;
 
 use std::collections::HashMap;
-use std::fmt;
 
 use thiserror::Error;
 
 use crate::resume::LinkKeys;
+use crate::secret::Secret;
 
 pub use secrets::{parameter_name, SecretsError};
 
@@ -133,24 +133,9 @@ pub struct LlmConfig {
     pub model: String,
 }
 
-/// A string that never prints itself, so it cannot leak through `{:?}` into a log or an error.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+/// The Bedrock model when `BEDROCK_MODEL_ID` names none: the cheapest text model on Bedrock,
+/// enough to phrase a known answer.
+pub const DEFAULT_BEDROCK_MODEL: &str = "amazon.nova-micro-v1:0";
 
 /// Why the configuration could not be read; always names the variable and never echoes a value.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -264,8 +249,7 @@ impl Config {
         let bedrock_model = match optional("LLM_PROVIDER").as_deref().map(str::trim) {
             None | Some("openai") => None,
             Some("bedrock") => Some(
-                optional("BEDROCK_MODEL_ID")
-                    .unwrap_or_else(|| crate::llm::DEFAULT_BEDROCK_MODEL.to_string()),
+                optional("BEDROCK_MODEL_ID").unwrap_or_else(|| DEFAULT_BEDROCK_MODEL.to_string()),
             ),
             Some(_) => {
                 return Err(ConfigError::Invalid {

@@ -6,8 +6,8 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::{DynamoDbBatchItemFailure, DynamoDbEventResponse, StreamEvent, StreamEventRecord};
+use crate::adapters::dynamodb::items::{EscalationItem, MessageItem};
 use crate::app::{grant_thread_request, notify_escalation, respond, sweep, App, FlowError};
-use crate::store::items::{EscalationItem, MessageItem};
 
 /// Inbound customer messages (template: the policy function's FilterCriteria).
 pub const POLICY_FILTER: &str = r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"M#"}]}},"NewImage":{"role":{"S":["customer"]},"kind":{"S":["in"]}}}}"#;

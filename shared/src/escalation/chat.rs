@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::handoff::{HandoffLinks, NoticeKind};
+use super::notice::{HandoffLinks, NoticeKind};
 use super::record::Escalation;
 use crate::message::Role;
 
@@ -17,7 +17,7 @@ const LINE_MAX: usize = 300;
 
 /// At most `max` characters, the ellipsis included.
 fn cut(s: &str, max: usize) -> String {
-    super::handoff::clip(s, max.saturating_sub(1))
+    super::notice::clip(s, max.saturating_sub(1))
 }
 
 use super::quoting::for_chat as quote;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
+use super::notice::{clip, HandoffLinks, HandoffMessage, NoticeKind};
 use super::quoting;
 
 use super::record::Escalation;
@@ -16,59 +17,6 @@ pub const HUMAN_AGENT_WINDOW_DAYS: i64 = 7;
 const SUBJECT_MAX: usize = 99;
 /// How many transcript lines the email shows (the JSON document carries the snapshot).
 const EMAIL_LINES: usize = 8;
-
-/// Whether this is the first notice or a reminder that nobody picked it up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoticeKind {
-    Escalation,
-    Reminder,
-}
-
-impl NoticeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::Escalation => "escalation",
-            NoticeKind::Reminder => "reminder",
-        }
-    }
-}
-
-/// Everything SNS needs for one publish.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HandoffMessage {
-    pub subject: String,
-    pub email: String,
-    pub document: Value,
-    /// Message attributes: kind, reason, channel, page_id.
-    pub attributes: Vec<(&'static str, String)>,
-    /// The AWS Chatbot custom notification (Slack, Microsoft Teams), for the chat topic.
-    pub chat: Value,
-}
-
-impl HandoffMessage {
-    /// The `MessageStructure=json` body: `email` for email subscribers, `default` for the rest.
-    pub fn sns_body(&self) -> String {
-        json!({
-            "default": self.document.to_string(),
-            "email": self.email,
-        })
-        .to_string()
-    }
-}
-
-/// The signed links a handoff carries: the resume link, and, when the bot suggests an answer, the
-/// one-click answer page (`send`) and the same page open at the other entries (`choose`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HandoffLinks {
-    pub resume: String,
-    pub answer: Option<AnswerLinks>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AnswerLinks {
-    pub send: String,
-    pub choose: String,
-}
 
 /// The customer's last message, as the suggestion answers it.
 fn last_question(e: &Escalation) -> Option<&str> {
@@ -169,14 +117,6 @@ const MAX_BODY_BYTES: usize = 250 * 1024;
 const MAX_LINE_CHARS: usize = 2000;
 /// Longest text of one line in the email.
 const EMAIL_LINE_CHARS: usize = 400;
-
-pub(super) fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
-    }
-}
 
 /// The frustration signal from the decision trace, when there was one.
 fn frustration_signal(e: &Escalation) -> Option<String> {

@@ -2,16 +2,15 @@
 
 mod chat;
 mod handoff;
+mod notice;
 pub mod quoting;
 mod reason;
 mod record;
 mod transcript;
 
 pub use chat::chat_notification;
-pub use handoff::{
-    ascii_subject, build_handoff, AnswerLinks, HandoffLinks, HandoffMessage, NoticeKind,
-    HUMAN_AGENT_WINDOW_DAYS, STANDARD_WINDOW_HOURS,
-};
+pub use handoff::{ascii_subject, build_handoff, HUMAN_AGENT_WINDOW_DAYS, STANDARD_WINDOW_HOURS};
+pub use notice::{AnswerLinks, HandoffLinks, HandoffMessage, NoticeKind};
 pub use reason::ReasonCode;
 pub use record::{
     escalation_id_for, escalation_sort_key, AnswersVerdict, Escalation, EscalationSummary,

@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use super::content::BoundaryContent;
-use super::version::{read_content, BoundaryVersions, CurrentVersion};
+use super::publish::read_content;
+use super::version::CurrentVersion;
 use crate::policy::{Knowledge, Policy};
+use crate::ports::BoundaryVersions;
 
 /// How often a running function reads the pointer, by default.
 pub const DEFAULT_CHECK_EVERY: Duration = Duration::from_secs(30);

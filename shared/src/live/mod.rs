@@ -12,9 +12,7 @@ pub use change::describe_change;
 pub use content::{digest, BoundaryContent, ContentError};
 pub use follow::{Boundary, Compile, LiveBoundary, DEFAULT_CHECK_EVERY};
 pub use publish::{
-    check, current_content, prepare, publish, rollback, Checked, LayerFiles, PublishError,
+    check, current_content, prepare, publish, read_content, rollback, Checked, LayerFiles,
+    PublishError,
 };
-pub use version::{
-    read_content, short, BoundaryVersions, CurrentVersion, Publication, VersionRecord,
-    LAYER_VERSION,
-};
+pub use version::{short, CurrentVersion, Publication, VersionRecord, LAYER_VERSION};

@@ -10,12 +10,10 @@ use thiserror::Error;
 
 use super::change::describe_change;
 use super::content::BoundaryContent;
-use super::version::{
-    read_content, BoundaryVersions, CurrentVersion, Publication, VersionRecord, LAYER_VERSION,
-};
+use super::version::{short, CurrentVersion, Publication, VersionRecord, LAYER_VERSION};
 use crate::encoder::SentenceEncoder;
 use crate::policy::{Knowledge, Policy};
-use crate::store::StoreError;
+use crate::ports::{BoundaryVersions, StoreError};
 
 /// Why a version was not published.
 #[derive(Debug, Error)]
@@ -56,7 +54,7 @@ impl LayerFiles {
         Ok(BoundaryContent {
             policy: read(&self.policy)?,
             knowledge: read(&self.knowledge)?,
-            index: std::fs::read(crate::app::index_path(&self.knowledge)).ok(),
+            index: std::fs::read(crate::policy::index_path(&self.knowledge)).ok(),
         })
     }
 }
@@ -210,4 +208,17 @@ pub async fn rollback(
         Publication::Published(r) => Ok(r),
         Publication::CurrentMoved => Err(PublishError::Conflict(versions.current().await?.version)),
     }
+}
+
+/// Reads a stored version's content, checked against its digest.
+pub async fn read_content(
+    versions: &dyn BoundaryVersions,
+    digest: &str,
+) -> Result<BoundaryContent, String> {
+    let bytes = versions
+        .content(digest)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("the content {} is not stored", short(digest)))?;
+    BoundaryContent::from_bytes(&bytes, digest).map_err(|e| e.to_string())
 }

@@ -2,12 +2,8 @@
 //! version. Version 1 is the layer deployed with the stack (the files at `POLICY_FILE` and
 //! `KNOWLEDGE_FILE`): it is never stored, and rolling back to it hands the functions back to it.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use super::content::BoundaryContent;
-use crate::store::StoreError;
 
 /// The layer's version number.
 pub const LAYER_VERSION: u32 = 1;
@@ -55,35 +51,6 @@ pub enum Publication {
     Published(VersionRecord),
     /// Another version became current since `base` was read: read again and re-apply.
     CurrentMoved,
-}
-
-/// Where versions live (the table, `docs/state.md`).
-#[async_trait]
-pub trait BoundaryVersions: Send + Sync {
-    /// The pointer: one small read, what a running function checks every half minute.
-    async fn current(&self) -> Result<CurrentVersion, StoreError>;
-    /// Stores a blob under its digest. Idempotent: the same content is the same blob.
-    async fn put_content(&self, digest: &str, bytes: &[u8]) -> Result<(), StoreError>;
-    /// A blob's bytes, unchecked (the caller checks the digest), or `None` when absent.
-    async fn content(&self, digest: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Appends `record` to the history and makes it current, in one transaction conditional on
-    /// the current version still being `record.base`. The blob must have been stored first.
-    async fn make_current(&self, record: &VersionRecord) -> Result<Publication, StoreError>;
-    /// Every version, newest first.
-    async fn history(&self) -> Result<Vec<VersionRecord>, StoreError>;
-}
-
-/// Reads a stored version's content, checked against its digest.
-pub async fn read_content(
-    versions: &dyn BoundaryVersions,
-    digest: &str,
-) -> Result<BoundaryContent, String> {
-    let bytes = versions
-        .content(digest)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("the content {} is not stored", short(digest)))?;
-    BoundaryContent::from_bytes(&bytes, digest).map_err(|e| e.to_string())
 }
 
 /// The first characters of a digest, for people.

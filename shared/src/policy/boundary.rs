@@ -144,7 +144,7 @@ impl Policy {
                     source: ThresholdSource::Earned,
                 },
                 None => Threshold {
-                    value: super::knowledge::DEFAULT_THRESHOLD,
+                    value: super::DEFAULT_THRESHOLD,
                     source: ThresholdSource::Default,
                 },
             },

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::boundary::Policy;
-use super::decide::{decide, Outcome, Turn};
+use super::decide::decide;
+use super::decision::{Outcome, Turn};
 use super::knowledge::Knowledge;
 
 /// What a labelled message should get.

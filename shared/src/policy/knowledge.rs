@@ -18,8 +18,7 @@ mod evidence;
 mod trained;
 mod validate;
 
-pub(crate) use earned::EarnedRule;
-pub use earned::{features as earned_features, ConfusablePair, EarnedThreshold, DEFAULT_THRESHOLD};
+pub use earned::{features as earned_features, ConfusablePair, EarnedThreshold};
 pub use evidence::{Asked, SelfReading};
 
 use trained::Trained;
@@ -488,6 +487,12 @@ impl Knowledge {
         }
         Some((r, s))
     }
+}
+
+/// Where `handoff knowledge build` writes the examples' vectors: `knowledge.index` beside
+/// `knowledge.toml`.
+pub fn index_path(knowledge_path: &str) -> std::path::PathBuf {
+    std::path::Path::new(knowledge_path).with_extension("index")
 }
 
 #[cfg(test)]

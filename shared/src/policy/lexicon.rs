@@ -4,17 +4,9 @@
 #[cfg(test)]
 use serde::Deserialize;
 
+use super::languages::LANGUAGES;
 use super::text::Phrase;
 use super::PolicyError;
-
-/// Languages shipped with Handoff.
-pub const LANGUAGES: &[(&str, &str)] = &[
-    ("en", include_str!("lexicon/en.toml")),
-    ("fr", include_str!("lexicon/fr.toml")),
-    ("de", include_str!("lexicon/de.toml")),
-    ("es", include_str!("lexicon/es.toml")),
-    ("it", include_str!("lexicon/it.toml")),
-];
 
 /// The TOML's shape, read here only by the test that holds the build-time compilation to it.
 #[cfg(test)]

@@ -4,14 +4,19 @@ pub mod ask;
 mod boundary;
 mod check;
 mod confusables;
+mod customer_text;
 mod decide;
+mod decision;
 mod engine;
 pub mod evaluation;
 mod frustration;
 pub mod hours;
+mod intent;
 mod knowledge;
+mod languages;
 mod lexicon;
 pub mod limits;
+mod model_answer;
 mod money;
 mod questions;
 mod small_talk;
@@ -24,18 +29,22 @@ pub use boundary::{
     RuleAction, Threshold, ThresholdSource,
 };
 pub use check::flood::{FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS};
-pub use decide::{
-    confirmed_text, customer_handoff_text, decide, default_next_step, Decision, Outcome, Turn,
-    ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO, CONFIRM_YES,
+pub use customer_text::{confirmed_text, customer_handoff_text};
+pub use decide::decide;
+pub use decision::{
+    default_next_step, Decision, Outcome, Turn, ASK_ENTRY, ASK_PERSON, CLARIFY_ENTRY, CONFIRM_NO,
+    CONFIRM_YES,
 };
-pub use engine::calibration::{chance_at, chance_right, Evidence};
+pub use engine::calibration::{chance_at, chance_right, Evidence, DEFAULT_THRESHOLD};
 pub use engine::Scores;
 pub use frustration::{frustration_score, FrustrationScore};
 pub use knowledge::{
-    content_terms, earned_features, language_of, Asked, ConfusablePair, EarnedThreshold, Knowledge,
-    KnowledgeEntry, Retrieval, SelfReading, Tie, DEFAULT_THRESHOLD,
+    content_terms, earned_features, index_path, language_of, Asked, ConfusablePair,
+    EarnedThreshold, Knowledge, KnowledgeEntry, Retrieval, SelfReading, Tie,
 };
-pub use lexicon::{Lexicon, LANGUAGES};
+pub use languages::LANGUAGES;
+pub use lexicon::Lexicon;
+pub use model_answer::{apply_model_answer, ModelAnswer};
 pub use money::currency_amount;
 pub use questions::split_questions;
 pub use small_talk::{small_talk, SmallTalkKind, SmallTalkReplies};

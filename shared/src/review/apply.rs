@@ -12,10 +12,12 @@ use super::evaluate::{
 pub use super::form::ReviewForm;
 use super::proposal::apply as apply_proposals;
 use super::record::{Change, Proposal, Review, ReviewDecision, ThresholdProposal};
-use super::{Reviews, StoredReview};
+use super::StoredReview;
 use crate::app::{App, FlowError};
 use crate::cases::Case;
-use crate::live::{current_content, prepare, publish, BoundaryVersions, PublishError};
+use crate::live::{current_content, prepare, publish, PublishError};
+use crate::ports::BoundaryVersions;
+use crate::ports::Reviews;
 
 /// Labelled escalations measured before → after.
 const HISTORY_DAYS: i64 = 90;

@@ -7,11 +7,13 @@ use super::digest::render_digest;
 use super::proposal::proposals;
 use super::record::{AnsweredSample, Review};
 use super::token::ReviewToken;
-use super::{Reviews, StoredReview};
+use super::StoredReview;
 use crate::app::{App, FlowError};
 use crate::cases::Case;
-use crate::live::{current_content, BoundaryVersions};
+use crate::live::current_content;
 use crate::policy::Knowledge;
+use crate::ports::BoundaryVersions;
+use crate::ports::Reviews;
 
 /// The days a review covers (its figures and its sample).
 pub const REVIEW_DAYS: i64 = 7;

@@ -177,3 +177,11 @@ mod tests {
         );
     }
 }
+
+/// A stored review and the revision its decisions are at.
+#[derive(Clone, Debug)]
+pub struct StoredReview {
+    pub review: Review,
+    pub revision: u64,
+    pub notified: bool,
+}

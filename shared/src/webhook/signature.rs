@@ -41,7 +41,7 @@ pub fn verify_signature(
 /// Verifies against each secret in turn (the current one first, the previous one during a
 /// rotation); the first match wins. With no secret at all nothing verifies.
 pub fn verify_signature_any(
-    secrets: &[crate::config::Secret],
+    secrets: &[crate::secret::Secret],
     body: &[u8],
     header: Option<&str>,
 ) -> Result<(), SignatureError> {
@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn during_a_rotation_either_secret_verifies() {
-        use crate::config::Secret;
+        use crate::secret::Secret;
         let body = br#"{"object":"page"}"#;
         let secrets = [Secret::new("new"), Secret::new("old")];
         for key in ["new", "old"] {

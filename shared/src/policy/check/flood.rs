@@ -8,7 +8,7 @@ use chrono::Duration;
 use super::Ctx;
 use crate::escalation::ReasonCode;
 use crate::message::{Direction, Role};
-use crate::policy::decide::Decision;
+use crate::policy::decision::Decision;
 use crate::policy::trace::DecisionTrace;
 
 /// Messages from one customer within `FLOOD_WINDOW` that make a flood (the bot has answered at

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::decide::Decision;
+use crate::policy::decision::Decision;
 use crate::policy::frustration::frustration_score;
 use crate::policy::trace::DecisionTrace;
 

@@ -3,7 +3,8 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::decide::{with_opening, Decision};
+use crate::policy::customer_text::with_opening;
+use crate::policy::decision::Decision;
 use crate::policy::hours::{describe_opening, WhenClosed};
 use crate::policy::trace::DecisionTrace;
 

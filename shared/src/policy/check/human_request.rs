@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::decide::{Decision, ASK_PERSON};
+use crate::policy::decision::{Decision, ASK_PERSON};
 use crate::policy::trace::DecisionTrace;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::decide::Decision;
+use crate::policy::decision::Decision;
 use crate::policy::trace::DecisionTrace;
 
 /// Attachment types Meta documents; anything else is unreadable by definition.

@@ -34,7 +34,7 @@ mod topics;
 use chrono::{DateTime, Utc};
 
 use super::boundary::{Policy, Threshold};
-use super::decide::{default_next_step, Decision, Outcome, Turn};
+use super::decision::{default_next_step, Decision, Outcome, Turn};
 use super::knowledge::{Knowledge, Retrieval};
 use super::trace::DecisionTrace;
 use crate::escalation::ReasonCode;

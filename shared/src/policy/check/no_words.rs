@@ -1,7 +1,7 @@
 //! Nothing to read (a sticker, an emoji): stay quiet rather than escalate.
 
 use super::Ctx;
-use crate::policy::decide::{Decision, Outcome};
+use crate::policy::decision::{Decision, Outcome};
 use crate::policy::trace::DecisionTrace;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {

@@ -6,7 +6,8 @@
 use super::Ctx;
 use crate::escalation::ReasonCode;
 use crate::policy::ask::{choice_title, CHOOSE, CHOOSE_NONE};
-use crate::policy::decide::{confirmed_text, Decision, Outcome, CONFIRM_NO, CONFIRM_YES};
+use crate::policy::customer_text::confirmed_text;
+use crate::policy::decision::{Decision, Outcome, CONFIRM_NO, CONFIRM_YES};
 use crate::policy::knowledge::language_of;
 use crate::policy::text::tokens;
 use crate::policy::trace::DecisionTrace;

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::escalation::ReasonCode;
 use crate::policy::boundary::RuleAction;
-use crate::policy::decide::{Decision, Outcome};
+use crate::policy::decision::{Decision, Outcome};
 use crate::policy::trace::DecisionTrace;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::decide::{short, Decision, Outcome};
+use crate::policy::decision::{short, Decision, Outcome};
 use crate::policy::knowledge::Retrieval;
 use crate::policy::questions::split_questions;
 use crate::policy::trace::DecisionTrace;

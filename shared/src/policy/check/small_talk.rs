@@ -2,7 +2,7 @@
 //! escalate and never pause anyone.
 
 use super::Ctx;
-use crate::policy::decide::{Decision, Outcome};
+use crate::policy::decision::{Decision, Outcome};
 use crate::policy::small_talk::small_talk;
 use crate::policy::trace::DecisionTrace;
 

@@ -1,5 +1,8 @@
 use super::*;
+use crate::escalation::ReasonCode;
 use crate::message::Role;
+use crate::message::{Attachment, Message};
+use crate::policy::decision::*;
 
 mod languages;
 

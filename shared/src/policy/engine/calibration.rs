@@ -61,7 +61,7 @@ struct Calibrator {
     pair: Option<Pair>,
     /// The rule that turns a file's own evidence into its threshold (`knowledge::earned`).
     #[serde(default)]
-    earned: Option<crate::policy::knowledge::EarnedRule>,
+    earned: Option<EarnedRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,8 +78,36 @@ struct Across {
     answer_at: f64,
 }
 
-/// The policy's default threshold, where the chance of being right is `answer_at`.
-const DEFAULT_THRESHOLD: f64 = 0.4;
+/// The policy's default threshold, where the chance of being right is `answer_at`: the most any
+/// file's earned threshold can be.
+pub const DEFAULT_THRESHOLD: f64 = 0.4;
+
+/// The rule `scripts/calibrate` fits (in `calibration.json`, key `earned`).
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct EarnedRule {
+    /// Standardisation of the three features.
+    pub mean: [f64; 3],
+    pub scale: [f64; 3],
+    pub weights: [f64; 3],
+    pub bias: f64,
+    /// Subtracted so that every development file keeps both error shares ≤ 2 %.
+    pub shift: f64,
+    /// How much surer than the file's threshold (in log-odds) a question offering two entries
+    /// must be.
+    pub tie_margin: f64,
+}
+
+impl EarnedRule {
+    /// The threshold for a file with these features (never above the default).
+    pub fn threshold(&self, features: [f64; 3]) -> f64 {
+        let z: f64 = (0..3)
+            .map(|i| (features[i] - self.mean[i]) / self.scale[i] * self.weights[i])
+            .sum::<f64>()
+            + self.bias
+            + self.shift;
+        sigmoid(logit(DEFAULT_THRESHOLD) - z).min(DEFAULT_THRESHOLD)
+    }
+}
 
 fn calibrator() -> &'static Calibrator {
     static C: OnceLock<Calibrator> = OnceLock::new();
@@ -129,7 +157,7 @@ pub fn confidence_across_languages(e: &Evidence) -> f64 {
 
 /// The rule a file's own evidence earns its threshold by, when `scripts/calibrate` has fitted
 /// one.
-pub(crate) fn earned_rule() -> Option<&'static crate::policy::knowledge::EarnedRule> {
+pub(crate) fn earned_rule() -> Option<&'static EarnedRule> {
     calibrator().earned.as_ref()
 }
 

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
 
-use crate::policy::lexicon::LANGUAGES;
+use crate::policy::languages::LANGUAGES;
 
 /// One shipped language, ready to analyse text.
 pub(crate) struct Language {

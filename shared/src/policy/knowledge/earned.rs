@@ -19,10 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::{Asked, SelfReading};
 use super::KnowledgeEntry;
-use crate::policy::engine::calibration::{self, logit, sigmoid};
-
-/// The policy's default threshold: the most any file's earned threshold can be.
-pub const DEFAULT_THRESHOLD: f64 = 0.4;
+use crate::policy::engine::calibration::{self, logit, sigmoid, EarnedRule, DEFAULT_THRESHOLD};
 
 /// What a file earned, with the figures behind it (printed by `handoff knowledge build`, shown by
 /// `policy explain` and stored in `knowledge.index`).
@@ -102,33 +99,6 @@ fn share(k: usize, n: usize) -> f64 {
         0.0
     } else {
         k as f64 / n as f64
-    }
-}
-
-/// The rule `scripts/calibrate` fits (in `calibration.json`, key `earned`).
-#[derive(Clone, Debug, Deserialize)]
-pub(crate) struct EarnedRule {
-    /// Standardisation of the three features.
-    pub mean: [f64; 3],
-    pub scale: [f64; 3],
-    pub weights: [f64; 3],
-    pub bias: f64,
-    /// Subtracted so that every development file keeps both error shares ≤ 2 %.
-    pub shift: f64,
-    /// How much surer than the file's threshold (in log-odds) a question offering two entries
-    /// must be.
-    pub tie_margin: f64,
-}
-
-impl EarnedRule {
-    /// The threshold for a file with these features (never above the default).
-    pub fn threshold(&self, features: [f64; 3]) -> f64 {
-        let z: f64 = (0..3)
-            .map(|i| (features[i] - self.mean[i]) / self.scale[i] * self.weights[i])
-            .sum::<f64>()
-            + self.bias
-            + self.shift;
-        sigmoid(logit(DEFAULT_THRESHOLD) - z).min(DEFAULT_THRESHOLD)
     }
 }
 

@@ -7,9 +7,9 @@ use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
 use aws_sdk_sns::Client;
 
-use super::NotifyError;
 use crate::escalation::HandoffMessage;
 use crate::ports::Notifier;
+use crate::ports::NotifyError;
 
 /// SNS's limit on one message.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -37,7 +37,7 @@ impl SnsClient {
         match self {
             Self::Built(client) => client,
             Self::OnFirstPublish { aws, client } => {
-                client.get_or_init(|| crate::store::call_log::sns_client(aws))
+                client.get_or_init(|| crate::adapters::dynamodb::call_log::sns_client(aws))
             }
         }
     }

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{aws, from_item, s, state_unchanged, to_item, DynamoStore, Item};
+use crate::adapters::dynamodb::items::{expiry, MessageItem, StateItem, STATE_SK};
 use crate::conversation::ConversationKey;
 use crate::message::Message;
+use crate::ports::StoreError;
 use crate::ports::{ConversationSnapshot, Conversations, Delivery, Stored};
 use crate::state::PauseFlag;
-use crate::store::items::{expiry, MessageItem, StateItem, STATE_SK};
-use crate::store::StoreError;
 
 /// An echo can overtake the response of the send it echoes by this much.
 const ECHO_OVERTAKES_MS: i64 = 60_000;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::items::ESCALATIONS_BY_TIME_INDEX;
-use super::StoreError;
+use crate::ports::StoreError;
 
 /// What exists after bootstrapping.
 #[derive(Clone, Debug)]

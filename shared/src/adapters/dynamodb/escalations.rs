@@ -9,17 +9,17 @@ use super::{
     aws, build, from_item, n, s, state_unchanged, to_attr, to_item, update_condition_failed,
     DynamoStore,
 };
+use crate::adapters::dynamodb::items::{
+    expiry, time_attr, EscalationItem, MessageItem, StateItem, ESCALATIONS_BY_TIME_INDEX,
+};
 use crate::conversation::ConversationKey;
 use crate::escalation::{escalation_sort_key, Escalation};
 use crate::message::Message;
+use crate::ports::StoreError;
 use crate::ports::{
     EscalationJob, EscalationOpening, Escalations, JobClaim, ResumeRecord, ResumeRequest,
 };
 use crate::state::PauseFlag;
-use crate::store::items::{
-    expiry, time_attr, EscalationItem, MessageItem, StateItem, ESCALATIONS_BY_TIME_INDEX,
-};
-use crate::store::StoreError;
 
 /// The sweep's one item: where the next sweep starts reading escalations.
 const SWEEP_PK: &str = "SWEEP";

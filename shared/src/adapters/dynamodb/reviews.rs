@@ -9,9 +9,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{NaiveDate, Utc};
 
 use super::{aws, n, s, DynamoStore};
-use crate::review::{AnsweredSample, Review, Reviews, StoredReview};
-use crate::store::items::{answers_partition, ESCALATIONS_BY_TIME_INDEX};
-use crate::store::StoreError;
+use crate::adapters::dynamodb::items::{answers_partition, ESCALATIONS_BY_TIME_INDEX};
+use crate::ports::Reviews;
+use crate::ports::StoreError;
+use crate::review::{AnsweredSample, Review, StoredReview};
 
 const REVIEW_PK: &str = "REVIEW";
 const REJECTED_SK: &str = "REJECTED";

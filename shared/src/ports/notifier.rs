@@ -1,10 +1,15 @@
-//! Notifications to the team through SNS.
+//! The team's channel: the handoff published to SNS (email, chat, HTTPS subscribers).
 
-mod sns;
-
-pub use sns::SnsNotifier;
-
+use async_trait::async_trait;
 use thiserror::Error;
+
+use crate::escalation::HandoffMessage;
+
+/// Sends to the team (SNS).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn publish(&self, message: &HandoffMessage) -> Result<String, NotifyError>;
+}
 
 #[derive(Debug, Error)]
 pub enum NotifyError {

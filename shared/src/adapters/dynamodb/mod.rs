@@ -2,11 +2,24 @@
 //! opening of an escalation (STATE and the escalation item together, one transaction), so each
 //! step is idempotent and the bot stays silent while a customer is paused.
 
+#[cfg(feature = "tools")]
+mod bootstrap;
 mod boundary;
+pub mod call_log;
 mod conversations;
+#[cfg(feature = "tools")]
+pub mod erasure;
 mod escalations;
+pub mod items;
 mod reviews;
 mod stats;
+#[cfg(feature = "tools")]
+mod stream_reader;
+
+#[cfg(feature = "tools")]
+pub use bootstrap::{bootstrap, stream_arn, Bootstrapped};
+#[cfg(feature = "tools")]
+pub use stream_reader::{StartAt, StreamReader};
 
 use std::collections::HashMap;
 
@@ -16,9 +29,9 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
-use super::items::STATE_SK;
-use super::StoreError;
 use crate::conversation::ConversationKey;
+use crate::ports::StoreError;
+use items::STATE_SK;
 
 /// The DynamoDB adapter of `Conversations`, `Escalations` and `Stats`. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -7,10 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use super::GraphError;
-use crate::config::Secret;
 use crate::conversation::ConversationKey;
+use crate::ports::GraphError;
 use crate::ports::{Messenger, QuickReplyButton};
+use crate::secret::Secret;
 
 /// Bounded retries for transient failures (rate limits, 5xx): 3 attempts in all.
 const ATTEMPTS: u32 = 3;

@@ -1,34 +1,21 @@
-//! The optional LLM answer engine: an OpenAI-compatible chat completions endpoint, or Amazon
+//! The language model adapters: an OpenAI-compatible chat completions endpoint, or Amazon
 //! Bedrock (`bedrock`), that may only answer from the knowledge entries it is given, and must say
 //! how sure it is.
 
 mod bedrock;
 
-pub use bedrock::{BedrockEngine, DEFAULT_BEDROCK_MODEL};
+pub use bedrock::BedrockEngine;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use thiserror::Error;
 
 use crate::config::LlmConfig;
 use crate::policy::KnowledgeEntry;
-use crate::ports::{AnswerEngine, EngineAnswer};
-
-/// A call that produced no usable answer. Every variant escalates with `low_confidence`.
-#[derive(Debug, Error)]
-pub enum EngineError {
-    #[error("the answer engine did not reply within {0:?}")]
-    Timeout(Duration),
-    #[error("the answer engine answered HTTP {0}")]
-    Http(u16),
-    #[error("the answer engine could not be reached: {0}")]
-    Transport(String),
-    #[error("the answer engine's output is invalid: {0}")]
-    Invalid(String),
-}
+use crate::policy::ModelAnswer;
+use crate::ports::{LanguageModel, LanguageModelError};
 
 /// Chat completions over reqwest (rustls). The key travels as a bearer token, never in a URL.
 pub struct LlmEngine {
@@ -117,7 +104,7 @@ pub(crate) fn summary_input(transcript: &[crate::escalation::TranscriptLine]) ->
 pub fn parse_engine_output(
     content: &str,
     entries: &[&KnowledgeEntry],
-) -> Result<EngineAnswer, EngineError> {
+) -> Result<ModelAnswer, LanguageModelError> {
     let trimmed = content
         .trim()
         .trim_start_matches("```json")
@@ -125,31 +112,31 @@ pub fn parse_engine_output(
         .trim_end_matches("```")
         .trim();
     let raw: RawAnswer = serde_json::from_str(trimmed)
-        .map_err(|e| EngineError::Invalid(format!("not the expected JSON: {e}")))?;
+        .map_err(|e| LanguageModelError::Invalid(format!("not the expected JSON: {e}")))?;
     if !(0.0..=1.0).contains(&raw.confidence) || raw.confidence.is_nan() {
-        return Err(EngineError::Invalid(format!(
+        return Err(LanguageModelError::Invalid(format!(
             "confidence {} is outside 0..1",
             raw.confidence
         )));
     }
     if !raw.needs_human && raw.answer.trim().is_empty() {
-        return Err(EngineError::Invalid("empty answer".into()));
+        return Err(LanguageModelError::Invalid("empty answer".into()));
     }
     if raw.answer.chars().count() > 2000 {
-        return Err(EngineError::Invalid(
+        return Err(LanguageModelError::Invalid(
             "answer longer than 2000 characters".into(),
         ));
     }
     let entry = match raw.entry.filter(|e| !e.is_empty()) {
         Some(id) if entries.iter().any(|e| e.id == id) => Some(id),
         Some(id) if !raw.needs_human => {
-            return Err(EngineError::Invalid(format!(
+            return Err(LanguageModelError::Invalid(format!(
                 "entry {id:?} was not among the entries given"
             )));
         }
         _ => None,
     };
-    Ok(EngineAnswer {
+    Ok(ModelAnswer {
         answer: raw.answer.trim().to_string(),
         confidence: raw.confidence,
         intent: raw.intent.trim().to_string(),
@@ -163,7 +150,7 @@ transcript only (never invent), write at most two short sentences: what the cust
 happened so far. Reply with one JSON object: {\"summary\": string}.";
 
 /// Validates the summary JSON: one non-empty string of at most 400 characters.
-pub fn parse_summary(content: &str) -> Result<String, EngineError> {
+pub fn parse_summary(content: &str) -> Result<String, LanguageModelError> {
     let trimmed = content
         .trim()
         .trim_start_matches("```json")
@@ -171,15 +158,15 @@ pub fn parse_summary(content: &str) -> Result<String, EngineError> {
         .trim_end_matches("```")
         .trim();
     let v: Value = serde_json::from_str(trimmed)
-        .map_err(|e| EngineError::Invalid(format!("not the expected JSON: {e}")))?;
+        .map_err(|e| LanguageModelError::Invalid(format!("not the expected JSON: {e}")))?;
     let summary = v
         .get("summary")
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| EngineError::Invalid("no summary".into()))?;
+        .ok_or_else(|| LanguageModelError::Invalid("no summary".into()))?;
     if summary.chars().count() > 400 {
-        return Err(EngineError::Invalid(
+        return Err(LanguageModelError::Invalid(
             "summary longer than 400 characters".into(),
         ));
     }
@@ -187,7 +174,7 @@ pub fn parse_summary(content: &str) -> Result<String, EngineError> {
 }
 
 impl LlmEngine {
-    async fn complete(&self, body: Value) -> Result<String, EngineError> {
+    async fn complete(&self, body: Value) -> Result<String, LanguageModelError> {
         let url = format!(
             "{}/chat/completions",
             self.config.api_base.trim_end_matches('/')
@@ -195,7 +182,7 @@ impl LlmEngine {
         // The answer still has to be sent after this call: it gets what is left less a send's time.
         let timeout = crate::deadline::bound_leaving(self.timeout, SEND_RESERVE);
         if timeout < MIN_CALL {
-            return Err(EngineError::Timeout(timeout));
+            return Err(LanguageModelError::Timeout(timeout));
         }
         let mut req = self.http.post(url).timeout(timeout).json(&body);
         if !self.config.api_key.expose().is_empty() {
@@ -203,34 +190,34 @@ impl LlmEngine {
         }
         let resp = req.send().await.map_err(|e| {
             if e.is_timeout() {
-                EngineError::Timeout(self.timeout)
+                LanguageModelError::Timeout(self.timeout)
             } else {
-                EngineError::Transport(e.without_url().to_string())
+                LanguageModelError::Transport(e.without_url().to_string())
             }
         })?;
         if !resp.status().is_success() {
-            return Err(EngineError::Http(resp.status().as_u16()));
+            return Err(LanguageModelError::Http(resp.status().as_u16()));
         }
         let body: Value = resp.json().await.map_err(|e| {
             if e.is_timeout() {
-                EngineError::Timeout(self.timeout)
+                LanguageModelError::Timeout(self.timeout)
             } else {
-                EngineError::Invalid(format!("response is not JSON: {}", e.without_url()))
+                LanguageModelError::Invalid(format!("response is not JSON: {}", e.without_url()))
             }
         })?;
         body.pointer("/choices/0/message/content")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| EngineError::Invalid("no choices[0].message.content".into()))
+            .ok_or_else(|| LanguageModelError::Invalid("no choices[0].message.content".into()))
     }
 }
 
 #[async_trait]
-impl AnswerEngine for LlmEngine {
+impl LanguageModel for LlmEngine {
     async fn summarize(
         &self,
         transcript: &[crate::escalation::TranscriptLine],
-    ) -> Result<String, EngineError> {
+    ) -> Result<String, LanguageModelError> {
         let content = self
             .complete(json!({
                 "model": self.config.model,
@@ -249,130 +236,8 @@ impl AnswerEngine for LlmEngine {
         &self,
         question: &str,
         entries: &[&KnowledgeEntry],
-    ) -> Result<EngineAnswer, EngineError> {
+    ) -> Result<ModelAnswer, LanguageModelError> {
         let content = self.complete(self.request(question, entries)).await?;
         parse_engine_output(&content, entries)
     }
-}
-
-/// What in `text` touches the topics the bot never handles alone: money and complaint phrases of
-/// the policy's triggers, and currency amounts.
-fn sensitive(policy: &crate::policy::Policy, text: &str) -> Vec<String> {
-    let words = crate::policy::text::tokens(text);
-    let lex = &policy.lexicon;
-    let mut found: Vec<String> = policy
-        .topic_triggers()
-        .filter_map(|t| lex.find(&t.phrases, &words))
-        .map(|p| p.source.clone())
-        .collect();
-    found.extend(crate::policy::currency_amount(text));
-    found
-}
-
-/// Lets the engine's answer (or failure) replace a knowledge answer, and nothing else: a
-/// proposal, a request to rephrase and every escalation stand as decided. Anything but a confident
-/// answer that needs no person, names one of the entries it was given, and mentions no money,
-/// complaint or amount that entry's own answer does not, escalates with `low_confidence`: never a
-/// guess, never a promise the brand did not write.
-pub fn apply_engine(
-    policy: &crate::policy::Policy,
-    knowledge: &crate::policy::Knowledge,
-    mut decision: crate::policy::Decision,
-    result: Result<EngineAnswer, EngineError>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> crate::policy::Decision {
-    use crate::policy::Outcome;
-    if !matches!(decision.outcome, Outcome::Answer { .. }) {
-        decision.trace.record(
-            "llm",
-            false,
-            "not consulted: the engine may only rephrase an answer knowledge already gives",
-        );
-        return decision;
-    }
-    let detail = match result {
-        // The language model's confidence is its own, not the engine's calibrated scale: the
-        // threshold a knowledge file earns says nothing about it, so the policy's (or the
-        // default) applies.
-        Ok(a) if !a.needs_human && a.confidence >= llm_threshold(policy) => {
-            let grounded = a.entry.as_deref().and_then(|id| knowledge.get(id));
-            let Some(entry) = grounded else {
-                let detail = "the answer engine named no entry it answered from".to_string();
-                return escalate_low_confidence(policy, decision, detail, now);
-            };
-            let allowed = sensitive(policy, &entry.answer);
-            let extra: Vec<String> = sensitive(policy, &a.answer)
-                .into_iter()
-                .filter(|s| !allowed.contains(s))
-                .collect();
-            if !extra.is_empty() {
-                let detail = format!(
-                    "the answer engine's text mentions {} that entry {} does not; a person answers",
-                    extra.join(", "),
-                    entry.id
-                );
-                return escalate_low_confidence(policy, decision, detail, now);
-            }
-            decision.trace.record_score(
-                "llm",
-                true,
-                format!("answered from entry {}", entry.id),
-                a.confidence,
-            );
-            decision.outcome = Outcome::Answer {
-                entry: format!("llm:{}", entry.id),
-                text: a.answer,
-                confidence: a.confidence,
-            };
-            if !a.intent.is_empty() {
-                decision.intent = a.intent;
-            }
-            return decision;
-        }
-        Ok(a) => {
-            if !a.intent.is_empty() {
-                decision.intent = a.intent;
-            }
-            if a.needs_human {
-                format!(
-                    "the answer engine says a person is needed (confidence {:.2})",
-                    a.confidence
-                )
-            } else {
-                format!(
-                    "the answer engine was only {:.2} sure (threshold {:.2})",
-                    a.confidence,
-                    llm_threshold(policy)
-                )
-            }
-        }
-        Err(e) => e.to_string(),
-    };
-    escalate_low_confidence(policy, decision, detail, now)
-}
-
-fn escalate_low_confidence(
-    policy: &crate::policy::Policy,
-    mut decision: crate::policy::Decision,
-    detail: String,
-    now: chrono::DateTime<chrono::Utc>,
-) -> crate::policy::Decision {
-    use crate::escalation::ReasonCode;
-    use crate::policy::{customer_handoff_text, default_next_step, Outcome};
-    decision.trace.record("llm", true, detail.clone());
-    let reason = ReasonCode::LowConfidence;
-    decision.outcome = Outcome::Escalate {
-        customer_text: customer_handoff_text(policy, &reason, now),
-        next_step: default_next_step(&reason).to_string(),
-        detail,
-        reason,
-    };
-    decision
-}
-
-/// The threshold the language model's own confidence must clear.
-fn llm_threshold(policy: &crate::policy::Policy) -> f64 {
-    policy
-        .confidence_threshold
-        .unwrap_or(crate::policy::DEFAULT_THRESHOLD)
 }

@@ -1,6 +1,43 @@
-//! Graph API failures, classified by what the caller should do about them.
+//! The customer's channel: Meta's Send API and Conversation Routing (thread control), and how
+//! their failures are classified for the caller.
 
+use async_trait::async_trait;
 use thiserror::Error;
+
+use crate::conversation::ConversationKey;
+
+/// A button under a bot message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuickReplyButton {
+    pub title: String,
+    pub payload: String,
+}
+
+/// Talks to the customer through Meta's Graph API.
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    /// Sends text; returns Meta's message id.
+    async fn send_text(
+        &self,
+        to: &ConversationKey,
+        text: &str,
+        quick_replies: &[QuickReplyButton],
+        metadata: &str,
+    ) -> Result<String, GraphError>;
+    async fn pass_thread_control(
+        &self,
+        to: &ConversationKey,
+        target_app_id: &str,
+        metadata: &str,
+    ) -> Result<(), GraphError>;
+    async fn take_thread_control(
+        &self,
+        to: &ConversationKey,
+        metadata: &str,
+    ) -> Result<(), GraphError>;
+    /// The customer's name from the user profile, when the page token allows it.
+    async fn profile_name(&self, who: &ConversationKey) -> Result<Option<String>, GraphError>;
+}
 
 /// A failed Graph call. Messages never include the page token.
 #[derive(Debug, Error)]

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 
 use super::{aws, n, s, DynamoStore};
+use crate::adapters::dynamodb::items::STATS_PK;
 use crate::ports::Stats;
-use crate::store::items::STATS_PK;
-use crate::store::StoreError;
+use crate::ports::StoreError;
 
 #[async_trait]
 impl Stats for DynamoStore {

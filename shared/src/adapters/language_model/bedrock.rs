@@ -11,12 +11,10 @@ use aws_sdk_bedrockruntime::types::{
 };
 use serde_json::Value;
 
-use super::{parse_engine_output, parse_summary, EngineError, SUMMARY_PROMPT, SYSTEM_PROMPT};
+use super::{parse_engine_output, parse_summary, SUMMARY_PROMPT, SYSTEM_PROMPT};
 use crate::policy::KnowledgeEntry;
-use crate::ports::{AnswerEngine, EngineAnswer};
-
-/// The default model: the cheapest text model on Bedrock, enough to phrase a known answer.
-pub const DEFAULT_BEDROCK_MODEL: &str = "amazon.nova-micro-v1:0";
+use crate::policy::ModelAnswer;
+use crate::ports::{LanguageModel, LanguageModelError};
 
 pub struct BedrockEngine {
     client: aws_sdk_bedrockruntime::Client,
@@ -50,10 +48,10 @@ impl BedrockEngine {
         system: &str,
         user: Value,
         max_tokens: i32,
-    ) -> Result<String, EngineError> {
+    ) -> Result<String, LanguageModelError> {
         let timeout = crate::deadline::bound_leaving(self.timeout, super::SEND_RESERVE);
         if timeout < super::MIN_CALL {
-            return Err(EngineError::Timeout(timeout));
+            return Err(LanguageModelError::Timeout(timeout));
         }
         let request = self
             .client
@@ -65,7 +63,7 @@ impl BedrockEngine {
                     .role(ConversationRole::User)
                     .content(ContentBlock::Text(user.to_string()))
                     .build()
-                    .map_err(|e| EngineError::Invalid(e.to_string()))?,
+                    .map_err(|e| LanguageModelError::Invalid(e.to_string()))?,
             )
             .inference_config(
                 InferenceConfiguration::builder()
@@ -76,28 +74,28 @@ impl BedrockEngine {
             .send();
         let out = tokio::time::timeout(timeout, request)
             .await
-            .map_err(|_| EngineError::Timeout(timeout))?
-            .map_err(|e| EngineError::Transport(DisplayErrorContext(e).to_string()))?;
+            .map_err(|_| LanguageModelError::Timeout(timeout))?
+            .map_err(|e| LanguageModelError::Transport(DisplayErrorContext(e).to_string()))?;
         let message = out
             .output()
             .and_then(|o| o.as_message().ok())
-            .ok_or_else(|| EngineError::Invalid("no output message".into()))?;
+            .ok_or_else(|| LanguageModelError::Invalid("no output message".into()))?;
         message
             .content()
             .iter()
             .find_map(|block| block.as_text().ok())
             .cloned()
-            .ok_or_else(|| EngineError::Invalid("no text in the output message".into()))
+            .ok_or_else(|| LanguageModelError::Invalid("no text in the output message".into()))
     }
 }
 
 #[async_trait]
-impl AnswerEngine for BedrockEngine {
+impl LanguageModel for BedrockEngine {
     async fn answer(
         &self,
         question: &str,
         entries: &[&KnowledgeEntry],
-    ) -> Result<EngineAnswer, EngineError> {
+    ) -> Result<ModelAnswer, LanguageModelError> {
         let content = self
             .converse(SYSTEM_PROMPT, super::answer_input(question, entries), 600)
             .await?;
@@ -107,7 +105,7 @@ impl AnswerEngine for BedrockEngine {
     async fn summarize(
         &self,
         transcript: &[crate::escalation::TranscriptLine],
-    ) -> Result<String, EngineError> {
+    ) -> Result<String, LanguageModelError> {
         let content = self
             .converse(SUMMARY_PROMPT, super::summary_input(transcript), 200)
             .await?;

@@ -8,10 +8,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::StoreError;
 use crate::conversation::ConversationKey;
 use crate::escalation::Escalation;
 use crate::message::Message;
+use crate::ports::StoreError;
 use crate::ports::*;
 use crate::state::PauseFlag;
 

@@ -11,7 +11,7 @@ use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use aws_sdk_dynamodbstreams::Client;
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use crate::ports::StoreError;
 
 /// Where a new reader starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

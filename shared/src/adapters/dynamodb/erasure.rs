@@ -4,9 +4,9 @@
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 
-use super::dynamodb::DynamoStore;
-use super::StoreError;
+use super::DynamoStore;
 use crate::conversation::ConversationKey;
+use crate::ports::StoreError;
 
 /// What one customer's partition holds, by kind (sort keys).
 #[derive(Debug, Default, PartialEq, Eq)]

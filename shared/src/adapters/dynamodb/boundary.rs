@@ -10,8 +10,9 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::{aws, build, from_item, n, s, to_item, DynamoStore, Item};
-use crate::live::{BoundaryVersions, CurrentVersion, Publication, VersionRecord};
-use crate::store::StoreError;
+use crate::live::{CurrentVersion, Publication, VersionRecord};
+use crate::ports::BoundaryVersions;
+use crate::ports::StoreError;
 
 pub const BOUNDARY_PK: &str = "BOUNDARY";
 const CURRENT_SK: &str = "CURRENT";
