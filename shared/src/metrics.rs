@@ -40,10 +40,8 @@ impl Written {
 fn written() -> Written {
     static MODE: OnceLock<Written> = OnceLock::new();
     *MODE.get_or_init(|| {
-        Written::from_setting(
-            std::env::var("HANDOFF_METRICS").ok().as_deref(),
-            std::env::var("AWS_LAMBDA_FUNCTION_NAME").is_ok(),
-        )
+        let (setting, on_lambda) = crate::config::early::metrics_setting();
+        Written::from_setting(setting.as_deref(), on_lambda)
     })
 }
 

@@ -47,8 +47,8 @@ pub fn load_boundary(
 /// The encoder to load: `ENCODER_FILE` when set (an error at start if it cannot be read), else
 /// the layer's `encoder/use-m3.bin` beside the knowledge file if it is there.
 pub fn encoder_path(knowledge_path: &str) -> Option<std::path::PathBuf> {
-    if let Some(p) = std::env::var_os("ENCODER_FILE").filter(|p| !p.is_empty()) {
-        return Some(p.into());
+    if let Some(p) = crate::config::early::encoder_file() {
+        return Some(p);
     }
     let beside = std::path::Path::new(knowledge_path)
         .parent()?

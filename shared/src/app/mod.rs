@@ -110,16 +110,12 @@ impl App {
     /// Lambda that fetch is a TLS handshake and a round trip, which the parsing then costs
     /// nothing on top of.
     pub async fn start(function: Function) -> Result<Self, StartupError> {
-        let files = (
-            std::env::var("POLICY_FILE").ok(),
-            std::env::var("KNOWLEDGE_FILE").ok(),
-        );
-        let boundary = match files {
-            (Some(policy), Some(knowledge)) => Some(tokio::task::spawn_blocking(move || {
+        let boundary = match crate::config::early::boundary_files() {
+            Some((policy, knowledge)) => Some(tokio::task::spawn_blocking(move || {
                 load_boundary_for(function, &policy, &knowledge)
             })),
             // Config::load says which is missing.
-            _ => None,
+            None => None,
         };
         let aws = crate::config::load_aws().await;
         let config = Config::load(function, &aws).await?;

@@ -3,6 +3,7 @@
 //! else from the environment (local runs). Each function reads only what it needs: the resume
 //! function never holds the Meta app secret, the ingest function never a page token.
 
+pub mod early;
 mod secrets;
 
 use std::collections::HashMap;

@@ -60,9 +60,7 @@ impl LiveBoundary {
 
     /// The check interval from `BOUNDARY_CHECK_SECONDS`.
     pub fn check_every_from_env() -> Duration {
-        std::env::var("BOUNDARY_CHECK_SECONDS")
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
+        crate::config::early::boundary_check_seconds()
             .map_or(DEFAULT_CHECK_EVERY, Duration::from_secs)
     }
 

@@ -40,9 +40,7 @@ fn actions(
     let op = metadata.name();
     if service == "sns" {
         use aws_sdk_sns::operation::publish::PublishInput;
-        let chat = std::env::var("CHAT_TOPIC_ARN")
-            .ok()
-            .filter(|t| !t.is_empty());
+        let chat = crate::config::early::chat_topic_arn();
         let on = match ctx.input().downcast_ref::<PublishInput>() {
             Some(p) if chat.is_some() && p.topic_arn() == chat.as_deref() => "chat-topic",
             _ => "topic",
@@ -103,7 +101,7 @@ impl Intercept for CallRecorder {
 }
 
 fn recorder() -> Option<CallRecorder> {
-    let path = std::env::var("HANDOFF_RECORD_AWS_CALLS").ok()?;
+    let path = crate::config::early::aws_call_log()?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::dynamodb::{EventRecord, StreamRecord};
@@ -10,6 +12,7 @@ use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use aws_sdk_dynamodbstreams::Client;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 use crate::ports::StoreError;
 
@@ -237,23 +240,62 @@ impl StreamReader {
         Ok(true)
     }
 
-    /// Polls until `stop` resolves, handing each batch to `handle`.
+    /// Polls until `stop` resolves, handing the records to `handle` as Lambda does with the
+    /// template's `ParallelizationFactor`: each conversation's records in order, on one of
+    /// `PARALLELIZATION_FACTOR` lanes by its partition key, the lanes side by side, so one slow
+    /// conversation holds no other. The place is saved whenever every lane has caught up.
     pub async fn run<F, Fut>(
         mut self,
         interval: Duration,
-        mut handle: F,
+        handle: F,
         stop: tokio::sync::watch::Receiver<bool>,
     ) where
-        F: FnMut(Vec<EventRecord>) -> Fut,
-        Fut: std::future::Future<Output = ()>,
+        F: Fn(Vec<EventRecord>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
     {
+        let handle = Arc::new(handle);
+        let outstanding = Arc::new(AtomicUsize::new(0));
+        let lanes: Vec<mpsc::UnboundedSender<Vec<EventRecord>>> = (0..PARALLELIZATION_FACTOR)
+            .map(|_| {
+                let (tx, mut rx) = mpsc::unbounded_channel::<Vec<EventRecord>>();
+                let (handle, outstanding) = (handle.clone(), outstanding.clone());
+                tokio::spawn(async move {
+                    while let Some(batch) = rx.recv().await {
+                        handle(batch).await;
+                        outstanding.fetch_sub(1, Ordering::SeqCst);
+                    }
+                });
+                tx
+            })
+            .collect();
+        let mut unsaved = false;
         while !*stop.borrow() {
             match self.poll().await {
                 Ok(records) if !records.is_empty() => {
-                    handle(records).await;
-                    self.save_checkpoint();
+                    let mut by_lane: Vec<Vec<EventRecord>> = vec![Vec::new(); lanes.len()];
+                    for record in records {
+                        by_lane[lane_of(&record, lanes.len())].push(record);
+                    }
+                    unsaved = true;
+                    for (lane, batch) in lanes.iter().zip(by_lane) {
+                        if !batch.is_empty() {
+                            outstanding.fetch_add(1, Ordering::SeqCst);
+                            if lane.send(batch).is_err() {
+                                outstanding.fetch_sub(1, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                    // Lambda polls a shard a few times a second; so does this, not in a loop
+                    // that would crowd the endpoint the handlers write to.
+                    tokio::time::sleep(interval).await;
                 }
-                Ok(_) => tokio::time::sleep(interval).await,
+                Ok(_) => {
+                    if unsaved && outstanding.load(Ordering::SeqCst) == 0 {
+                        self.save_checkpoint();
+                        unsaved = false;
+                    }
+                    tokio::time::sleep(interval).await
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "stream poll failed");
                     tokio::time::sleep(interval * 5).await;
@@ -261,6 +303,20 @@ impl StreamReader {
             }
         }
     }
+}
+
+/// The template's event source mapping: concurrent batches per shard, one partition key's records
+/// always on the same one.
+const PARALLELIZATION_FACTOR: usize = 10;
+
+fn lane_of(record: &EventRecord, lanes: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match record.change.keys.get("pk") {
+        Some(serde_dynamo::AttributeValue::S(pk)) => pk.hash(&mut h),
+        _ => 0u8.hash(&mut h),
+    }
+    (h.finish() % lanes as u64) as usize
 }
 
 fn to_lambda_record(r: Record, stream_arn: &str) -> EventRecord {
