@@ -110,13 +110,10 @@ impl App {
     /// Lambda that fetch is a TLS handshake and a round trip, which the parsing then costs
     /// nothing on top of.
     pub async fn start(function: Function) -> Result<Self, StartupError> {
-        let boundary = match crate::config::early::boundary_files() {
-            Some((policy, knowledge)) => Some(tokio::task::spawn_blocking(move || {
-                load_boundary_for(function, &policy, &knowledge)
-            })),
-            // Config::load says which is missing.
-            None => None,
-        };
+        // When a file is missing, Config::load says which.
+        let boundary = crate::config::early::boundary_files().map(|(policy, knowledge)| {
+            tokio::task::spawn_blocking(move || load_boundary_for(function, &policy, &knowledge))
+        });
         let aws = crate::config::load_aws().await;
         let config = Config::load(function, &aws).await?;
         let clients = Clients::new(&config, &aws);

@@ -1,44 +1,18 @@
 //! The handoff as the team receives it: an email a person reads in twenty seconds, a JSON document
 //! for every other subscriber, an ASCII subject and filterable attributes (DESIGN.md "The handoff").
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::notice::{clip, HandoffLinks, HandoffMessage, NoticeKind};
-use super::quoting;
+use super::email::handoff_email;
+use super::notice::{
+    clip, frustration_signal, reply_window, HandoffLinks, HandoffMessage, NoticeKind,
+};
 
 use super::record::Escalation;
 
-/// Meta's standard messaging window after the customer's last message.
-pub const STANDARD_WINDOW_HOURS: i64 = 24;
-/// How long a human agent may reply with the HUMAN_AGENT tag.
-pub const HUMAN_AGENT_WINDOW_DAYS: i64 = 7;
 /// SNS rejects subjects of 100 characters or more.
 const SUBJECT_MAX: usize = 99;
-/// How many transcript lines the email shows (the JSON document carries the snapshot).
-const EMAIL_LINES: usize = 8;
-
-/// The customer's last message, as the suggestion answers it.
-fn last_question(e: &Escalation) -> Option<&str> {
-    e.transcript
-        .iter()
-        .rev()
-        .find(|l| l.role == crate::message::Role::Customer && !l.text.trim().is_empty())
-        .map(|l| l.text.as_str())
-}
-
-/// The customer as the team should see them.
-fn who(e: &Escalation) -> String {
-    match &e.customer_name {
-        Some(n) => format!(
-            "{} ({} user {})",
-            quoting::email_value(n),
-            e.conversation.channel,
-            e.conversation.user_id
-        ),
-        None => format!("{} user {}", e.conversation.channel, e.conversation.user_id),
-    }
-}
 
 /// Makes a string safe as an SNS subject: transliterated to ASCII, printable, one line, < 100 chars.
 pub fn ascii_subject(raw: &str) -> String {
@@ -92,40 +66,10 @@ fn subject_ending(raw: &str, tail: &str) -> String {
     head + tail
 }
 
-fn fmt_time(t: DateTime<Utc>) -> String {
-    t.format("%a %d %b %H:%M UTC").to_string()
-}
-
-fn fmt_span(d: Duration) -> String {
-    if d <= Duration::zero() {
-        return "closed".into();
-    }
-    let h = d.num_hours();
-    let m = d.num_minutes() % 60;
-    if h >= 48 {
-        format!("{} days", h / 24)
-    } else if h > 0 {
-        format!("{h} h {m:02} min")
-    } else {
-        format!("{m} min")
-    }
-}
-
 /// SNS's limit is 256 KB for the whole message; keep a margin for subject and attributes.
 const MAX_BODY_BYTES: usize = 250 * 1024;
 /// Longest text of one transcript line in the JSON document.
 const MAX_LINE_CHARS: usize = 2000;
-/// Longest text of one line in the email.
-const EMAIL_LINE_CHARS: usize = 400;
-
-/// The frustration signal from the decision trace, when there was one.
-fn frustration_signal(e: &Escalation) -> Option<String> {
-    e.trace
-        .steps
-        .iter()
-        .find(|s| s.check == "trigger:frustration" && s.score.is_some_and(|sc| sc > 0.0))
-        .map(|s| format!("{:.2} — {}", s.score.unwrap_or_default(), s.detail))
-}
 
 fn line_json(l: &super::TranscriptLine) -> Value {
     let mut v = json!({
@@ -151,17 +95,26 @@ pub fn build_handoff(
     kind: NoticeKind,
     now: DateTime<Utc>,
 ) -> HandoffMessage {
-    let resume_url = links.resume.as_str();
-    let suggested = e.suggestion.as_ref().zip(links.answer.as_ref());
-    let standard_closes = e.last_customer_at + Duration::hours(STANDARD_WINDOW_HOURS);
-    let human_agent_until = e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS);
-    let lead = match kind {
-        NoticeKind::Escalation => "A customer needs a person",
-        NoticeKind::Reminder => "REMINDER: nobody has picked this up yet",
+    let message = HandoffMessage {
+        subject: subject(e, kind),
+        email: handoff_email(e, links, kind, now),
+        chat: super::chat::chat_notification(e, links, kind),
+        document: document(e, links, kind),
+        attributes: vec![
+            ("kind", kind.as_str().to_string()),
+            ("reason", e.reason.as_str().to_string()),
+            ("channel", e.conversation.channel.as_str().to_string()),
+            ("page_id", e.conversation.page_id.clone()),
+        ],
     };
-    // The escalation's id ends the subject: a notice published twice (an invocation cut off
-    // mid-publish cannot know whether SNS took it) reads as the same escalation, not a second one.
-    let subject = subject_ending(
+    fit_for_sns(message, e.transcript_cut.omitted)
+}
+
+/// `[Handoff] reason: who - intent (id)`: the escalation's id ends the subject, so a notice
+/// published twice (an invocation cut off mid-publish cannot know whether SNS took it) reads as
+/// the same escalation, not a second one.
+fn subject(e: &Escalation, kind: NoticeKind) -> String {
+    subject_ending(
         &format!(
             "{}[Handoff] {}: {} - {}",
             if kind == NoticeKind::Reminder {
@@ -176,164 +129,14 @@ pub fn build_handoff(
             e.summary.intent
         ),
         &format!(" ({})", short_id(&e.escalation_id)),
-    );
+    )
+}
 
-    let mut email = String::new();
-    let mut line = |s: &str| {
-        email.push_str(s);
-        email.push('\n');
-    };
-    line(&format!("{lead}."));
-    line("");
-    if let Some((s, answer)) = suggested {
-        // First, because it is the one click: the bot's best answer, beside the question it
-        // answers, so a person sees at once whether it fits (an off-topic question gets an
-        // answer that plainly does not).
-        line(&format!(
-            "SUGGESTED ANSWER ({}; the bot is {:.0} % sure, entry {}):",
-            if e.reason == super::ReasonCode::Approval {
-                "it waits for your approval"
-            } else {
-                "check it answers the question"
-            },
-            s.chance * 100.0,
-            quoting::email_value(&s.entry)
-        ));
-        if let Some(q) = last_question(e) {
-            line(&format!(
-                "  Customer: {}",
-                quoting::for_email(&clip(q, EMAIL_LINE_CHARS))
-            ));
-        }
-        line(&format!(
-            "  Answer:   {}",
-            quoting::for_email(&clip(&s.answer, EMAIL_LINE_CHARS))
-        ));
-        line("Send it with one click (it hands the customer back to the bot):");
-        line(&answer.send);
-        line("Send another answer instead, or reply yourself:");
-        line(&answer.choose);
-        line("");
-    }
-    line(&format!("NEXT STEP: {}", e.summary.next_step));
-    line("");
-    line(&format!("Who:     {}", who(e)));
-    let describe = e.reason.describe();
-    if describe == e.reason.as_str() {
-        line(&format!("Why:     {describe}"));
-    } else {
-        line(&format!("Why:     {describe} ({})", e.reason));
-    }
-    line(&format!(
-        "         {}",
-        quoting::email_value(&e.reason_detail)
-    ));
-    line(&format!(
-        "Intent:  {}",
-        quoting::email_value(&e.summary.intent)
-    ));
-    if let Some(summary) = &e.summary.ai_summary {
-        // Written by a model from the customer's words: quoted like them.
-        line(&format!(
-            "Summary: {} (AI, from the transcript)",
-            quoting::for_email(summary)
-        ));
-    }
-    if let Some(signal) = frustration_signal(e) {
-        line(&format!("Mood:    frustration {signal}"));
-    }
-    if let Some(closed) = e
-        .trace
-        .steps
-        .iter()
-        .find(|s| s.check == "hours" && s.detail.starts_with("closed"))
-    {
-        let opening = closed
-            .detail
-            .split("next opening ")
-            .nth(1)
-            .unwrap_or("when you open");
-        line(&format!(
-            "Hours:   closed; the customer was told a person replies {opening}"
-        ));
-    }
-    line("Tried:");
-    if e.summary.tried.is_empty() {
-        line("  - nothing yet: the bot stopped at once");
-    }
-    for t in &e.summary.tried {
-        line(&format!("  - {}", quoting::email_value(t)));
-    }
-    let attachments: Vec<&crate::message::Attachment> =
-        e.transcript.iter().flat_map(|l| &l.attachments).collect();
-    if !attachments.is_empty() {
-        line("");
-        line("Attachments:");
-        for a in attachments {
-            let what = if a.kind == "audio" {
-                "voice message / audio".to_string()
-            } else {
-                a.kind.clone()
-            };
-            // Meta's own link to the file, left live so a person can open it, on its labelled line.
-            line(&format!(
-                "  - {}: {}",
-                quoting::email_value(&what),
-                a.url
-                    .as_deref()
-                    .map(quoting::one_line)
-                    .unwrap_or("(no link)".into())
-            ));
-        }
-    }
-    line("");
-    match e.transcript_cut.describe() {
-        Some(cut) => line(&format!("Last messages ({cut}; the inbox has them whole):")),
-        None => line("Last messages:"),
-    }
-    let start = e.transcript.len().saturating_sub(EMAIL_LINES);
-    for l in &e.transcript[start..] {
-        let text = if l.text.trim().is_empty() {
-            l.attachments
-                .iter()
-                .map(|a| format!("[{}]", quoting::email_value(&a.kind)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        } else {
-            quoting::for_email(&clip(&l.text, EMAIL_LINE_CHARS))
-        };
-        line(&format!(
-            "  {} {}: {}",
-            l.at.format("%a %H:%M"),
-            l.role.as_str(),
-            text
-        ));
-    }
-    line("");
-    line(&format!(
-        "Reply in the {} inbox (Meta Business Suite).",
-        if e.conversation.channel == crate::conversation::Channel::Instagram {
-            "Instagram"
-        } else {
-            "Messenger"
-        }
-    ));
-    line(&format!(
-        "Reply window: {} left (closes {}); after that a person may reply with the HUMAN_AGENT tag until {}.",
-        fmt_span(standard_closes - now),
-        fmt_time(standard_closes),
-        fmt_time(human_agent_until)
-    ));
-    line("");
-    line("When you are done, hand the customer back to the bot:");
-    line(resume_url);
-    line("");
-    line(&format!(
-        "The bot stays silent for this customer until then, or resumes by itself at {}.",
-        fmt_time(e.paused_until)
-    ));
-    line(&format!("Escalation {}", e.escalation_id));
-
+/// The JSON document every subscriber but email gets (`docs/handoff.schema.json`).
+fn document(e: &Escalation, links: &HandoffLinks, kind: NoticeKind) -> Value {
+    let resume_url = links.resume.as_str();
+    let suggested = e.suggestion.as_ref().zip(links.answer.as_ref());
+    let (standard_closes, human_agent_until) = reply_window(e);
     let mut document = json!({
         "type": "handoff.escalation",
         "version": 1,
@@ -379,20 +182,12 @@ pub fn build_handoff(
     if e.transcript_cut.shortened > 0 {
         document["transcript_shortened"] = json!(e.transcript_cut.shortened);
     }
-    let mut message = HandoffMessage {
-        subject,
-        email,
-        chat: super::chat::chat_notification(e, links, kind),
-        document,
-        attributes: vec![
-            ("kind", kind.as_str().to_string()),
-            ("reason", e.reason.as_str().to_string()),
-            ("channel", e.conversation.channel.as_str().to_string()),
-            ("page_id", e.conversation.page_id.clone()),
-        ],
-    };
-    // Drop the oldest lines until the message fits; say how many were left out.
-    let mut dropped = e.transcript_cut.omitted;
+    document
+}
+
+/// Drops the oldest transcript lines until the message fits; says how many were left out.
+fn fit_for_sns(mut message: HandoffMessage, omitted: usize) -> HandoffMessage {
+    let mut dropped = omitted;
     while message.sns_body().len() > MAX_BODY_BYTES {
         let Some(lines) = message.document["transcript"].as_array_mut() else {
             break;

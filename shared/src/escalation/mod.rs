@@ -1,6 +1,7 @@
 //! Escalations: why the bot stopped, and the handoff the team receives.
 
 mod chat;
+mod email;
 mod handoff;
 mod notice;
 pub mod quoting;
@@ -9,8 +10,11 @@ mod record;
 mod transcript;
 
 pub use chat::chat_notification;
-pub use handoff::{ascii_subject, build_handoff, HUMAN_AGENT_WINDOW_DAYS, STANDARD_WINDOW_HOURS};
-pub use notice::{AnswerLinks, HandoffLinks, HandoffMessage, NoticeKind};
+pub use handoff::{ascii_subject, build_handoff};
+pub use notice::{
+    AnswerLinks, HandoffLinks, HandoffMessage, NoticeKind, HUMAN_AGENT_WINDOW_DAYS,
+    STANDARD_WINDOW_HOURS,
+};
 pub use reason::ReasonCode;
 pub use record::{
     escalation_id_for, escalation_sort_key, AnswersVerdict, Escalation, EscalationSummary,

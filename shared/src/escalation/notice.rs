@@ -1,7 +1,33 @@
 //! What one publish to the team carries (the email, the JSON document, the chat card), its kind,
 //! and the signed links in it: the shapes `handoff` and `chat` both fill.
 
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+
+use super::record::Escalation;
+
+/// Meta's standard messaging window after the customer's last message.
+pub const STANDARD_WINDOW_HOURS: i64 = 24;
+/// How long a human agent may reply with the HUMAN_AGENT tag.
+pub const HUMAN_AGENT_WINDOW_DAYS: i64 = 7;
+
+/// When the standard reply window closes, and until when a person may still reply with the
+/// HUMAN_AGENT tag.
+pub(super) fn reply_window(e: &Escalation) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        e.last_customer_at + Duration::hours(STANDARD_WINDOW_HOURS),
+        e.last_customer_at + Duration::days(HUMAN_AGENT_WINDOW_DAYS),
+    )
+}
+
+/// The frustration signal from the decision trace, when there was one.
+pub(super) fn frustration_signal(e: &Escalation) -> Option<String> {
+    e.trace
+        .steps
+        .iter()
+        .find(|s| s.check == "trigger:frustration" && s.score.is_some_and(|sc| sc > 0.0))
+        .map(|s| format!("{:.2} — {}", s.score.unwrap_or_default(), s.detail))
+}
 
 /// Whether this is the first notice or a reminder that nobody picked it up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
