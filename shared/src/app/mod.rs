@@ -7,6 +7,7 @@ mod ingest;
 mod loading;
 mod one_click;
 mod outcome;
+mod reply_plan;
 mod respond;
 mod resume;
 mod state_change;
