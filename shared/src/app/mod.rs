@@ -10,6 +10,7 @@ mod outcome;
 mod reply_plan;
 mod respond;
 mod resume;
+mod sending;
 mod state_change;
 mod sweep;
 #[cfg(test)]

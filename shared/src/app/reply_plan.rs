@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::outcome::bot_message;
 use super::App;
 use crate::message::{AnswerRef, Message};
 use crate::policy::{
@@ -164,4 +165,15 @@ pub(super) fn fit_to_channel(text: String, message: &Message) -> String {
             cut
         }
     }
+}
+
+/// The bot's record of the reply to `message`, keyed by it (so it is sent once).
+/// The reply's record: the message it answers, our own send.
+pub(super) fn reply_record(message: &Message, reply: &PlannedReply) -> Message {
+    bot_message(
+        message,
+        format!("reply-{}", message.mid),
+        &reply.text,
+        Some(reply.answer.clone()),
+    )
 }

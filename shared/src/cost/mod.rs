@@ -211,7 +211,6 @@ pub fn estimate_with(
     email_subscribers: f64,
     options: Options,
 ) -> CostEstimate {
-    use prices::*;
     use usage::*;
     let escalations = messages * escalation_rate;
     let answers = messages - escalations;
@@ -239,7 +238,62 @@ pub fn estimate_with(
         LOG_BYTES_PER_INVOCATION_WARN
     };
     let log_gb = invocations * log_bytes / 1e9;
-    let mut lines = vec![
+    let mut lines = usage_lines(
+        Usage {
+            invocations,
+            gb_s,
+            wru,
+            rru,
+            sweep_rru,
+            log_gb,
+        },
+        escalations,
+        email_subscribers,
+    );
+    if options.engine == Engine::Bedrock {
+        lines.push(bedrock_line(answers, escalations));
+    }
+    lines.extend(delivery_lines(escalations));
+    lines.extend(monitoring_lines(messages, escalations, options));
+    lines.extend(storage_lines(messages, escalations, log_gb));
+    lines.extend(review_lines(messages, escalations, options));
+    lines.extend(one_click_lines(escalations));
+    let total: f64 = lines.iter().map(|l| l.dollars).sum();
+    let fixed_total: f64 = lines.iter().filter(|l| l.fixed).map(|l| l.dollars).sum();
+    CostEstimate {
+        per_thousand_messages: if messages > 0.0 {
+            total / messages * 1000.0
+        } else {
+            0.0
+        },
+        lines,
+        total,
+        fixed_total,
+    }
+}
+
+/// What a month of traffic uses: invocations, compute, read and write units, logs.
+struct Usage {
+    invocations: f64,
+    gb_s: f64,
+    wru: f64,
+    rru: f64,
+    sweep_rru: f64,
+    log_gb: f64,
+}
+
+/// The lines that follow the traffic: Lambda, DynamoDB, SNS and the logs.
+fn usage_lines(usage: Usage, escalations: f64, email_subscribers: f64) -> Vec<CostLine> {
+    use prices::*;
+    let Usage {
+        invocations,
+        gb_s,
+        wru,
+        rru,
+        sweep_rru,
+        log_gb,
+    } = usage;
+    vec![
         CostLine {
             component: "Lambda requests",
             quantity: format!("{invocations:.0} invocations"),
@@ -289,27 +343,7 @@ pub fn estimate_with(
             dollars: log_gb * LOGS_PER_GB,
             fixed: false,
         },
-    ];
-    if options.engine == Engine::Bedrock {
-        lines.push(bedrock_line(answers, escalations));
-    }
-    lines.extend(delivery_lines(escalations));
-    lines.extend(monitoring_lines(messages, escalations, options));
-    lines.extend(storage_lines(messages, escalations, log_gb));
-    lines.extend(review_lines(messages, escalations, options));
-    lines.extend(one_click_lines(escalations));
-    let total: f64 = lines.iter().map(|l| l.dollars).sum();
-    let fixed_total: f64 = lines.iter().filter(|l| l.fixed).map(|l| l.dollars).sum();
-    CostEstimate {
-        per_thousand_messages: if messages > 0.0 {
-            total / messages * 1000.0
-        } else {
-            0.0
-        },
-        lines,
-        total,
-        fixed_total,
-    }
+    ]
 }
 
 /// The language model's tokens, when Bedrock phrases the answers and writes the summaries.

@@ -3,47 +3,9 @@
 use serde_json::Value;
 use thiserror::Error;
 
-use super::payload::{Entry, MessagePart, MessagingEvent, RawAttachment, WebhookBody};
-use crate::conversation::{Channel, ConversationKey};
-use crate::message::{Attachment, Direction, Message, Role};
-
-/// What one webhook event means.
-#[derive(Clone, Debug, PartialEq)]
-pub enum WebhookEvent {
-    /// The customer wrote, tapped a button or sent an attachment. From `standby[]` when
-    /// `message.standby` is set: another app (a person) owns the thread.
-    Customer(Message),
-    /// A person replied from another app (the Page Inbox): the bot must stay out.
-    Human(Message),
-    /// Our own send echoed back (our app id, or our metadata marker).
-    OwnEcho {
-        conversation: ConversationKey,
-        mid: String,
-        /// The key of our send it echoes (from the metadata we attach), when Meta carried it.
-        sent_key: Option<String>,
-    },
-    /// An Instagram echo without an app id: ours only if its mid is one our sends got back;
-    /// otherwise a person replied (the message is prepared as theirs).
-    UnattributedEcho(Message),
-    /// Kept for the record, never answered: reactions and unsends.
-    Activity(Message),
-    /// Conversation Routing moved the thread.
-    ThreadControl {
-        record: Message,
-        new_owner_app_id: Option<String>,
-        previous_owner_app_id: Option<String>,
-    },
-    /// Another app asks for the thread (`request_thread_control`): a person wants the
-    /// conversation, so the bot pauses and passes it.
-    ThreadRequested {
-        record: Message,
-        requested_owner_app_id: Option<String>,
-    },
-    /// Reads, deliveries and event kinds we do not use.
-    Ignored { kind: String },
-    /// An event we could not understand; logged and skipped.
-    Unusable { reason: String },
-}
+use super::event::WebhookEvent;
+use super::payload::{Entry, WebhookBody};
+use crate::conversation::Channel;
 
 /// A signed body that cannot be used at all.
 #[derive(Debug, Error)]
@@ -53,10 +15,6 @@ pub enum UnusableBody {
     #[error("webhook object {0:?} is neither \"page\" nor \"instagram\"")]
     Object(String),
 }
-
-/// Marker our sends put in `message.metadata`, echoed back by Meta so we can tell our own echoes
-/// even where `app_id` is missing.
-pub const OWN_METADATA_PREFIX: &str = "handoff:";
 
 /// Parses a verified body into events. `our_app_id` tells our echoes from a human's.
 pub fn parse_webhook(body: &[u8], our_app_id: &str) -> Result<Vec<WebhookEvent>, UnusableBody> {
@@ -108,7 +66,7 @@ pub fn parse_webhook_at(
             .map(|v| (v, false))
             .chain(entry.standby.into_iter().map(|v| (v, true)))
         {
-            events.push(normalize(
+            events.push(super::normalize::normalize(
                 raw,
                 channel,
                 entry.id.as_deref(),
@@ -121,287 +79,13 @@ pub fn parse_webhook_at(
     Ok(events)
 }
 
-/// What a `request_thread_control` record says: `request_thread_control by <app id>`, then the
-/// requester's metadata in parentheses. The policy function reads the app id back from it
-/// (`thread_requested_by`) to pass the thread.
-fn thread_request_event(app_id: Option<&str>, metadata: Option<&str>) -> String {
-    format!(
-        "{THREAD_REQUEST} by {}{}",
-        app_id.unwrap_or("?"),
-        metadata.map(|m| format!(" ({m})")).unwrap_or_default()
-    )
-}
-
-/// The event kind of a stored `request_thread_control` record.
-pub const THREAD_REQUEST: &str = "request_thread_control";
-
-/// The app that asked for the thread, from a stored `request_thread_control` record.
-pub fn thread_requested_by(record: &Message) -> Option<&str> {
-    let rest = record
-        .event
-        .as_deref()?
-        .strip_prefix(THREAD_REQUEST)?
-        .strip_prefix(" by ")?;
-    let id = rest.split(' ').next()?;
-    (!id.is_empty() && id != "?" && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
-}
-
-/// Longest text a stored message keeps, in characters (Meta's own limit for a text is 2,000; a
-/// body that carries more is cut here, so that no message item nears DynamoDB's 400 KB).
-pub const MAX_TEXT_CHARS: usize = 20_000;
-/// Attachments a stored message keeps.
-const MAX_ATTACHMENTS: usize = 20;
-/// Longest link an attachment keeps.
-const MAX_URL_BYTES: usize = 4_096;
-
-fn bounded_text(text: Option<&str>) -> Option<String> {
-    let text = text?;
-    Some(match text.char_indices().nth(MAX_TEXT_CHARS) {
-        None => text.to_string(),
-        Some((at, _)) => {
-            tracing::warn!(
-                chars = text.chars().count(),
-                kept = MAX_TEXT_CHARS,
-                "message text cut to the stored limit"
-            );
-            format!("{}…", &text[..at])
-        }
-    })
-}
-
-/// A message's attachments, as many as a stored message keeps.
-fn attachments(m: &MessagePart) -> Vec<Attachment> {
-    m.attachments
-        .iter()
-        .take(MAX_ATTACHMENTS)
-        .map(attachment)
-        .collect()
-}
-
-fn attachment(raw: &RawAttachment) -> Attachment {
-    let url = raw
-        .payload
-        .as_ref()
-        .and_then(|p| p.get("url"))
-        .and_then(Value::as_str)
-        .filter(|u| u.len() <= MAX_URL_BYTES)
-        .map(str::to_string);
-    // Stickers are images with a sticker_id; name them so the policy never treats one as a photo.
-    let is_sticker = raw
-        .payload
-        .as_ref()
-        .is_some_and(|p| p.get("sticker_id").is_some());
-    let kind = match raw.kind.as_deref() {
-        _ if is_sticker => "sticker".to_string(),
-        Some(k) if !k.is_empty() => k.chars().take(64).collect(),
-        _ => "unknown".to_string(),
-    };
-    Attachment { kind, url }
-}
-
-fn normalize(
-    raw: Value,
-    channel: Channel,
-    entry_id: Option<&str>,
-    standby: bool,
-    our_app_id: &str,
-    fallback_ms: i64,
-) -> WebhookEvent {
-    let ev: MessagingEvent = match serde_json::from_value(raw) {
-        Ok(ev) => ev,
-        Err(e) => {
-            return WebhookEvent::Unusable {
-                reason: format!("event shape: {e}"),
-            }
-        }
-    };
-    let (Some(sender), Some(recipient)) = (&ev.sender, &ev.recipient) else {
-        return WebhookEvent::Unusable {
-            reason: "event without sender or recipient".into(),
-        };
-    };
-    let timestamp_ms = ev.timestamp.unwrap_or(fallback_ms);
-    let is_echo = ev.message.as_ref().is_some_and(|m| m.is_echo);
-    // The page is the recipient of customer events and the sender of echoes.
-    let (page, user) = if is_echo {
-        (sender.id.as_deref(), recipient)
-    } else {
-        (recipient.id.as_deref(), sender)
-    };
-    let Some(user_id) = user.id.as_deref() else {
-        // A checkbox-plugin person known only by `user_ref`: no page-scoped id to store or
-        // answer yet; Meta sends an opt-in with the real id once they write.
-        return WebhookEvent::Ignored {
-            kind: format!(
-                "event from a user_ref without an id ({})",
-                if user.user_ref.is_some() {
-                    "checkbox plugin"
-                } else {
-                    "no id at all"
-                }
-            ),
-        };
-    };
-    let Some(page_id) = entry_id.or(page) else {
-        return WebhookEvent::Unusable {
-            reason: "event without a page id".into(),
-        };
-    };
-    let conversation = ConversationKey::new(channel, page_id, user_id);
-    let base = |mid: String, role: Role, direction: Direction| Message {
-        conversation: conversation.clone(),
-        timestamp_ms,
-        mid,
-        role,
-        direction,
-        text: None,
-        payload: None,
-        attachments: Vec::new(),
-        event: None,
-        standby,
-        answer: None,
-    };
-
-    if let Some(m) = &ev.message {
-        let derived = || format!("{}-{}", if is_echo { "echo" } else { "msg" }, timestamp_ms);
-        let mid = m.mid.clone().unwrap_or_else(derived);
-        if m.is_deleted {
-            let mut rec = base(format!("unsend-{mid}"), Role::Customer, Direction::Event);
-            rec.event = Some(format!("unsend {mid}"));
-            return WebhookEvent::Activity(rec);
-        }
-        if is_echo {
-            let sent_key = m
-                .metadata
-                .as_deref()
-                .and_then(|md| md.strip_prefix(OWN_METADATA_PREFIX))
-                .filter(|k| !k.is_empty())
-                .map(str::to_string);
-            let own_metadata = sent_key.is_some();
-            match m.app_id.as_deref() {
-                Some(app) if app == our_app_id => {
-                    return WebhookEvent::OwnEcho {
-                        conversation,
-                        mid,
-                        sent_key,
-                    }
-                }
-                _ if own_metadata => {
-                    return WebhookEvent::OwnEcho {
-                        conversation,
-                        mid,
-                        sent_key,
-                    }
-                }
-                _ => {}
-            }
-            let mut msg = base(mid, Role::Human, Direction::Out);
-            msg.text = bounded_text(m.text.as_deref());
-            msg.attachments = attachments(m);
-            msg.event = Some(match m.app_id.as_ref() {
-                Some(a) => format!("echo from app {a}"),
-                None => "echo without app id".to_string(),
-            });
-            if m.app_id.is_none() && channel == Channel::Instagram {
-                return WebhookEvent::UnattributedEcho(msg);
-            }
-            return WebhookEvent::Human(msg);
-        }
-        let mut msg = base(mid, Role::Customer, Direction::In);
-        msg.text = bounded_text(m.text.as_deref());
-        msg.payload = m.quick_reply.as_ref().map(|q| q.payload.clone());
-        msg.attachments = attachments(m);
-        if m.is_unsupported {
-            // Something the bot cannot see at all: a person looks.
-            msg.attachments.push(Attachment {
-                kind: "unsupported".into(),
-                url: None,
-            });
-        }
-        return WebhookEvent::Customer(msg);
-    }
-    if let Some(p) = &ev.postback {
-        let mid = p
-            .mid
-            .clone()
-            .unwrap_or_else(|| format!("postback-{timestamp_ms}"));
-        let mut msg = base(mid, Role::Customer, Direction::In);
-        msg.text = bounded_text(p.title.as_deref());
-        msg.payload = p.payload.clone();
-        return WebhookEvent::Customer(msg);
-    }
-    if let Some(r) = &ev.reaction {
-        let target = r.mid.clone().unwrap_or_default();
-        let action = r.action.clone().unwrap_or_else(|| "react".into());
-        let mut rec = base(
-            format!("reaction-{target}-{action}-{timestamp_ms}"),
-            Role::Customer,
-            Direction::Event,
-        );
-        let what = [r.reaction.as_deref(), r.emoji.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        rec.event = Some(format!("reaction {action} {what} on {target}"));
-        return WebhookEvent::Activity(rec);
-    }
-    for (kind, tc) in [
-        ("pass_thread_control", &ev.pass_thread_control),
-        ("take_thread_control", &ev.take_thread_control),
-    ] {
-        if let Some(tc) = tc {
-            let mut rec = base(
-                format!("{kind}-{timestamp_ms}"),
-                Role::Human,
-                Direction::Event,
-            );
-            rec.event = Some(format!(
-                "{kind} from {} to {}{}",
-                tc.previous_owner_app_id.as_deref().unwrap_or("?"),
-                tc.new_owner_app_id.as_deref().unwrap_or("?"),
-                tc.metadata
-                    .as_deref()
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default()
-            ));
-            return WebhookEvent::ThreadControl {
-                record: rec,
-                new_owner_app_id: tc.new_owner_app_id.clone(),
-                previous_owner_app_id: tc.previous_owner_app_id.clone(),
-            };
-        }
-    }
-    if let Some(tr) = &ev.request_thread_control {
-        let mut rec = base(
-            format!("request_thread_control-{timestamp_ms}"),
-            Role::Human,
-            Direction::Event,
-        );
-        rec.event = Some(thread_request_event(
-            tr.requested_owner_app_id.as_deref(),
-            tr.metadata.as_deref(),
-        ));
-        return WebhookEvent::ThreadRequested {
-            record: rec,
-            requested_owner_app_id: tr.requested_owner_app_id.clone(),
-        };
-    }
-    let kind = if ev.read.is_some() {
-        "read"
-    } else if ev.delivery.is_some() {
-        "delivery"
-    } else {
-        "unknown"
-    };
-    WebhookEvent::Ignored {
-        kind: kind.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::{Direction, Role};
+    use crate::message::Message;
+    use crate::webhook::event::thread_requested_by;
+    use crate::webhook::normalize::{MAX_ATTACHMENTS, MAX_TEXT_CHARS};
 
     const OUR_APP: &str = "555000111222333";
 

@@ -1,14 +1,14 @@
 //! Meta's webhook: verification, signatures, the body and what its events mean.
 
+mod event;
 mod events;
+mod normalize;
 mod payload;
 mod repair;
 mod signature;
 
-pub use events::{
-    parse_webhook, parse_webhook_at, thread_requested_by, UnusableBody, WebhookEvent,
-    OWN_METADATA_PREFIX, THREAD_REQUEST,
-};
+pub use event::{thread_requested_by, WebhookEvent, OWN_METADATA_PREFIX, THREAD_REQUEST};
+pub use events::{parse_webhook, parse_webhook_at, UnusableBody};
 pub use signature::{sign, verify_signature, verify_signature_any, SignatureError};
 
 /// The subscription handshake: `hub.mode=subscribe` with our verify token gets the challenge back.

@@ -34,6 +34,26 @@ fn job_attributes(job: EscalationJob) -> (&'static str, &'static str) {
 }
 
 impl DynamoStore {
+    /// Whether `escalation`'s record was written by the opening with `token`.
+    async fn opened_with(&self, escalation: &Escalation, token: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::escalation_key(
+                &escalation.conversation,
+                &escalation.escalation_id,
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws)?;
+        Ok(match out.item {
+            Some(item) => from_item::<EscalationItem>(item)?.open_token.as_deref() == Some(token),
+            None => false,
+        })
+    }
+
     /// Marks `job` done and gives up its lease; with `customer_notice_mid`, records in the same
     /// write that the customer was told.
     async fn mark_job_done(
@@ -150,6 +170,8 @@ impl Escalations for DynamoStore {
             self.retention.escalation_days,
         ));
         record_item.notify_lease_until = Some(notice_lease_until.timestamp_millis());
+        let token = uuid::Uuid::new_v4().to_string();
+        record_item.open_token = Some(token.clone());
         let mut notice_item = MessageItem::from_message(notice);
         notice_item.expires_at = expiry(notice.timestamp_ms, self.retention.message_days);
         let notice = Put::builder()
@@ -186,7 +208,7 @@ impl Escalations for DynamoStore {
             )
             // Idempotent across the SDK's own retries: an attempt that timed out after committing
             // must not come back as a condition failure.
-            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .client_request_token(token.clone())
             .send()
             .await;
         match result {
@@ -199,6 +221,11 @@ impl Escalations for DynamoStore {
                         .iter()
                         .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
                 {
+                    // Unless the record is this very opening's: an attempt committed, its answer
+                    // was lost, and the retry (where the token is not honoured) found its work.
+                    if self.opened_with(escalation, &token).await? {
+                        return Ok(EscalationOpening::Opened);
+                    }
                     Ok(EscalationOpening::StateChanged)
                 }
                 _ => Err(aws(e)),

@@ -256,6 +256,10 @@ pub struct EscalationItem {
     /// Who holds the team notice's job, until when (ms): set at opening for the opener.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_lease_until: Option<i64>,
+    /// The opening transaction's token: tells the opener its own commit from another's when the
+    /// answer to the commit was lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_token: Option<String>,
     #[serde(flatten)]
     pub escalation: Escalation,
 }
@@ -273,6 +277,7 @@ impl EscalationItem {
             ),
             expires_at: None,
             notify_lease_until: None,
+            open_token: None,
             escalation: e.clone(),
         }
     }
