@@ -131,7 +131,7 @@ pub(super) async fn escalate(
                 "Count",
                 Some(("Reason", reason.as_str())),
             );
-            tracing::info!(conversation = %message.conversation, %escalation_id, reason = %reason, "escalated; customer paused");
+            tracing::info!(%escalation_id, reason = %reason, "escalated; customer paused");
             // The customer hears a person is coming while the team is told: neither waits for
             // the other, and the opening gave this attempt the team notice's job.
             let (told, published) = tokio::join!(
@@ -173,7 +173,7 @@ pub(super) async fn escalate(
             }
         }
         Transition::Refused(why) => {
-            tracing::info!(conversation = %message.conversation, ?why, "escalation refused by the conversation's state");
+            tracing::info!(?why, "escalation refused by the conversation's state");
             return Ok(Pass::Done(RespondOutcome::Paused));
         }
     }

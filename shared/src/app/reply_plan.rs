@@ -161,7 +161,11 @@ pub(super) fn fit_to_channel(text: String, message: &Message) -> String {
     match crate::policy::limits::fit(&text, message.conversation.channel) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(cut) => {
-            tracing::warn!(conversation = %message.conversation, from = text.len(), to = cut.len(), "reply cut to the channel's limit");
+            tracing::warn!(
+                from = text.len(),
+                to = cut.len(),
+                "reply cut to the channel's limit"
+            );
             cut
         }
     }

@@ -27,6 +27,7 @@ const STALE_RESERVATION_MS: i64 = 5_000;
 const ATTEMPTS: usize = 4;
 
 /// Handles one inbound message at `now`.
+#[tracing::instrument(name = "respond", skip_all, fields(conversation = %message.conversation, mid = %message.mid))]
 pub async fn respond(
     app: &App,
     message: &Message,
@@ -39,7 +40,7 @@ pub async fn respond(
         match respond_once(app, message, now).await? {
             Pass::Done(outcome) => return Ok(outcome),
             Pass::StateChanged => {
-                tracing::info!(conversation = %message.conversation, mid = %message.mid, "conversation changed while deciding; deciding again");
+                tracing::info!("conversation changed while deciding; deciding again");
             }
         }
     }
@@ -134,13 +135,13 @@ async fn while_paused(
             .get_escalation(&message.conversation, &own)
             .await?
         {
-            tracing::info!(conversation = %message.conversation, escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
+            tracing::info!(escalation_id = %own, "redelivered trigger of an open escalation; finishing its steps");
             let customer_text = customer_handoff_text(&app.policy, &esc.reason, now);
             finish_opened(app, message, &esc, &customer_text, now).await?;
             return Ok(Pass::Done(RespondOutcome::Escalated { escalation_id: own }));
         }
     }
-    tracing::info!(conversation = %message.conversation, mid = %message.mid, "customer is paused; the bot stays silent");
+    tracing::info!("customer is paused; the bot stays silent");
     Ok(Pass::Done(RespondOutcome::Paused))
 }
 
@@ -185,12 +186,7 @@ async fn decide_turn(
         };
         decision = apply_model_answer(&app.policy, &app.knowledge, decision, result, written_at);
     }
-    tracing::info!(
-        conversation = %message.conversation,
-        mid = %message.mid,
-        decision = %decision.headline(),
-        "decided"
-    );
+    tracing::info!(decision = %decision.headline(), "decided");
     decision
 }
 
@@ -253,7 +249,7 @@ async fn reserve_reply(
                 // is unknown, so neither skip it nor send it twice — a person looks.
                 _ => {}
             }
-            tracing::warn!(conversation = %message.conversation, mid = %message.mid, "stale reply reservation; escalating");
+            tracing::warn!("stale reply reservation; escalating");
             let mut stale = decision.clone();
             stale.trace.record(
                 "reply",
@@ -271,7 +267,7 @@ async fn reserve_reply(
             ))
         }
         Transition::Refused(why) => {
-            tracing::info!(conversation = %message.conversation, ?why, "reply refused by the conversation's state");
+            tracing::info!(?why, "reply refused by the conversation's state");
             Ok(Reservation::Ended(Pass::Done(RespondOutcome::Paused)))
         }
     }

@@ -110,7 +110,7 @@ async fn not_delivered(
         // reply's key) is the receipt, and it often comes seconds after the send gave up; only
         // when it does not come in that time does a person look, told it may have arrived.
         if let Some(mid) = wait_for_echo(app, &record).await? {
-            tracing::info!(conversation = %message.conversation, "unconfirmed send confirmed by Meta's echo");
+            tracing::info!("unconfirmed send confirmed by Meta's echo");
             app.conversations
                 .record_send(&record, &Delivery::Sent(mid))
                 .await?;
@@ -121,7 +121,7 @@ async fn not_delivered(
         .record_send(&record, &Delivery::Failed)
         .await?;
     if e.another_app_owns_thread() {
-        tracing::info!(conversation = %message.conversation, "another app owns the thread; a person is active");
+        tracing::info!("another app owns the thread; a person is active");
         let mut act = bot_message(message, format!("owner-{}", message.mid), "", None);
         act.role = Role::Human;
         act.direction = Direction::Event;
@@ -132,7 +132,7 @@ async fn not_delivered(
         return Ok(Pass::Done(RespondOutcome::Paused));
     }
     let outcome = if e.is_unconfirmed() {
-        tracing::warn!(conversation = %message.conversation, error = %e, "answer unconfirmed; a person checks instead of a second send");
+        tracing::warn!(error = %e, "answer unconfirmed; a person checks instead of a second send");
         person_checks(
             app,
             format!("Meta did not confirm the answer ({entry}) in time: it may or may not have reached the customer"),
@@ -148,7 +148,7 @@ async fn not_delivered(
         if e.token_invalid() {
             crate::metrics::fault("PageTokenInvalid");
         }
-        tracing::warn!(conversation = %message.conversation, error = %e, "answer not delivered; escalating");
+        tracing::warn!(error = %e, "answer not delivered; escalating");
         person_checks(
             app,
             format!(

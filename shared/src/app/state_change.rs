@@ -44,6 +44,7 @@ pub(super) async fn change_state(
 /// silent until `pause_until`. The pause first, then the record: a redelivery after a failure
 /// between the two pauses again (to the same bound) and the record's conditional put stays the
 /// dedupe. An act older than the last hand-back (a late or redelivered echo) pauses nothing.
+#[tracing::instrument(name = "person_acted", skip_all, fields(conversation = %record.conversation, mid = %record.mid))]
 pub async fn pause_for_person(
     app: &App,
     record: &Message,
@@ -57,7 +58,7 @@ pub async fn pause_for_person(
     match change_state(app, &record.conversation, &event, now).await? {
         Ok(_) => Ok(app.conversations.record_message(record).await?),
         Err((_, why)) => {
-            tracing::info!(conversation = %record.conversation, mid = %record.mid, ?why, "a person's act already applied or older than the last hand-back; not pausing again");
+            tracing::info!(?why, "a person's act already applied or older than the last hand-back; not pausing again");
             app.conversations.record_message(record).await?;
             Ok(Stored::Duplicate)
         }

@@ -19,9 +19,10 @@ pub enum ThreadGrant {
 
 /// Passes the thread to the app named in the stored `request_thread_control` record. Safe to
 /// repeat: a second pass finds the thread already with that app.
+#[tracing::instrument(name = "thread_request", skip_all, fields(conversation = %record.conversation))]
 pub async fn grant_thread_request(app: &App, record: &Message) -> Result<ThreadGrant, FlowError> {
     let Some(target) = thread_requested_by(record) else {
-        tracing::warn!(conversation = %record.conversation, event = ?record.event, "thread request without an app id; the bot stays paused but the thread is not passed");
+        tracing::warn!(event = ?record.event, "thread request without an app id; the bot stays paused but the thread is not passed");
         return Ok(ThreadGrant::NotPassed);
     };
     match app
@@ -34,14 +35,14 @@ pub async fn grant_thread_request(app: &App, record: &Message) -> Result<ThreadG
         .await
     {
         Ok(()) => {
-            tracing::info!(conversation = %record.conversation, to = target, "thread passed on request");
+            tracing::info!(to = target, "thread passed on request");
             Ok(ThreadGrant::Passed { to: target.into() })
         }
         Err(e) if e.another_app_owns_thread() => Ok(ThreadGrant::AlreadyElsewhere),
         // Retried with the record: the pause already holds meanwhile.
         Err(e) if e.is_transient() => Err(e.into()),
         Err(e) => {
-            tracing::warn!(conversation = %record.conversation, to = target, error = %e, "thread request not granted");
+            tracing::warn!(to = target, error = %e, "thread request not granted");
             Ok(ThreadGrant::NotPassed)
         }
     }

@@ -82,8 +82,8 @@ pub fn parse_webhook_at(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{Direction, Role};
     use crate::message::Message;
+    use crate::message::{Direction, Role};
     use crate::webhook::event::thread_requested_by;
     use crate::webhook::normalize::{MAX_ATTACHMENTS, MAX_TEXT_CHARS};
 
