@@ -2,6 +2,7 @@
 
 mod boundary_cmd;
 mod cases_cmd;
+mod cost_cmd;
 mod demo;
 mod dev;
 mod fake_graph;
@@ -85,26 +86,7 @@ enum Command {
         earlier_answers: Option<String>,
     },
     /// Estimate the monthly AWS cost per component, and per 1,000 messages.
-    Cost {
-        /// The volume to break down (the table at 1k, 10k, 100k and 1M follows either way).
-        #[arg(long, default_value_t = 100_000.0)]
-        messages_per_month: f64,
-        /// Share of messages that escalate, 0..1.
-        #[arg(long, default_value_t = 0.10)]
-        escalation_rate: f64,
-        /// People subscribed to the topic by email.
-        #[arg(long, default_value_t = 1.0)]
-        email_subscribers: f64,
-        /// knowledge (the default) or bedrock (Nova Micro rephrases answers and summarises handoffs).
-        #[arg(long, default_value = "knowledge")]
-        engine: String,
-        /// The template's Monitoring: essential (the default) or full.
-        #[arg(long, default_value = "essential")]
-        monitoring: String,
-        /// The template's LogLevel: WARN (the default), or INFO/DEBUG.
-        #[arg(long, default_value = "WARN")]
-        log_level: String,
-    },
+    Cost(cost_cmd::CostArgs),
     /// Escalations as test cases.
     Cases {
         #[command(subcommand)]
@@ -276,27 +258,38 @@ async fn main() -> ExitCode {
         Command::Cases {
             command: CasesCommand::Export { since, reason, out },
         } => cases_cmd::export(since.as_deref(), reason.as_deref(), out.as_deref()).await,
-        Command::Knowledge {
-            command: KnowledgeCommand::Suggest { cases, knowledge },
-        } => cases_cmd::suggest_cmd(&cases, knowledge.as_deref()),
-        Command::Knowledge {
-            command: KnowledgeCommand::Build { knowledge },
-        } => knowledge_cmd::build(&knowledge).map_err(Into::into),
-        Command::Knowledge {
-            command: KnowledgeCommand::Embed { encoder },
-        } => knowledge_cmd::embed(&encoder).map_err(Into::into),
-        Command::Knowledge {
-            command:
-                KnowledgeCommand::Eval {
-                    policy,
-                    knowledge,
-                    messages,
-                    max_error,
-                    at,
-                    json,
-                    features,
-                    self_evidence,
-                },
+        Command::Knowledge { command } => knowledge(command),
+        Command::Report { weeks, html } => cases_cmd::report(weeks, html.as_deref()).await,
+        Command::Cost(args) => cost_cmd::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `handoff knowledge …`.
+fn knowledge(command: KnowledgeCommand) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        KnowledgeCommand::Suggest { cases, knowledge } => {
+            cases_cmd::suggest_cmd(&cases, knowledge.as_deref())
+        }
+        KnowledgeCommand::Build { knowledge } => {
+            knowledge_cmd::build(&knowledge).map_err(Into::into)
+        }
+        KnowledgeCommand::Embed { encoder } => knowledge_cmd::embed(&encoder).map_err(Into::into),
+        KnowledgeCommand::Eval {
+            policy,
+            knowledge,
+            messages,
+            max_error,
+            at,
+            json,
+            features,
+            self_evidence,
         } => knowledge_cmd::eval(
             &policy,
             &knowledge,
@@ -307,100 +300,6 @@ async fn main() -> ExitCode {
             features.as_deref().map(|f| (f, self_evidence.as_deref())),
         )
         .map_err(Into::into),
-        Command::Report { weeks, html } => cases_cmd::report(weeks, html.as_deref()).await,
-        Command::Cost {
-            messages_per_month,
-            escalation_rate,
-            email_subscribers,
-            engine,
-            monitoring,
-            log_level,
-        } => {
-            if !(0.0..=1.0).contains(&escalation_rate) || messages_per_month < 0.0 {
-                eprintln!("error: --escalation-rate must be between 0 and 1 and --messages-per-month positive");
-                return ExitCode::FAILURE;
-            }
-            let engine = match engine.as_str() {
-                "knowledge" => handoff::cost::Engine::Knowledge,
-                "bedrock" => handoff::cost::Engine::Bedrock,
-                other => {
-                    eprintln!("error: --engine {other:?}: expected knowledge or bedrock");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let full_monitoring = match monitoring.as_str() {
-                "essential" => false,
-                "full" => true,
-                other => {
-                    eprintln!("error: --monitoring {other:?}: expected essential or full");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let info_logs = match log_level.to_ascii_uppercase().as_str() {
-                "ERROR" | "WARN" => false,
-                "INFO" | "DEBUG" => true,
-                other => {
-                    eprintln!("error: --log-level {other:?}: expected ERROR, WARN, INFO or DEBUG");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let options = handoff::cost::Options {
-                engine,
-                full_monitoring,
-                info_logs,
-            };
-            let e = handoff::cost::estimate_with(
-                messages_per_month,
-                escalation_rate,
-                email_subscribers,
-                options,
-            );
-            println!("Monthly estimate for {messages_per_month:.0} messages, {:.0}% escalated (prices {}, no free tier):", escalation_rate * 100.0, handoff::cost::prices::AS_OF);
-            for l in &e.lines {
-                println!(
-                    "  {:<32} {:>32}  ${:>9.4}{}",
-                    l.component,
-                    l.quantity,
-                    l.dollars,
-                    if l.fixed { "  (fixed)" } else { "" }
-                );
-            }
-            println!("  {:<32} {:>32}  ${:>9.4}", "total", "", e.total);
-            println!(
-                "  of which paid whatever the traffic, or growing with what is kept (alarms, metrics, dashboard, the sweep, storage, secrets at start): ${:.4}",
-                e.fixed_total
-            );
-            println!("\n  messages/month    per month   per 1,000 messages   fixed share");
-            for volume in [1_000.0, 10_000.0, 100_000.0, 1_000_000.0] {
-                let v = handoff::cost::estimate_with(
-                    volume,
-                    escalation_rate,
-                    email_subscribers,
-                    options,
-                );
-                println!(
-                    "  {:>14.0}  ${:>10.2}   ${:>18.4}   {:>10.0}%",
-                    volume,
-                    v.total,
-                    v.per_thousand_messages,
-                    v.fixed_total / v.total * 100.0
-                );
-            }
-            println!(
-                "a flood of 10,000 messages from one sender (stored, read once each, never decided or answered once {} came within a minute): ${:.4}",
-                handoff::policy::FLOOD_MESSAGES,
-                handoff::cost::flood_cost(10_000.0)
-            );
-            println!("per 1,000 messages: ${:.4}", e.per_thousand_messages);
-            Ok(())
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
     }
 }
 
