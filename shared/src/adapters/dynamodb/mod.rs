@@ -5,6 +5,7 @@
 #[cfg(feature = "tools")]
 mod bootstrap;
 mod boundary;
+mod by_time;
 pub mod call_log;
 mod conversations;
 #[cfg(feature = "tools")]
