@@ -34,12 +34,14 @@ pub enum LowConfidence {
 }
 
 mod compile;
+mod messages;
 use compile::check_retention;
 mod spec;
 mod triggers;
 
+pub use messages::MessagesSpec;
 use spec::*;
-pub use spec::{ConfirmSpec, MessagesSpec, Retention};
+pub use spec::{ConfirmSpec, Retention};
 
 pub use triggers::{FrustrationTrigger, MediaTrigger, PhraseTrigger, Rule};
 
