@@ -51,56 +51,14 @@ pub(super) async fn escalate(
 ) -> Result<Pass, FlowError> {
     let Outcome::Escalate {
         reason,
-        detail,
-        next_step,
         customer_text,
+        ..
     } = &decision.outcome
     else {
         unreachable!("escalate is only called for escalations");
     };
-    let escalation_id = escalation_id_for(message.timestamp_ms, &message.mid);
-    let mut transcript: Vec<TranscriptLine> = snapshot
-        .messages
-        .iter()
-        .filter(|m| m.direction != Direction::Event)
-        .map(TranscriptLine::from)
-        .collect();
-    if !snapshot.messages.iter().any(|m| m.mid == message.mid) {
-        transcript.push(TranscriptLine::from(message));
-    }
-    // Whatever the history holds, the record stays far inside DynamoDB's item limit.
-    let (transcript, transcript_cut) = bounded_transcript(transcript);
-    let escalation = Escalation {
-        escalation_id: escalation_id.clone(),
-        conversation: message.conversation.clone(),
-        reason: reason.clone(),
-        reason_detail: detail.clone(),
-        summary: EscalationSummary {
-            intent: decision.intent.clone(),
-            tried: tried(snapshot),
-            next_step: next_step.clone(),
-            ai_summary: None,
-        },
-        transcript,
-        transcript_cut,
-        trace: decision.trace.clone(),
-        created_at: now,
-        paused_until: now + Duration::hours(app.settings.pause_hours.into()),
-        last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
-        customer_name: None,
-        notified_at: None,
-        customer_notice_mid: None,
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
-        suggestion: decision.suggestion.clone(),
-        one_click: None,
-        labelled_by: None,
-    };
+    let escalation = escalation_record(app, message, snapshot, decision, now);
+    let escalation_id = escalation.escalation_id.clone();
     let notice_key = notice_key(&escalation_id);
     let notice = bot_message(message, notice_key.clone(), customer_text, None);
     let open = StateEvent::Escalated {
@@ -132,35 +90,7 @@ pub(super) async fn escalate(
                 Some(("Reason", reason.as_str())),
             );
             tracing::info!(%escalation_id, reason = %reason, "escalated; customer paused");
-            // The customer hears a person is coming while the team is told: neither waits for
-            // the other, and the opening gave this attempt the team notice's job.
-            let (told, published) = tokio::join!(
-                tell_customer(app, message, &notice, &escalation_id, reason),
-                publish_unrecorded(app, &escalation, now),
-            );
-            // One write records both when both went out. Whatever failed is recorded as not
-            // done, so the stream's redelivery redoes it and only it.
-            let conversation = &message.conversation;
-            match (published, told) {
-                (Ok(_), Ok(mid)) => {
-                    app.escalations
-                        .finish_opening(conversation, &escalation_id, now, &mid)
-                        .await?;
-                }
-                (Ok(_), Err(e)) => {
-                    app.escalations
-                        .finish_job(conversation, &escalation_id, EscalationJob::Notice, now)
-                        .await?;
-                    return Err(e);
-                }
-                (Err(e), Ok(mid)) => {
-                    app.conversations
-                        .record_send(&notice, &Delivery::Sent(mid))
-                        .await?;
-                    return Err(e);
-                }
-                (Err(e), Err(_)) => return Err(e),
-            }
+            tell_both(app, message, &notice, &escalation, now).await?;
         }
         Transition::Refused(Refusal::AlreadyOpen) => {
             tracing::info!(%escalation_id, "escalation already open; finishing its steps");
@@ -178,6 +108,108 @@ pub(super) async fn escalate(
         }
     }
     Ok(Pass::Done(RespondOutcome::Escalated { escalation_id }))
+}
+
+/// Tells the customer a person is coming while the team is told: neither waits for the other,
+/// and the opening gave this attempt the team notice's job. One write records both when both went
+/// out; whatever failed is recorded as not done, so the stream's redelivery redoes it and only it.
+async fn tell_both(
+    app: &App,
+    message: &Message,
+    notice: &Message,
+    escalation: &Escalation,
+    now: DateTime<Utc>,
+) -> Result<(), FlowError> {
+    let escalation_id = &escalation.escalation_id;
+    let (told, published) = tokio::join!(
+        tell_customer(app, message, notice, escalation_id, &escalation.reason),
+        publish_unrecorded(app, escalation, now),
+    );
+    let conversation = &message.conversation;
+    match (published, told) {
+        (Ok(_), Ok(mid)) => {
+            app.escalations
+                .finish_opening(conversation, escalation_id, now, &mid)
+                .await?;
+        }
+        (Ok(_), Err(e)) => {
+            app.escalations
+                .finish_job(conversation, escalation_id, EscalationJob::Notice, now)
+                .await?;
+            return Err(e);
+        }
+        (Err(e), Ok(mid)) => {
+            app.conversations
+                .record_send(notice, &Delivery::Sent(mid))
+                .await?;
+            return Err(e);
+        }
+        (Err(e), Err(_)) => return Err(e),
+    }
+    Ok(())
+}
+
+/// The escalation record for `decision` on `message`: why, what the customer wants and what the
+/// bot tried, the transcript (bounded), the pause, the bot's suggestion.
+fn escalation_record(
+    app: &App,
+    message: &Message,
+    snapshot: &ConversationSnapshot,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Escalation {
+    let Outcome::Escalate {
+        reason,
+        detail,
+        next_step,
+        ..
+    } = &decision.outcome
+    else {
+        unreachable!("escalate is only called for escalations");
+    };
+    let escalation_id = escalation_id_for(message.timestamp_ms, &message.mid);
+    let mut transcript: Vec<TranscriptLine> = snapshot
+        .messages
+        .iter()
+        .filter(|m| m.direction != Direction::Event)
+        .map(TranscriptLine::from)
+        .collect();
+    if !snapshot.messages.iter().any(|m| m.mid == message.mid) {
+        transcript.push(TranscriptLine::from(message));
+    }
+    // Whatever the history holds, the record stays far inside DynamoDB's item limit.
+    let (transcript, transcript_cut) = bounded_transcript(transcript);
+    Escalation {
+        escalation_id: escalation_id.clone(),
+        conversation: message.conversation.clone(),
+        reason: reason.clone(),
+        reason_detail: detail.clone(),
+        summary: EscalationSummary {
+            intent: decision.intent.clone(),
+            tried: tried(snapshot),
+            next_step: next_step.clone(),
+            ai_summary: None,
+        },
+        transcript,
+        transcript_cut,
+        trace: decision.trace.clone(),
+        created_at: now,
+        paused_until: now + Duration::hours(app.settings.pause_hours.into()),
+        last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
+        customer_name: None,
+        notified_at: None,
+        customer_notice_mid: None,
+        reminded_at: None,
+        resumed_at: None,
+        resumed_by: None,
+        outcome: None,
+        note: None,
+        answer_entry: None,
+        earlier_answers: None,
+        suggestion: decision.suggestion.clone(),
+        one_click: None,
+        labelled_by: None,
+    }
 }
 
 /// The handoff notice's key: derived from the escalation, so it is reserved (with the pause) once.
