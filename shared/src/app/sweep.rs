@@ -8,8 +8,9 @@ use super::escalate::{handoff_links, notify_escalation, NotifyOutcome, CLAIM_LEA
 use super::resume::{resume_conversation, ResumeResult};
 use super::{App, FlowError};
 use crate::escalation::HumanLabel;
-use crate::escalation::{build_handoff, NoticeKind, ResumedBy};
+use crate::escalation::{build_handoff, Escalation, NoticeKind, ResumedBy};
 use crate::ports::{EscalationJob, JobClaim, ResumeRequest};
+use crate::state::PauseFlag;
 
 /// How long a sweep holds an escalation's reminder while publishing it.
 const REMINDER_LEASE_SECONDS: i64 = 60;
@@ -54,17 +55,11 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         if e.notified_at.is_none()
             && now - e.created_at >= Duration::seconds(NOTICE_RETRY_AFTER_SECONDS)
         {
-            match notify_escalation(app, &e, now).await {
-                Ok(NotifyOutcome::Published { .. }) => {
-                    tracing::warn!(escalation_id = %e.escalation_id, "team notice published by the sweep, late");
-                    report.notices += 1;
-                }
-                Ok(NotifyOutcome::AlreadyNotified) | Err(FlowError::Busy(_)) => {}
-                Err(err) => {
-                    // The others still get their turn; the sweep fails at the end (an alarm).
-                    tracing::error!(escalation_id = %e.escalation_id, error = %err, "team notice still not published");
-                    unpublished = Some(err);
-                }
+            match late_notice(app, &e, now).await {
+                Ok(true) => report.notices += 1,
+                Ok(false) => {}
+                // The others still get their turn; the sweep fails at the end (an alarm).
+                Err(err) => unpublished = Some(err),
             }
         }
         // Reading STATE is what most of a sweep would cost (one read per open escalation, every
@@ -79,85 +74,14 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         let state = app.conversations.get_state(&e.conversation).await?;
         let ours = state.escalation_id.as_deref() == Some(e.escalation_id.as_str());
         if !(ours && state.holds_at(now)) {
-            // The pause ran out (or the bot already took the customer back on their next message).
-            let result = resume_conversation(
-                app,
-                ResumeRequest {
-                    conversation: &e.conversation,
-                    escalation_id: &e.escalation_id,
-                    by: ResumedBy::Expired,
-                    label: &HumanLabel::default(),
-                    now,
-                },
-                false,
-            )
-            .await?;
-            if result == ResumeResult::Resumed {
-                // Only the sweep that resumed takes the thread back: once, like the resume itself.
-                super::resume::take_thread_back(app, &e.conversation, &e.escalation_id).await;
-            }
-            if matches!(
-                result,
-                ResumeResult::Resumed
-                    | ResumeResult::AlreadyResumed {
-                        by: Some(ResumedBy::Expired),
-                        ..
-                    }
-            ) {
-                tracing::info!(escalation_id = %e.escalation_id, "pause ran out; resumed automatically");
+            if expired(app, &e, now).await? {
                 still_open[i] = now;
                 report.auto_resumed += 1;
-                crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "expired")));
             }
             continue;
         }
-        let Some(after) = app.policy.remind_after else {
-            continue;
-        };
-        let human_since = state.last_human_at.is_some_and(|t| t >= e.created_at);
-        if e.notified_at.is_none()
-            || e.reminded_at.is_some()
-            || human_since
-            || now - e.created_at < after
-        {
-            continue;
-        }
-        let lease = Duration::seconds(REMINDER_LEASE_SECONDS);
-        if app
-            .escalations
-            .claim_job(
-                &e.conversation,
-                &e.escalation_id,
-                EscalationJob::Reminder,
-                now,
-                lease,
-            )
-            .await?
-            != JobClaim::Claimed
-        {
-            continue;
-        }
-        let message = build_handoff(&e, &handoff_links(app, &e), NoticeKind::Reminder, now);
-        match app.notifier.publish(&message).await {
-            Ok(id) => {
-                tracing::info!(escalation_id = %e.escalation_id, message_id = %id, "reminder published");
-                app.escalations
-                    .finish_job(
-                        &e.conversation,
-                        &e.escalation_id,
-                        EscalationJob::Reminder,
-                        now,
-                    )
-                    .await?;
-                report.reminders += 1;
-                crate::metrics::emit("Reminders", 1.0, "Count", None);
-            }
-            Err(err) => {
-                app.escalations
-                    .release_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder)
-                    .await?;
-                return Err(err.into());
-            }
+        if remind(app, &e, &state, now).await? {
+            report.reminders += 1;
         }
     }
     if let Some(err) = unpublished {
@@ -174,4 +98,111 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, FlowErr
         app.escalations.save_sweep_cursor(next).await?;
     }
     Ok(report)
+}
+
+/// Publishes a team notice its opener could not; whether this sweep published it.
+async fn late_notice(app: &App, e: &Escalation, now: DateTime<Utc>) -> Result<bool, FlowError> {
+    match notify_escalation(app, e, now).await {
+        Ok(NotifyOutcome::Published { .. }) => {
+            tracing::warn!(escalation_id = %e.escalation_id, "team notice published by the sweep, late");
+            Ok(true)
+        }
+        Ok(NotifyOutcome::AlreadyNotified) | Err(FlowError::Busy(_)) => Ok(false),
+        Err(err) => {
+            tracing::error!(escalation_id = %e.escalation_id, error = %err, "team notice still not published");
+            Err(err)
+        }
+    }
+}
+
+/// The pause ran out (or the bot already took the customer back on their next message): the
+/// escalation is resumed as expired; whether it is (by this sweep or an earlier one).
+async fn expired(app: &App, e: &Escalation, now: DateTime<Utc>) -> Result<bool, FlowError> {
+    let result = resume_conversation(
+        app,
+        ResumeRequest {
+            conversation: &e.conversation,
+            escalation_id: &e.escalation_id,
+            by: ResumedBy::Expired,
+            label: &HumanLabel::default(),
+            now,
+        },
+        false,
+    )
+    .await?;
+    if result == ResumeResult::Resumed {
+        // Only the sweep that resumed takes the thread back: once, like the resume itself.
+        super::resume::take_thread_back(app, &e.conversation, &e.escalation_id).await;
+    }
+    let done = matches!(
+        result,
+        ResumeResult::Resumed
+            | ResumeResult::AlreadyResumed {
+                by: Some(ResumedBy::Expired),
+                ..
+            }
+    );
+    if done {
+        tracing::info!(escalation_id = %e.escalation_id, "pause ran out; resumed automatically");
+        crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "expired")));
+    }
+    Ok(done)
+}
+
+/// The one "nobody picked it up" reminder, when it is due and no person acted since the
+/// escalation; whether this sweep published it.
+async fn remind(
+    app: &App,
+    e: &Escalation,
+    state: &PauseFlag,
+    now: DateTime<Utc>,
+) -> Result<bool, FlowError> {
+    let Some(after) = app.policy.remind_after else {
+        return Ok(false);
+    };
+    let human_since = state.last_human_at.is_some_and(|t| t >= e.created_at);
+    if e.notified_at.is_none()
+        || e.reminded_at.is_some()
+        || human_since
+        || now - e.created_at < after
+    {
+        return Ok(false);
+    }
+    let lease = Duration::seconds(REMINDER_LEASE_SECONDS);
+    if app
+        .escalations
+        .claim_job(
+            &e.conversation,
+            &e.escalation_id,
+            EscalationJob::Reminder,
+            now,
+            lease,
+        )
+        .await?
+        != JobClaim::Claimed
+    {
+        return Ok(false);
+    }
+    let message = build_handoff(e, &handoff_links(app, e), NoticeKind::Reminder, now);
+    match app.notifier.publish(&message).await {
+        Ok(id) => {
+            tracing::info!(escalation_id = %e.escalation_id, message_id = %id, "reminder published");
+            app.escalations
+                .finish_job(
+                    &e.conversation,
+                    &e.escalation_id,
+                    EscalationJob::Reminder,
+                    now,
+                )
+                .await?;
+            crate::metrics::emit("Reminders", 1.0, "Count", None);
+            Ok(true)
+        }
+        Err(err) => {
+            app.escalations
+                .release_job(&e.conversation, &e.escalation_id, EscalationJob::Reminder)
+                .await?;
+            Err(err.into())
+        }
+    }
 }
