@@ -8,58 +8,79 @@ use crate::escalation::ReasonCode;
 use crate::message::{Message, Role};
 use crate::policy::boundary::LowConfidence;
 use crate::policy::decision::{Decision, Outcome, CLARIFY_ENTRY};
-use crate::policy::knowledge::{language_of, Approval, Retrieval};
+use crate::policy::knowledge::{language_of, Approval, Retrieval, Tie};
 use crate::policy::trace::DecisionTrace;
 use crate::policy::Suggestion;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
-    let threshold = ctx.threshold;
     if let Some(r) = ctx.answers_well() {
-        trace.record_score(
-            "knowledge",
-            true,
-            format!("best {} ≥ threshold {threshold}{}", r.entry.id, answered(r)),
-            r.confidence,
-        );
-        note_tie(r, trace);
-        let entry = r.entry.id.clone();
-        if r.entry.approve == Some(Approval::Team) {
-            trace.record(
-                "approval",
-                true,
-                format!("entry {entry} is sent only with the team's approval"),
-            );
-            let mut d = ctx.escalate(
-                ReasonCode::Approval,
-                format!(
-                    "the bot would answer with {entry}, which the team approves before it is sent"
-                ),
-                None,
-                trace,
-            );
-            d.suggestion = Some(Suggestion::held(r, ctx.text));
-            return d;
-        }
-        return match (&r.entry.confirm_prompt, r.entry.confirm) {
-            (Some(prompt), true) => ctx.outcome(
-                Outcome::Confirm {
-                    entry,
-                    text: prompt.clone(),
-                    confidence: r.confidence,
-                },
-                trace,
-            ),
-            _ => ctx.outcome(
-                Outcome::Answer {
-                    entry,
-                    text: r.entry.answer_in(language_of(ctx.text)).to_string(),
-                    confidence: r.confidence,
-                },
-                trace,
-            ),
-        };
+        return answer(ctx, r, trace);
     }
-    let (detail, score) = match &ctx.retrieval {
+    let (detail, score) = below_threshold(ctx);
+    if let (Some(tie), Some(r)) = (ctx.asks_well(), &ctx.retrieval) {
+        return ask(ctx, r, tie, &detail, score, trace);
+    }
+    if ctx.policy.on_low_confidence == LowConfidence::Clarify {
+        return clarify(ctx, &detail, score, trace);
+    }
+    trace.record_score("knowledge", true, detail.clone(), score);
+    if let Some(r) = &ctx.retrieval {
+        note_tie(r, trace);
+    }
+    ctx.escalate_suggesting(ReasonCode::LowConfidence, detail, None, trace)
+}
+
+/// The engine is sure enough: answer, propose (an entry that confirms first), or hold the answer
+/// for the team's approval.
+fn answer(ctx: &Ctx<'_>, r: &Retrieval<'_>, trace: &mut DecisionTrace) -> Decision {
+    let threshold = ctx.threshold;
+    trace.record_score(
+        "knowledge",
+        true,
+        format!("best {} ≥ threshold {threshold}{}", r.entry.id, answered(r)),
+        r.confidence,
+    );
+    note_tie(r, trace);
+    let entry = r.entry.id.clone();
+    if r.entry.approve == Some(Approval::Team) {
+        trace.record(
+            "approval",
+            true,
+            format!("entry {entry} is sent only with the team's approval"),
+        );
+        let mut d = ctx.escalate(
+            ReasonCode::Approval,
+            format!("the bot would answer with {entry}, which the team approves before it is sent"),
+            None,
+            trace,
+        );
+        d.suggestion = Some(Suggestion::held(r, ctx.text));
+        return d;
+    }
+    match (&r.entry.confirm_prompt, r.entry.confirm) {
+        (Some(prompt), true) => ctx.outcome(
+            Outcome::Confirm {
+                entry,
+                text: prompt.clone(),
+                confidence: r.confidence,
+            },
+            trace,
+        ),
+        _ => ctx.outcome(
+            Outcome::Answer {
+                entry,
+                text: r.entry.answer_in(language_of(ctx.text)).to_string(),
+                confidence: r.confidence,
+            },
+            trace,
+        ),
+    }
+}
+
+/// What the trace says when the best entry is under the threshold, and its score.
+fn below_threshold(ctx: &Ctx<'_>) -> (String, f64) {
+    let threshold = ctx.threshold;
+    match &ctx.retrieval {
         Some(r) => (
             format!(
                 "best {} below threshold {threshold}; {}{}",
@@ -82,91 +103,98 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Decision {
             "no knowledge entry shares a word with the message".to_string(),
             0.0,
         ),
-    };
-    if let (Some(tie), Some(r)) = (ctx.asks_well(), &ctx.retrieval) {
-        let choices = [r.entry, tie.entry];
-        let ids: Vec<String> = choices.iter().map(|e| e.id.clone()).collect();
-        if ctx.turn.pending.is_some_and(|p| !p.choices.is_empty()) {
-            // The customer already chose neither of the last question's entries, or wrote
-            // something else: a second question would be a loop.
-            trace.record_score(
-                "knowledge",
-                true,
-                format!(
-                    "{detail}; {} and {} tie again after a question: a person decides",
-                    ids[0], ids[1]
-                ),
-                score,
-            );
-            note_tie(r, trace);
-            return ctx.escalate_suggesting(
-                ReasonCode::LowConfidence,
-                format!(
-                    "the customer's question fits {} and {} about equally, and asking did not settle it",
-                    ids[0], ids[1]
-                ),
-                None,
-                trace,
-            );
-        }
+    }
+}
+
+/// Two entries tie and the engine is sure of the pair: the customer is asked which (a second
+/// tie after a question goes to a person).
+fn ask(
+    ctx: &Ctx<'_>,
+    r: &Retrieval<'_>,
+    tie: &Tie<'_>,
+    detail: &str,
+    score: f64,
+    trace: &mut DecisionTrace,
+) -> Decision {
+    let choices = [r.entry, tie.entry];
+    let ids: Vec<String> = choices.iter().map(|e| e.id.clone()).collect();
+    if ctx.turn.pending.is_some_and(|p| !p.choices.is_empty()) {
+        // The customer already chose neither of the last question's entries, or wrote
+        // something else: a second question would be a loop.
         trace.record_score(
             "knowledge",
             true,
             format!(
-                "{detail}: the customer is asked which of {} and {}",
+                "{detail}; {} and {} tie again after a question: a person decides",
                 ids[0], ids[1]
             ),
             score,
         );
         note_tie(r, trace);
-        let (question, _) = crate::policy::ask::texts(ctx.policy, language_of(ctx.text));
-        return ctx.outcome(
-            Outcome::Ask {
-                text: crate::policy::ask::question_text(&question, &choices),
-                entries: ids,
-                confidence: tie.confidence,
-            },
+        return ctx.escalate_suggesting(
+            ReasonCode::LowConfidence,
+            format!(
+                "the customer's question fits {} and {} about equally, and asking did not settle it",
+                ids[0], ids[1]
+            ),
+            None,
             trace,
         );
     }
-    if ctx.policy.on_low_confidence == LowConfidence::Clarify {
-        let previous = clarifications_in_a_row(ctx.turn.history);
-        if previous + 1 >= ctx.policy.max_clarifications {
-            trace.record_score(
-                "knowledge",
-                true,
-                format!("{detail}; {} clarifications in a row", previous + 1),
-                score,
-            );
-            return ctx.escalate(
-                ReasonCode::RepeatedFallback,
-                format!(
-                    "the bot could not understand {} messages in a row",
-                    previous + 1
-                ),
-                None,
-                trace,
-            );
-        }
+    trace.record_score(
+        "knowledge",
+        true,
+        format!(
+            "{detail}: the customer is asked which of {} and {}",
+            ids[0], ids[1]
+        ),
+        score,
+    );
+    note_tie(r, trace);
+    let (question, _) = crate::policy::ask::texts(ctx.policy, language_of(ctx.text));
+    ctx.outcome(
+        Outcome::Ask {
+            text: crate::policy::ask::question_text(&question, &choices),
+            entries: ids,
+            confidence: tie.confidence,
+        },
+        trace,
+    )
+}
+
+/// `on_low_confidence = "clarify"`: ask to rephrase, up to `max_clarifications` in a row.
+fn clarify(ctx: &Ctx<'_>, detail: &str, score: f64, trace: &mut DecisionTrace) -> Decision {
+    let previous = clarifications_in_a_row(ctx.turn.history);
+    if previous + 1 >= ctx.policy.max_clarifications {
         trace.record_score(
             "knowledge",
             true,
-            format!("{detail}; asking to rephrase"),
+            format!("{detail}; {} clarifications in a row", previous + 1),
             score,
         );
-        return ctx.outcome(
-            Outcome::Clarify {
-                text: ctx.policy.clarify_text.clone(),
-                confidence: score,
-            },
+        return ctx.escalate(
+            ReasonCode::RepeatedFallback,
+            format!(
+                "the bot could not understand {} messages in a row",
+                previous + 1
+            ),
+            None,
             trace,
         );
     }
-    trace.record_score("knowledge", true, detail.clone(), score);
-    if let Some(r) = &ctx.retrieval {
-        note_tie(r, trace);
-    }
-    ctx.escalate_suggesting(ReasonCode::LowConfidence, detail, None, trace)
+    trace.record_score(
+        "knowledge",
+        true,
+        format!("{detail}; asking to rephrase"),
+        score,
+    );
+    ctx.outcome(
+        Outcome::Clarify {
+            text: ctx.policy.clarify_text.clone(),
+            confidence: score,
+        },
+        trace,
+    )
 }
 
 /// The tie on the knowledge step, so a replay at another threshold (`knowledge eval`) sees it.
