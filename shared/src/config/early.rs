@@ -27,13 +27,15 @@ pub fn boundary_check_seconds() -> Option<u64> {
         .and_then(|s| s.trim().parse::<u64>().ok())
 }
 
+/// Whether this process runs on Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set by the runtime).
+pub fn on_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
+}
+
 /// `HANDOFF_METRICS` (`faults`, `all`, `off`), and whether this process runs on Lambda (where
 /// the default is `faults`).
 pub fn metrics_setting() -> (Option<String>, bool) {
-    (
-        std::env::var("HANDOFF_METRICS").ok(),
-        std::env::var("AWS_LAMBDA_FUNCTION_NAME").is_ok(),
-    )
+    (std::env::var("HANDOFF_METRICS").ok(), on_lambda())
 }
 
 /// `HANDOFF_RECORD_AWS_CALLS`: where the local IAM test has every AWS call written.

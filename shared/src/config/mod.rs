@@ -315,7 +315,7 @@ pub async fn load_aws() -> aws_config::SdkConfig {
         .http_client(aws_http_client());
     // On Lambda the role's credentials are in the environment: the default chain would first
     // build its other providers (an STS client among them) on every cold start, to no use.
-    let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    let on_lambda = early::on_lambda();
     if on_lambda && std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
         loader = loader.credentials_provider(
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),

@@ -65,7 +65,7 @@ fn suggestion(m: &mut Email, e: &Escalation, s: &Suggestion, answer: &AnswerLink
         s.chance * 100.0,
         quoting::email_value(&s.entry)
     ));
-    if let Some(q) = last_question(e) {
+    if let Some(q) = e.last_question().map(|l| l.text.as_str()) {
         m.line(&format!(
             "  Customer: {}",
             quoting::for_email(&clip(q, EMAIL_LINE_CHARS))
@@ -216,15 +216,6 @@ fn reply_and_resume(m: &mut Email, e: &Escalation, links: &HandoffLinks, now: Da
         fmt_time(e.paused_until)
     ));
     m.line(&format!("Escalation {}", e.escalation_id));
-}
-
-/// The customer's last message, as the suggestion answers it.
-fn last_question(e: &Escalation) -> Option<&str> {
-    e.transcript
-        .iter()
-        .rev()
-        .find(|l| l.role == crate::message::Role::Customer && !l.text.trim().is_empty())
-        .map(|l| l.text.as_str())
 }
 
 /// The customer as the team should see them.

@@ -208,6 +208,15 @@ impl Escalation {
             .any(|t| t.starts_with("answered with"))
     }
 
+    /// The customer's last written message: the question the suggestion answers (the email and
+    /// the one-click page show it above the suggested answer).
+    pub fn last_question(&self) -> Option<&TranscriptLine> {
+        self.transcript
+            .iter()
+            .rev()
+            .find(|l| l.role == crate::message::Role::Customer && !l.text.trim().is_empty())
+    }
+
     /// Sort key `E#{escalation_id}`.
     pub fn sort_key(&self) -> String {
         escalation_sort_key(&self.escalation_id)

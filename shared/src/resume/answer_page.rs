@@ -26,13 +26,6 @@ pub struct AnswerPageView<'a> {
     pub notice: Option<&'a str>,
 }
 
-fn last_question(e: &Escalation) -> Option<&TranscriptLine> {
-    e.transcript
-        .iter()
-        .rev()
-        .find(|l| l.role == crate::message::Role::Customer && !l.text.trim().is_empty())
-}
-
 fn hidden(v: &AnswerPageView<'_>) -> String {
     v.since
         .iter()
@@ -62,7 +55,7 @@ pub fn render_answer_page(v: &AnswerPageView<'_>) -> String {
         e.conversation.channel,
         text(&e.reason.describe())
     ));
-    if let Some(q) = last_question(e) {
+    if let Some(q) = e.last_question() {
         body.push_str(&format!(
             "<p><b>The customer asked</b><br><q id=\"question\">{}</q></p>",
             text(&q.text)
