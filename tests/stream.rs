@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use common::*;
 use handoff::adapters::DynamoStore;
 use handoff::conversation::{Channel, ConversationKey};
-use handoff::entry::{handle_escalate_batch, handle_policy_batch, StreamEvent};
+use handoff::entry::{handle_policy_batch, notify_new_escalations, StreamEvent};
 use handoff::message::{Direction, Message, Role};
 use handoff::ports::Conversations;
 use handoff::state::{PendingChange, StateEvent, Transition};
@@ -113,7 +113,7 @@ async fn the_same_escalation_record_twice_publishes_once() {
     let rig = rig_with_topic(None).await;
     let event = put_sample_escalation(&rig).await;
     for _ in 0..3 {
-        assert!(handle_escalate_batch(&rig.app, &event)
+        assert!(notify_new_escalations(&rig.app, &event)
             .await
             .batch_item_failures
             .is_empty());
@@ -137,7 +137,7 @@ async fn the_same_escalation_record_twice_publishes_once() {
 async fn a_failed_publish_is_retried_and_lands_once() {
     let broken = rig_with_topic(Some("arn:aws:sns:us-east-1:123456789012:no-such-topic")).await;
     let event = put_sample_escalation(&broken).await;
-    let resp = handle_escalate_batch(&broken.app, &event).await;
+    let resp = notify_new_escalations(&broken.app, &event).await;
     assert_eq!(resp.batch_item_failures.len(), 1);
     assert_eq!(
         resp.batch_item_failures[0].item_identifier.as_deref(),
@@ -147,11 +147,11 @@ async fn a_failed_publish_is_retried_and_lands_once() {
     let mut working = broken.app.clone();
     let fixed = rig_with_topic(None).await;
     working.notifier = fixed.app.notifier.clone();
-    assert!(handle_escalate_batch(&working, &event)
+    assert!(notify_new_escalations(&working, &event)
         .await
         .batch_item_failures
         .is_empty());
-    assert!(handle_escalate_batch(&working, &event)
+    assert!(notify_new_escalations(&working, &event)
         .await
         .batch_item_failures
         .is_empty());

@@ -133,7 +133,7 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
                 tokio::select! {
                     _ = tick.tick() => {
                         let event = serde_json::json!({"review": true});
-                        if let Err(e) = as_function("escalate", entry::handle_escalate_event(&app, event)).await {
+                        if let Err(e) = as_function("escalate", entry::handle_scheduled_event(&app, event)).await {
                             tracing::warn!(error = %e, "review failed; next tick retries");
                         }
                     }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::escalate::{notify_escalation, publish_unrecorded, CLAIM_LEASE_SECONDS};
+use super::notify_team::{notify_escalation, publish_unrecorded, CLAIM_LEASE_SECONDS};
 use super::outcome::{bot_message, Pass, RespondOutcome};
 use super::{App, FlowError};
 use crate::escalation::{
@@ -42,7 +42,9 @@ fn tried(snapshot: &ConversationSnapshot) -> Vec<String> {
         .collect()
 }
 
-pub(super) async fn escalate(
+/// Opens the escalation for `decision`: pauses the customer, records the escalation and the
+/// customer's notice (one transaction), then sends the notice and publishes the handoff.
+pub(super) async fn open_escalation(
     app: &App,
     message: &Message,
     snapshot: &ConversationSnapshot,

@@ -1,10 +1,10 @@
 //! The use cases, one per function: ingest a webhook, respond to a customer, notify the team,
 //! resume a customer. Each takes the `App` (its ports and settings) and the time as parameters.
 
-mod escalate;
 mod handing_over;
 mod ingest;
 mod loading;
+mod notify_team;
 mod one_click;
 mod outcome;
 mod reply_plan;
@@ -17,10 +17,10 @@ mod sweep;
 mod tests;
 mod thread_request;
 
-pub use escalate::{handoff_links, notify_escalation, resume_url, NotifyOutcome};
 pub use ingest::{ingest_webhook, IngestError, IngestReport};
 pub use loading::{deciding_compiler, encoder_path, load_boundary};
 use loading::{load_boundary_for, version_compiler};
+pub use notify_team::{handoff_links, notify_escalation, resume_url, NotifyOutcome};
 pub use one_click::{send_one_click, OneClickOutcome, OneClickRequest};
 pub use outcome::RespondOutcome;
 pub use respond::respond;

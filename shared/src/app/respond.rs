@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::handing_over::{escalate, finish_opened};
+use super::handing_over::{finish_opened, open_escalation};
 use super::outcome::{Pass, RespondOutcome};
 use super::reply_plan::{fit_to_channel, plan_reply, reply_record, Plan, PlannedReply};
 use super::sending::{person_checks, send_reply};
@@ -65,7 +65,7 @@ async fn respond_once(app: &App, message: &Message, now: DateTime<Utc>) -> Resul
     let written_at = DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now);
     let decision = decide_turn(app, message, &snapshot, written_at).await;
     let reply = match plan_reply(app, &decision, &snapshot, now) {
-        Plan::Escalate => return escalate(app, message, &snapshot, &decision, now).await,
+        Plan::Escalate => return open_escalation(app, message, &snapshot, &decision, now).await,
         Plan::StayQuiet => return Ok(Pass::Done(RespondOutcome::Acknowledged)),
         Plan::Reply(reply) => *reply,
     };
@@ -263,7 +263,7 @@ async fn reserve_reply(
                 now,
             );
             Ok(Reservation::Ended(
-                escalate(app, message, snapshot, &stale, now).await?,
+                open_escalation(app, message, snapshot, &stale, now).await?,
             ))
         }
         Transition::Refused(why) => {

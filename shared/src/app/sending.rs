@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::handing_over::escalate;
+use super::handing_over::open_escalation;
 use super::outcome::{bot_message, Pass, RespondOutcome};
 use super::reply_plan::{reply_record, PlannedReply};
 use super::{App, FlowError};
@@ -165,7 +165,7 @@ async fn not_delivered(
         trace: decision.trace.clone(),
         suggestion: None,
     };
-    escalate(app, message, after_reply, &handed, now).await
+    open_escalation(app, message, after_reply, &handed, now).await
 }
 
 /// How long an unconfirmed send waits for Meta's echo of it before a person is asked to check:

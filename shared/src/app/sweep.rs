@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::escalate::{handoff_links, notify_escalation, NotifyOutcome, CLAIM_LEASE_SECONDS};
+use super::notify_team::{handoff_links, notify_escalation, NotifyOutcome, CLAIM_LEASE_SECONDS};
 use super::resume::{resume_conversation, ResumeResult};
 use super::{App, FlowError};
 use crate::escalation::HumanLabel;

@@ -20,6 +20,7 @@ pub use secrets::{parameter_name, SecretsError};
 pub enum Function {
     Ingest,
     Policy,
+    /// The deployed function named `escalate`: the scheduled sweep and the weekly review.
     Escalate,
     Resume,
     /// `handoff dev` and the command line: every function in one process.

@@ -17,7 +17,7 @@ pub use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResp
 pub use http::{request, text_response};
 pub use resume_route::handle_resume;
 pub use review_route::handle_review;
-pub use stream::{handle_escalate_batch, handle_escalate_event, handle_policy_batch};
+pub use stream::{handle_policy_batch, handle_scheduled_event, notify_new_escalations};
 pub use webhook_route::handle_webhook;
 
 /// The resume function's URL: the resume links (`/resume/{token}`), the one-click answers

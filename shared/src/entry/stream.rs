@@ -156,7 +156,7 @@ pub async fn handle_policy_batch(app: &App, event: &StreamEvent) -> DynamoDbEven
 /// feeds the escalate function from the stream, since the policy function publishes what it opens
 /// and the sweep what it could not; a stack mid-update may still deliver a batch here, and then
 /// the claim makes it a no-op.
-pub async fn handle_escalate_batch(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
+pub async fn notify_new_escalations(app: &App, event: &StreamEvent) -> DynamoDbEventResponse {
     run_batch(event, &[ESCALATE_FILTER], |record| async move {
         let item: EscalationItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
             Ok(item) => item,
@@ -172,9 +172,11 @@ pub async fn handle_escalate_batch(app: &App, event: &StreamEvent) -> DynamoDbEv
     .await
 }
 
-/// The escalate function's input: the stream batch, or the scheduled sweep
-/// (`{"sweep": true}`, reminders and expired pauses).
-pub async fn handle_escalate_event(
+/// The escalate function's input: the scheduled jobs (`{"sweep": true}`: late notices,
+/// reminders and expired pauses; `{"review": true}`: the weekly review), or a stream batch of
+/// new escalations from a stack mid-update. The function keeps the name `escalate` because the
+/// deployed stack's resources and its dashboards are named after it.
+pub async fn handle_scheduled_event(
     app: &App,
     event: serde_json::Value,
 ) -> Result<serde_json::Value, FlowError> {
@@ -182,7 +184,7 @@ pub async fn handle_escalate_event(
     if event.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(event)
             .map_err(|e| FlowError::BadEvent(format!("stream event: {e}")))?;
-        let response = handle_escalate_batch(app, &batch).await;
+        let response = notify_new_escalations(app, &batch).await;
         return Ok(serde_json::to_value(response).unwrap_or_default());
     }
     if event.get("sweep").and_then(serde_json::Value::as_bool) == Some(true) {

@@ -3,8 +3,8 @@
 //! answers with that entry (and is the customer's own label for the question); "Something else"
 //! hands over to a person; a typed message is decided afresh, and a second tie escalates.
 
-use super::boundary::Policy;
 use super::knowledge::KnowledgeEntry;
+use super::policy_file::Policy;
 
 /// Payload of a choice's quick reply: this prefix and the entry id.
 pub const CHOOSE: &str = "HANDOFF_CHOOSE:";

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::boundary::Policy;
 use super::decision::{Decision, Outcome};
 use super::hours::describe_opening;
 use super::knowledge::Knowledge;
+use super::policy_file::Policy;
 use crate::escalation::ReasonCode;
 
 /// When a shop closed at `now` opens next ("Tuesday 09:00"; "soon" when no opening is ahead), or

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::boundary::Policy;
 use super::check::{self, Ctx};
 use super::customer_text::{next_opening_label, with_opening};
 use super::decision::{Decision, Turn};
 use super::intent::intent_of;
 use super::knowledge::Knowledge;
+use super::policy_file::Policy;
 use super::text::tokens;
 
 /// Decides what to do with `turn` at `now` (the customer's time, for business hours).

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::boundary::Policy;
 use super::decide::decide;
 use super::decision::{Outcome, Turn};
 use super::knowledge::Knowledge;
+use super::policy_file::Policy;
 
 /// What a labelled message should get.
 #[derive(Clone, Debug, PartialEq, Eq)]

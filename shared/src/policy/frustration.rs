@@ -1,8 +1,8 @@
 //! The frustration score: shouting, repeated punctuation, a negative lexicon, profanity, anger
 //! emoji and the same message sent again. Each signal adds to a total compared with the threshold.
 
-use super::boundary::FrustrationTrigger;
 use super::lexicon::Lexicon;
+use super::policy_file::FrustrationTrigger;
 use super::text::tokens;
 use crate::message::{Direction, Message, Role};
 

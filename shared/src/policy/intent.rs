@@ -1,8 +1,8 @@
 //! What the customer seems to want, in a few words for the person who takes over.
 
-use super::boundary::Policy;
 use super::decision::{short, Turn};
 use super::knowledge::Retrieval;
+use super::policy_file::Policy;
 
 /// The calibrated chance at which the handoff names the entry's topic as the intent.
 const INTENT_CHANCE: f64 = 0.8;

@@ -2,8 +2,8 @@
 //! to 1,000 bytes of UTF-8. A fixed text over the limit of a channel in use would be refused by
 //! Graph at send time and the customer left without an answer, so `policy check` refuses it first.
 
-use super::boundary::Policy;
 use super::knowledge::Knowledge;
+use super::policy_file::Policy;
 use crate::conversation::Channel;
 
 /// Messenger's text limit, in characters (third-party documentation; Meta's own pages give none).

@@ -1,7 +1,6 @@
 //! The boundary: what the bot resolves alone and where it stops. Pure: no I/O, time is a parameter.
 
 pub mod ask;
-mod boundary;
 mod check;
 mod confusables;
 mod customer_text;
@@ -18,16 +17,13 @@ mod lexicon;
 pub mod limits;
 mod model_answer;
 mod money;
+mod policy_file;
 mod questions;
 mod small_talk;
 mod suggestion;
 pub mod text;
 mod trace;
 
-pub use boundary::{
-    FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Retention, Rule,
-    RuleAction, Threshold, ThresholdSource,
-};
 pub use check::flood::{FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS};
 pub use customer_text::{confirmed_text, customer_handoff_text};
 pub use decide::decide;
@@ -46,6 +42,10 @@ pub use languages::LANGUAGES;
 pub use lexicon::Lexicon;
 pub use model_answer::{apply_model_answer, ModelAnswer};
 pub use money::currency_amount;
+pub use policy_file::{
+    FrustrationTrigger, LowConfidence, MediaTrigger, PhraseTrigger, Policy, Retention, Rule,
+    RuleAction, Threshold, ThresholdSource,
+};
 pub use questions::split_questions;
 pub use small_talk::{small_talk, SmallTalkKind, SmallTalkReplies};
 pub use suggestion::{Suggestion, PLAUSIBLE_CHANCE};

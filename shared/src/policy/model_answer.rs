@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::boundary::Policy;
 use super::customer_text::customer_handoff_text;
 use super::decision::{default_next_step, Decision, Outcome};
 use super::knowledge::Knowledge;
+use super::policy_file::Policy;
 use crate::escalation::ReasonCode;
 
 /// What the language model proposes.

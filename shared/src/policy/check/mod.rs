@@ -7,35 +7,35 @@
 //! | 0b | the answer to a pending proposal | `pending.rs` |
 //! | 1–2 | the brand's rules (payload, then phrases, attachments, topics) | `rules.rs` |
 //! | 3 | a request for a person | `human_request.rs` |
-//! | 4 | frustration | `frustration.rs` |
+//! | 4 | frustration | `frustrated.rs` |
 //! | 5 | complaint and money | `topics.rs` |
 //! | 6 | media the bot cannot read | `media.rs` |
-//! | 6b | small talk | `small_talk.rs` |
-//! | 7 | business hours (in `escalate` mode) | `hours.rs` |
+//! | 6b | small talk | `only_small_talk.rs` |
+//! | 7 | business hours (in `escalate` mode) | `closed_hours.rs` |
 //! | 8 | nothing to read | `no_words.rs` |
 //! | 9 | several questions | `several_questions.rs` |
-//! | 10 | knowledge, or a person rather than a guess | `knowledge.rs` |
+//! | 10 | knowledge, or a person rather than a guess | `answer_from_knowledge.rs` |
 //!
 //! `docs/policy.md` documents the same order for brands.
 
+mod answer_from_knowledge;
+mod closed_hours;
 pub(crate) mod flood;
-mod frustration;
-mod hours;
+mod frustrated;
 mod human_request;
-mod knowledge;
 mod media;
 mod no_words;
+mod only_small_talk;
 mod pending;
 mod rules;
 mod several_questions;
-mod small_talk;
 mod topics;
 
 use chrono::{DateTime, Utc};
 
-use super::boundary::{Policy, Threshold};
 use super::decision::{default_next_step, Decision, Outcome, Turn};
 use super::knowledge::{Knowledge, Retrieval};
+use super::policy_file::{Policy, Threshold};
 use super::trace::DecisionTrace;
 use crate::escalation::ReasonCode;
 
@@ -48,11 +48,11 @@ const PIPELINE: [Check; 11] = [
     pending::check,
     rules::check,
     human_request::check,
-    frustration::check,
+    frustrated::check,
     topics::check,
     media::check,
-    small_talk::check,
-    hours::check,
+    only_small_talk::check,
+    closed_hours::check,
     no_words::check,
     several_questions::check,
 ];
@@ -154,7 +154,7 @@ pub(crate) fn run(ctx: &Ctx<'_>) -> Decision {
             return decision;
         }
     }
-    knowledge::check(ctx, &mut trace)
+    answer_from_knowledge::check(ctx, &mut trace)
 }
 
 #[cfg(test)]
@@ -218,11 +218,11 @@ mod tests {
             "asking about money is left to knowledge"
         );
         assert_eq!(
-            headline(small_talk::check, "thanks a lot!").as_deref(),
+            headline(only_small_talk::check, "thanks a lot!").as_deref(),
             Some("answer small_talk:thanks")
         );
         assert_eq!(
-            headline(small_talk::check, "thanks, where is my order"),
+            headline(only_small_talk::check, "thanks, where is my order"),
             None
         );
         assert_eq!(
@@ -245,7 +245,7 @@ mod tests {
     #[test]
     fn the_knowledge_step_always_decides() {
         let mut trace = DecisionTrace::default();
-        let d = knowledge::check(&ctx("how long does shipping take"), &mut trace);
+        let d = answer_from_knowledge::check(&ctx("how long does shipping take"), &mut trace);
         assert_eq!(d.headline(), "answer shipping-time");
         let step = d.trace.deciding().unwrap();
         assert_eq!(step.check, "knowledge");
@@ -254,7 +254,7 @@ mod tests {
             "{}",
             step.detail
         );
-        let d = knowledge::check(&ctx("do you sell bicycles"), &mut trace);
+        let d = answer_from_knowledge::check(&ctx("do you sell bicycles"), &mut trace);
         assert_eq!(d.headline(), "escalate low_confidence");
     }
 }

@@ -3,8 +3,8 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::boundary::RuleAction;
 use crate::policy::decision::{Decision, Outcome};
+use crate::policy::policy_file::RuleAction;
 use crate::policy::trace::DecisionTrace;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {

@@ -6,9 +6,9 @@
 use super::Ctx;
 use crate::escalation::ReasonCode;
 use crate::message::{Message, Role};
-use crate::policy::boundary::LowConfidence;
 use crate::policy::decision::{Decision, Outcome, CLARIFY_ENTRY};
 use crate::policy::knowledge::{language_of, Approval, Retrieval, Tie};
+use crate::policy::policy_file::LowConfidence;
 use crate::policy::trace::DecisionTrace;
 use crate::policy::Suggestion;
 
