@@ -14,7 +14,7 @@ use handoff::escalation::{
     TranscriptLine,
 };
 use handoff::message::Role;
-use handoff::policy::{DecisionTrace, Knowledge};
+use handoff::policy::Knowledge;
 use handoff::ports::Stats;
 
 struct Seed {
@@ -164,34 +164,13 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         .resumed_by
         .map(|_| created + Duration::minutes(seed.minutes_to_resume));
     Escalation {
-        escalation_id: format!("{:013}-{:08x}", created.timestamp_millis(), i),
-        conversation: ConversationKey::new(
-            Channel::Messenger,
-            PAGE,
-            format!("7100000000000{i:03}"),
-        ),
-        reason: ReasonCode::from(seed.reason.to_string()),
-        reason_detail: format!("seeded {}", seed.reason),
-        summary: EscalationSummary {
-            intent: "seeded".into(),
-            tried: vec![],
-            next_step: "x".into(),
-            ai_summary: None,
-        },
         transcript: vec![TranscriptLine {
             at: created - Duration::seconds(1),
             role: Role::Customer,
             text: seed.text.into(),
             attachments: vec![],
         }],
-        transcript_cut: Default::default(),
-        trace: DecisionTrace::default(),
-        created_at: created,
-        paused_until: created + Duration::hours(24),
-        last_customer_at: created,
-        customer_name: None,
         notified_at: Some(created),
-        customer_notice_mid: None,
         reminded_at: seed.reminded.then(|| created + Duration::minutes(15)),
         resumed_at,
         resumed_by: seed.resumed_by,
@@ -199,9 +178,20 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         note: seed.note.map(str::to_string),
         answer_entry: seed.entry.map(str::to_string),
         earlier_answers: seed.earlier,
-        suggestion: None,
-        one_click: None,
-        labelled_by: None,
+        ..Escalation::opened(
+            format!("{:013}-{:08x}", created.timestamp_millis(), i),
+            ConversationKey::new(Channel::Messenger, PAGE, format!("7100000000000{i:03}")),
+            ReasonCode::from(seed.reason.to_string()),
+            format!("seeded {}", seed.reason),
+            EscalationSummary {
+                intent: "seeded".into(),
+                tried: vec![],
+                next_step: "x".into(),
+                ai_summary: None,
+            },
+            created,
+            created + Duration::hours(24),
+        )
     }
 }
 

@@ -79,35 +79,24 @@ fn escalation(
         .map(|_| "answered with \"shipping-time\" (confidence 0.81)".to_string())
         .collect();
     Escalation {
-        escalation_id: format!("{:013}-3fa2c1d9", created.timestamp_millis()),
-        conversation: ConversationKey::new(channel, "104729384756123", "7654321098765432"),
-        reason,
-        reason_detail: detail,
-        summary: EscalationSummary {
-            intent: d.intent,
-            tried,
-            next_step,
-            ai_summary: None,
-        },
         last_customer_at: transcript.last().unwrap().at,
         transcript,
-        transcript_cut: Default::default(),
         trace: d.trace,
-        created_at: created,
-        paused_until: created + Duration::hours(24),
         customer_name: name.map(str::to_string),
-        notified_at: None,
-        customer_notice_mid: None,
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
-        suggestion: None,
-        one_click: None,
-        labelled_by: None,
+        ..Escalation::opened(
+            format!("{:013}-3fa2c1d9", created.timestamp_millis()),
+            ConversationKey::new(channel, "104729384756123", "7654321098765432"),
+            reason,
+            detail,
+            EscalationSummary {
+                intent: d.intent,
+                tried,
+                next_step,
+                ai_summary: None,
+            },
+            created,
+            created + Duration::hours(24),
+        )
     }
 }
 

@@ -639,37 +639,20 @@ pub fn sample_escalation(
     now: chrono::DateTime<chrono::Utc>,
 ) -> handoff::escalation::Escalation {
     use handoff::escalation::{Escalation, EscalationSummary, ReasonCode};
-    Escalation {
-        escalation_id: String::new(),
-        conversation: conv.clone(),
-        reason: ReasonCode::Complaint,
-        reason_detail: "the word \"complaint\"".into(),
-        summary: EscalationSummary {
+    Escalation::opened(
+        String::new(),
+        conv.clone(),
+        ReasonCode::Complaint,
+        "the word \"complaint\"".into(),
+        EscalationSummary {
             intent: "complaint".into(),
             tried: vec![],
             next_step: "Reply to the complaint.".into(),
             ai_summary: None,
         },
-        transcript: vec![],
-        transcript_cut: Default::default(),
-        trace: Default::default(),
-        created_at: now,
-        paused_until: now + chrono::Duration::hours(24),
-        last_customer_at: now,
-        customer_name: None,
-        notified_at: None,
-        customer_notice_mid: None,
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
-        suggestion: None,
-        one_click: None,
-        labelled_by: None,
-    }
+        now,
+        now + chrono::Duration::hours(24),
+    )
 }
 
 /// The STATE that pauses `e`'s customer for it, as the policy function writes it when opening `e`.

@@ -182,35 +182,25 @@ fn escalation_record(
     // Whatever the history holds, the record stays far inside DynamoDB's item limit.
     let (transcript, transcript_cut) = bounded_transcript(transcript);
     Escalation {
-        escalation_id: escalation_id.clone(),
-        conversation: message.conversation.clone(),
-        reason: reason.clone(),
-        reason_detail: detail.clone(),
-        summary: EscalationSummary {
-            intent: decision.intent.clone(),
-            tried: tried(snapshot),
-            next_step: next_step.clone(),
-            ai_summary: None,
-        },
         transcript,
         transcript_cut,
         trace: decision.trace.clone(),
-        created_at: now,
-        paused_until: now + Duration::hours(app.settings.pause_hours.into()),
         last_customer_at: DateTime::from_timestamp_millis(message.timestamp_ms).unwrap_or(now),
-        customer_name: None,
-        notified_at: None,
-        customer_notice_mid: None,
-        reminded_at: None,
-        resumed_at: None,
-        resumed_by: None,
-        outcome: None,
-        note: None,
-        answer_entry: None,
-        earlier_answers: None,
         suggestion: decision.suggestion.clone(),
-        one_click: None,
-        labelled_by: None,
+        ..Escalation::opened(
+            escalation_id,
+            message.conversation.clone(),
+            reason.clone(),
+            detail.clone(),
+            EscalationSummary {
+                intent: decision.intent.clone(),
+                tried: tried(snapshot),
+                next_step: next_step.clone(),
+                ai_summary: None,
+            },
+            now,
+            now + Duration::hours(app.settings.pause_hours.into()),
+        )
     }
 }
 

@@ -209,7 +209,6 @@ mod tests {
     use crate::conversation::{Channel, ConversationKey};
     use crate::escalation::{EscalationSummary, ReasonCode, TranscriptLine};
     use crate::message::Role;
-    use crate::policy::DecisionTrace;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -217,20 +216,6 @@ mod tests {
 
     fn escalation() -> Escalation {
         Escalation {
-            escalation_id: "1764064800000-3fa2c1d9".into(),
-            conversation: ConversationKey::new(
-                Channel::Messenger,
-                "104729384756123",
-                "7654321098765432",
-            ),
-            reason: ReasonCode::Complaint,
-            reason_detail: "the customer wrote \"complaint\"".into(),
-            summary: EscalationSummary {
-                intent: "damaged order".into(),
-                tried: vec!["answered with \"shipping-time\" (confidence 0.81)".into()],
-                next_step: "Offer a replacement.".into(),
-                ai_summary: None,
-            },
             transcript: vec![
                 TranscriptLine {
                     at: at("2026-11-25T10:00:00Z"),
@@ -251,24 +236,22 @@ mod tests {
                     attachments: vec![],
                 },
             ],
-            transcript_cut: Default::default(),
-            trace: DecisionTrace::default(),
-            created_at: at("2026-11-25T10:05:01Z"),
-            paused_until: at("2026-11-26T10:05:01Z"),
             last_customer_at: at("2026-11-25T10:05:00Z"),
             customer_name: Some("Zoë Ångström 😀".into()),
-            notified_at: None,
-            customer_notice_mid: None,
-            reminded_at: None,
-            resumed_at: None,
-            resumed_by: None,
-            outcome: None,
-            note: None,
-            answer_entry: None,
-            earlier_answers: None,
-            suggestion: None,
-            one_click: None,
-            labelled_by: None,
+            ..Escalation::opened(
+                "1764064800000-3fa2c1d9".into(),
+                ConversationKey::new(Channel::Messenger, "104729384756123", "7654321098765432"),
+                ReasonCode::Complaint,
+                "the customer wrote \"complaint\"".into(),
+                EscalationSummary {
+                    intent: "damaged order".into(),
+                    tried: vec!["answered with \"shipping-time\" (confidence 0.81)".into()],
+                    next_step: "Offer a replacement.".into(),
+                    ai_summary: None,
+                },
+                at("2026-11-25T10:05:01Z"),
+                at("2026-11-26T10:05:01Z"),
+            )
         }
     }
 

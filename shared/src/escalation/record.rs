@@ -199,6 +199,46 @@ impl OneClick {
 }
 
 impl Escalation {
+    /// An escalation as it opens: why, what the team is told and how long the customer is
+    /// paused; no transcript, trace or suggestion yet (set them with `..Escalation::opened(…)`),
+    /// nothing sent, labelled or resumed. The customer last wrote when it opened.
+    pub fn opened(
+        escalation_id: String,
+        conversation: ConversationKey,
+        reason: ReasonCode,
+        reason_detail: String,
+        summary: EscalationSummary,
+        created_at: DateTime<Utc>,
+        paused_until: DateTime<Utc>,
+    ) -> Self {
+        Escalation {
+            escalation_id,
+            conversation,
+            reason,
+            reason_detail,
+            summary,
+            transcript: Vec::new(),
+            transcript_cut: super::TranscriptCut::default(),
+            trace: DecisionTrace::default(),
+            created_at,
+            paused_until,
+            last_customer_at: created_at,
+            customer_name: None,
+            notified_at: None,
+            customer_notice_mid: None,
+            reminded_at: None,
+            resumed_at: None,
+            resumed_by: None,
+            outcome: None,
+            note: None,
+            answer_entry: None,
+            earlier_answers: None,
+            suggestion: None,
+            one_click: None,
+            labelled_by: None,
+        }
+    }
+
     /// Whether the bot answered this customer before handing over (the resume page then asks
     /// whether those answers were right).
     pub fn bot_answered_before(&self) -> bool {
