@@ -5,7 +5,7 @@
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::apply::{ReviewForm, ReviewPreview};
-use super::record::{Change, Review};
+use super::record::{Change, Proposal, Review};
 use crate::report::Week;
 
 /// What the page shows.
@@ -84,24 +84,7 @@ fn chart(weeks: &[Week]) -> String {
 /// The page.
 pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
     let r = v.review;
-    let chosen = |key: &str| -> Option<String> {
-        v.form
-            .and_then(|f| f.choices.get(key).cloned())
-            .or_else(|| r.decision(key).map(|d| d.verdict.clone()))
-    };
-    let mut body = format!(
-        "<h1>Your bot's week</h1><p class=\"who\">{} to {} · boundary version {}</p>",
-        r.from.format("%d %b"),
-        r.to.format("%d %b %Y"),
-        r.version
-    );
-    if let Some((message, ok)) = v.notice {
-        body.push_str(&format!(
-            "<p id=\"notice\" class=\"{}\">{}</p>",
-            if ok { "ok" } else { "warn" },
-            text(message)
-        ));
-    }
+    let mut body = header(v);
     body.push_str(&chart(&r.weeks));
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\">",
@@ -115,28 +98,75 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
         body.push_str("<p>Nothing new this week.</p>");
     }
     for p in &r.proposals {
-        let name = format!("p.{}", p.key);
-        let c = chosen(&p.key);
-        let decided = r.decision(&p.key).map(|d| {
-            format!(
-                "<b>{}</b> by {} on {}{}",
-                if d.verdict == "accept" {
-                    "Accepted"
-                } else {
-                    "Rejected"
-                },
-                text(&d.by),
-                d.at.format("%d %b %H:%M UTC"),
-                d.version
-                    .map(|v| format!(", live in version {v}"))
-                    .unwrap_or_default()
-            )
-        });
+        body.push_str(&proposal(v, p));
+    }
+    if !r.wordless.is_empty() {
         body.push_str(&format!(
-            "<fieldset class=\"proposal\" id=\"{}\">",
-            attr(&name)
+            "<p class=\"who\">{} labelled messages have no words to learn from and teach nothing: {}</p>",
+            r.wordless.len(),
+            r.wordless.iter().take(5).map(|w| format!("<q>{}</q>", text(w))).collect::<Vec<_>>().join(", ")
         ));
-        match &p.change {
+    }
+    body.push_str(&sample(v));
+    if let Some(p) = v.preview {
+        body.push_str(&preview(v, p));
+    }
+    body.push_str(&footer(v));
+    crate::resume::page::page("Weekly review", &body)
+}
+
+/// What a person chose for `key`: on the form just posted, else as decided before.
+fn chosen(v: &ReviewPageView<'_>, key: &str) -> Option<String> {
+    v.form
+        .and_then(|f| f.choices.get(key).cloned())
+        .or_else(|| v.review.decision(key).map(|d| d.verdict.clone()))
+}
+
+/// The title, the week and the version, and the notice of the last action.
+fn header(v: &ReviewPageView<'_>) -> String {
+    let r = v.review;
+    let mut body = format!(
+        "<h1>Your bot's week</h1><p class=\"who\">{} to {} · boundary version {}</p>",
+        r.from.format("%d %b"),
+        r.to.format("%d %b %Y"),
+        r.version
+    );
+    if let Some((message, ok)) = v.notice {
+        body.push_str(&format!(
+            "<p id=\"notice\" class=\"{}\">{}</p>",
+            if ok { "ok" } else { "warn" },
+            text(message)
+        ));
+    }
+    body
+}
+
+/// One proposal: what it changes, and accept / reject / decide later (or who decided).
+fn proposal(v: &ReviewPageView<'_>, p: &Proposal) -> String {
+    let r = v.review;
+    let mut body = String::new();
+    let name = format!("p.{}", p.key);
+    let c = chosen(v, &p.key);
+    let decided = r.decision(&p.key).map(|d| {
+        format!(
+            "<b>{}</b> by {} on {}{}",
+            if d.verdict == "accept" {
+                "Accepted"
+            } else {
+                "Rejected"
+            },
+            text(&d.by),
+            d.at.format("%d %b %H:%M UTC"),
+            d.version
+                .map(|v| format!(", live in version {v}"))
+                .unwrap_or_default()
+        )
+    });
+    body.push_str(&format!(
+        "<fieldset class=\"proposal\" id=\"{}\">",
+        attr(&name)
+    ));
+    match &p.change {
             Change::Question { entry, text: words } => body.push_str(&format!(
                 "<legend>Answer with <b>{}</b></legend><p>The customer wrote: <q>{}</q></p>",
                 text(entry),
@@ -167,35 +197,34 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
                 ));
             }
         }
-        match decided {
-            Some(line) => body.push_str(&format!("<p class=\"decided\">{line}</p>")),
-            None => {
-                body.push_str(&choice(&name, "accept", "accept", c.as_deref()));
-                body.push_str(&choice(&name, "reject", "reject", c.as_deref()));
-                body.push_str(&choice(
-                    &name,
-                    "",
-                    "decide later",
-                    Some(c.as_deref().unwrap_or("")),
-                ));
-            }
+    match decided {
+        Some(line) => body.push_str(&format!("<p class=\"decided\">{line}</p>")),
+        None => {
+            body.push_str(&choice(&name, "accept", "accept", c.as_deref()));
+            body.push_str(&choice(&name, "reject", "reject", c.as_deref()));
+            body.push_str(&choice(
+                &name,
+                "",
+                "decide later",
+                Some(c.as_deref().unwrap_or("")),
+            ));
         }
-        body.push_str("</fieldset>");
     }
-    if !r.wordless.is_empty() {
-        body.push_str(&format!(
-            "<p class=\"who\">{} labelled messages have no words to learn from and teach nothing: {}</p>",
-            r.wordless.len(),
-            r.wordless.iter().take(5).map(|w| format!("<q>{}</q>", text(w))).collect::<Vec<_>>().join(", ")
-        ));
-    }
+    body.push_str("</fieldset>");
+    body
+}
+
+/// The sample of the week's answers, each to mark right or wrong.
+fn sample(v: &ReviewPageView<'_>) -> String {
+    let r = v.review;
+    let mut body = String::new();
     body.push_str(&format!(
         "<h2>Were these answers right? ({})</h2><p class=\"who\">Drawn at random from the week's answers: your clicks tell how often the bot is wrong.</p>",
         r.sample.len()
     ));
     for s in &r.sample {
         let name = format!("s.{}", s.key);
-        let c = chosen(&s.key);
+        let c = chosen(v, &s.key);
         body.push_str(&format!(
             "<fieldset class=\"sample\"><p>The customer wrote: <q>{}</q></p><p>The bot answered with <b>{}</b>: <q>{}</q></p>{}{}{}</fieldset>",
             text(&s.question),
@@ -206,24 +235,29 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
             choice(&name, "", "not sure", Some(c.as_deref().unwrap_or("")))
         ));
     }
-    if let Some(p) = v.preview {
-        if !p.pairs.is_empty() {
-            body.push_str(&format!(
-                "<h2>Entries the bot cannot tell apart ({})</h2><ul id=\"pairs\">",
-                p.pairs.len()
-            ));
-            for pair in &p.pairs {
-                body.push_str(&format!("<li>{}</li>", text(&pair.advice())));
-            }
-            body.push_str("</ul>");
-        }
+    body
+}
+
+/// What applying the choices would do: confusable entries, the threshold, the measured effect.
+fn preview(v: &ReviewPageView<'_>, p: &ReviewPreview) -> String {
+    let mut body = String::new();
+    if !p.pairs.is_empty() {
         body.push_str(&format!(
-            "<p class=\"who\" id=\"threshold-now\">How sure the bot must be now: {}.</p>",
-            text(&p.threshold_now)
+            "<h2>Entries the bot cannot tell apart ({})</h2><ul id=\"pairs\">",
+            p.pairs.len()
         ));
-        if let Some(t) = &p.threshold {
-            let checked = v.form.is_some_and(|f| f.threshold);
-            body.push_str(&format!(
+        for pair in &p.pairs {
+            body.push_str(&format!("<li>{}</li>", text(&pair.advice())));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&format!(
+        "<p class=\"who\" id=\"threshold-now\">How sure the bot must be now: {}.</p>",
+        text(&p.threshold_now)
+    ));
+    if let Some(t) = &p.threshold {
+        let checked = v.form.is_some_and(|f| f.threshold);
+        body.push_str(&format!(
                 "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.2}; the labels support {:.2}. {}</p><p class=\"who\">Based on {} labels the bot has not learnt from.</p>\
 <label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {:.2}</label></fieldset>",
                 t.current,
@@ -233,29 +267,32 @@ pub fn render_review_page(v: &ReviewPageView<'_>) -> String {
                 if checked { " checked" } else { "" },
                 t.proposed
             ));
-        }
-        if p.threshold.is_none() {
-            body.push_str(&format!(
+    }
+    if p.threshold.is_none() {
+        body.push_str(&format!(
                 "<p class=\"who\" id=\"threshold\">How sure the bot must be stays as it is: a lower threshold needs at least {} labels the bot has not learnt from (there are {}), and none of them shows it answering wrong too often.</p>",
                 super::evaluate::MIN_LABELS_TO_LOWER,
                 p.unfed_labels
             ));
-        }
-        body.push_str(&preview_table(p));
-        if let Some(why) = &p.refusal {
-            body.push_str(&format!(
-                "<p class=\"warn\" id=\"refusal\">Not possible: {}.</p>",
-                text(why)
-            ));
-        }
     }
+    body.push_str(&preview_table(p));
+    if let Some(why) = &p.refusal {
+        body.push_str(&format!(
+            "<p class=\"warn\" id=\"refusal\">Not possible: {}.</p>",
+            text(why)
+        ));
+    }
+    body
+}
+
+/// The name field and the two buttons.
+fn footer(v: &ReviewPageView<'_>) -> String {
     let by = v.form.map(|f| f.by.clone()).unwrap_or_default();
-    body.push_str(&format!(
+    format!(
         "<p><label for=\"by\">Your name (shown in the history)</label><br><input id=\"by\" name=\"by\" maxlength=\"80\" value=\"{}\"></p>\
 <p><button name=\"action\" value=\"preview\" class=\"second\">Preview the effect</button></p>\
 <p><button name=\"action\" value=\"apply\">Apply my choices</button></p></form>\
 <p class=\"who\">Accepted changes go live as a new version within a minute; any version can be rolled back (<code>handoff boundary rollback</code>).</p>",
         attr(&by)
-    ));
-    crate::resume::page::page("Weekly review", &body)
+    )
 }
