@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use handoff::app::{load_boundary, StartupError};
 use handoff::message::Attachment;
-use handoff::policy::{decide, Outcome, Turn};
+use handoff::policy::{decide, Decision, Knowledge, Outcome, Policy, Turn};
 use serde_json::json;
 
 #[derive(Subcommand)]
@@ -74,45 +74,7 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
             verbose,
         } => crate::cases_cmd::test(&cases, &policy, &knowledge, verbose),
         PolicyCommand::Check { policy, knowledge } => match load_boundary(&policy, &knowledge) {
-            Ok((p, k)) => {
-                let too_long = handoff::policy::limits::check_lengths(&p, &k);
-                for e in &too_long {
-                    eprintln!("{policy} + {knowledge}: error: {e}");
-                }
-                if !too_long.is_empty() {
-                    return ExitCode::FAILURE;
-                }
-                for w in &p.warnings {
-                    eprintln!("{policy}: warning: {w}");
-                }
-                for w in &k.warnings {
-                    eprintln!("{knowledge}: warning: {w}");
-                }
-                let pairs = k.earned().map_or(&[][..], |e| &e.pairs[..]);
-                for pair in pairs {
-                    eprintln!("{knowledge}: warning: {}", pair.advice());
-                }
-                let triggers = [
-                    p.human_request.is_some(),
-                    p.frustration.is_some(),
-                    p.complaint.is_some(),
-                    p.money.is_some(),
-                    p.media.is_some(),
-                    p.hours.is_some(),
-                ]
-                .iter()
-                .filter(|on| **on)
-                .count();
-                println!(
-                    "ok: {} rules, {triggers} built-in triggers on, {} knowledge entries, languages {}, confidence threshold {}, {} warnings",
-                    p.rules.len(),
-                    k.entries().len(),
-                    p.languages.join("+"),
-                    p.threshold_for(&k),
-                    p.warnings.len() + k.warnings.len() + pairs.len()
-                );
-                ExitCode::SUCCESS
-            }
+            Ok((p, k)) => check(&policy, &knowledge, &p, &k),
             Err(e) => {
                 report(&e);
                 ExitCode::FAILURE
@@ -156,73 +118,124 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
             };
             let d = decide(&p, &k, turn, now);
             if json {
-                let outcome = match &d.outcome {
-                    Outcome::Answer {
-                        entry,
-                        text,
-                        confidence,
-                    } => {
-                        json!({"action": "answer", "entry": entry, "text": text, "confidence": confidence})
-                    }
-                    Outcome::Confirm {
-                        entry,
-                        text,
-                        confidence,
-                    } => {
-                        json!({"action": "confirm", "entry": entry, "text": text, "confidence": confidence})
-                    }
-                    Outcome::Ask {
-                        entries,
-                        text,
-                        confidence,
-                    } => {
-                        json!({"action": "ask", "entries": entries, "text": text, "confidence": confidence})
-                    }
-                    Outcome::Clarify { text, confidence } => {
-                        json!({"action": "clarify", "text": text, "confidence": confidence})
-                    }
-                    Outcome::Acknowledge => json!({"action": "acknowledge"}),
-                    Outcome::Escalate {
-                        reason,
-                        detail,
-                        next_step,
-                        customer_text,
-                    } => json!({
-                        "action": "escalate", "reason": reason.as_str(), "detail": detail,
-                        "next_step": next_step, "customer_text": customer_text
-                    }),
-                };
-                println!(
-                    "{}",
-                    json!({"decision": d.headline(), "outcome": outcome, "intent": d.intent, "trace": d.trace})
-                );
+                print_json(&d);
             } else {
-                println!("{}", d.headline());
-                println!("intent: {}", d.intent);
-                println!("threshold: {}", p.threshold_for(&k));
-                match &d.outcome {
-                    Outcome::Answer { text, .. } | Outcome::Clarify { text, .. } => {
-                        println!("reply: {text}")
-                    }
-                    Outcome::Confirm { text, .. } => {
-                        println!("proposal (yes / no / person): {text}")
-                    }
-                    Outcome::Ask { text, .. } => {
-                        println!("question (one button per entry, and one for neither): {text}")
-                    }
-                    Outcome::Acknowledge => println!("reply: (none)"),
-                    Outcome::Escalate {
-                        customer_text,
-                        next_step,
-                        ..
-                    } => {
-                        println!("customer is told: {customer_text}");
-                        println!("next step for the team: {next_step}");
-                    }
-                }
-                print!("trace:\n{}", d.trace);
+                print_text(&d, &p, &k);
             }
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `policy check`: errors that block a publish, warnings, and one line of what the files hold.
+fn check(policy: &str, knowledge: &str, p: &Policy, k: &Knowledge) -> ExitCode {
+    let too_long = handoff::policy::limits::check_lengths(&p, &k);
+    for e in &too_long {
+        eprintln!("{policy} + {knowledge}: error: {e}");
+    }
+    if !too_long.is_empty() {
+        return ExitCode::FAILURE;
+    }
+    for w in &p.warnings {
+        eprintln!("{policy}: warning: {w}");
+    }
+    for w in &k.warnings {
+        eprintln!("{knowledge}: warning: {w}");
+    }
+    let pairs = k.earned().map_or(&[][..], |e| &e.pairs[..]);
+    for pair in pairs {
+        eprintln!("{knowledge}: warning: {}", pair.advice());
+    }
+    let triggers = [
+        p.human_request.is_some(),
+        p.frustration.is_some(),
+        p.complaint.is_some(),
+        p.money.is_some(),
+        p.media.is_some(),
+        p.hours.is_some(),
+    ]
+    .iter()
+    .filter(|on| **on)
+    .count();
+    println!(
+                    "ok: {} rules, {triggers} built-in triggers on, {} knowledge entries, languages {}, confidence threshold {}, {} warnings",
+                    p.rules.len(),
+                    k.entries().len(),
+                    p.languages.join("+"),
+                    p.threshold_for(&k),
+                    p.warnings.len() + k.warnings.len() + pairs.len()
+                );
+    ExitCode::SUCCESS
+}
+
+/// `policy explain --json`: the decision, the outcome and the trace as one JSON document.
+fn print_json(d: &Decision) {
+    let outcome = match &d.outcome {
+        Outcome::Answer {
+            entry,
+            text,
+            confidence,
+        } => {
+            json!({"action": "answer", "entry": entry, "text": text, "confidence": confidence})
+        }
+        Outcome::Confirm {
+            entry,
+            text,
+            confidence,
+        } => {
+            json!({"action": "confirm", "entry": entry, "text": text, "confidence": confidence})
+        }
+        Outcome::Ask {
+            entries,
+            text,
+            confidence,
+        } => {
+            json!({"action": "ask", "entries": entries, "text": text, "confidence": confidence})
+        }
+        Outcome::Clarify { text, confidence } => {
+            json!({"action": "clarify", "text": text, "confidence": confidence})
+        }
+        Outcome::Acknowledge => json!({"action": "acknowledge"}),
+        Outcome::Escalate {
+            reason,
+            detail,
+            next_step,
+            customer_text,
+        } => json!({
+            "action": "escalate", "reason": reason.as_str(), "detail": detail,
+            "next_step": next_step, "customer_text": customer_text
+        }),
+    };
+    println!(
+        "{}",
+        json!({"decision": d.headline(), "outcome": outcome, "intent": d.intent, "trace": d.trace})
+    );
+}
+
+/// `policy explain`: the decision as a person reads it.
+fn print_text(d: &Decision, p: &Policy, k: &Knowledge) {
+    println!("{}", d.headline());
+    println!("intent: {}", d.intent);
+    println!("threshold: {}", p.threshold_for(&k));
+    match &d.outcome {
+        Outcome::Answer { text, .. } | Outcome::Clarify { text, .. } => {
+            println!("reply: {text}")
+        }
+        Outcome::Confirm { text, .. } => {
+            println!("proposal (yes / no / person): {text}")
+        }
+        Outcome::Ask { text, .. } => {
+            println!("question (one button per entry, and one for neither): {text}")
+        }
+        Outcome::Acknowledge => println!("reply: (none)"),
+        Outcome::Escalate {
+            customer_text,
+            next_step,
+            ..
+        } => {
+            println!("customer is told: {customer_text}");
+            println!("next step for the team: {next_step}");
+        }
+    }
+    print!("trace:\n{}", d.trace);
 }
