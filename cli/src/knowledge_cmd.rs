@@ -5,6 +5,7 @@ use std::io::BufRead;
 use chrono::{DateTime, Utc};
 use handoff::app::load_boundary;
 use handoff::policy::evaluation::{judge, recommend, tally, Judged, LabelledMessage, Tally};
+use handoff::policy::{Knowledge, Policy};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -61,44 +62,7 @@ pub fn eval(
     };
     let (policy_set, knowledge_set) =
         load_boundary(policy, knowledge).map_err(|e| e.to_string())?;
-    let file = std::fs::File::open(messages).map_err(|e| format!("{messages}: {e}"))?;
-    let mut labelled = Vec::new();
-    let mut unlabelled_cases = 0;
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{messages}: {e}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        // An exported case (`handoff cases export`) is a labelled message too: "could have
-        // answered with X" expects X, "needed a person" a person; others teach nothing here.
-        let m = if line.contains("\"handoff.case\"") {
-            let case = handoff::cases::Case::parse(&line)
-                .map_err(|e| format!("{messages}:{}: {e}", n + 1))?;
-            match handoff::review::evaluate::labelled_history(&[case], &[], &Default::default())
-                .pop()
-            {
-                Some(m) => m,
-                None => {
-                    unlabelled_cases += 1;
-                    continue;
-                }
-            }
-        } else {
-            LabelledMessage::parse(&line).map_err(|e| format!("{messages}:{}: {e}", n + 1))?
-        };
-        if let handoff::policy::evaluation::Expectation::Answer(id) = &m.expect {
-            if knowledge_set.get(id).is_none() {
-                return Err(format!(
-                    "{messages}:{}: entry {id:?} is not in {knowledge}",
-                    n + 1
-                ));
-            }
-        }
-        labelled.push(m);
-    }
-    if unlabelled_cases > 0 {
-        eprintln!("{unlabelled_cases} cases without a usable label (no label, spam, or \"could have handled it\" without an entry) are not measured");
-    }
+    let labelled = read_labelled(messages, knowledge, &knowledge_set)?;
     if labelled.is_empty() {
         return Err(format!("{messages} has no labelled messages"));
     }
@@ -151,6 +115,90 @@ pub fn eval(
         println!("{out}");
         return Ok(());
     }
+    print_eval(
+        &judged,
+        (&policy_set, &knowledge_set),
+        Measured {
+            at_policy,
+            table,
+            best,
+            proposal,
+        },
+        max_error,
+    );
+    Ok(())
+}
+
+/// The labelled messages of `messages` (JSON lines, or exported cases), each expected entry
+/// checked against the knowledge file.
+fn read_labelled(
+    messages: &str,
+    knowledge: &str,
+    knowledge_set: &Knowledge,
+) -> Result<Vec<LabelledMessage>, String> {
+    let file = std::fs::File::open(messages).map_err(|e| format!("{messages}: {e}"))?;
+    let mut labelled = Vec::new();
+    let mut unlabelled_cases = 0;
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| format!("{messages}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        // An exported case (`handoff cases export`) is a labelled message too: "could have
+        // answered with X" expects X, "needed a person" a person; others teach nothing here.
+        let m = if line.contains("\"handoff.case\"") {
+            let case = handoff::cases::Case::parse(&line)
+                .map_err(|e| format!("{messages}:{}: {e}", n + 1))?;
+            match handoff::review::evaluate::labelled_history(&[case], &[], &Default::default())
+                .pop()
+            {
+                Some(m) => m,
+                None => {
+                    unlabelled_cases += 1;
+                    continue;
+                }
+            }
+        } else {
+            LabelledMessage::parse(&line).map_err(|e| format!("{messages}:{}: {e}", n + 1))?
+        };
+        if let handoff::policy::evaluation::Expectation::Answer(id) = &m.expect {
+            if knowledge_set.get(id).is_none() {
+                return Err(format!(
+                    "{messages}:{}: entry {id:?} is not in {knowledge}",
+                    n + 1
+                ));
+            }
+        }
+        labelled.push(m);
+    }
+    if unlabelled_cases > 0 {
+        eprintln!("{unlabelled_cases} cases without a usable label (no label, spam, or \"could have handled it\" without an entry) are not measured");
+    }
+    Ok(labelled)
+}
+
+/// What `knowledge eval` measured on the labelled messages.
+struct Measured {
+    at_policy: Tally,
+    table: Vec<Tally>,
+    best: Option<Tally>,
+    proposal: Option<handoff::review::ThresholdProposal>,
+}
+
+/// `knowledge eval` for a person: the shares at the policy's threshold, the table, the
+/// recommendation and what the weekly review would propose.
+fn print_eval(
+    judged: &[Judged],
+    (policy_set, knowledge_set): (&Policy, &Knowledge),
+    measured: Measured,
+    max_error: f64,
+) {
+    let Measured {
+        at_policy,
+        table,
+        best,
+        proposal,
+    } = measured;
     let t = &at_policy;
     println!(
         "{} messages: {} with an entry, {} without",
@@ -158,7 +206,7 @@ pub fn eval(
         t.in_scope,
         t.off_topic
     );
-    println!("threshold: {}", policy_set.threshold_for(&knowledge_set));
+    println!("threshold: {}", policy_set.threshold_for(knowledge_set));
     if let Some(earned) = knowledge_set.earned() {
         println!("  {}", earned.describe());
     }
@@ -194,7 +242,6 @@ pub fn eval(
             p.proposed, p.current, p.labels, p.why
         );
     }
-    Ok(())
 }
 
 /// `handoff knowledge embed`: each line of standard input as the encoder reads it.

@@ -129,7 +129,7 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
 
 /// `policy check`: errors that block a publish, warnings, and one line of what the files hold.
 fn check(policy: &str, knowledge: &str, p: &Policy, k: &Knowledge) -> ExitCode {
-    let too_long = handoff::policy::limits::check_lengths(&p, &k);
+    let too_long = handoff::policy::limits::check_lengths(p, k);
     for e in &too_long {
         eprintln!("{policy} + {knowledge}: error: {e}");
     }
@@ -162,7 +162,7 @@ fn check(policy: &str, knowledge: &str, p: &Policy, k: &Knowledge) -> ExitCode {
                     p.rules.len(),
                     k.entries().len(),
                     p.languages.join("+"),
-                    p.threshold_for(&k),
+                    p.threshold_for(k),
                     p.warnings.len() + k.warnings.len() + pairs.len()
                 );
     ExitCode::SUCCESS
@@ -216,7 +216,7 @@ fn print_json(d: &Decision) {
 fn print_text(d: &Decision, p: &Policy, k: &Knowledge) {
     println!("{}", d.headline());
     println!("intent: {}", d.intent);
-    println!("threshold: {}", p.threshold_for(&k));
+    println!("threshold: {}", p.threshold_for(k));
     match &d.outcome {
         Outcome::Answer { text, .. } | Outcome::Clarify { text, .. } => {
             println!("reply: {text}")
