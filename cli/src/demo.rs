@@ -162,6 +162,124 @@ fn last_text(sends: &[Value]) -> String {
         .to_string()
 }
 
+/// The demo's steps, in order.
+impl Demo {
+    /// 1. A question the knowledge file answers.
+    async fn ask_a_question(&self, event: &Path) -> Res<()> {
+        println!("1. A question the knowledge file answers");
+        say("customer", &self.post_event(event).await?);
+        let sends = self.wait_for_sends(1).await?;
+        say("bot", &last_text(&sends));
+        Ok(())
+    }
+
+    /// 2. A complaint: the bot stops, routes the thread and the team gets the email; its resume link.
+    async fn complain(&self, event: &Path) -> Res<String> {
+        println!("\n2. A complaint: the bot stops and calls a person");
+        say("customer", &self.post_event(event).await?);
+        let sends = self.wait_for_sends(3).await?;
+        say("bot", &last_text(&sends));
+        for c in &sends[1..] {
+            if c["edge"] != "messages" {
+                println!(
+                    "  {:>9} │ {} → app {}",
+                    "routing",
+                    c["edge"].as_str().unwrap_or(""),
+                    c.pointer("/body/target_app_id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                );
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let notification = loop {
+            if let Some(n) = self.notifications().await?.into_iter().next() {
+                break n;
+            }
+            if Instant::now() > deadline {
+                return Err("no SNS notification arrived within 20 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let email = notification["email"].as_str().unwrap_or("").to_string();
+        println!("\n   The team receives this email (SNS, MessageStructure=json, \"email\" key):");
+        println!("   ┌──────────────────────────────────────────────────────────");
+        for line in email.lines() {
+            println!("   │ {line}");
+        }
+        println!("   └──────────────────────────────────────────────────────────");
+        let link = email
+            .lines()
+            .find(|l| l.contains("/resume/"))
+            .ok_or("the email has no resume link")?
+            .trim()
+            .to_string();
+        println!("   Resume link: {link}");
+        Ok(link)
+    }
+
+    /// 3. The customer writes while paused: the bot stays silent. How many sends there are.
+    async fn write_while_paused(&self, event: &Path) -> Res<usize> {
+        println!("\n3. The customer writes again while a person has the conversation");
+        let before = self.sends().await?.len();
+        say("customer", &self.post_event(event).await?);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = self.sends().await?.len();
+        if after != before {
+            return Err("the bot spoke to a paused customer".into());
+        }
+        say("bot", "(silent: the customer is paused)");
+        Ok(after)
+    }
+
+    /// 4. The person opens the link and hands the customer back (twice: the second changes nothing).
+    async fn hand_back(&self, link: &str) -> Res<()> {
+        println!("\n4. The person opens the link and hands the customer back");
+        let page = self.http.get(link).send().await?;
+        println!(
+            "   GET  → {} (a confirmation page; nothing changes)",
+            page.status()
+        );
+        let resp = self
+            .http
+            .post(link)
+            .form(&[
+                ("outcome", "needed_person"),
+                ("note", "Sent a replacement vase."),
+            ])
+            .send()
+            .await?;
+        let status = resp.status();
+        let body = resp.text().await?;
+        let title = body
+            .split("<h1>")
+            .nth(1)
+            .and_then(|s| s.split("</h1>").next())
+            .unwrap_or("");
+        println!("   POST → {status} \"{title}\"");
+        let again = self.http.post(link).form(&[("outcome", "")]).send().await?;
+        let body = again.text().await?;
+        let title = body
+            .split("<h1>")
+            .nth(1)
+            .and_then(|s| s.split("</h1>").next())
+            .unwrap_or("");
+        println!("   POST again → \"{title}\"");
+        Ok(())
+    }
+
+    /// 5. The bot, resumed, says so and answers again.
+    async fn answer_again(&self, event: &Path, after: usize) -> Res<()> {
+        let sends = self.wait_for_sends(after + 2).await?;
+        say("bot", &last_text(&sends));
+        println!("\n5. The bot answers again");
+        say("customer", &self.post_event(event).await?);
+        let sends = self.wait_for_sends(after + 3).await?;
+        say("bot", &last_text(&sends));
+        Ok(())
+    }
+}
+
 pub async fn run(server: &str, aws_endpoint: &str, events: &Path) -> Res<()> {
     let secret = std::env::var("META_APP_SECRET")
         .map_err(|_| "META_APP_SECRET must be set (the same as the server's)")?;
@@ -182,117 +300,14 @@ pub async fn run(server: &str, aws_endpoint: &str, events: &Path) -> Res<()> {
         demo.user
     );
 
-    println!("1. A question the knowledge file answers");
-    say(
-        "customer",
-        &demo.post_event(&file("01-question.json")).await?,
-    );
-    let sends = demo.wait_for_sends(1).await?;
-    say("bot", &last_text(&sends));
-
-    println!("\n2. A complaint: the bot stops and calls a person");
-    say(
-        "customer",
-        &demo.post_event(&file("02-complaint.json")).await?,
-    );
-    let sends = demo.wait_for_sends(3).await?;
-    say("bot", &last_text(&sends));
-    for c in &sends[1..] {
-        if c["edge"] != "messages" {
-            println!(
-                "  {:>9} │ {} → app {}",
-                "routing",
-                c["edge"].as_str().unwrap_or(""),
-                c.pointer("/body/target_app_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-            );
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let notification = loop {
-        if let Some(n) = demo.notifications().await?.into_iter().next() {
-            break n;
-        }
-        if Instant::now() > deadline {
-            return Err("no SNS notification arrived within 20 s".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let email = notification["email"].as_str().unwrap_or("").to_string();
-    println!("\n   The team receives this email (SNS, MessageStructure=json, \"email\" key):");
-    println!("   ┌──────────────────────────────────────────────────────────");
-    for line in email.lines() {
-        println!("   │ {line}");
-    }
-    println!("   └──────────────────────────────────────────────────────────");
-    let link = email
-        .lines()
-        .find(|l| l.contains("/resume/"))
-        .ok_or("the email has no resume link")?
-        .trim()
-        .to_string();
-    println!("   Resume link: {link}");
-
-    println!("\n3. The customer writes again while a person has the conversation");
-    let before = demo.sends().await?.len();
-    say(
-        "customer",
-        &demo.post_event(&file("03-while-paused.json")).await?,
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = demo.sends().await?.len();
-    if after != before {
-        return Err("the bot spoke to a paused customer".into());
-    }
-    say("bot", "(silent: the customer is paused)");
-
-    println!("\n4. The person opens the link and hands the customer back");
-    let page = demo.http.get(&link).send().await?;
-    println!(
-        "   GET  → {} (a confirmation page; nothing changes)",
-        page.status()
-    );
-    let resp = demo
-        .http
-        .post(&link)
-        .form(&[
-            ("outcome", "needed_person"),
-            ("note", "Sent a replacement vase."),
-        ])
-        .send()
+    demo.ask_a_question(&file("01-question.json")).await?;
+    let link = demo.complain(&file("02-complaint.json")).await?;
+    let after = demo
+        .write_while_paused(&file("03-while-paused.json"))
         .await?;
-    let status = resp.status();
-    let body = resp.text().await?;
-    let title = body
-        .split("<h1>")
-        .nth(1)
-        .and_then(|s| s.split("</h1>").next())
-        .unwrap_or("");
-    println!("   POST → {status} \"{title}\"");
-    let again = demo
-        .http
-        .post(&link)
-        .form(&[("outcome", "")])
-        .send()
+    demo.hand_back(&link).await?;
+    demo.answer_again(&file("04-question-again.json"), after)
         .await?;
-    let body = again.text().await?;
-    let title = body
-        .split("<h1>")
-        .nth(1)
-        .and_then(|s| s.split("</h1>").next())
-        .unwrap_or("");
-    println!("   POST again → \"{title}\"");
-
-    let sends = demo.wait_for_sends(after + 2).await?;
-    say("bot", &last_text(&sends));
-    println!("\n5. The bot answers again");
-    say(
-        "customer",
-        &demo.post_event(&file("04-question-again.json")).await?,
-    );
-    let sends = demo.wait_for_sends(after + 3).await?;
-    say("bot", &last_text(&sends));
     println!("\nThe loop went all the way round.");
     Ok(())
 }
