@@ -41,29 +41,7 @@ pub(super) fn plan_reply(
             PendingChange::Keep
         }
     };
-    // A choice answers the question the customer was asked about, not the button's words: the
-    // record is the customer's own label for that question.
-    let chose = decision
-        .trace
-        .steps
-        .iter()
-        .any(|s| s.check == "choice" && s.fired);
-    let asked_about = snapshot
-        .state
-        .pending_confirmation
-        .as_ref()
-        .and_then(|p| p.question.clone())
-        .filter(|_| chose);
-    let question: Option<String> = asked_about
-        .or_else(|| {
-            snapshot
-                .messages
-                .iter()
-                .rev()
-                .find(|m| m.role == crate::message::Role::Customer)
-                .and_then(|m| m.text.clone())
-        })
-        .map(|t| t.chars().take(500).collect());
+    let question = answered_question(decision, snapshot);
     let answer = |entry: &str, confidence: f64, trace| AnswerRef {
         entry: entry.to_string(),
         confidence,
@@ -93,66 +71,132 @@ pub(super) fn plan_reply(
             entry,
             text,
             confidence,
-        } => {
-            let c = &app.policy.confirm;
-            let mut trace = decision.trace.clone();
-            trace.record(
-                "proposal",
-                false,
-                "asked the customer to confirm with quick replies",
-            );
-            let button = |title: &str, payload: &str| QuickReplyButton {
-                title: title.to_string(),
-                payload: payload.into(),
-            };
-            PlannedReply {
-                text: text.clone(),
-                answer: answer(entry, *confidence, trace),
-                quick_replies: vec![
-                    button(&c.yes, CONFIRM_YES),
-                    button(&c.no, CONFIRM_NO),
-                    button(&c.person, ASK_PERSON),
-                ],
-                pending: PendingChange::Set(PendingConfirmation {
-                    entry: entry.clone(),
-                    asked_at: now,
-                    choices: Vec::new(),
-                    question: None,
-                }),
-            }
-        }
+        } => proposal(
+            app,
+            entry,
+            text,
+            answer(entry, *confidence, proposal_trace(decision)),
+            now,
+        ),
         Outcome::Ask {
             entries,
             text,
             confidence,
-        } => {
-            let language = crate::policy::language_of(question.as_deref().unwrap_or(""));
-            let (_, something_else) = crate::policy::ask::texts(&app.policy, language);
-            let mut quick_replies: Vec<QuickReplyButton> = entries
-                .iter()
-                .filter_map(|id| app.knowledge.get(id))
-                .map(|e| QuickReplyButton {
-                    title: crate::policy::ask::choice_title(e),
-                    payload: format!("{}{}", crate::policy::ask::CHOOSE, e.id),
-                })
-                .collect();
-            quick_replies.push(QuickReplyButton {
-                title: something_else,
-                payload: crate::policy::ask::CHOOSE_NONE.into(),
-            });
-            PlannedReply {
-                text: text.clone(),
-                answer: answer(ASK_ENTRY, *confidence, decision.trace.clone()),
-                quick_replies,
-                pending: PendingChange::Set(PendingConfirmation {
-                    entry: entries[0].clone(),
-                    asked_at: now,
-                    choices: entries.clone(),
-                    question: question.clone(),
-                }),
-            }
-        }
+        } => choices(
+            app,
+            entries,
+            text,
+            answer(ASK_ENTRY, *confidence, decision.trace.clone()),
+            question.clone(),
+            now,
+        ),
     }))
+}
+
+/// The customer's question an answer records: the one a "Did you mean" asked about when the
+/// customer chose, else their last message (at most 500 characters).
+fn answered_question(decision: &Decision, snapshot: &ConversationSnapshot) -> Option<String> {
+    // A choice answers the question the customer was asked about, not the button's words: the
+    // record is the customer's own label for that question.
+    let chose = decision
+        .trace
+        .steps
+        .iter()
+        .any(|s| s.check == "choice" && s.fired);
+    let asked_about = snapshot
+        .state
+        .pending_confirmation
+        .as_ref()
+        .and_then(|p| p.question.clone())
+        .filter(|_| chose);
+    asked_about
+        .or_else(|| {
+            snapshot
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.role == crate::message::Role::Customer)
+                .and_then(|m| m.text.clone())
+        })
+        .map(|t| t.chars().take(500).collect())
+}
+
+/// The decision's trace with the proposal step.
+fn proposal_trace(decision: &Decision) -> crate::policy::DecisionTrace {
+    let mut trace = decision.trace.clone();
+    trace.record(
+        "proposal",
+        false,
+        "asked the customer to confirm with quick replies",
+    );
+    trace
+}
+
+/// A proposal (the confirm tier): the text with yes / no / person buttons, pending in STATE.
+fn proposal(
+    app: &App,
+    entry: &str,
+    text: &str,
+    answer: AnswerRef,
+    now: DateTime<Utc>,
+) -> PlannedReply {
+    let c = &app.policy.confirm;
+    let button = |title: &str, payload: &str| QuickReplyButton {
+        title: title.to_string(),
+        payload: payload.into(),
+    };
+    PlannedReply {
+        text: text.to_string(),
+        answer,
+        quick_replies: vec![
+            button(&c.yes, CONFIRM_YES),
+            button(&c.no, CONFIRM_NO),
+            button(&c.person, ASK_PERSON),
+        ],
+        pending: PendingChange::Set(PendingConfirmation {
+            entry: entry.to_string(),
+            asked_at: now,
+            choices: Vec::new(),
+            question: None,
+        }),
+    }
+}
+
+/// "Did you mean": one button per entry and one for neither, in the customer's language; the
+/// choices pending in STATE with the question they answer.
+fn choices(
+    app: &App,
+    entries: &[String],
+    text: &str,
+    answer: AnswerRef,
+    question: Option<String>,
+    now: DateTime<Utc>,
+) -> PlannedReply {
+    let language = crate::policy::language_of(question.as_deref().unwrap_or(""));
+    let (_, something_else) = crate::policy::ask::texts(&app.policy, language);
+    let mut quick_replies: Vec<QuickReplyButton> = entries
+        .iter()
+        .filter_map(|id| app.knowledge.get(id))
+        .map(|e| QuickReplyButton {
+            title: crate::policy::ask::choice_title(e),
+            payload: format!("{}{}", crate::policy::ask::CHOOSE, e.id),
+        })
+        .collect();
+    quick_replies.push(QuickReplyButton {
+        title: something_else,
+        payload: crate::policy::ask::CHOOSE_NONE.into(),
+    });
+    PlannedReply {
+        text: text.to_string(),
+        answer,
+        quick_replies,
+        pending: PendingChange::Set(PendingConfirmation {
+            entry: entries[0].clone(),
+            asked_at: now,
+            choices: entries.to_vec(),
+            question,
+        }),
+    }
 }
 
 /// Fixed texts are checked by `policy check`; composed ones (the LLM's, several answers joined)
