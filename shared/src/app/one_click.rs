@@ -17,6 +17,7 @@ use crate::escalation::{
     STANDARD_WINDOW_HOURS,
 };
 use crate::message::{Message, Role};
+use crate::policy::KnowledgeEntry;
 use crate::ports::{Delivery, ResumeRequest};
 use crate::resume::ResumeToken;
 
@@ -171,16 +172,7 @@ pub async fn send_one_click(
         .as_ref()
         .map(|s| s.language.clone())
         .unwrap_or_else(|| "en".into());
-    let label = HumanLabel {
-        outcome: Some(OutcomeLabel::BotCouldHandle),
-        entry: Some(entry.id.clone()),
-        by: request.by.clone(),
-        one_click: Some(OneClick {
-            entry: entry.id.clone(),
-            suggested: e.suggestion.as_ref().map(|s| s.entry.clone()),
-        }),
-        ..HumanLabel::default()
-    };
+    let label = one_click_label(&e, &entry.id, request.by.clone());
     let send_key = answer_key(&e.escalation_id);
     // The answer's send is reserved in the very write that hands the customer back: of two clicks
     // only the one whose write lands sends.
@@ -198,20 +190,8 @@ pub async fn send_one_click(
     .await?;
     match result {
         ResumeResult::Resumed => {}
-        ResumeResult::AlreadyResumed { .. } => {
-            // Another click won the race: report what it did.
-            let e = app
-                .escalations
-                .get_escalation(key, &token.escalation_id)
-                .await?
-                .ok_or(FlowError::Busy("the escalation vanished".into()))?;
-            return Ok(
-                refusal(&e, &[], None, now).unwrap_or(OneClickOutcome::HandedBack {
-                    at: e.resumed_at.unwrap_or(now),
-                    by: e.resumed_by,
-                }),
-            );
-        }
+        // Another click won the race: report what it did.
+        ResumeResult::AlreadyResumed { .. } => return lost_race(app, token, now).await,
         ResumeResult::Superseded { .. } => return Ok(OneClickOutcome::Superseded),
         ResumeResult::NotFound => return Ok(OneClickOutcome::NotFound),
     }
@@ -227,7 +207,54 @@ pub async fn send_one_click(
         Some(kept) => kept,
         None => entry,
     };
-    let text = entry.answer_in(&language).to_string();
+    deliver(app, &e, entry, &language, send_key, now).await
+}
+
+/// What the click that handed the customer back first did, for the one that lost the race.
+async fn lost_race(
+    app: &App,
+    token: &ResumeToken,
+    now: DateTime<Utc>,
+) -> Result<OneClickOutcome, FlowError> {
+    let e = app
+        .escalations
+        .get_escalation(&token.conversation, &token.escalation_id)
+        .await?
+        .ok_or(FlowError::Busy("the escalation vanished".into()))?;
+    Ok(
+        refusal(&e, &[], None, now).unwrap_or(OneClickOutcome::HandedBack {
+            at: e.resumed_at.unwrap_or(now),
+            by: e.resumed_by,
+        }),
+    )
+}
+
+/// The verdict a one-click answer records: the bot could have handled it, with `entry`.
+fn one_click_label(e: &Escalation, entry: &str, by: Option<String>) -> HumanLabel {
+    HumanLabel {
+        outcome: Some(OutcomeLabel::BotCouldHandle),
+        entry: Some(entry.to_string()),
+        by,
+        one_click: Some(OneClick {
+            entry: entry.to_string(),
+            suggested: e.suggestion.as_ref().map(|s| s.entry.clone()),
+        }),
+        ..HumanLabel::default()
+    }
+}
+
+/// Sends `entry`'s answer (the customer is handed back already): the thread taken back from the
+/// inbox first, the send recorded whatever Graph said.
+async fn deliver(
+    app: &App,
+    e: &Escalation,
+    entry: &KnowledgeEntry,
+    language: &str,
+    send_key: String,
+    now: DateTime<Utc>,
+) -> Result<OneClickOutcome, FlowError> {
+    let key = &e.conversation;
+    let text = entry.answer_in(language).to_string();
     crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "one_click")));
     crate::metrics::emit(
         "TimeToOneClick",
