@@ -40,26 +40,7 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| DEFAULT_TABLE.into());
     let (stream_arn, created_topic, start) =
-        if bootstrap {
-            let b = adapters::bootstrap(
-                &dynamodb,
-                &aws_sdk_sns::Client::new(&aws),
-                &table,
-                TOPIC_NAME,
-            )
-            .await?;
-            let start = if b.table_created {
-                StartAt::Oldest
-            } else {
-                StartAt::Latest
-            };
-            (b.stream_arn, Some(b.topic_arn), start)
-        } else {
-            let arn = adapters::stream_arn(&dynamodb, &table).await?.ok_or_else(|| {
-            format!("table {table} has no stream; run with --bootstrap or enable NEW_IMAGE streams")
-        })?;
-            (arn, None, StartAt::Latest)
-        };
+        stream_source(bootstrap, &aws, &dynamodb, &table).await?;
     let config = Config::from_lookup(|name| match name {
         "TABLE_NAME" => Some(table.clone()),
         "TOPIC_ARN" => std::env::var(name).ok().or_else(|| created_topic.clone()),
@@ -90,58 +71,8 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
         )));
     }
 
-    // The same sweep the template schedules every 5 minutes, on a shorter timer locally.
-    let sweep_every = std::env::var("HANDOFF_SWEEP_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .unwrap_or(60)
-        .max(1);
-    let sweeper = {
-        let app = app.clone();
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(sweep_every));
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {
-                        // In AWS the escalate function runs the sweep on its schedule.
-                        match as_function("escalate", handoff::app::sweep(&app, chrono::Utc::now())).await {
-                            Ok(report) if report.notices + report.auto_resumed + report.reminders > 0 => tracing::info!(?report, "sweep"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!(error = %e, "sweep failed; next tick retries"),
-                        }
-                    }
-                    _ = stop.changed() => break,
-                }
-            }
-        })
-    };
-    consumers.push(sweeper);
-    // The weekly review the template schedules on Mondays, on a timer when asked for
-    // (`HANDOFF_REVIEW_SECONDS`); otherwise `handoff review now`.
-    if let Some(every) = std::env::var("HANDOFF_REVIEW_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-    {
-        let app = app.clone();
-        let mut stop = stop_rx.clone();
-        consumers.push(tokio::spawn(async move {
-            let period = Duration::from_secs(every);
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {
-                        let event = serde_json::json!({"review": true});
-                        if let Err(e) = as_function("escalate", entry::handle_scheduled_event(&app, event)).await {
-                            tracing::warn!(error = %e, "review failed; next tick retries");
-                        }
-                    }
-                    _ = stop.changed() => break,
-                }
-            }
-        }));
-    }
+    consumers.push(spawn_sweeper(app.clone(), stop_rx.clone()));
+    consumers.extend(spawn_reviewer(app.clone(), stop_rx.clone()));
 
     let router = Router::new().fallback(route).with_state(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -157,6 +88,85 @@ pub async fn run(bootstrap: bool, fake_graph: bool) -> Result<(), Box<dyn Error>
         let _ = tokio::time::timeout(Duration::from_secs(5), c).await;
     }
     Ok(())
+}
+
+/// The table's stream, the topic `--bootstrap` created, and where reading starts: from the
+/// oldest record on a table just created, else from now.
+async fn stream_source(
+    bootstrap: bool,
+    aws: &aws_config::SdkConfig,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<(String, Option<String>, StartAt), Box<dyn Error>> {
+    if bootstrap {
+        let b = adapters::bootstrap(dynamodb, &aws_sdk_sns::Client::new(aws), table, TOPIC_NAME)
+            .await?;
+        let start = if b.table_created {
+            StartAt::Oldest
+        } else {
+            StartAt::Latest
+        };
+        return Ok((b.stream_arn, Some(b.topic_arn), start));
+    }
+    let arn = adapters::stream_arn(dynamodb, table)
+        .await?
+        .ok_or_else(|| {
+            format!("table {table} has no stream; run with --bootstrap or enable NEW_IMAGE streams")
+        })?;
+    Ok((arn, None, StartAt::Latest))
+}
+
+/// The same sweep the template schedules every 5 minutes, on a shorter timer locally
+/// (`HANDOFF_SWEEP_SECONDS`, 60 by default).
+fn spawn_sweeper(app: App, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    let sweep_every = std::env::var("HANDOFF_SWEEP_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(60)
+        .max(1);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(sweep_every));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    // In AWS the escalate function runs the sweep on its schedule.
+                    match as_function("escalate", handoff::app::sweep(&app, chrono::Utc::now())).await {
+                        Ok(report) if report.notices + report.auto_resumed + report.reminders > 0 => tracing::info!(?report, "sweep"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "sweep failed; next tick retries"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
+}
+
+/// The weekly review the template schedules on Mondays, on a timer when asked for
+/// (`HANDOFF_REVIEW_SECONDS`); otherwise `handoff review now`.
+fn spawn_reviewer(
+    app: App,
+    mut stop: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let every = std::env::var("HANDOFF_REVIEW_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)?;
+    Some(tokio::spawn(async move {
+        let period = Duration::from_secs(every);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let event = serde_json::json!({"review": true});
+                    if let Err(e) = as_function("escalate", entry::handle_scheduled_event(&app, event)).await {
+                        tracing::warn!(error = %e, "review failed; next tick retries");
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    }))
 }
 
 /// Where `handoff dev` keeps its place in the table's stream (`HANDOFF_DEV_CHECKPOINT`, else a
