@@ -164,101 +164,118 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
     let m = method(req);
     match m.as_str() {
         "GET" | "HEAD" => {
-            let (esc, state) = match (
-                app.escalations
-                    .get_escalation(&token.conversation, &token.escalation_id)
-                    .await,
-                app.conversations.get_state(&token.conversation).await,
-            ) {
-                (Ok(Some(e)), Ok(s)) => (e, s),
-                (Ok(None), _) => {
-                    return html(
-                        404,
-                        render_outcome_page(
-                            "Not found",
-                            "This escalation no longer exists.",
-                            false,
-                        ),
-                    )
-                }
-                (Err(e), _) | (_, Err(e)) => {
-                    tracing::error!(token = %fingerprint, error = %e, "resume page could not load");
-                    return html(
-                        503,
-                        render_outcome_page(
-                            "Try again",
-                            "The page could not be loaded; try again in a moment.",
-                            false,
-                        ),
-                    );
-                }
-            };
-            let action = format!("/resume/{raw}");
-            let candidates = candidates(app, &esc);
-            let entries: Vec<&str> = app
-                .knowledge
-                .entries()
-                .iter()
-                .map(|e| e.id.as_str())
-                .collect();
-            let mut r = html(
-                200,
-                render_resume_page(&ResumePageView {
-                    escalation: &esc,
-                    state: &state,
-                    action: &action,
-                    now,
-                    candidates: &candidates,
-                    entries: &entries,
-                }),
-            );
+            let mut r = show(app, &token, raw, &fingerprint, now).await;
             if m == "HEAD" {
                 r.body = None;
             }
             r
         }
-        "POST" => {
-            if cross_site(req) {
-                tracing::warn!(token = %fingerprint, "cross-site resume POST refused");
-                return html(
-                    403,
-                    render_outcome_page(
-                        "Refused",
-                        "This form can only be sent from its own page.",
-                        false,
-                    ),
-                );
-            }
-            let body = body_bytes(req).unwrap_or_default();
-            let label = match read_label(app, &body) {
-                Ok(l) => l,
-                Err(page) => return *page,
-            };
-            match resume_escalation(app, &token, ResumedBy::Link, &label, now).await {
-                Ok(ResumeOutcome::Resumed(_)) => html(200, render_outcome_page(
-                    "Handed back to the bot",
-                    "Done. The bot answers this customer again from their next message. Thank you!",
-                    true,
-                )),
-                Ok(ResumeOutcome::AlreadyResumed { at, by }) => {
-                    html(200, render_outcome_page("Already resumed", &describe_resumed(at, by), true))
-                }
-                Ok(ResumeOutcome::Superseded) => html(409, render_outcome_page(
-                    "A newer escalation holds this customer",
-                    "This link is for an earlier escalation. The customer was escalated again since; use the link from the newest handoff message. Nothing was changed.",
-                    false,
-                )),
-                Ok(ResumeOutcome::NotFound) => html(404, render_outcome_page("Not found", "This escalation no longer exists.", false)),
-                Err(e) => {
-                    tracing::error!(token = %fingerprint, error = %e, "resume failed");
-                    html(503, render_outcome_page("Try again", "The customer could not be handed back just now; nothing was changed. Try again in a moment.", false))
-                }
-            }
-        }
+        "POST" => post(app, req, &token, &fingerprint, now).await,
         _ => html(
             405,
             render_outcome_page("Not allowed", "Open the link in a browser.", false),
         ),
+    }
+}
+
+/// The confirmation page: who the customer is, why they were escalated, the form (changes
+/// nothing).
+async fn show(
+    app: &App,
+    token: &ResumeToken,
+    raw: &str,
+    fingerprint: &str,
+    now: chrono::DateTime<Utc>,
+) -> UrlResponse {
+    let (esc, state) = match (
+        app.escalations
+            .get_escalation(&token.conversation, &token.escalation_id)
+            .await,
+        app.conversations.get_state(&token.conversation).await,
+    ) {
+        (Ok(Some(e)), Ok(s)) => (e, s),
+        (Ok(None), _) => {
+            return html(
+                404,
+                render_outcome_page("Not found", "This escalation no longer exists.", false),
+            )
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(token = %fingerprint, error = %e, "resume page could not load");
+            return html(
+                503,
+                render_outcome_page(
+                    "Try again",
+                    "The page could not be loaded; try again in a moment.",
+                    false,
+                ),
+            );
+        }
+    };
+    let action = format!("/resume/{raw}");
+    let candidates = candidates(app, &esc);
+    let entries: Vec<&str> = app
+        .knowledge
+        .entries()
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect();
+    html(
+        200,
+        render_resume_page(&ResumePageView {
+            escalation: &esc,
+            state: &state,
+            action: &action,
+            now,
+            candidates: &candidates,
+            entries: &entries,
+        }),
+    )
+}
+
+/// The form's POST: the customer handed back with the person's label (same-site only).
+async fn post(
+    app: &App,
+    req: &UrlRequest,
+    token: &ResumeToken,
+    fingerprint: &str,
+    now: chrono::DateTime<Utc>,
+) -> UrlResponse {
+    if cross_site(req) {
+        tracing::warn!(token = %fingerprint, "cross-site resume POST refused");
+        return html(
+            403,
+            render_outcome_page(
+                "Refused",
+                "This form can only be sent from its own page.",
+                false,
+            ),
+        );
+    }
+    let body = body_bytes(req).unwrap_or_default();
+    let label = match read_label(app, &body) {
+        Ok(l) => l,
+        Err(page) => return *page,
+    };
+    match resume_escalation(app, token, ResumedBy::Link, &label, now).await {
+        Ok(ResumeOutcome::Resumed(_)) => html(200, render_outcome_page(
+            "Handed back to the bot",
+            "Done. The bot answers this customer again from their next message. Thank you!",
+            true,
+        )),
+        Ok(ResumeOutcome::AlreadyResumed { at, by }) => {
+            html(200, render_outcome_page("Already resumed", &describe_resumed(at, by), true))
+        }
+        Ok(ResumeOutcome::Superseded) => html(409, render_outcome_page(
+            "A newer escalation holds this customer",
+            "This link is for an earlier escalation. The customer was escalated again since; use the link from the newest handoff message. Nothing was changed.",
+            false,
+        )),
+        Ok(ResumeOutcome::NotFound) => html(404, render_outcome_page("Not found", "This escalation no longer exists.", false)),
+        Err(e) => {
+            tracing::error!(token = %fingerprint, error = %e, "resume failed");
+            html(503, render_outcome_page("Try again", "The customer could not be handed back just now; nothing was changed. Try again in a moment.", false))
+        }
     }
 }
 
