@@ -101,56 +101,67 @@ pub async fn handle_answer(app: &App, req: &UrlRequest) -> UrlResponse {
             }
             r
         }
-        "POST" => {
-            if cross_site(req) {
-                tracing::warn!(token = %fingerprint, "cross-site answer POST refused");
-                return outcome(
-                    403,
-                    "Refused",
-                    "This form can only be sent from its own page.",
-                    false,
-                );
-            }
-            let body = body_bytes(req).unwrap_or_default();
-            let (entry, by, seen) = read_form(&body);
-            let Some(entry) = entry else {
-                return outcome(
-                    400,
-                    "Check the form",
-                    "Choose the answer to send: go back and pick an entry.",
-                    false,
-                );
-            };
-            if app.knowledge.get(&entry).is_none() {
-                return outcome(
-                    400,
-                    "Check the form",
-                    &format!(
-                        "\"{}\" is not an entry of the knowledge file. Go back and pick one from the list.",
-                        entry.chars().take(200).collect::<String>()
-                    ),
-                    false,
-                );
-            }
-            let request = OneClickRequest {
-                entry,
-                by,
-                seen_until_ms: seen,
-            };
-            match send_one_click(app, &token, &request, now).await {
-                Ok(o) => answered(app, &esc, &action, o),
-                Err(e) => {
-                    tracing::error!(token = %fingerprint, error = %e, "one-click answer failed");
-                    outcome(
-                        503,
-                        "Try again",
-                        "Nothing was sent just now; try again in a moment.",
-                        false,
-                    )
-                }
-            }
-        }
+        "POST" => post(app, req, &token, &esc, &action, &fingerprint, now).await,
         _ => outcome(405, "Not allowed", "Open the link in a browser.", false),
+    }
+}
+
+/// The form's POST: the chosen entry's answer sent with one click (same-site only).
+async fn post(
+    app: &App,
+    req: &UrlRequest,
+    token: &ResumeToken,
+    esc: &Escalation,
+    action: &str,
+    fingerprint: &str,
+    now: chrono::DateTime<Utc>,
+) -> UrlResponse {
+    if cross_site(req) {
+        tracing::warn!(token = %fingerprint, "cross-site answer POST refused");
+        return outcome(
+            403,
+            "Refused",
+            "This form can only be sent from its own page.",
+            false,
+        );
+    }
+    let body = body_bytes(req).unwrap_or_default();
+    let (entry, by, seen) = read_form(&body);
+    let Some(entry) = entry else {
+        return outcome(
+            400,
+            "Check the form",
+            "Choose the answer to send: go back and pick an entry.",
+            false,
+        );
+    };
+    if app.knowledge.get(&entry).is_none() {
+        return outcome(
+            400,
+            "Check the form",
+            &format!(
+                "\"{}\" is not an entry of the knowledge file. Go back and pick one from the list.",
+                entry.chars().take(200).collect::<String>()
+            ),
+            false,
+        );
+    }
+    let request = OneClickRequest {
+        entry,
+        by,
+        seen_until_ms: seen,
+    };
+    match send_one_click(app, token, &request, now).await {
+        Ok(o) => answered(app, esc, action, o),
+        Err(e) => {
+            tracing::error!(token = %fingerprint, error = %e, "one-click answer failed");
+            outcome(
+                503,
+                "Try again",
+                "Nothing was sent just now; try again in a moment.",
+                false,
+            )
+        }
     }
 }
 
