@@ -87,44 +87,8 @@ async fn prepare_change(
         .escalations_between(now - Duration::days(HISTORY_DAYS), now, None, &mut |_| {})
         .await?;
     let cases: Vec<Case> = escalations.iter().map(Case::from_escalation).collect();
-    let verdict = |key: &str| {
-        form.choices
-            .get(key)
-            .map(String::as_str)
-            .or_else(|| review.decision(key).map(|d| d.verdict.as_str()))
-    };
-    let verdicts: Vec<_> = review
-        .sample
-        .iter()
-        .filter_map(|s| match verdict(&s.key) {
-            Some("right") => Some((s, true)),
-            Some("wrong") => Some((s, false)),
-            _ => None,
-        })
-        .collect();
-    let drafted: std::collections::HashMap<String, String> = review
-        .proposals
-        .iter()
-        .filter_map(|p| match &p.change {
-            Change::Draft { id, .. } => {
-                Some(p.escalations.iter().map(move |e| (e.clone(), id.clone())))
-            }
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let labels = labelled_history(&cases, &verdicts, &drafted);
-    // Accepted before: already in the current version.
-    let accepted: Vec<Proposal> = form
-        .accepted(review)
-        .into_iter()
-        .filter(|p| {
-            review
-                .decision(&p.key)
-                .is_none_or(|d| d.verdict != "accept")
-        })
-        .cloned()
-        .collect();
+    let labels = review_labels(review, form, &cases);
+    let accepted = newly_accepted(review, form);
     let knowledge_file = app.settings.layer.knowledge.clone();
     let form = form.clone();
     // The engine's work (the encoder, the new index) runs off the async threads.
@@ -189,6 +153,56 @@ async fn prepare_change(
     Ok(result)
 }
 
+/// Every label the review's measures rest on: the labelled escalations, the sample's right /
+/// wrong verdicts (on the form, else decided before), and the drafts' escalations as their new entry.
+fn review_labels(
+    review: &Review,
+    form: &ReviewForm,
+    cases: &[Case],
+) -> Vec<crate::policy::evaluation::LabelledMessage> {
+    let verdict = |key: &str| {
+        form.choices
+            .get(key)
+            .map(String::as_str)
+            .or_else(|| review.decision(key).map(|d| d.verdict.as_str()))
+    };
+    let verdicts: Vec<_> = review
+        .sample
+        .iter()
+        .filter_map(|s| match verdict(&s.key) {
+            Some("right") => Some((s, true)),
+            Some("wrong") => Some((s, false)),
+            _ => None,
+        })
+        .collect();
+    let drafted: std::collections::HashMap<String, String> = review
+        .proposals
+        .iter()
+        .filter_map(|p| match &p.change {
+            Change::Draft { id, .. } => {
+                Some(p.escalations.iter().map(move |e| (e.clone(), id.clone())))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    labelled_history(cases, &verdicts, &drafted)
+}
+
+/// The proposals the form accepts that no earlier apply did.
+fn newly_accepted(review: &Review, form: &ReviewForm) -> Vec<Proposal> {
+    // Accepted before: already in the current version.
+    form.accepted(review)
+        .into_iter()
+        .filter(|p| {
+            review
+                .decision(&p.key)
+                .is_none_or(|d| d.verdict != "accept")
+        })
+        .cloned()
+        .collect()
+}
+
 /// Measures what the form would do, changing nothing.
 pub async fn preview_review(
     app: &App,
@@ -225,6 +239,21 @@ fn decisions_of(
         .collect()
 }
 
+/// Why the form cannot be applied: an accepted new entry without an answer.
+fn unanswered_draft(review: &Review, form: &ReviewForm) -> Option<String> {
+    let p = form.accepted(review).into_iter().find(|p| {
+        matches!(p.change, Change::Draft { .. })
+            && form.answers.get(&p.key).is_none_or(|a| a.trim().is_empty())
+            && !matches!(&p.change, Change::Draft { answer: Some(a), .. } if !a.trim().is_empty())
+    })?;
+    let Change::Draft { id, .. } = &p.change else {
+        unreachable!("only drafts are found")
+    };
+    Some(format!(
+        "The new entry {id} needs an answer before it can be accepted: write it in its field, or leave the proposal open."
+    ))
+}
+
 /// Applies the form: a new version for what was accepted (unless it is refused), and every
 /// decision recorded.
 pub async fn apply_review(
@@ -239,17 +268,8 @@ pub async fn apply_review(
             "This review no longer exists.".into(),
         ));
     };
-    if let Some(p) = form.accepted(&stored.review).iter().find(|p| {
-        matches!(p.change, Change::Draft { .. })
-            && form.answers.get(&p.key).is_none_or(|a| a.trim().is_empty())
-            && !matches!(&p.change, Change::Draft { answer: Some(a), .. } if !a.trim().is_empty())
-    }) {
-        let Change::Draft { id, .. } = &p.change else {
-            unreachable!()
-        };
-        return Ok(ApplyOutcome::Invalid(format!(
-            "The new entry {id} needs an answer before it can be accepted: write it in its field, or leave the proposal open."
-        )));
+    if let Some(why) = unanswered_draft(&stored.review, form) {
+        return Ok(ApplyOutcome::Invalid(why));
     }
     let mut published = None;
     let mut preview = ReviewPreview::default();
