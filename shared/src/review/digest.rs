@@ -39,15 +39,12 @@ fn describe(change: &Change) -> String {
     }
 }
 
-pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
-    let week = review.weeks.last().cloned().unwrap_or_default();
+/// The week in figures: decided, answered, escalated by reason, wrong, time to hand back, one
+/// click, and the week before.
+fn week_in_numbers(review: &Review, week: &Week) -> String {
     let before = review.weeks.iter().rev().nth(1);
-    let mut email = format!(
-        "Your bot's week, {} to {}\n\n",
-        review.from.format("%d %b"),
-        review.to.format("%d %b %Y")
-    );
-    email.push_str(&format!(
+    let mut out = String::new();
+    out.push_str(&format!(
         "Customer questions decided: {}\nAnswered by the bot: {} ({})\nEscalated to a person: {}\n",
         week.answers + week.escalations,
         week.answers,
@@ -57,9 +54,9 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
     for (reason, n) in &week.by_reason {
         // In words, as the review page says them ("the bot was not sure of the answer").
         let words = crate::escalation::ReasonCode::from(reason.clone()).describe();
-        email.push_str(&format!("  {words}: {n}\n"));
+        out.push_str(&format!("  {words}: {n}\n"));
     }
-    email.push_str(&format!(
+    out.push_str(&format!(
         "Answers marked wrong: {} of {} checked\nMedian time to hand back: {}\n",
         week.answers_wrong,
         week.answers_judged,
@@ -68,7 +65,7 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
             .map_or("–".into(), |m| format!("{m:.0} min"))
     ));
     if week.one_click > 0 {
-        email.push_str(&format!(
+        out.push_str(&format!(
             "Settled with one click: {} of {} escalations, median {} from the handoff to the click; {} with another answer than the bot's ({}).\n",
             week.one_click,
             week.escalations,
@@ -79,13 +76,63 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
         ));
     }
     if let Some(b) = before {
-        email.push_str(&format!(
+        out.push_str(&format!(
             "The week before: {} answered of {}, {} escalated.\n",
             b.answers,
             b.answers + b.escalations,
             b.escalations
         ));
     }
+    out
+}
+
+/// The review as the JSON document machine subscribers (HTTPS, SQS) parse.
+fn document(review: &Review, url: &str) -> serde_json::Value {
+    json!({
+        "type": "handoff.review",
+        "version": 1,
+        "review": review.id.to_string(),
+        "from": review.from,
+        "to": review.to,
+        "boundary_version": review.version,
+        "weeks": review.weeks,
+        "median_minutes_to_resume": review.median_minutes_to_resume,
+        "proposals": review.proposals.len(),
+        "sample": review.sample.len(),
+        "review_url": url,
+    })
+}
+
+/// The chat card (AWS Chatbot's custom notification) with the chart and the link.
+fn chat_card(review: &Review, week: &Week, url: &str) -> serde_json::Value {
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": format!("review-{}", review.id),
+        "content": {
+            "textType": "client-markdown",
+            "title": format!("Weekly review: {} answered, {} escalated", week.answers, week.escalations),
+            "description": format!(
+                "{} and {} to check.\n```\n{}```",
+                counted(review.proposals.len(), "proposal", "proposals"),
+                counted(review.sample.len(), "answer", "answers"),
+                weekly_chart(&review.weeks)
+            ),
+            "nextSteps": [format!("Review: {url}")],
+            "keywords": ["review"],
+        },
+        "metadata": { "summary": format!("Weekly review {}", review.id) },
+    })
+}
+
+pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
+    let week = review.weeks.last().cloned().unwrap_or_default();
+    let mut email = format!(
+        "Your bot's week, {} to {}\n\n",
+        review.from.format("%d %b"),
+        review.to.format("%d %b %Y")
+    );
+    email.push_str(&week_in_numbers(review, &week));
     email.push('\n');
     email.push_str(&weekly_chart(&review.weeks));
     email.push_str(&format!(
@@ -115,37 +162,8 @@ pub fn render_digest(review: &Review, url: &str) -> HandoffMessage {
         week.escalations,
         counted(review.proposals.len(), "proposal", "proposals")
     );
-    let document = json!({
-        "type": "handoff.review",
-        "version": 1,
-        "review": review.id.to_string(),
-        "from": review.from,
-        "to": review.to,
-        "boundary_version": review.version,
-        "weeks": review.weeks,
-        "median_minutes_to_resume": review.median_minutes_to_resume,
-        "proposals": review.proposals.len(),
-        "sample": review.sample.len(),
-        "review_url": url,
-    });
-    let chat = json!({
-        "version": "1.0",
-        "source": "custom",
-        "id": format!("review-{}", review.id),
-        "content": {
-            "textType": "client-markdown",
-            "title": format!("Weekly review: {} answered, {} escalated", week.answers, week.escalations),
-            "description": format!(
-                "{} and {} to check.\n```\n{}```",
-                counted(review.proposals.len(), "proposal", "proposals"),
-                counted(review.sample.len(), "answer", "answers"),
-                weekly_chart(&review.weeks)
-            ),
-            "nextSteps": [format!("Review: {url}")],
-            "keywords": ["review"],
-        },
-        "metadata": { "summary": format!("Weekly review {}", review.id) },
-    });
+    let document = document(review, url);
+    let chat = chat_card(review, &week, url);
     HandoffMessage {
         subject,
         email,
