@@ -21,6 +21,35 @@ pub fn describe_change(
     };
     let (new_policy, new_knowledge, new_policy_src) = new;
     let mut parts = Vec::new();
+    parts.extend(entry_changes(old_knowledge, new_knowledge));
+    let said = |t: Option<f64>| t.map_or("earned".to_string(), |t| format!("{t:.2}"));
+    let moved = match (
+        old_policy.confidence_threshold,
+        new_policy.confidence_threshold,
+    ) {
+        (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+        (a, b) => a.is_some() != b.is_some(),
+    };
+    if moved {
+        parts.push(format!(
+            "confidence threshold {} → {}",
+            said(old_policy.confidence_threshold),
+            said(new_policy.confidence_threshold)
+        ));
+    } else if old_policy_src != new_policy_src {
+        parts.push("policy edited".into());
+    }
+    if parts.is_empty() {
+        "no change".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Entries added and removed, questions added and removed, answers rewritten, `[outside]`
+/// examples added and removed: one part each, when there is any.
+fn entry_changes(old_knowledge: &Knowledge, new_knowledge: &Knowledge) -> Vec<String> {
+    let mut parts = Vec::new();
     let added: Vec<&str> = new_knowledge
         .entries()
         .iter()
@@ -47,6 +76,35 @@ pub fn describe_change(
             removed.join(", ")
         ));
     }
+    parts.extend(question_changes(old_knowledge, new_knowledge));
+    let outside_added = new_knowledge
+        .outside()
+        .iter()
+        .filter(|x| !old_knowledge.outside().contains(x))
+        .count();
+    let outside_removed = old_knowledge
+        .outside()
+        .iter()
+        .filter(|x| !new_knowledge.outside().contains(x))
+        .count();
+    if outside_added > 0 {
+        parts.push(format!(
+            "+{}",
+            plural(outside_added, "[outside] example", "[outside] examples")
+        ));
+    }
+    if outside_removed > 0 {
+        parts.push(format!(
+            "-{}",
+            plural(outside_removed, "[outside] example", "[outside] examples")
+        ));
+    }
+    parts
+}
+
+/// Questions added and removed in the entries both versions have, and answers rewritten.
+fn question_changes(old_knowledge: &Knowledge, new_knowledge: &Knowledge) -> Vec<String> {
+    let mut parts = Vec::new();
     let (mut more, mut fewer, mut answers) = (0usize, 0usize, 0usize);
     for e in new_knowledge.entries() {
         let Some(o) = old_knowledge.get(&e.id) else {
@@ -73,48 +131,5 @@ pub fn describe_change(
     if answers > 0 {
         parts.push(plural(answers, "answer rewritten", "answers rewritten"));
     }
-    let outside_added = new_knowledge
-        .outside()
-        .iter()
-        .filter(|x| !old_knowledge.outside().contains(x))
-        .count();
-    let outside_removed = old_knowledge
-        .outside()
-        .iter()
-        .filter(|x| !new_knowledge.outside().contains(x))
-        .count();
-    if outside_added > 0 {
-        parts.push(format!(
-            "+{}",
-            plural(outside_added, "[outside] example", "[outside] examples")
-        ));
-    }
-    if outside_removed > 0 {
-        parts.push(format!(
-            "-{}",
-            plural(outside_removed, "[outside] example", "[outside] examples")
-        ));
-    }
-    let said = |t: Option<f64>| t.map_or("earned".to_string(), |t| format!("{t:.2}"));
-    let moved = match (
-        old_policy.confidence_threshold,
-        new_policy.confidence_threshold,
-    ) {
-        (Some(a), Some(b)) => (a - b).abs() > 1e-9,
-        (a, b) => a.is_some() != b.is_some(),
-    };
-    if moved {
-        parts.push(format!(
-            "confidence threshold {} → {}",
-            said(old_policy.confidence_threshold),
-            said(new_policy.confidence_threshold)
-        ));
-    } else if old_policy_src != new_policy_src {
-        parts.push("policy edited".into());
-    }
-    if parts.is_empty() {
-        "no change".into()
-    } else {
-        parts.join(", ")
-    }
+    parts
 }
