@@ -24,7 +24,6 @@ use super::quoting::for_chat as quote;
 
 /// The Chatbot custom notification for `e`.
 pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind) -> Value {
-    let resume_url = links.resume.as_str();
     let who = e
         .customer_name
         .clone()
@@ -37,6 +36,38 @@ pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind)
         &format!("{lead}: {} ({})", quote(&who), e.reason),
         TITLE_MAX,
     );
+    let description = description(e, links);
+    let next_steps = next_steps(e, links);
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": format!("{}-{}", e.escalation_id, kind.as_str()),
+        "content": {
+            "textType": "client-markdown",
+            "title": title,
+            "description": description,
+            "nextSteps": next_steps,
+            "keywords": [e.reason.as_str(), e.conversation.channel.as_str(), kind.as_str()],
+        },
+        "metadata": {
+            // A reminder threads under its escalation.
+            "threadId": e.escalation_id,
+            "summary": cut(&format!("{} needs a person: {}", quote(&who), e.reason), TITLE_MAX),
+            "eventType": format!("handoff.{}", kind.as_str()),
+            "additionalContext": {
+                "escalation_id": e.escalation_id,
+                "reason": e.reason.as_str(),
+                "channel": e.conversation.channel.as_str(),
+                "page_id": e.conversation.page_id,
+                "user_id": e.conversation.user_id,
+            },
+        },
+    })
+}
+
+/// The card's body: the suggestion and its links first, the next step, why, the intent, what was
+/// tried, the last messages; cut to fit, the escalation's id and the resume link kept whole.
+fn description(e: &Escalation, links: &HandoffLinks) -> String {
     // The suggestion first, whole, with its links: the card's one click.
     let suggestion = match (&e.suggestion, &links.answer) {
         (Some(s), Some(a)) => format!(
@@ -49,6 +80,7 @@ pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind)
         ),
         _ => String::new(),
     };
+    let resume_url = links.resume.as_str();
     let mut description = format!(
         "{suggestion}*Next step:* {}\n*Why:* {} — {}\n*Intent:* {}\n",
         quote(&e.summary.next_step),
@@ -86,10 +118,15 @@ pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind)
         } else {
             format!("\n*Hand the customer back to the bot when done:* {resume_url}")
         };
-    let description = cut(
+    cut(
         &description,
         DESCRIPTION_MAX.saturating_sub(link.chars().count()),
-    ) + &link;
+    ) + &link
+}
+
+/// The card's buttons-as-lines: the one click, the next step, where to reply, the hand-back.
+fn next_steps(e: &Escalation, links: &HandoffLinks) -> Vec<String> {
+    let resume_url = links.resume.as_str();
     let mut next_steps = Vec::new();
     if let (Some(_), Some(a)) = (&e.suggestion, &links.answer) {
         next_steps.push(format!(
@@ -102,29 +139,5 @@ pub fn chat_notification(e: &Escalation, links: &HandoffLinks, kind: NoticeKind)
     if !resume_url.is_empty() {
         next_steps.push(format!("When done, hand the customer back: {resume_url}"));
     }
-    json!({
-        "version": "1.0",
-        "source": "custom",
-        "id": format!("{}-{}", e.escalation_id, kind.as_str()),
-        "content": {
-            "textType": "client-markdown",
-            "title": title,
-            "description": description,
-            "nextSteps": next_steps,
-            "keywords": [e.reason.as_str(), e.conversation.channel.as_str(), kind.as_str()],
-        },
-        "metadata": {
-            // A reminder threads under its escalation.
-            "threadId": e.escalation_id,
-            "summary": cut(&format!("{} needs a person: {}", quote(&who), e.reason), TITLE_MAX),
-            "eventType": format!("handoff.{}", kind.as_str()),
-            "additionalContext": {
-                "escalation_id": e.escalation_id,
-                "reason": e.reason.as_str(),
-                "channel": e.conversation.channel.as_str(),
-                "page_id": e.conversation.page_id,
-                "user_id": e.conversation.user_id,
-            },
-        },
-    })
+    next_steps
 }
