@@ -212,14 +212,7 @@ impl Config {
             optional(name).ok_or(ConfigError::Missing(name))
         };
 
-        let page_tokens: HashMap<String, String> = match needed("META_PAGE_TOKENS")? {
-            None => HashMap::new(),
-            Some(raw) => serde_json::from_str(&raw).map_err(|_| ConfigError::Invalid {
-                name: "META_PAGE_TOKENS",
-                reason: "expected a JSON object of page id to token, like {\"1234\":\"EAAB...\"}"
-                    .into(),
-            })?,
-        };
+        let page_tokens = page_tokens(needed("META_PAGE_TOKENS")?)?;
         let link_keys = needed("LINK_KEYS")?
             .map(|raw| LinkKeys::parse(&raw))
             .transpose()
@@ -236,30 +229,8 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
-        let pause_hours = match optional("PAUSE_HOURS") {
-            None => 24,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|h| (1..=24 * 30).contains(h))
-                .ok_or(ConfigError::Invalid {
-                    name: "PAUSE_HOURS",
-                    reason: "expected a whole number of hours between 1 and 720".into(),
-                })?,
-        };
-        let bedrock_model = match optional("LLM_PROVIDER").as_deref().map(str::trim) {
-            None | Some("openai") => None,
-            Some("bedrock") => Some(
-                optional("BEDROCK_MODEL_ID").unwrap_or_else(|| DEFAULT_BEDROCK_MODEL.to_string()),
-            ),
-            Some(_) => {
-                return Err(ConfigError::Invalid {
-                    name: "LLM_PROVIDER",
-                    reason: "expected bedrock or openai (or unset: no LLM)".into(),
-                })
-            }
-        };
+        let pause_hours = pause_hours(optional("PAUSE_HOURS"))?;
+        let bedrock_model = bedrock_model(optional("LLM_PROVIDER"), optional("BEDROCK_MODEL_ID"))?;
         let llm = match optional("LLM_API_BASE").filter(|_| bedrock_model.is_none()) {
             None => None,
             Some(api_base) => Some(LlmConfig {
@@ -277,10 +248,7 @@ impl Config {
                 app_id: needed("META_APP_ID")?.unwrap_or_default(),
                 app_secrets,
                 verify_token: needed("META_VERIFY_TOKEN")?.map(Secret::new),
-                page_tokens: page_tokens
-                    .into_iter()
-                    .map(|(k, v)| (k, Secret::new(v)))
-                    .collect(),
+                page_tokens,
             },
             graph_api_base: optional("GRAPH_API_BASE")
                 .unwrap_or_else(|| DEFAULT_GRAPH_API_BASE.to_string())
@@ -350,6 +318,55 @@ fn aws_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(context)
         .build_https()
+}
+
+/// `META_PAGE_TOKENS`: a JSON object of page id to token.
+fn page_tokens(raw: Option<String>) -> Result<HashMap<String, Secret>, ConfigError> {
+    let tokens: HashMap<String, String> = match raw {
+        None => HashMap::new(),
+        Some(raw) => serde_json::from_str(&raw).map_err(|_| ConfigError::Invalid {
+            name: "META_PAGE_TOKENS",
+            reason: "expected a JSON object of page id to token, like {\"1234\":\"EAAB...\"}"
+                .into(),
+        })?,
+    };
+    Ok(tokens
+        .into_iter()
+        .map(|(k, v)| (k, Secret::new(v)))
+        .collect())
+}
+
+/// `PAUSE_HOURS`: how long an escalation pauses the bot, 24 unless set.
+fn pause_hours(raw: Option<String>) -> Result<u32, ConfigError> {
+    Ok(match raw {
+        None => 24,
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|h| (1..=24 * 30).contains(h))
+            .ok_or(ConfigError::Invalid {
+                name: "PAUSE_HOURS",
+                reason: "expected a whole number of hours between 1 and 720".into(),
+            })?,
+    })
+}
+
+/// `LLM_PROVIDER` and `BEDROCK_MODEL_ID`: the Bedrock model, when Bedrock is the provider.
+fn bedrock_model(
+    provider: Option<String>,
+    model_id: Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match provider.as_deref().map(str::trim) {
+        None | Some("openai") => Ok(None),
+        Some("bedrock") => Ok(Some(
+            model_id.unwrap_or_else(|| DEFAULT_BEDROCK_MODEL.to_string()),
+        )),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "LLM_PROVIDER",
+            reason: "expected bedrock or openai (or unset: no LLM)".into(),
+        }),
+    }
 }
 
 #[cfg(test)]
