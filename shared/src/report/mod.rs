@@ -65,70 +65,12 @@ pub fn build_report(
     weeks: u32,
     now: DateTime<Utc>,
 ) -> Report {
-    let last = monday(now.date_naive());
-    let first = last - Duration::weeks(i64::from(weeks.max(1)) - 1);
-    let mut table: BTreeMap<NaiveDate, Week> = (0..weeks.max(1))
-        .map(|i| {
-            let start = first + Duration::weeks(i.into());
-            (
-                start,
-                Week {
-                    start,
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
+    let mut table = empty_weeks(weeks, now);
     let mut report = Report::default();
-    let mut to_resume = Vec::new();
-    let mut to_click = Vec::new();
-    let mut to_click_by_week: BTreeMap<NaiveDate, Vec<f64>> = BTreeMap::new();
+    let mut durations = Durations::default();
     for e in escalations {
-        let Some(week) = table.get_mut(&monday(e.created_at.date_naive())) else {
-            continue;
-        };
-        week.escalations += 1;
-        *week
-            .by_reason
-            .entry(e.reason.as_str().to_string())
-            .or_default() += 1;
-        report.escalations += 1;
-        if e.reminded_at.is_some() {
-            report.reminders += 1;
-        }
-        if let Some(label) = e.outcome {
-            *report.labels.entry(label.as_str().to_string()).or_default() += 1;
-        }
-        if let Some(verdict) = e.earlier_answers {
-            let wrong = u64::from(verdict == AnswersVerdict::Wrong);
-            week.answers_judged += 1;
-            week.answers_wrong += wrong;
-            report.answers_judged += 1;
-            report.answers_wrong += wrong;
-        }
-        if let (Some(one_click), Some(at)) = (&e.one_click, e.resumed_at) {
-            let replaced = u64::from(one_click.replaced());
-            week.one_click += 1;
-            week.one_click_replaced += replaced;
-            report.one_click += 1;
-            report.one_click_replaced += replaced;
-            let minutes = (at - e.created_at).num_seconds().max(0) as f64 / 60.0;
-            to_click.push(minutes);
-            to_click_by_week
-                .entry(week.start)
-                .or_default()
-                .push(minutes);
-        }
-        match (e.resumed_by, e.resumed_at) {
-            (Some(ResumedBy::Expired), Some(_)) => {
-                report.resumed += 1;
-                report.auto_resumed += 1;
-            }
-            (Some(_), Some(at)) => {
-                report.resumed += 1;
-                to_resume.push((at - e.created_at).num_seconds() as f64 / 60.0);
-            }
-            _ => {}
+        if let Some(week) = table.get_mut(&monday(e.created_at.date_naive())) {
+            count_escalation(e, week, &mut report, &mut durations);
         }
     }
     for (day, n) in answers {
@@ -137,6 +79,11 @@ pub fn build_report(
             report.answers += n;
         }
     }
+    let Durations {
+        mut to_resume,
+        mut to_click,
+        to_click_by_week,
+    } = durations;
     to_resume.sort_by(f64::total_cmp);
     report.median_minutes_to_resume = percentile(&to_resume, 0.5);
     to_click.sort_by(f64::total_cmp);
@@ -157,6 +104,88 @@ pub fn build_report(
     report.reasons = reasons;
     report.weeks = table.into_values().collect();
     report
+}
+
+/// The minutes each hand-back and each one click took, for the medians.
+#[derive(Default)]
+struct Durations {
+    to_resume: Vec<f64>,
+    to_click: Vec<f64>,
+    to_click_by_week: BTreeMap<NaiveDate, Vec<f64>>,
+}
+
+/// The `weeks` weeks ending with the week of `now`, by their Monday, nothing counted yet.
+fn empty_weeks(weeks: u32, now: DateTime<Utc>) -> BTreeMap<NaiveDate, Week> {
+    let last = monday(now.date_naive());
+    let first = last - Duration::weeks(i64::from(weeks.max(1)) - 1);
+    (0..weeks.max(1))
+        .map(|i| {
+            let start = first + Duration::weeks(i.into());
+            (
+                start,
+                Week {
+                    start,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect()
+}
+
+/// Counts one escalation in its week and in the report: the reason, the reminder, the label,
+/// the verdict on earlier answers, the one click and the hand-back.
+fn count_escalation(
+    e: &Escalation,
+    week: &mut Week,
+    report: &mut Report,
+    durations: &mut Durations,
+) {
+    week.escalations += 1;
+    *week
+        .by_reason
+        .entry(e.reason.as_str().to_string())
+        .or_default() += 1;
+    report.escalations += 1;
+    if e.reminded_at.is_some() {
+        report.reminders += 1;
+    }
+    if let Some(label) = e.outcome {
+        *report.labels.entry(label.as_str().to_string()).or_default() += 1;
+    }
+    if let Some(verdict) = e.earlier_answers {
+        let wrong = u64::from(verdict == AnswersVerdict::Wrong);
+        week.answers_judged += 1;
+        week.answers_wrong += wrong;
+        report.answers_judged += 1;
+        report.answers_wrong += wrong;
+    }
+    if let (Some(one_click), Some(at)) = (&e.one_click, e.resumed_at) {
+        let replaced = u64::from(one_click.replaced());
+        week.one_click += 1;
+        week.one_click_replaced += replaced;
+        report.one_click += 1;
+        report.one_click_replaced += replaced;
+        let minutes = (at - e.created_at).num_seconds().max(0) as f64 / 60.0;
+        durations.to_click.push(minutes);
+        durations
+            .to_click_by_week
+            .entry(week.start)
+            .or_default()
+            .push(minutes);
+    }
+    match (e.resumed_by, e.resumed_at) {
+        (Some(ResumedBy::Expired), Some(_)) => {
+            report.resumed += 1;
+            report.auto_resumed += 1;
+        }
+        (Some(_), Some(at)) => {
+            report.resumed += 1;
+            durations
+                .to_resume
+                .push((at - e.created_at).num_seconds() as f64 / 60.0);
+        }
+        _ => {}
+    }
 }
 
 impl Report {
