@@ -52,30 +52,54 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
         .map(|(p, _)| *p)
         .collect();
     if missing.is_empty() && answered.iter().all(|r| !r.entry.confirm) {
-        trace.record_score(
-            "knowledge",
-            true,
-            format!(
-                "best {} ≥ threshold {threshold:.2} ({} questions)",
-                ids.join("+"),
-                parts.len()
-            ),
-            score,
-        );
-        let text = ids
-            .iter()
-            .filter_map(|id| knowledge.get(id).map(|e| e.answer.as_str()))
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        return Some(ctx.outcome(
-            Outcome::Answer {
-                entry: ids.join("+"),
-                text,
-                confidence: score,
-            },
-            trace,
-        ));
+        return Some(answer_all(ctx, &ids, parts.len(), score, trace));
     }
+    Some(escalate_unknown(ctx, &ids, &missing, score, trace))
+}
+
+/// Every part answered: one reply, each entry's answer once, in the order asked.
+fn answer_all(
+    ctx: &Ctx<'_>,
+    ids: &[&str],
+    parts: usize,
+    score: f64,
+    trace: &mut DecisionTrace,
+) -> Decision {
+    let threshold = ctx.threshold.value;
+    trace.record_score(
+        "knowledge",
+        true,
+        format!(
+            "best {} ≥ threshold {threshold:.2} ({} questions)",
+            ids.join("+"),
+            parts
+        ),
+        score,
+    );
+    let text = ids
+        .iter()
+        .filter_map(|id| ctx.knowledge.get(id).map(|e| e.answer.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    ctx.outcome(
+        Outcome::Answer {
+            entry: ids.join("+"),
+            text,
+            confidence: score,
+        },
+        trace,
+    )
+}
+
+/// Some parts answered, some not: a person, told which part nobody wrote about.
+fn escalate_unknown(
+    ctx: &Ctx<'_>,
+    ids: &[&str],
+    missing: &[&str],
+    score: f64,
+    trace: &mut DecisionTrace,
+) -> Decision {
+    let threshold = ctx.threshold.value;
     let unknown = missing
         .iter()
         .map(|p| format!("\"{}\"", short(p, 80)))
@@ -94,7 +118,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
         "Answer {unknown}; the knowledge file answers the rest ({}).",
         ids.join(", ")
     );
-    Some(ctx.escalate(
+    ctx.escalate(
         ReasonCode::LowConfidence,
         format!(
             "the bot cannot answer {unknown}; it knows {}",
@@ -102,5 +126,5 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
         ),
         Some(&next),
         trace,
-    ))
+    )
 }
