@@ -46,58 +46,88 @@ pub async fn bootstrap(
     table: &str,
     topic: &str,
 ) -> Result<Bootstrapped, StoreError> {
-    let mut table_created = false;
-    let existing = dynamodb.describe_table().table_name(table).send().await;
-    if existing.is_err() {
-        dynamodb
-            .create_table()
-            .table_name(table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attr("pk")?)
-            .attribute_definitions(attr("sk")?)
-            .attribute_definitions(attr("gsi1pk")?)
-            .attribute_definitions(attr("gsi1sk")?)
-            .key_schema(key("pk", KeyType::Hash)?)
-            .key_schema(key("sk", KeyType::Range)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(ESCALATIONS_BY_TIME_INDEX)
-                    .key_schema(key("gsi1pk", KeyType::Hash)?)
-                    .key_schema(key("gsi1sk", KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            )
-            .stream_specification(
-                StreamSpecification::builder()
-                    .stream_enabled(true)
-                    .stream_view_type(StreamViewType::NewImage)
-                    .build()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            )
-            .send()
-            .await
-            .map_err(err)?;
-        table_created = true;
-        dynamodb
-            .update_time_to_live()
-            .table_name(table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name("expires_at")
-                    .build()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            )
-            .send()
-            .await
-            .map_err(err)?;
-        tracing::info!(table, "table created");
+    let table_created = dynamodb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .is_err();
+    if table_created {
+        create_table(dynamodb, table).await?;
     }
+    let stream_arn = active_stream(dynamodb, table).await?;
+    let topic_arn = sns
+        .create_topic()
+        .name(topic)
+        .send()
+        .await
+        .map_err(|e| StoreError::Aws(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?
+        .topic_arn
+        .unwrap_or_default();
+    Ok(Bootstrapped {
+        table_created,
+        stream_arn,
+        topic_arn,
+    })
+}
+
+/// Creates the table: on demand, the by-time index, the stream (NEW_IMAGE), TTL on `expires_at`.
+async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), StoreError> {
+    dynamodb
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk")?)
+        .attribute_definitions(attr("sk")?)
+        .attribute_definitions(attr("gsi1pk")?)
+        .attribute_definitions(attr("gsi1sk")?)
+        .key_schema(key("pk", KeyType::Hash)?)
+        .key_schema(key("sk", KeyType::Range)?)
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(ESCALATIONS_BY_TIME_INDEX)
+                .key_schema(key("gsi1pk", KeyType::Hash)?)
+                .key_schema(key("gsi1sk", KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewImage)
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(err)?;
+    dynamodb
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(err)?;
+    tracing::info!(table, "table created");
+    Ok(())
+}
+
+/// The table's stream, once the table is active (a new table takes a moment).
+async fn active_stream(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<String, StoreError> {
     let mut stream_arn = None;
     for _ in 0..50 {
         let d = dynamodb
@@ -114,23 +144,10 @@ pub async fn bootstrap(
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let stream_arn = stream_arn.ok_or_else(|| {
+    stream_arn.ok_or_else(|| {
         StoreError::Corrupt(format!(
             "table {table} is not active or has no stream (enable NEW_IMAGE streams)"
         ))
-    })?;
-    let topic_arn = sns
-        .create_topic()
-        .name(topic)
-        .send()
-        .await
-        .map_err(|e| StoreError::Aws(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?
-        .topic_arn
-        .unwrap_or_default();
-    Ok(Bootstrapped {
-        table_created,
-        stream_arn,
-        topic_arn,
     })
 }
 
