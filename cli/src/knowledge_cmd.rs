@@ -72,22 +72,7 @@ pub fn eval(
         }
         return write_features(&knowledge_set, &labelled, out);
     }
-    let bar = ProgressBar::new(labelled.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({eta} left)")
-            .map_err(|e| e.to_string())?,
-    );
-    if as_json || labelled.len() < 500 {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let judged: Vec<Judged> = labelled
-        .iter()
-        .map(|m| {
-            bar.inc(1);
-            judge(&policy_set, &knowledge_set, m, now)
-        })
-        .collect();
-    bar.finish_and_clear();
+    let judged = judge_all(&policy_set, &knowledge_set, &labelled, now, as_json)?;
     let at_policy = tally(&judged, policy_set.threshold_for(&knowledge_set).value);
     let table: Vec<Tally> = TABLE.iter().map(|&t| tally(&judged, t)).collect();
     let best = recommend(&judged, max_error);
@@ -127,6 +112,33 @@ pub fn eval(
         max_error,
     );
     Ok(())
+}
+
+/// Every labelled message decided, with a progress bar on long files (none with `quiet`).
+fn judge_all(
+    policy_set: &Policy,
+    knowledge_set: &Knowledge,
+    labelled: &[LabelledMessage],
+    now: DateTime<Utc>,
+    quiet: bool,
+) -> Result<Vec<Judged>, String> {
+    let bar = ProgressBar::new(labelled.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({eta} left)")
+            .map_err(|e| e.to_string())?,
+    );
+    if quiet || labelled.len() < 500 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let judged: Vec<Judged> = labelled
+        .iter()
+        .map(|m| {
+            bar.inc(1);
+            judge(policy_set, knowledge_set, m, now)
+        })
+        .collect();
+    bar.finish_and_clear();
+    Ok(judged)
 }
 
 /// The labelled messages of `messages` (JSON lines, or exported cases), each expected entry
