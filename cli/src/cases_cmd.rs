@@ -91,33 +91,7 @@ pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCo
         for c in &cases {
             let r = replay(&p, &k, c);
             *counts.entry(r.status).or_default() += 1;
-            let changed = r.status != ReplayStatus::StillEscalates;
-            println!(
-                "{:<24} {:<18} {:<28} {:<18} {}{}",
-                c.escalation_id,
-                c.label.as_deref().unwrap_or("-"),
-                format!("escalate {}", c.reason),
-                r.headline,
-                r.status.describe(),
-                if r.regression {
-                    "  << REGRESSION: a person was needed".to_string()
-                } else if let Some(got) = &r.wrong_entry {
-                    format!(
-                        "  << WRONG ENTRY: labelled {}, answered with {got}",
-                        c.entry.as_deref().unwrap_or("")
-                    )
-                } else {
-                    String::new()
-                }
-            );
-            if verbose && changed {
-                println!(
-                    "  customer: {}",
-                    c.messages.last().map(|m| m.text.as_str()).unwrap_or("")
-                );
-                print!("  then:\n{}", indent(&c.trace.to_string()));
-                print!("  now:\n{}", indent(&r.trace.to_string()));
-            }
+            print_row(c, &r, verbose);
             if r.regression {
                 regressions.push(c.escalation_id.clone());
             }
@@ -125,44 +99,84 @@ pub fn test(cases: &str, policy: &str, knowledge: &str, verbose: bool) -> ExitCo
                 wrong_entries.push(c.escalation_id.clone());
             }
         }
-        println!();
-        for status in [
-            ReplayStatus::StillEscalates,
-            ReplayStatus::ReasonChanged,
-            ReplayStatus::NowAnswered,
-            ReplayStatus::NoLongerEscalates,
-        ] {
-            println!(
-                "{:<44} {}",
-                status.describe(),
-                counts.get(&status).copied().unwrap_or(0)
-            );
-        }
-        if !wrong_entries.is_empty() {
-            println!(
-                "FAIL: {} case(s) labelled \"could have answered with\" an entry are now answered with another: {}",
-                wrong_entries.len(),
-                wrong_entries.join(", ")
-            );
-        }
-        if regressions.is_empty() && wrong_entries.is_empty() {
-            println!("ok: no case labelled \"needed a person\" would be answered by the bot, and none labelled with an entry gets another");
-            Ok(ExitCode::SUCCESS)
-        } else {
-            if !regressions.is_empty() {
-                println!(
-                    "FAIL: {} case(s) labelled \"needed a person\" would now be answered: {}",
-                    regressions.len(),
-                    regressions.join(", ")
-                );
-            }
-            Ok(ExitCode::from(1))
-        }
+        Ok(summary(&counts, &regressions, &wrong_entries))
     };
     run().unwrap_or_else(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })
+}
+
+/// One case's line (and with `verbose`, the decision then and now when it changed).
+fn print_row(c: &Case, r: &handoff::cases::Replay, verbose: bool) {
+    let changed = r.status != ReplayStatus::StillEscalates;
+    println!(
+        "{:<24} {:<18} {:<28} {:<18} {}{}",
+        c.escalation_id,
+        c.label.as_deref().unwrap_or("-"),
+        format!("escalate {}", c.reason),
+        r.headline,
+        r.status.describe(),
+        if r.regression {
+            "  << REGRESSION: a person was needed".to_string()
+        } else if let Some(got) = &r.wrong_entry {
+            format!(
+                "  << WRONG ENTRY: labelled {}, answered with {got}",
+                c.entry.as_deref().unwrap_or("")
+            )
+        } else {
+            String::new()
+        }
+    );
+    if verbose && changed {
+        println!(
+            "  customer: {}",
+            c.messages.last().map(|m| m.text.as_str()).unwrap_or("")
+        );
+        print!("  then:\n{}", indent(&c.trace.to_string()));
+        print!("  now:\n{}", indent(&r.trace.to_string()));
+    }
+}
+
+/// The counts by status and the verdict: 1 when a case would regress.
+fn summary(
+    counts: &std::collections::BTreeMap<ReplayStatus, usize>,
+    regressions: &[String],
+    wrong_entries: &[String],
+) -> ExitCode {
+    println!();
+    for status in [
+        ReplayStatus::StillEscalates,
+        ReplayStatus::ReasonChanged,
+        ReplayStatus::NowAnswered,
+        ReplayStatus::NoLongerEscalates,
+    ] {
+        println!(
+            "{:<44} {}",
+            status.describe(),
+            counts.get(&status).copied().unwrap_or(0)
+        );
+    }
+    if !wrong_entries.is_empty() {
+        println!(
+            "FAIL: {} case(s) labelled \"could have answered with\" an entry are now answered with another: {}",
+            wrong_entries.len(),
+            wrong_entries.join(", ")
+        );
+    }
+    if regressions.is_empty() && wrong_entries.is_empty() {
+        println!("ok: no case labelled \"needed a person\" would be answered by the bot, and none labelled with an entry gets another");
+        ExitCode::SUCCESS
+    } else {
+        if !regressions.is_empty() {
+            println!(
+                "FAIL: {} case(s) labelled \"needed a person\" would now be answered: {}",
+                regressions.len(),
+                regressions.join(", ")
+            );
+        }
+        ExitCode::from(1)
+    }
 }
 
 fn indent(s: &str) -> String {
