@@ -97,89 +97,142 @@ impl PauseFlag {
     pub fn apply(&self, event: &StateEvent<'_>, now: DateTime<Utc>) -> Transition {
         let mut next = self.clone();
         next.version = self.version + 1;
-        match event {
+        let applied = match event {
             StateEvent::PersonActed { at_ms, until } => {
-                if self.resumed_ms.is_some_and(|r| r >= *at_ms) {
-                    return Transition::Refused(Refusal::OlderThanResume);
-                }
-                if self.last_act_ms.is_some_and(|a| a >= *at_ms) {
-                    return Transition::Refused(Refusal::AlreadyApplied);
-                }
-                next.last_act_ms = Some(*at_ms);
-                next.status = PauseStatus::Paused;
-                next.paused_until = Some(*until);
-                next.last_human_at = Some(now);
-                next.paused_at = self.paused_at.filter(|_| self.holds_at(now)).or(Some(now));
+                self.person_acted(&mut next, *at_ms, *until, now)
             }
             StateEvent::BotReplies { key, pending } => {
-                if self.holds_at(now) {
-                    return Transition::Refused(Refusal::Paused);
-                }
-                if let Some(r) = self.reservation(key) {
-                    return Transition::Refused(Refusal::AlreadyReserved { at_ms: r.at_ms });
-                }
-                if self.expired_at(now) {
-                    // The pause ran out: this reply takes the customer back.
-                    next.end_pause(now);
-                }
-                match pending {
-                    PendingChange::Keep => {}
-                    PendingChange::Set(p) => next.pending_confirmation = Some(p.clone()),
-                    PendingChange::Clear => next.pending_confirmation = None,
-                }
-                next.reserve(key, now);
+                self.bot_replies(&mut next, key, pending, now)
             }
             StateEvent::Escalated {
                 escalation_id,
                 until,
                 notice_key,
-            } => {
-                if self.status == PauseStatus::Paused
-                    && self.escalation_id.as_deref() == Some(*escalation_id)
-                {
-                    return Transition::Refused(Refusal::AlreadyOpen);
-                }
-                if self.holds_at(now) {
-                    return Transition::Refused(Refusal::Paused);
-                }
-                next.status = PauseStatus::Paused;
-                next.escalation_id = Some(escalation_id.to_string());
-                next.paused_at = Some(now);
-                next.paused_until = Some(*until);
-                next.pending_confirmation = None;
-                next.reserve(notice_key, now);
-            }
+            } => self.escalated(&mut next, escalation_id, *until, notice_key, now),
             StateEvent::Resumed {
                 escalation_id,
                 notice_key,
-            } => {
-                if self.status != PauseStatus::Paused {
-                    return Transition::Refused(Refusal::NotPaused);
-                }
-                if self.escalation_id.as_deref() != Some(*escalation_id) {
-                    return Transition::Refused(Refusal::OtherPause {
-                        escalation_id: self.escalation_id.clone(),
-                    });
-                }
-                next.end_pause(now);
-                next.pending_confirmation = None;
-                if let Some(key) = notice_key {
-                    next.reserve(key, now);
-                }
-            }
-            StateEvent::PersonHandedBack => {
-                if self.status != PauseStatus::Paused {
-                    return Transition::Refused(Refusal::NotPaused);
-                }
-                if self.escalation_id.is_some() {
-                    return Transition::Refused(Refusal::OtherPause {
-                        escalation_id: self.escalation_id.clone(),
-                    });
-                }
-                next.end_pause(now);
-            }
+            } => self.resumed(&mut next, escalation_id, *notice_key, now),
+            StateEvent::PersonHandedBack => self.person_handed_back(&mut next, now),
+        };
+        match applied {
+            Ok(()) => Transition::Changed(next),
+            Err(refusal) => Transition::Refused(refusal),
         }
-        Transition::Changed(next)
+    }
+
+    /// A person acted: pause (again) until `until`, unless the act is older than the last resume
+    /// or already applied.
+    fn person_acted(
+        &self,
+        next: &mut PauseFlag,
+        at_ms: i64,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        if self.resumed_ms.is_some_and(|r| r >= at_ms) {
+            return Err(Refusal::OlderThanResume);
+        }
+        if self.last_act_ms.is_some_and(|a| a >= at_ms) {
+            return Err(Refusal::AlreadyApplied);
+        }
+        next.last_act_ms = Some(at_ms);
+        next.status = PauseStatus::Paused;
+        next.paused_until = Some(until);
+        next.last_human_at = Some(now);
+        next.paused_at = self.paused_at.filter(|_| self.holds_at(now)).or(Some(now));
+        Ok(())
+    }
+
+    /// The bot reserves a reply: never while paused, once per key; a pause that ran out ends.
+    fn bot_replies(
+        &self,
+        next: &mut PauseFlag,
+        key: &str,
+        pending: &PendingChange,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        if self.holds_at(now) {
+            return Err(Refusal::Paused);
+        }
+        if let Some(r) = self.reservation(key) {
+            return Err(Refusal::AlreadyReserved { at_ms: r.at_ms });
+        }
+        if self.expired_at(now) {
+            // The pause ran out: this reply takes the customer back.
+            next.end_pause(now);
+        }
+        match pending {
+            PendingChange::Keep => {}
+            PendingChange::Set(p) => next.pending_confirmation = Some(p.clone()),
+            PendingChange::Clear => next.pending_confirmation = None,
+        }
+        next.reserve(key, now);
+        Ok(())
+    }
+
+    /// An escalation opens: pause for it, unless it is open already or another pause holds.
+    fn escalated(
+        &self,
+        next: &mut PauseFlag,
+        escalation_id: &str,
+        until: DateTime<Utc>,
+        notice_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        if self.status == PauseStatus::Paused
+            && self.escalation_id.as_deref() == Some(escalation_id)
+        {
+            return Err(Refusal::AlreadyOpen);
+        }
+        if self.holds_at(now) {
+            return Err(Refusal::Paused);
+        }
+        next.status = PauseStatus::Paused;
+        next.escalation_id = Some(escalation_id.to_string());
+        next.paused_at = Some(now);
+        next.paused_until = Some(until);
+        next.pending_confirmation = None;
+        next.reserve(notice_key, now);
+        Ok(())
+    }
+
+    /// The escalation hands the customer back: only the pause it opened ends.
+    fn resumed(
+        &self,
+        next: &mut PauseFlag,
+        escalation_id: &str,
+        notice_key: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        if self.status != PauseStatus::Paused {
+            return Err(Refusal::NotPaused);
+        }
+        if self.escalation_id.as_deref() != Some(escalation_id) {
+            return Err(Refusal::OtherPause {
+                escalation_id: self.escalation_id.clone(),
+            });
+        }
+        next.end_pause(now);
+        next.pending_confirmation = None;
+        if let Some(key) = notice_key {
+            next.reserve(key, now);
+        }
+        Ok(())
+    }
+
+    /// A person hands back a pause no escalation owns.
+    fn person_handed_back(&self, next: &mut PauseFlag, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if self.status != PauseStatus::Paused {
+            return Err(Refusal::NotPaused);
+        }
+        if self.escalation_id.is_some() {
+            return Err(Refusal::OtherPause {
+                escalation_id: self.escalation_id.clone(),
+            });
+        }
+        next.end_pause(now);
+        Ok(())
     }
 
     fn end_pause(&mut self, now: DateTime<Utc>) {
