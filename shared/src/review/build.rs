@@ -107,6 +107,39 @@ pub fn reviewed_week(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (end - Duration::days(REVIEW_DAYS), end)
 }
 
+/// How many answers to draw from each day of the week from `from`: a uniform sample of the
+/// week's answers, each draw picking a day in proportion to the answers it has left (the day's
+/// store then draws that many at random).
+fn draws_per_day(from: DateTime<Utc>, answers: &[(NaiveDate, u64)]) -> Vec<(NaiveDate, usize)> {
+    let days: Vec<(NaiveDate, u64)> = (0..REVIEW_DAYS)
+        .map(|i| (from + Duration::days(i)).date_naive())
+        .map(|d| {
+            (
+                d,
+                answers.iter().find(|(a, _)| *a == d).map_or(0, |(_, n)| *n),
+            )
+        })
+        .collect();
+    let mut left: Vec<u64> = days.iter().map(|(_, n)| *n).collect();
+    let mut take = vec![0usize; days.len()];
+    for _ in 0..SAMPLE_SIZE {
+        let total: u64 = left.iter().sum();
+        if total == 0 {
+            break;
+        }
+        let mut pick = u64::from(uuid::Uuid::new_v4().as_u128() as u32) % total;
+        for (i, n) in left.iter_mut().enumerate() {
+            if pick < *n {
+                *n -= 1;
+                take[i] += 1;
+                break;
+            }
+            pick -= *n;
+        }
+    }
+    days.into_iter().map(|(d, _)| d).zip(take).collect()
+}
+
 async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let (reviews, versions) = stores(app)?;
     let (from, end) = reviewed_week(now);
@@ -145,37 +178,10 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     report.mark_versions(&versions.history().await?);
     report.add_sampled_verdicts(&reviews.reviews_since(first_day).await?);
 
-    // A uniform sample of the week's answers, Monday to Sunday: each draw picks a day in
-    // proportion to the answers it has left, then the day's store draws that many at random.
-    let days: Vec<(NaiveDate, u64)> = (0..REVIEW_DAYS)
-        .map(|i| (from + Duration::days(i)).date_naive())
-        .map(|d| {
-            (
-                d,
-                answers.iter().find(|(a, _)| *a == d).map_or(0, |(_, n)| *n),
-            )
-        })
-        .collect();
-    let mut left: Vec<u64> = days.iter().map(|(_, n)| *n).collect();
-    let mut take = vec![0usize; days.len()];
-    for _ in 0..SAMPLE_SIZE {
-        let total: u64 = left.iter().sum();
-        if total == 0 {
-            break;
-        }
-        let mut pick = u64::from(uuid::Uuid::new_v4().as_u128() as u32) % total;
-        for (i, n) in left.iter_mut().enumerate() {
-            if pick < *n {
-                *n -= 1;
-                take[i] += 1;
-                break;
-            }
-            pick -= *n;
-        }
-    }
+    let per_day = draws_per_day(from, &answers);
     let mut sample: Vec<AnsweredSample> = Vec::new();
-    for ((day, _), n) in days.iter().zip(take) {
-        sample.extend(reviews.sample_answers(*day, n).await?);
+    for (day, n) in per_day {
+        sample.extend(reviews.sample_answers(day, n).await?);
     }
     sample.retain(|s| s.at >= from && s.at < end && !s.question.trim().is_empty());
 
