@@ -61,19 +61,7 @@ pub fn render_answer_page(v: &AnswerPageView<'_>) -> String {
             text(&q.text)
         ));
     }
-    if !v.since.is_empty() {
-        body.push_str(
-            "<div class=\"warn\" id=\"since\"><b>The customer wrote again since:</b><ol>",
-        );
-        for l in v.since {
-            body.push_str(&format!(
-                "<li><span class=\"who\">{}</span> {}</li>",
-                l.at.format("%H:%M"),
-                text(&l.text)
-            ));
-        }
-        body.push_str("</ol>Check that the answer still fits before you send it.</div>");
-    }
+    body.push_str(&written_since(v));
     if let Some(s) = &e.suggestion {
         body.push_str(&format!(
             "<fieldset id=\"suggestion\"><legend>The bot's answer · {:.0} % sure · entry <b>{}</b></legend>\
@@ -89,6 +77,38 @@ pub fn render_answer_page(v: &AnswerPageView<'_>) -> String {
             hidden(v),
         ));
     }
+    body.push_str(&another_answer(v));
+    body.push_str(&format!(
+        "<h2>I'll reply myself</h2><p>Nothing is sent. Reply in the inbox; when you are done, \
+<a id=\"reply-myself\" href=\"{}\">hand the customer back to the bot</a>.</p>",
+        attr(v.resume_url)
+    ));
+    page("Answer with one click", &body)
+}
+
+/// What the customer wrote after the escalation, to check the answer still fits.
+fn written_since(v: &AnswerPageView<'_>) -> String {
+    let mut body = String::new();
+    if !v.since.is_empty() {
+        body.push_str(
+            "<div class=\"warn\" id=\"since\"><b>The customer wrote again since:</b><ol>",
+        );
+        for l in v.since {
+            body.push_str(&format!(
+                "<li><span class=\"who\">{}</span> {}</li>",
+                l.at.format("%H:%M"),
+                text(&l.text)
+            ));
+        }
+        body.push_str("</ol>Check that the answer still fits before you send it.</div>");
+    }
+    body
+}
+
+/// Another entry's answer: typed with suggestions, or chosen from the list.
+fn another_answer(v: &AnswerPageView<'_>) -> String {
+    let e = v.escalation;
+    let mut body = String::new();
     body.push_str(&format!(
         "<details id=\"another\"{}><summary><b>Send another answer</b></summary>\
 <form method=\"post\" action=\"{}\">{}\
@@ -119,10 +139,5 @@ pub fn render_answer_page(v: &AnswerPageView<'_>) -> String {
         "</ul>{NAME_FIELD}<button type=\"submit\" name=\"action\" value=\"another\" class=\"second\" id=\"send-another\">Send the chosen answer</button>\
 <p class=\"who\">Tells the bot it could have answered with that entry.</p></form></details>"
     ));
-    body.push_str(&format!(
-        "<h2>I'll reply myself</h2><p>Nothing is sent. Reply in the inbox; when you are done, \
-<a id=\"reply-myself\" href=\"{}\">hand the customer back to the bot</a>.</p>",
-        attr(v.resume_url)
-    ));
-    page("Answer with one click", &body)
+    body
 }
