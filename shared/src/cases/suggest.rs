@@ -2,6 +2,7 @@
 //! of similar questions, and questions for the entries a person named.
 
 use std::collections::BTreeMap;
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
 use crate::policy::content_terms;
 
@@ -164,92 +165,112 @@ pub fn knowledge_suggestions(cases: &[Case]) -> KnowledgeSuggestions {
 /// drafts appended as new entries, `[outside]` examples added; comments and layout kept, so the
 /// brand reviews a diff. Nothing already present is added twice.
 pub fn apply_suggestions(source: &str, s: &KnowledgeSuggestions) -> Result<String, String> {
-    use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
     let mut doc: DocumentMut = source
         .parse()
         .map_err(|e| format!("the knowledge file does not parse: {e}"))?;
-    if !s.questions.is_empty() {
-        let entries = doc
-            .get_mut("entry")
-            .and_then(Item::as_array_of_tables_mut)
-            .ok_or("the knowledge file has no [[entry]] to add questions to")?;
-        for (id, questions) in &s.questions {
-            let entry = entries
-                .iter_mut()
-                .find(|t| t.get("id").and_then(Item::as_str) == Some(id.as_str()))
-                .ok_or_else(|| {
-                    format!("a case names entry {id:?}, which is not in the knowledge file")
-                })?;
-            let list = entry
-                .get_mut("questions")
-                .and_then(Item::as_array_mut)
-                .ok_or_else(|| format!("entry {id:?} has no questions array"))?;
-            for q in questions {
-                if !list.iter().any(|v| v.as_str() == Some(q.as_str())) {
-                    list.push(q.as_str());
-                }
-            }
-        }
-    }
-    if !s.drafts.is_empty() {
-        if doc.get("entry").is_none() {
-            doc.insert("entry", Item::ArrayOfTables(ArrayOfTables::new()));
-        }
-        let entries = doc
-            .get_mut("entry")
-            .and_then(Item::as_array_of_tables_mut)
-            .ok_or("`entry` in the knowledge file is not an array of tables")?;
-        for d in &s.drafts {
-            let id = format!("suggested-{}", d.id);
-            if entries
-                .iter()
-                .any(|t| t.get("id").and_then(Item::as_str) == Some(id.as_str()))
-            {
-                continue;
-            }
-            let mut t = Table::new();
-            t.decor_mut().set_prefix(format!(
-                "\n# Drafted by `handoff knowledge suggest`: asked {} time(s) ({}). Review the answer.\n",
-                d.cases.len(),
-                d.cases.join(", ")
-            ));
-            t.insert("id", value(id));
-            t.insert(
-                "questions",
-                value(d.questions.iter().map(String::as_str).collect::<Array>()),
-            );
-            t.insert(
-                "answer",
-                value(
-                    d.answer
-                        .clone()
-                        .unwrap_or_else(|| "TODO: write the answer (nobody suggested one)".into()),
-                ),
-            );
-            entries.push(t);
-        }
-    }
-    if !s.outside.is_empty() {
-        if doc.get("outside").is_none() {
-            let mut t = Table::new();
-            t.decor_mut().set_prefix(
-                "\n# Messages that look like questions but need a person: the bot learns not to answer these.\n",
-            );
-            t.insert("examples", value(Array::new()));
-            doc.insert("outside", Item::Table(t));
-        }
-        let examples = doc
-            .get_mut("outside")
-            .and_then(|o| o.get_mut("examples"))
-            .and_then(Item::as_array_mut)
-            .ok_or("[outside] in the knowledge file has no examples array")?;
-        for x in &s.outside {
-            if !examples.iter().any(|v| v.as_str() == Some(x.as_str())) {
-                examples.push(x.as_str());
-            }
-        }
-    }
+    add_questions(&mut doc, s)?;
+    add_drafts(&mut doc, s)?;
+    add_outside(&mut doc, s)?;
     Ok(doc.to_string())
+}
+
+/// Questions appended to the entries they belong to.
+fn add_questions(doc: &mut DocumentMut, s: &KnowledgeSuggestions) -> Result<(), String> {
+    if s.questions.is_empty() {
+        return Ok(());
+    }
+    let entries = doc
+        .get_mut("entry")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or("the knowledge file has no [[entry]] to add questions to")?;
+    for (id, questions) in &s.questions {
+        let entry = entries
+            .iter_mut()
+            .find(|t| t.get("id").and_then(Item::as_str) == Some(id.as_str()))
+            .ok_or_else(|| {
+                format!("a case names entry {id:?}, which is not in the knowledge file")
+            })?;
+        let list = entry
+            .get_mut("questions")
+            .and_then(Item::as_array_mut)
+            .ok_or_else(|| format!("entry {id:?} has no questions array"))?;
+        for q in questions {
+            if !list.iter().any(|v| v.as_str() == Some(q.as_str())) {
+                list.push(q.as_str());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drafts appended as new entries `suggested-…`, the answer to review in a comment above each.
+fn add_drafts(doc: &mut DocumentMut, s: &KnowledgeSuggestions) -> Result<(), String> {
+    if s.drafts.is_empty() {
+        return Ok(());
+    }
+    if doc.get("entry").is_none() {
+        doc.insert("entry", Item::ArrayOfTables(ArrayOfTables::new()));
+    }
+    let entries = doc
+        .get_mut("entry")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or("`entry` in the knowledge file is not an array of tables")?;
+    for d in &s.drafts {
+        let id = format!("suggested-{}", d.id);
+        if entries
+            .iter()
+            .any(|t| t.get("id").and_then(Item::as_str) == Some(id.as_str()))
+        {
+            continue;
+        }
+        let mut t = Table::new();
+        t.decor_mut().set_prefix(format!(
+            "\n# Drafted by `handoff knowledge suggest`: asked {} time(s) ({}). Review the answer.\n",
+            d.cases.len(),
+            d.cases.join(", ")
+        ));
+        t.insert("id", value(id));
+        t.insert(
+            "questions",
+            value(d.questions.iter().map(String::as_str).collect::<Array>()),
+        );
+        t.insert(
+            "answer",
+            value(
+                d.answer
+                    .clone()
+                    .unwrap_or_else(|| "TODO: write the answer (nobody suggested one)".into()),
+            ),
+        );
+        entries.push(t);
+    }
+    Ok(())
+}
+
+/// `[outside]` examples added, the table created when the file has none.
+fn add_outside(doc: &mut DocumentMut, s: &KnowledgeSuggestions) -> Result<(), String> {
+    if s.outside.is_empty() {
+        return Ok(());
+    }
+    if doc.get("outside").is_none() {
+        let mut t = Table::new();
+        t.decor_mut().set_prefix(
+            "\n# Messages that look like questions but need a person: the bot learns not to answer these.\n",
+        );
+        t.insert("examples", value(Array::new()));
+        doc.insert("outside", Item::Table(t));
+    }
+    let examples = doc
+        .get_mut("outside")
+        .and_then(|o| o.get_mut("examples"))
+        .and_then(Item::as_array_mut)
+        .ok_or("[outside] in the knowledge file has no examples array")?;
+    for x in &s.outside {
+        if !examples.iter().any(|v| v.as_str() == Some(x.as_str())) {
+            examples.push(x.as_str());
+        }
+    }
+    Ok(())
 }
 
 /// The suggestions as a TOML file of their own, for a brand that pastes by hand: draft entries and
