@@ -41,43 +41,12 @@ pub struct Replay {
 /// Decides the case's last customer message again, with the earlier ones as history, at the time
 /// it arrived. Same code as the policy function; no AWS.
 pub fn replay(policy: &Policy, knowledge: &Knowledge, case: &Case) -> Replay {
-    let conversation = ConversationKey::new(case.channel, "replay", "replay");
-    let history: Vec<Message> = case.messages[..case.messages.len() - 1]
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Message {
-            conversation: conversation.clone(),
-            timestamp_ms: m.at.timestamp_millis(),
-            mid: format!("case-{i}"),
-            role: Role::Customer,
-            direction: Direction::In,
-            text: Some(m.text.clone()),
-            payload: None,
-            attachments: m
-                .attachments
-                .iter()
-                .map(|k| Attachment {
-                    kind: k.clone(),
-                    url: None,
-                })
-                .collect(),
-            event: None,
-            standby: false,
-            answer: None,
-        })
-        .collect();
+    let history = history(case);
     let last = case
         .messages
         .last()
         .expect("parse checks there is a message");
-    let attachments: Vec<Attachment> = last
-        .attachments
-        .iter()
-        .map(|k| Attachment {
-            kind: k.clone(),
-            url: None,
-        })
-        .collect();
+    let attachments = attachments(&last.attachments);
     let d = decide(
         policy,
         knowledge,
@@ -122,4 +91,37 @@ pub fn replay(policy: &Policy, knowledge: &Knowledge, case: &Case) -> Replay {
         headline: d.headline(),
         trace: d.trace,
     }
+}
+
+/// The case's earlier customer messages, as the history the decision reads.
+fn history(case: &Case) -> Vec<Message> {
+    let conversation = ConversationKey::new(case.channel, "replay", "replay");
+    case.messages[..case.messages.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Message {
+            conversation: conversation.clone(),
+            timestamp_ms: m.at.timestamp_millis(),
+            mid: format!("case-{i}"),
+            role: Role::Customer,
+            direction: Direction::In,
+            text: Some(m.text.clone()),
+            payload: None,
+            attachments: attachments(&m.attachments),
+            event: None,
+            standby: false,
+            answer: None,
+        })
+        .collect()
+}
+
+/// Attachments of the kinds the case recorded (their URLs are not kept).
+fn attachments(kinds: &[String]) -> Vec<Attachment> {
+    kinds
+        .iter()
+        .map(|k| Attachment {
+            kind: k.clone(),
+            url: None,
+        })
+        .collect()
 }
