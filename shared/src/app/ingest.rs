@@ -138,17 +138,7 @@ async fn ingest_event(
             report.ignored += 1;
         }
         WebhookEvent::UnattributedEcho(m) => {
-            if app
-                .conversations
-                .is_own_send(&m.conversation, &m.mid, now)
-                .await?
-            {
-                tracing::debug!(conversation = %m.conversation, "own Instagram echo ignored");
-                report.ignored += 1;
-            } else {
-                tracing::info!(conversation = %m.conversation, "a person replied on Instagram; pausing the bot");
-                pause(app, &m, pause_until, now, report).await?;
-            }
+            unattributed_echo(app, &m, report, pause_until, now).await?
         }
         WebhookEvent::ThreadControl {
             record,
@@ -184,6 +174,29 @@ async fn ingest_event(
             tracing::warn!(reason, "webhook event unusable; skipped");
             report.unusable += 1;
         }
+    }
+    Ok(())
+}
+
+/// An Instagram echo without our metadata: our own send (recorded when it went out), or a
+/// person's reply from the inbox, which pauses the bot.
+async fn unattributed_echo(
+    app: &App,
+    m: &crate::message::Message,
+    report: &mut IngestReport,
+    pause_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), IngestError> {
+    if app
+        .conversations
+        .is_own_send(&m.conversation, &m.mid, now)
+        .await?
+    {
+        tracing::debug!(conversation = %m.conversation, "own Instagram echo ignored");
+        report.ignored += 1;
+    } else {
+        tracing::info!(conversation = %m.conversation, "a person replied on Instagram; pausing the bot");
+        pause(app, m, pause_until, now, report).await?;
     }
     Ok(())
 }
