@@ -167,6 +167,34 @@ fn weighted(counts: &FeatureCounts, idf: &FxHashMap<u64, (u32, f32)>) -> Vec<(u3
     v
 }
 
+/// Each feature's column and weight: the inverse of how many of the entries' examples have it.
+fn inverse_document_frequencies(
+    blocks: &[(Option<usize>, FeatureCounts, FeatureCounts)],
+) -> FxHashMap<u64, (u32, f32)> {
+    // Document frequencies over the entries' examples only: `[outside]` must not change what
+    // the brand's own words weigh.
+    let mut df: HashMap<u64, u32> = HashMap::new();
+    let mut docs = 0u32;
+    for (c, w, ch) in blocks {
+        if c.is_none() {
+            continue;
+        }
+        docs += 1;
+        for k in w.keys().chain(ch.keys()) {
+            *df.entry(*k).or_default() += 1;
+        }
+    }
+    let mut keys: Vec<(&u64, &u32)> = df.iter().collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .enumerate()
+        .map(|(i, (&k, &d))| {
+            let w = ((1.0 + docs as f32) / (1.0 + d as f32)).ln() + 1.0;
+            (k, (i as u32, w))
+        })
+        .collect()
+}
+
 impl AnswerEngine {
     /// Learns from the entries' examples (`class` < `classes`) and the `[outside]` ones.
     pub(crate) fn train(classes: usize, examples: &[Example<'_>]) -> Self {
@@ -197,29 +225,7 @@ impl AnswerEngine {
                 (*c, w, ch)
             })
             .collect();
-        // Document frequencies over the entries' examples only: `[outside]` must not change what
-        // the brand's own words weigh.
-        let mut df: HashMap<u64, u32> = HashMap::new();
-        let mut docs = 0u32;
-        for (c, w, ch) in &blocks {
-            if c.is_none() {
-                continue;
-            }
-            docs += 1;
-            for k in w.keys().chain(ch.keys()) {
-                *df.entry(*k).or_default() += 1;
-            }
-        }
-        let mut keys: Vec<(&u64, &u32)> = df.iter().collect();
-        keys.sort_unstable();
-        let idf: FxHashMap<u64, (u32, f32)> = keys
-            .into_iter()
-            .enumerate()
-            .map(|(i, (&k, &d))| {
-                let w = ((1.0 + docs as f32) / (1.0 + d as f32)).ln() + 1.0;
-                (k, (i as u32, w))
-            })
-            .collect();
+        let idf = inverse_document_frequencies(&blocks);
         let n_classes = classes + 1;
         let mut sums: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n_classes];
         let mut counts = vec![0u32; n_classes];
@@ -273,17 +279,7 @@ impl AnswerEngine {
     ) -> Scores {
         let words = self.vocabulary.correct(words);
         let analysis = Analysis::of_tokens(&words);
-        let coverage = if analysis.content.is_empty() {
-            0.0
-        } else {
-            let own = |s: &String| analysis.stems.iter().filter(|x| *x == s).count() as u32;
-            let known = analysis
-                .content
-                .iter()
-                .filter(|s| self.vocabulary.knows_stem(s, leave, own(s)))
-                .count();
-            known as f64 / analysis.content.len() as f64
-        };
+        let coverage = self.coverage(&analysis, leave);
         let (w, ch) = analysis.features();
         let mut query: Vec<(u32, f32)> = weighted(&w, &self.idf);
         query.extend(weighted(&ch, &self.idf));
@@ -319,6 +315,28 @@ impl AnswerEngine {
             }
             return self.score_semantic(&sims, &by_class, coverage, leave);
         }
+        self.score_lexical(sims, coverage)
+    }
+
+    /// The share of the message's content words the file knows (with `leave` applied): a
+    /// message mostly about words no entry uses is not about the file.
+    fn coverage(&self, analysis: &Analysis, leave: Leave) -> f64 {
+        if analysis.content.is_empty() {
+            0.0
+        } else {
+            let own = |s: &String| analysis.stems.iter().filter(|x| *x == s).count() as u32;
+            let known = analysis
+                .content
+                .iter()
+                .filter(|s| self.vocabulary.knows_stem(s, leave, own(s)))
+                .count();
+            known as f64 / analysis.content.len() as f64
+        }
+    }
+
+    /// Scores by words alone: a softmax over the entries (and `[outside]`), the best two, and
+    /// the confidence as their margin scaled by the coverage.
+    fn score_lexical(&self, mut sims: Vec<f32>, coverage: f64) -> Scores {
         sims.truncate(self.classes + usize::from(self.has_outside));
         let (weights, total) = softmax_weights(&sims, TEMPERATURE);
         let total = f64::from(total);
