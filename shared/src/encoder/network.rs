@@ -104,7 +104,15 @@ impl Network {
     /// The unit vector of a message's piece ids (at least one).
     pub(super) fn forward(&self, f: &ModelFile, ids: &[u32]) -> Vec<f32> {
         let n = ids.len().max(1);
-        // [embedding | branch 2 | branch 3 | branch 5] per token
+        let mut feats = self.embed(f, ids, n);
+        self.convolve(f, &mut feats, n);
+        let mean = self.pool(f, &mut feats, n);
+        self.head(f, &mean)
+    }
+
+    /// Per token, `[embedding | branch 2 | branch 3 | branch 5]`, the embedding filled in (the
+    /// 6-bit rows dequantised), the branches zero.
+    fn embed(&self, f: &ModelFile, ids: &[u32], n: usize) -> Vec<f32> {
         let mut feats = vec![0.0f32; n * FEATS];
         let table = f.bytes(self.embedding);
         let (scale, lo) = (f.f32s(self.scale), f.f32s(self.lo));
@@ -120,10 +128,16 @@ impl Network {
                 *o = f32::from(q) * scale[chunk] + lo[chunk];
             }
         }
+        feats
+    }
+
+    /// The three convolution branches (n-grams of 2, 3 and 5 tokens), each written into its
+    /// columns of `feats`.
+    fn convolve(&self, f: &ModelFile, feats: &mut [f32], n: usize) {
         // The three projections share one layer norm over their 768 outputs (as the model does).
         let mut x = vec![0.0f32; n * 3 * CNN];
         for (i, b) in self.branches.iter().enumerate() {
-            matmul(n, &feats, FEATS, f, b.proj, &mut x[i * CNN..], 3 * CNN);
+            matmul(n, feats, FEATS, f, b.proj, &mut x[i * CNN..], 3 * CNN);
         }
         let gammas: Vec<f32> = self
             .branches
@@ -160,6 +174,11 @@ impl Network {
                 feats[t * FEATS + off..t * FEATS + off + CNN].copy_from_slice(r);
             }
         }
+    }
+
+    /// The tokens' features normalised and pooled into the sentence's projection (the mean,
+    /// scaled by the square root of the length).
+    fn pool(&self, f: &ModelFile, feats: &mut [f32], n: usize) -> Vec<f32> {
         let (g, bt) = (f.f32s(self.ln_g), f.f32s(self.ln_b));
         let mut sum = vec![0.0f32; FEATS];
         for row in feats.chunks_exact_mut(FEATS) {
@@ -174,11 +193,16 @@ impl Network {
         for (m, &b) in mean.iter_mut().zip(f.f32s(self.cnn_b)) {
             *m = (*m + len * b) * inv;
         }
+        mean
+    }
+
+    /// The dense layers on the pooled vector, then tanh and unit length.
+    fn head(&self, f: &ModelFile, mean: &[f32]) -> Vec<f32> {
         let mut y0 = vec![0.0f32; HIDDEN];
-        matmul(1, &mean, EMB, f, self.d0, &mut y0, HIDDEN);
+        matmul(1, mean, EMB, f, self.d0, &mut y0, HIDDEN);
         relu(&mut y0);
         let mut y1 = vec![0.0f32; HIDDEN];
-        matmul(1, &mean, EMB, f, self.p1, &mut y1, HIDDEN);
+        matmul(1, mean, EMB, f, self.p1, &mut y1, HIDDEN);
         matmul_add(1, &y0, HIDDEN, f, self.d1, &mut y1, HIDDEN);
         relu(&mut y1);
         let mut y2 = vec![0.0f32; EMB];
