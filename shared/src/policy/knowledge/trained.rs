@@ -73,16 +73,7 @@ impl Trained {
             text: t,
         }));
         let engine = AnswerEngine::train(entries.len(), &examples);
-        let example_polarity: Vec<Polarity> = examples
-            .iter()
-            .map(|e| Polarity::of(&tokens(e.text)))
-            .collect();
-        let mut polarity = vec![Polarity::default(); entries.len()];
-        for (e, p) in examples.iter().zip(&example_polarity) {
-            if let Some(c) = e.class {
-                polarity[c] = polarity[c].union(*p);
-            }
-        }
+        let (polarity, example_polarity) = poles(entries.len(), &examples);
         let language = entries
             .iter()
             .map(|e| language_of_words(&tokens(&e.questions.join(" "))))
@@ -106,28 +97,7 @@ impl Trained {
                 }
             }
         });
-        let mut exact: HashMap<Vec<String>, ExactMatch> = HashMap::new();
-        let mut note = |words: Vec<String>, what: ExactMatch| {
-            if words.is_empty() {
-                return;
-            }
-            exact
-                .entry(words)
-                .and_modify(|m| {
-                    if *m != what {
-                        *m = ExactMatch::Ambiguous
-                    }
-                })
-                .or_insert(what);
-        };
-        for (i, e) in entries.iter().enumerate() {
-            for q in &e.questions {
-                note(tokens(q), ExactMatch::Entry(i));
-            }
-        }
-        for x in outside {
-            note(tokens(x), ExactMatch::Outside);
-        }
+        let exact = exact_questions(entries, outside);
         Self {
             engine,
             polarity,
@@ -139,6 +109,52 @@ impl Trained {
             exact,
         }
     }
+}
+
+/// The poles each entry's examples show together, and each example's own.
+fn poles(entries: usize, examples: &[Example<'_>]) -> (Vec<Polarity>, Vec<Polarity>) {
+    let example_polarity: Vec<Polarity> = examples
+        .iter()
+        .map(|e| Polarity::of(&tokens(e.text)))
+        .collect();
+    let mut polarity = vec![Polarity::default(); entries];
+    for (e, p) in examples.iter().zip(&example_polarity) {
+        if let Some(c) = e.class {
+            polarity[c] = polarity[c].union(*p);
+        }
+    }
+    (polarity, example_polarity)
+}
+
+/// The file's questions and `[outside]` examples by their words: a message written word for
+/// word as one of them is that entry's (or a person's); words two of them share are ambiguous.
+fn exact_questions(
+    entries: &[KnowledgeEntry],
+    outside: &[String],
+) -> HashMap<Vec<String>, ExactMatch> {
+    let mut exact: HashMap<Vec<String>, ExactMatch> = HashMap::new();
+    let mut note = |words: Vec<String>, what: ExactMatch| {
+        if words.is_empty() {
+            return;
+        }
+        exact
+            .entry(words)
+            .and_modify(|m| {
+                if *m != what {
+                    *m = ExactMatch::Ambiguous
+                }
+            })
+            .or_insert(what);
+    };
+    for (i, e) in entries.iter().enumerate() {
+        for q in &e.questions {
+            note(tokens(q), ExactMatch::Entry(i));
+        }
+    }
+    for x in outside {
+        note(tokens(x), ExactMatch::Outside);
+    }
+    exact
 }
 
 /// The earned threshold as `knowledge.index` keeps it, with the calibration it was earned under
