@@ -163,25 +163,28 @@ impl Knowledge {
                 pole(best, s.best_example).negated() == polarity.negated(),
             )
         });
-        if let (Some(pair), Some((other, _)), false, true) = (
-            s.pair_evidence,
-            s.runner_up,
-            s.outside_best,
-            runner_up_agrees,
-        ) {
-            let chance = if r.across_languages {
-                calibration::pair_chance_right_across_languages(&pair)
-            } else {
-                calibration::pair_chance_right(&pair)
-            };
-            if let Some(chance) = chance {
-                r.tie = Some(Tie {
-                    entry: &self.entries[other],
-                    confidence: calibration::confidence_of(chance, r.across_languages),
-                    chance_right: chance,
-                });
-            }
+        if runner_up_agrees {
+            r.tie = self.tie(&s, r.across_languages);
         }
         Some((r, s))
+    }
+
+    /// The best two offered together ("Did you mean"), with the chance one of them is right;
+    /// never when `[outside]` fits best.
+    fn tie(&self, s: &Scores, across_languages: bool) -> Option<Tie<'_>> {
+        let (Some(pair), Some((other, _)), false) = (&s.pair_evidence, s.runner_up, s.outside_best)
+        else {
+            return None;
+        };
+        let chance = if across_languages {
+            calibration::pair_chance_right_across_languages(pair)
+        } else {
+            calibration::pair_chance_right(pair)
+        }?;
+        Some(Tie {
+            entry: &self.entries[other],
+            confidence: calibration::confidence_of(chance, across_languages),
+            chance_right: chance,
+        })
     }
 }
