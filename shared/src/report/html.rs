@@ -1,5 +1,6 @@
 //! The report as HTML with SVG charts drawn by plotters (the command line only).
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{render_text, Report, Week};
@@ -31,11 +32,49 @@ const PALETTE: [RGBColor; 12] = [
     RGBColor(0xad, 0x49, 0x4a),
 ];
 
-fn escalations_chart(r: &Report) -> Result<String, String> {
+/// An SVG of `size` on a white background, drawn by `draw`.
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A chart with the report's caption style and label areas.
+fn chart_builder<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(caption, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(40);
+    builder
+}
+
+/// The legend, boxed, in the corner.
+fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.8))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+fn escalations_chart(r: &Report) -> Result<String, String> {
+    svg((760, 360), |root| {
         let max = r
             .weeks
             .iter()
@@ -44,11 +83,7 @@ fn escalations_chart(r: &Report) -> Result<String, String> {
             .unwrap_or(0)
             .max(1);
         let n = r.weeks.len().max(1) as u32;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Escalations per week, by reason", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(40)
+        let mut chart = chart_builder(root, "Escalations per week, by reason")
             .build_cartesian_2d(0u32..n, 0u64..max + max / 5 + 1)
             .map_err(|e| e.to_string())?;
         let weeks = r.weeks.clone();
@@ -86,22 +121,12 @@ fn escalations_chart(r: &Report) -> Result<String, String> {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        legend(&mut chart)
+    })
 }
 
 fn answered_chart(r: &Report) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 320)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg((760, 320), |root| {
         let max = r
             .weeks
             .iter()
@@ -110,11 +135,7 @@ fn answered_chart(r: &Report) -> Result<String, String> {
             .unwrap_or(0)
             .max(1);
         let n = r.weeks.len().max(1) as u32;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Answered by the bot vs escalated", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(40)
+        let mut chart = chart_builder(root, "Answered by the bot vs escalated")
             .build_cartesian_2d(0u32..n, 0u64..max + max / 5 + 1)
             .map_err(|e| e.to_string())?;
         let weeks = r.weeks.clone();
@@ -150,35 +171,21 @@ fn answered_chart(r: &Report) -> Result<String, String> {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 12, y)], PALETTE[3].stroke_width(3))
             });
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        legend(&mut chart)
+    })
 }
 
 /// The boundary moving: the weekly share answered by the bot, and the share of the bot's answers
 /// that people marked wrong when they took over (weeks with no verdict have no point).
 fn boundary_chart(r: &Report) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 320)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg((760, 320), |root| {
         let n = r.weeks.len().max(1) as u32;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Share answered by the bot, and of its answers marked wrong",
-                ("sans-serif", 18),
-            )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(40)
-            .build_cartesian_2d(0u32..n, 0f64..100f64)
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart_builder(
+            root,
+            "Share answered by the bot, and of its answers marked wrong",
+        )
+        .build_cartesian_2d(0u32..n, 0f64..100f64)
+        .map_err(|e| e.to_string())?;
         let weeks = r.weeks.clone();
         chart
             .configure_mesh()
@@ -221,15 +228,8 @@ fn boundary_chart(r: &Report) -> Result<String, String> {
                 )
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        legend(&mut chart)
+    })
 }
 
 /// The report as a self-contained HTML page with three SVG charts.

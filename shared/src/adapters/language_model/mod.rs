@@ -99,18 +99,23 @@ pub(crate) fn summary_input(transcript: &[crate::escalation::TranscriptLine]) ->
     json!({"transcript": lines})
 }
 
+/// The model's reply without the Markdown code fence models often wrap JSON in.
+fn without_code_fence(content: &str) -> &str {
+    content
+        .trim()
+        .trim_start_matches("```json")
+        .trim_start_matches("```")
+        .trim_end_matches("```")
+        .trim()
+}
+
 /// Validates the model's JSON: every field present and typed, confidence within 0..1, an answer
 /// unless a person is needed, and an entry id among those given.
 pub fn parse_engine_output(
     content: &str,
     entries: &[&KnowledgeEntry],
 ) -> Result<ModelAnswer, LanguageModelError> {
-    let trimmed = content
-        .trim()
-        .trim_start_matches("```json")
-        .trim_start_matches("```")
-        .trim_end_matches("```")
-        .trim();
+    let trimmed = without_code_fence(content);
     let raw: RawAnswer = serde_json::from_str(trimmed)
         .map_err(|e| LanguageModelError::Invalid(format!("not the expected JSON: {e}")))?;
     if !(0.0..=1.0).contains(&raw.confidence) || raw.confidence.is_nan() {
@@ -151,12 +156,7 @@ happened so far. Reply with one JSON object: {\"summary\": string}.";
 
 /// Validates the summary JSON: one non-empty string of at most 400 characters.
 pub fn parse_summary(content: &str) -> Result<String, LanguageModelError> {
-    let trimmed = content
-        .trim()
-        .trim_start_matches("```json")
-        .trim_start_matches("```")
-        .trim_end_matches("```")
-        .trim();
+    let trimmed = without_code_fence(content);
     let v: Value = serde_json::from_str(trimmed)
         .map_err(|e| LanguageModelError::Invalid(format!("not the expected JSON: {e}")))?;
     let summary = v

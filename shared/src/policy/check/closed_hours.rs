@@ -3,21 +3,16 @@
 
 use super::Ctx;
 use crate::escalation::ReasonCode;
-use crate::policy::customer_text::with_opening;
+use crate::policy::customer_text::{next_opening_label, with_opening};
 use crate::policy::decision::Decision;
-use crate::policy::hours::{describe_opening, WhenClosed};
+use crate::policy::hours::WhenClosed;
 use crate::policy::trace::DecisionTrace;
 
 pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision> {
     let policy = ctx.policy;
     let now = ctx.now;
-    match &policy.hours {
-        Some(h) if !h.is_open(now) => {
-            let label = h
-                .next_opening(now)
-                .as_ref()
-                .map(describe_opening)
-                .unwrap_or_else(|| "soon".into());
+    match (&policy.hours, next_opening_label(policy, now)) {
+        (Some(h), Some(label)) => {
             if h.when_closed == WhenClosed::Escalate {
                 trace.record("hours", true, format!("closed; next opening {label}"));
                 let d = ctx.escalate(
@@ -34,8 +29,8 @@ pub(crate) fn check(ctx: &Ctx<'_>, trace: &mut DecisionTrace) -> Option<Decision
                 format!("closed, answering first; next opening {label}"),
             );
         }
-        Some(h) => trace.record("hours", false, format!("open ({})", h.zone.name())),
-        None => {}
+        (Some(h), None) => trace.record("hours", false, format!("open ({})", h.zone.name())),
+        (None, _) => {}
     }
     None
 }
