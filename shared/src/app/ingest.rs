@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use thiserror::Error;
+use tracing::Instrument;
 
 use super::App;
 use super::ResumeResult;
@@ -71,8 +72,18 @@ pub async fn ingest_webhook(
     };
     let pause_until = now + Duration::hours(app.settings.pause_hours.into());
     for event in events {
-        let event = held_back(event, now);
-        ingest_event(app, event, &mut report, pause_until, now).await?;
+        // Every line logged about the event carries its conversation.
+        let span = tracing::info_span!("event", conversation = tracing::field::Empty);
+        if let Some(c) = event.conversation() {
+            span.record("conversation", tracing::field::display(c));
+        }
+        let report = &mut report;
+        async move {
+            let event = held_back(event, now);
+            ingest_event(app, event, report, pause_until, now).await
+        }
+        .instrument(span)
+        .await?;
     }
     if report.stored > 0 {
         crate::metrics::emit("MessagesStored", report.stored as f64, "Count", None);
@@ -89,15 +100,21 @@ fn held_back(event: WebhookEvent, now: DateTime<Utc>) -> WebhookEvent {
     };
     match event {
         WebhookEvent::Human(m) | WebhookEvent::UnattributedEcho(m) if !acted_on_time(&m) => {
-            tracing::warn!(conversation = %m.conversation, mid = %m.mid, ts = m.timestamp_ms, "a person's act too old or too far ahead to act on; stored only");
+            tracing::warn!(mid = %m.mid, ts = m.timestamp_ms, "a person's act too old or too far ahead to act on; stored only");
             WebhookEvent::Activity(m)
         }
         WebhookEvent::ThreadRequested { record, .. } if !acted_on_time(&record) => {
-            tracing::warn!(conversation = %record.conversation, ts = record.timestamp_ms, "thread request too old or too far ahead to act on; stored only");
+            tracing::warn!(
+                ts = record.timestamp_ms,
+                "thread request too old or too far ahead to act on; stored only"
+            );
             WebhookEvent::Activity(record)
         }
         WebhookEvent::ThreadControl { record, .. } if !acted_on_time(&record) => {
-            tracing::warn!(conversation = %record.conversation, ts = record.timestamp_ms, "thread control too old or too far ahead to act on; stored only");
+            tracing::warn!(
+                ts = record.timestamp_ms,
+                "thread control too old or too far ahead to act on; stored only"
+            );
             WebhookEvent::Activity(record)
         }
         other => other,
@@ -121,7 +138,7 @@ async fn ingest_event(
             count(report, app.conversations.record_message(&m).await?, false);
         }
         WebhookEvent::Human(m) => {
-            tracing::info!(conversation = %m.conversation, "a person replied from another app; pausing the bot");
+            tracing::info!("a person replied from another app; pausing the bot");
             pause(app, &m, pause_until, now, report).await?;
         }
         WebhookEvent::OwnEcho {
@@ -129,7 +146,7 @@ async fn ingest_event(
             mid,
             sent_key,
         } => {
-            tracing::debug!(%conversation, "own echo");
+            tracing::debug!("own echo");
             if let Some(key) = sent_key {
                 app.conversations
                     .confirm_send(&conversation, &key, &mid)
@@ -163,7 +180,7 @@ async fn ingest_event(
             record,
             requested_owner_app_id,
         } => {
-            tracing::info!(conversation = %record.conversation, requested_by = ?requested_owner_app_id, "another app asked for the thread; pausing the bot");
+            tracing::info!(requested_by = ?requested_owner_app_id, "another app asked for the thread; pausing the bot");
             pause(app, &record, pause_until, now, report).await?;
         }
         WebhookEvent::Ignored { kind } => {
@@ -192,10 +209,10 @@ async fn unattributed_echo(
         .is_own_send(&m.conversation, &m.mid, now)
         .await?
     {
-        tracing::debug!(conversation = %m.conversation, "own Instagram echo ignored");
+        tracing::debug!("own Instagram echo ignored");
         report.ignored += 1;
     } else {
-        tracing::info!(conversation = %m.conversation, "a person replied on Instagram; pausing the bot");
+        tracing::info!("a person replied on Instagram; pausing the bot");
         pause(app, m, pause_until, now, report).await?;
     }
     Ok(())
@@ -243,12 +260,15 @@ async fn handed_back(
             )
             .await?;
             if result == ResumeResult::Resumed {
-                tracing::info!(conversation = %record.conversation, escalation_id = eid, "handed back in the inbox");
+                tracing::info!(escalation_id = eid, "handed back in the inbox");
                 report.resumed += 1;
                 crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
             }
         } else {
-            tracing::info!(conversation = %record.conversation, escalation_id = eid, "hand-back older than the escalation; the newer pause holds");
+            tracing::info!(
+                escalation_id = eid,
+                "hand-back older than the escalation; the newer pause holds"
+            );
         }
     } else if state
         .paused_at
@@ -262,7 +282,7 @@ async fn handed_back(
         .await?
         .is_ok()
     {
-        tracing::info!(conversation = %record.conversation, "handed back in the inbox (no escalation)");
+        tracing::info!("handed back in the inbox (no escalation)");
         report.resumed += 1;
         crate::metrics::emit("Resumes", 1.0, "Count", Some(("By", "inbox")));
     }

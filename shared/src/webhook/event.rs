@@ -41,6 +41,22 @@ pub enum WebhookEvent {
     Unusable { reason: String },
 }
 
+impl WebhookEvent {
+    /// The conversation the event belongs to, when it names one.
+    pub fn conversation(&self) -> Option<&ConversationKey> {
+        match self {
+            WebhookEvent::Customer(m)
+            | WebhookEvent::Human(m)
+            | WebhookEvent::UnattributedEcho(m)
+            | WebhookEvent::Activity(m)
+            | WebhookEvent::ThreadControl { record: m, .. }
+            | WebhookEvent::ThreadRequested { record: m, .. } => Some(&m.conversation),
+            WebhookEvent::OwnEcho { conversation, .. } => Some(conversation),
+            WebhookEvent::Ignored { .. } | WebhookEvent::Unusable { .. } => None,
+        }
+    }
+}
+
 /// What a `request_thread_control` record says: `request_thread_control by <app id>`, then the
 /// requester's metadata in parentheses. The policy function reads the app id back from it
 /// (`thread_requested_by`) to pass the thread.
