@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::repo_path;
-use handoff::adapters::language_model::LlmEngine;
+use handoff::adapters::language_model::ChatCompletionsModel;
 use handoff::app::load_boundary;
 use handoff::config::LlmConfig;
 use handoff::escalation::ReasonCode;
@@ -36,7 +36,7 @@ async fn run(response: ResponseTemplate, timeout: Duration) -> (Decision, MockSe
         &repo_path("config/knowledge.toml"),
     )
     .unwrap();
-    let engine = LlmEngine::new(
+    let engine = ChatCompletionsModel::new(
         LlmConfig {
             api_base: format!("{}/v1", server.uri()),
             api_key: Secret::new("sk-test"),
@@ -177,7 +177,7 @@ async fn the_handoff_summary_is_grounded_and_optional() {
         )))
         .mount(&server)
         .await;
-    let engine = LlmEngine::new(
+    let engine = ChatCompletionsModel::new(
         LlmConfig {
             api_base: format!("{}/v1", server.uri()),
             api_key: Secret::new("sk-test"),
@@ -202,7 +202,7 @@ async fn the_handoff_summary_is_grounded_and_optional() {
     // Invalid or failing: no summary, and the card stays deterministic.
     assert!(handoff::adapters::language_model::parse_summary("{\"summary\": \"\"}").is_err());
     assert!(handoff::adapters::language_model::parse_summary("not json").is_err());
-    let down = LlmEngine::new(
+    let down = ChatCompletionsModel::new(
         LlmConfig {
             api_base: "http://127.0.0.1:9/v1".into(),
             api_key: Secret::new("sk-test"),
@@ -305,14 +305,14 @@ async fn bedrock_stub(text: &str) -> MockServer {
     server
 }
 
-fn bedrock_engine(server: &MockServer) -> handoff::adapters::language_model::BedrockEngine {
+fn bedrock_engine(server: &MockServer) -> handoff::adapters::language_model::BedrockModel {
     let conf = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
         .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_bedrockruntime::config::Credentials::for_tests())
         .endpoint_url(server.uri())
         .build();
-    handoff::adapters::language_model::BedrockEngine::with_client(
+    handoff::adapters::language_model::BedrockModel::with_client(
         aws_sdk_bedrockruntime::Client::from_conf(conf),
         handoff::config::DEFAULT_BEDROCK_MODEL,
         Duration::from_secs(2),

@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::adapters::language_model::{LlmEngine, DEFAULT_TIMEOUT};
+use crate::adapters::language_model::{ChatCompletionsModel, DEFAULT_TIMEOUT};
 use crate::adapters::{DynamoStore, GraphClient, SnsNotifier};
 use crate::config::{Config, Function};
 use crate::live::{Boundary, LiveBoundary};
@@ -200,14 +200,12 @@ impl App {
             reviews: Some(store as Arc<dyn crate::ports::Reviews>),
             language_model: match (&config.bedrock_model, &config.llm) {
                 (Some(model), _) => Some(Arc::new(
-                    crate::adapters::language_model::BedrockEngine::new(
-                        aws,
-                        model,
-                        DEFAULT_TIMEOUT,
-                    ),
+                    crate::adapters::language_model::BedrockModel::new(aws, model, DEFAULT_TIMEOUT),
                 ) as Arc<dyn LanguageModel>),
-                (None, Some(llm)) => Some(Arc::new(LlmEngine::new(llm.clone(), DEFAULT_TIMEOUT))
-                    as Arc<dyn LanguageModel>),
+                (None, Some(llm)) => Some(Arc::new(ChatCompletionsModel::new(
+                    llm.clone(),
+                    DEFAULT_TIMEOUT,
+                )) as Arc<dyn LanguageModel>),
                 (None, None) => None,
             },
             settings: Settings {

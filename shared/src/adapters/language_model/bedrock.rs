@@ -11,18 +11,18 @@ use aws_sdk_bedrockruntime::types::{
 };
 use serde_json::Value;
 
-use super::{parse_engine_output, parse_summary, SUMMARY_PROMPT, SYSTEM_PROMPT};
+use super::{parse_model_answer, parse_summary, SUMMARY_PROMPT, SYSTEM_PROMPT};
 use crate::policy::KnowledgeEntry;
 use crate::policy::ModelAnswer;
 use crate::ports::{LanguageModel, LanguageModelError};
 
-pub struct BedrockEngine {
+pub struct BedrockModel {
     client: aws_sdk_bedrockruntime::Client,
     model_id: String,
     timeout: Duration,
 }
 
-impl BedrockEngine {
+impl BedrockModel {
     pub fn new(
         aws: &aws_config::SdkConfig,
         model_id: impl Into<String>,
@@ -90,7 +90,7 @@ impl BedrockEngine {
 }
 
 #[async_trait]
-impl LanguageModel for BedrockEngine {
+impl LanguageModel for BedrockModel {
     async fn answer(
         &self,
         question: &str,
@@ -99,7 +99,7 @@ impl LanguageModel for BedrockEngine {
         let content = self
             .converse(SYSTEM_PROMPT, super::answer_input(question, entries), 600)
             .await?;
-        parse_engine_output(&content, entries)
+        parse_model_answer(&content, entries)
     }
 
     async fn summarize(

@@ -4,7 +4,7 @@
 
 mod bedrock;
 
-pub use bedrock::BedrockEngine;
+pub use bedrock::BedrockModel;
 
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use crate::policy::ModelAnswer;
 use crate::ports::{LanguageModel, LanguageModelError};
 
 /// Chat completions over reqwest (rustls). The key travels as a bearer token, never in a URL.
-pub struct LlmEngine {
+pub struct ChatCompletionsModel {
     http: reqwest::Client,
     config: LlmConfig,
     timeout: Duration,
@@ -49,7 +49,7 @@ struct RawAnswer {
     entry: Option<String>,
 }
 
-impl LlmEngine {
+impl ChatCompletionsModel {
     pub fn new(config: LlmConfig, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
@@ -111,7 +111,7 @@ fn without_code_fence(content: &str) -> &str {
 
 /// Validates the model's JSON: every field present and typed, confidence within 0..1, an answer
 /// unless a person is needed, and an entry id among those given.
-pub fn parse_engine_output(
+pub fn parse_model_answer(
     content: &str,
     entries: &[&KnowledgeEntry],
 ) -> Result<ModelAnswer, LanguageModelError> {
@@ -173,7 +173,7 @@ pub fn parse_summary(content: &str) -> Result<String, LanguageModelError> {
     Ok(summary.to_string())
 }
 
-impl LlmEngine {
+impl ChatCompletionsModel {
     async fn complete(&self, body: Value) -> Result<String, LanguageModelError> {
         let url = format!(
             "{}/chat/completions",
@@ -213,7 +213,7 @@ impl LlmEngine {
 }
 
 #[async_trait]
-impl LanguageModel for LlmEngine {
+impl LanguageModel for ChatCompletionsModel {
     async fn summarize(
         &self,
         transcript: &[crate::escalation::TranscriptLine],
@@ -238,6 +238,6 @@ impl LanguageModel for LlmEngine {
         entries: &[&KnowledgeEntry],
     ) -> Result<ModelAnswer, LanguageModelError> {
         let content = self.complete(self.request(question, entries)).await?;
-        parse_engine_output(&content, entries)
+        parse_model_answer(&content, entries)
     }
 }
