@@ -5,13 +5,13 @@
 use chrono::Utc;
 
 use super::http::{body_bytes, method, path, query};
-use super::resume_route::{cross_site, html};
+use super::resume_route::{html, outcome, refuse_cross_site};
 use super::{UrlRequest, UrlResponse};
 use crate::app::{resume_url, send_one_click, App, OneClickOutcome, OneClickRequest};
 use crate::escalation::{Escalation, TranscriptLine};
 use crate::resume::{
-    describe_resumed, render_answer_page, render_outcome_page, token_fingerprint, AnswerPageView,
-    LinkKind, ResumeToken, TokenError,
+    describe_resumed, render_answer_page, token_fingerprint, AnswerPageView, LinkKind, ResumeToken,
+    TokenError,
 };
 
 fn refused(err: &TokenError) -> UrlResponse {
@@ -21,14 +21,7 @@ fn refused(err: &TokenError) -> UrlResponse {
         ),
         _ => "This link is not valid. Use the link from the handoff message exactly as it arrived.".to_string(),
     };
-    html(
-        403,
-        render_outcome_page("This link cannot be used", &message, false),
-    )
-}
-
-fn outcome(status: u16, title: &str, message: &str, ok: bool) -> UrlResponse {
-    html(status, render_outcome_page(title, message, ok))
+    outcome(403, "This link cannot be used", &message, false)
 }
 
 /// The form: which entry, who, and the newest message the page showed.
@@ -116,14 +109,8 @@ async fn post(
     fingerprint: &str,
     now: chrono::DateTime<Utc>,
 ) -> UrlResponse {
-    if cross_site(req) {
-        tracing::warn!(token = %fingerprint, "cross-site answer POST refused");
-        return outcome(
-            403,
-            "Refused",
-            "This form can only be sent from its own page.",
-            false,
-        );
+    if let Some(refusal) = refuse_cross_site(req, "answer", fingerprint) {
+        return refusal;
     }
     let body = body_bytes(req).unwrap_or_default();
     let (entry, by, seen) = read_form(&body);

@@ -14,6 +14,29 @@ use crate::resume::{
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// A short page that says what happened: a result, or why nothing was done.
+pub(super) fn outcome(status: u16, title: &str, message: &str, ok: bool) -> UrlResponse {
+    html(status, render_outcome_page(title, message, ok))
+}
+
+/// The refusal of a `form` posted from another site (`cross_site`), or `None` when it is ours.
+pub(super) fn refuse_cross_site(
+    req: &UrlRequest,
+    form: &str,
+    fingerprint: &str,
+) -> Option<UrlResponse> {
+    if !cross_site(req) {
+        return None;
+    }
+    tracing::warn!(token = %fingerprint, form, "cross-site POST refused");
+    Some(outcome(
+        403,
+        "Refused",
+        "This form can only be sent from its own page.",
+        false,
+    ))
+}
+
 pub(super) fn html(status: u16, body: String) -> UrlResponse {
     let r = text_response(status, "text/html; charset=utf-8", body);
     let r = with_header(r, "cache-control", "no-store");
@@ -31,17 +54,14 @@ fn refused(err: &TokenError) -> UrlResponse {
         ),
         _ => "This link is not valid. Use the link from the handoff message exactly as it arrived.".to_string(),
     };
-    html(
-        403,
-        render_outcome_page("This link cannot be used", &message, false),
-    )
+    outcome(403, "This link cannot be used", &message, false)
 }
 
 /// A cross-site POST is refused where the browser tells us. `Sec-Fetch-Site` decides when sent;
 /// otherwise the `Origin` host must be ours, and without an `Origin` the `Referer`'s. With
 /// `Referrer-Policy: no-referrer` browsers send `Origin: null` on the page's own form, so "null"
 /// alone proves nothing either way.
-pub(super) fn cross_site(req: &UrlRequest) -> bool {
+fn cross_site(req: &UrlRequest) -> bool {
     if let Some(site) = header(req, "sec-fetch-site") {
         return !matches!(site, "same-origin" | "none");
     }
@@ -79,10 +99,7 @@ fn candidates<'a>(app: &'a App, e: &Escalation) -> Vec<(&'a str, &'a str)> {
 }
 
 fn check_the_form(message: &str) -> Box<UrlResponse> {
-    Box::new(html(
-        400,
-        render_outcome_page("Check the form", message, false),
-    ))
+    Box::new(outcome(400, "Check the form", message, false))
 }
 
 /// Reads the form into a label; the error page says what to fix.
@@ -144,10 +161,7 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
         .strip_prefix("/resume/")
         .filter(|t| !t.is_empty() && !t.contains('/'))
     else {
-        return html(
-            404,
-            render_outcome_page("Not found", "There is nothing here.", false),
-        );
+        return outcome(404, "Not found", "There is nothing here.", false);
     };
     let fingerprint = token_fingerprint(raw);
     let Some(keys) = &app.settings.link_keys else {
@@ -171,10 +185,7 @@ pub async fn handle_resume(app: &App, req: &UrlRequest) -> UrlResponse {
             r
         }
         "POST" => post(app, req, &token, &fingerprint, now).await,
-        _ => html(
-            405,
-            render_outcome_page("Not allowed", "Open the link in a browser.", false),
-        ),
+        _ => outcome(405, "Not allowed", "Open the link in a browser.", false),
     }
 }
 
@@ -195,20 +206,15 @@ async fn show(
     ) {
         (Ok(Some(e)), Ok(s)) => (e, s),
         (Ok(None), _) => {
-            return html(
-                404,
-                render_outcome_page("Not found", "This escalation no longer exists.", false),
-            )
+            return outcome(404, "Not found", "This escalation no longer exists.", false)
         }
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(token = %fingerprint, error = %e, "resume page could not load");
-            return html(
+            return outcome(
                 503,
-                render_outcome_page(
-                    "Try again",
-                    "The page could not be loaded; try again in a moment.",
-                    false,
-                ),
+                "Try again",
+                "The page could not be loaded; try again in a moment.",
+                false,
             );
         }
     };
@@ -241,16 +247,8 @@ async fn post(
     fingerprint: &str,
     now: chrono::DateTime<Utc>,
 ) -> UrlResponse {
-    if cross_site(req) {
-        tracing::warn!(token = %fingerprint, "cross-site resume POST refused");
-        return html(
-            403,
-            render_outcome_page(
-                "Refused",
-                "This form can only be sent from its own page.",
-                false,
-            ),
-        );
+    if let Some(refusal) = refuse_cross_site(req, "resume", fingerprint) {
+        return refusal;
     }
     let body = body_bytes(req).unwrap_or_default();
     let label = match read_label(app, &body) {
@@ -258,23 +256,19 @@ async fn post(
         Err(page) => return *page,
     };
     match resume_escalation(app, token, ResumedBy::Link, &label, now).await {
-        Ok(ResumeOutcome::Resumed(_)) => html(200, render_outcome_page(
-            "Handed back to the bot",
+        Ok(ResumeOutcome::Resumed(_)) => outcome(200, "Handed back to the bot",
             "Done. The bot answers this customer again from their next message. Thank you!",
-            true,
-        )),
+            true),
         Ok(ResumeOutcome::AlreadyResumed { at, by }) => {
-            html(200, render_outcome_page("Already resumed", &describe_resumed(at, by), true))
+            outcome(200, "Already resumed", &describe_resumed(at, by), true)
         }
-        Ok(ResumeOutcome::Superseded) => html(409, render_outcome_page(
-            "A newer escalation holds this customer",
+        Ok(ResumeOutcome::Superseded) => outcome(409, "A newer escalation holds this customer",
             "This link is for an earlier escalation. The customer was escalated again since; use the link from the newest handoff message. Nothing was changed.",
-            false,
-        )),
-        Ok(ResumeOutcome::NotFound) => html(404, render_outcome_page("Not found", "This escalation no longer exists.", false)),
+            false),
+        Ok(ResumeOutcome::NotFound) => outcome(404, "Not found", "This escalation no longer exists.", false),
         Err(e) => {
             tracing::error!(token = %fingerprint, error = %e, "resume failed");
-            html(503, render_outcome_page("Try again", "The customer could not be handed back just now; nothing was changed. Try again in a moment.", false))
+            outcome(503, "Try again", "The customer could not be handed back just now; nothing was changed. Try again in a moment.", false)
         }
     }
 }

@@ -5,21 +5,18 @@
 use chrono::Utc;
 
 use super::http::{body_bytes, method, path};
-use super::resume_route::{cross_site, html};
+use super::resume_route::{html, outcome, refuse_cross_site};
 use super::{UrlRequest, UrlResponse};
 use crate::app::App;
-use crate::resume::{render_outcome_page, token_fingerprint, TokenError};
+use crate::ports::Reviews;
+use crate::resume::{token_fingerprint, TokenError};
 use crate::review::{
     apply_review, preview_review, render_review_page, ApplyOutcome, Review, ReviewForm,
     ReviewPageView, ReviewPreview, ReviewToken, StoredReview,
 };
 
-fn page(status: u16, title: &str, message: &str, ok: bool) -> UrlResponse {
-    html(status, render_outcome_page(title, message, ok))
-}
-
 fn try_again() -> UrlResponse {
-    page(503, "Try again", "The review could not be loaded or saved just now; nothing was changed. Try again in a moment.", false)
+    outcome(503, "Try again", "The review could not be loaded or saved just now; nothing was changed. Try again in a moment.", false)
 }
 
 /// Handles one request for the review page.
@@ -30,7 +27,7 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
         .strip_prefix("/review/")
         .filter(|t| !t.is_empty() && !t.contains('/'))
     else {
-        return page(404, "Not found", "There is nothing here.", false);
+        return outcome(404, "Not found", "There is nothing here.", false);
     };
     let opened = match open_review(app, raw, now).await {
         Ok(o) => o,
@@ -46,7 +43,7 @@ pub async fn handle_review(app: &App, req: &UrlRequest) -> UrlResponse {
             r
         }
         "POST" => post(app, req, &opened, now).await,
-        _ => page(405, "Not allowed", "Open the link in a browser.", false),
+        _ => outcome(405, "Not allowed", "Open the link in a browser.", false),
     }
 }
 
@@ -69,7 +66,7 @@ async fn open_review(
     let fingerprint = token_fingerprint(raw);
     let Some(keys) = &app.settings.link_keys else {
         tracing::error!("no LINK_KEYS for the resume function: every review link is refused");
-        return Err(page(
+        return Err(outcome(
             403,
             "This link cannot be used",
             "This link is not valid.",
@@ -84,23 +81,16 @@ async fn open_review(
                 TokenError::Expired(_) => format!("{e}. Next week's digest brings a new link; `handoff review now` makes one today."),
                 _ => "This link is not valid. Use the link from the digest exactly as it arrived.".into(),
             };
-            return Err(page(403, "This link cannot be used", &message, false));
+            return Err(outcome(403, "This link cannot be used", &message, false));
         }
     };
     let Some(reviews) = &app.reviews else {
         return Err(try_again());
     };
-    let history = match &app.versions {
-        Some(v) => v.history().await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "version history not read; the page shows the review as built");
-            Vec::new()
-        }),
-        None => Vec::new(),
-    };
     let mut stored = match reviews.get_review(token.review).await {
         Ok(Some(s)) => s,
         Ok(None) => {
-            return Err(page(
+            return Err(outcome(
                 404,
                 "Not found",
                 "This review no longer exists.",
@@ -112,7 +102,9 @@ async fn open_review(
             return Err(try_again());
         }
     };
-    stored.review = stored.review.with_versions_since(&history);
+    stored.review = stored
+        .review
+        .with_versions_since(&version_history(app).await);
     Ok(OpenedReview {
         token,
         fingerprint,
@@ -155,19 +147,13 @@ async fn post(
     now: chrono::DateTime<Utc>,
 ) -> UrlResponse {
     let (stored, action, fingerprint) = (&opened.stored, &opened.action, &opened.fingerprint);
-    if cross_site(req) {
-        tracing::warn!(token = %fingerprint, "cross-site review POST refused");
-        return page(
-            403,
-            "Refused",
-            "This form can only be sent from its own page.",
-            false,
-        );
+    if let Some(refusal) = refuse_cross_site(req, "review", fingerprint) {
+        return refusal;
     }
     let body = body_bytes(req).unwrap_or_default();
     let form = match ReviewForm::parse(&body, &stored.review) {
         Ok(f) => f,
-        Err(e) => return page(400, "Check the form", &e, false),
+        Err(e) => return outcome(400, "Check the form", &e, false),
     };
     let applying = form_urlencoded::parse(&body).any(|(k, v)| k == "action" && v == "apply");
     let render = |status, preview, notice, review: &Review| {
@@ -233,29 +219,12 @@ async fn apply(
     match apply_review(app, token.review, form, now).await {
         Ok(ApplyOutcome::Published(version, p)) => {
             tracing::info!(version, review = %token.review, "review applied");
-            let history = match &app.versions {
-                Some(v) => v.history().await.unwrap_or_default(),
-                None => Vec::new(),
-            };
-            let fresh = reviews
-                .get_review(token.review)
-                .await
-                .ok()
-                .flatten()
-                .map(|s| s.review)
-                .unwrap_or(stored.review.clone())
-                .with_versions_since(&history);
+            let fresh = fresh_review(app, reviews.as_ref(), token.review, &stored.review).await;
             let note = format!("Done: version {version} is live; the bot uses it within a minute. Your decisions are recorded.");
             render(200, Some(&p), (&note, true), &fresh)
         }
         Ok(ApplyOutcome::Recorded(p)) => {
-            let fresh = reviews
-                .get_review(token.review)
-                .await
-                .ok()
-                .flatten()
-                .map(|s| s.review)
-                .unwrap_or(stored.review.clone());
+            let fresh = fresh_review(app, reviews.as_ref(), token.review, &stored.review).await;
             render(
                 200,
                 Some(&p),
@@ -278,4 +247,33 @@ async fn apply(
             try_again()
         }
     }
+}
+
+/// The boundary's published versions, for the chart's marks (none when they cannot be read:
+/// the page then shows the review as built).
+async fn version_history(app: &App) -> Vec<crate::live::VersionRecord> {
+    match &app.versions {
+        Some(v) => v.history().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "version history not read; the page shows the review as built");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    }
+}
+
+/// The review as stored after an apply (the decisions just recorded), with the versions
+/// published since; `before` when it cannot be read again.
+async fn fresh_review(
+    app: &App,
+    reviews: &dyn Reviews,
+    id: chrono::NaiveDate,
+    before: &Review,
+) -> Review {
+    reviews
+        .get_review(id)
+        .await
+        .ok()
+        .flatten()
+        .map_or_else(|| before.clone(), |s| s.review)
+        .with_versions_since(&version_history(app).await)
 }
