@@ -76,15 +76,15 @@ pub fn eval(
     let at_policy = tally(&judged, policy_set.threshold_for(&knowledge_set).value);
     let table: Vec<Tally> = TABLE.iter().map(|&t| tally(&judged, t)).collect();
     let best = recommend(&judged, max_error);
-    // What the weekly review would propose from these labels: only the ones the knowledge has not
-    // learnt (the reserve among them), with its conservative bound.
-    let unfed_judged: Vec<Judged> = judged
-        .iter()
-        .zip(handoff::review::evaluate::unfed(&knowledge_set, &labelled))
-        .filter(|(_, unfed)| *unfed)
-        .map(|(j, _)| j.clone())
-        .collect();
-    let proposal = handoff::review::evaluate::propose_threshold(&unfed_judged, at_policy.threshold);
+    // What the weekly review would propose from these labels: each the knowledge has learnt read
+    // without itself, with its conservative bound.
+    let evidence = handoff::review::evaluate::threshold_evidence(
+        &policy_set,
+        &knowledge_set,
+        &labelled,
+        &judged,
+    );
+    let proposal = handoff::review::evaluate::propose_threshold(&evidence, at_policy.threshold);
     if as_json {
         let out = json!({
             "messages": judged.len(),
@@ -250,7 +250,7 @@ fn print_eval(
     }
     if let Some(p) = proposal {
         println!(
-            "\nThe weekly review would propose {:.3} (now {:.3}), from {} labels the knowledge has not learnt: {}",
+            "\nThe weekly review would propose {:.3} (now {:.3}), from {} labels (each the knowledge has learnt read without itself): {}",
             p.proposed, p.current, p.labels, p.why
         );
     }

@@ -58,7 +58,7 @@ impl LabelledMessage {
 }
 
 /// The policy's reading of one message, enough to replay it at any threshold.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Judged {
     #[serde(skip)]
     pub expect: Option<String>,

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::evaluate::{
-    labelled_history, measure, propose_threshold, refusal, unfed, with_threshold, Measured,
+    labelled_history, measure, propose_threshold, refusal, threshold_evidence, with_threshold, Measured,
 };
 pub use super::form::ReviewForm;
 use super::proposal::apply as apply_proposals;
@@ -32,8 +32,6 @@ pub struct ReviewPreview {
     pub accepted: usize,
     /// The version the preview was measured on.
     pub version: u32,
-    /// Labels the knowledge has not been fed (what a threshold may rest on).
-    pub unfed_labels: usize,
     /// The threshold in force and whose it is ("0.12 (earned by the knowledge file)").
     pub threshold_now: String,
     /// Entries of the current knowledge the engine cannot tell apart.
@@ -97,19 +95,14 @@ async fn prepare_change(
         let digest = old.digest();
         let (policy, knowledge) = compile(old.clone(), &digest)?;
         let (before, judged) = measure(&policy, &knowledge, &labels, now);
-        let unfed_judged: Vec<_> = judged
-            .into_iter()
-            .zip(unfed(&knowledge, &labels))
-            .filter_map(|(j, unfed)| unfed.then_some(j))
-            .collect();
-        let threshold = propose_threshold(&unfed_judged, policy.threshold_for(&knowledge).value);
+        let evidence = threshold_evidence(&policy, &knowledge, &labels, &judged);
+        let threshold = propose_threshold(&evidence, policy.threshold_for(&knowledge).value);
         let mut preview = ReviewPreview {
             before,
             after: before,
             threshold: threshold.clone(),
             accepted: accepted.len(),
             version: base.version,
-            unfed_labels: unfed_judged.len(),
             threshold_now: policy.threshold_for(&knowledge).to_string(),
             pairs: knowledge
                 .earned()

@@ -258,7 +258,7 @@ fn preview(v: &ReviewPageView<'_>, p: &ReviewPreview) -> String {
     if let Some(t) = &p.threshold {
         let checked = v.form.is_some_and(|f| f.threshold);
         body.push_str(&format!(
-                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.2}; the labels support {:.2}. {}</p><p class=\"who\">Based on {} labels the bot has not learnt from.</p>\
+                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.2}; the labels support {:.2}. {}</p><p class=\"who\">Based on {} labels (each the bot has learnt read as if it had not).</p>\
 <label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {:.2}</label></fieldset>",
                 t.current,
                 t.proposed,
@@ -270,9 +270,9 @@ fn preview(v: &ReviewPageView<'_>, p: &ReviewPreview) -> String {
     }
     if p.threshold.is_none() {
         body.push_str(&format!(
-                "<p class=\"who\" id=\"threshold\">How sure the bot must be stays as it is: a lower threshold needs at least {} labels the bot has not learnt from (there are {}), and none of them shows it answering wrong too often.</p>",
+                "<p class=\"who\" id=\"threshold\">How sure the bot must be stays as it is: a lower threshold needs at least {} labels (there are {}), with enough messages that needed a person among them, and none of them shows it answering wrong too often.</p>",
                 super::evaluate::MIN_LABELS_TO_LOWER,
-                p.unfed_labels
+                p.before.labels
             ));
     }
     body.push_str(&preview_table(p));

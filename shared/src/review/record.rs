@@ -57,7 +57,7 @@ pub struct ReviewDecision {
     pub version: Option<u32>,
 }
 
-/// A threshold the unfed labels support (applied only when accepted).
+/// A threshold the labels support (applied only when accepted).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdProposal {
     pub current: f64,

@@ -62,19 +62,7 @@ impl Knowledge {
         let t = self.trained();
         let n = self.entries.len();
         let mut out = Vec::new();
-        let mut example = 0usize;
-        let mut texts: Vec<(usize, Option<usize>, &str)> = Vec::new();
-        for (c, e) in self.entries.iter().enumerate() {
-            for q in &e.questions {
-                texts.push((example, Some(c), q));
-                example += 1;
-            }
-            example += super::trained::TITLE_WEIGHT;
-        }
-        for x in &self.outside {
-            texts.push((example, None, x));
-            example += 1;
-        }
+        let texts = self.own_texts();
         let reading = |r: Retrieval<'_>, asked: Asked, text: &str| SelfReading {
             asked,
             text: text.to_string(),
@@ -116,6 +104,45 @@ impl Knowledge {
         });
         out.extend(per_text.into_iter().flatten());
         out
+    }
+
+    /// Each of `texts` that the file holds as a question or an `[outside]` example (compared by
+    /// its words), read without itself as `self_evidence` reads it; `None` for a text the file
+    /// does not hold, or holds only in words the engine cannot read. How the review reads a
+    /// label the knowledge has learnt: as a customer asking a file that holds everything else.
+    pub fn readings_without_themselves(&self, texts: &[&str]) -> Vec<Option<Retrieval<'_>>> {
+        let t = self.trained();
+        let n = self.entries.len();
+        let held: std::collections::HashMap<Vec<String>, (usize, usize)> = self
+            .own_texts()
+            .into_iter()
+            .map(|(index, class, text)| (tokens(text), (index, class.unwrap_or(n))))
+            .collect();
+        crate::parallel::map(texts, |text| {
+            let words = tokens(text);
+            let &(index, class) = held.get(&words)?;
+            let vector = t.semantic.as_ref().map(|s| s.vector(index));
+            self.read(words, vector, Leave::Example { class, index })
+        })
+    }
+
+    /// The file's own texts in its order: each entry's questions (with the entry), then the
+    /// `[outside]` examples (with none), each with its example number in the trained file.
+    fn own_texts(&self) -> Vec<(usize, Option<usize>, &str)> {
+        let mut texts = Vec::new();
+        let mut example = 0usize;
+        for (c, e) in self.entries.iter().enumerate() {
+            for q in &e.questions {
+                texts.push((example, Some(c), q.as_str()));
+                example += 1;
+            }
+            example += super::trained::TITLE_WEIGHT;
+        }
+        for x in &self.outside {
+            texts.push((example, None, x.as_str()));
+            example += 1;
+        }
+        texts
     }
 
     fn position(&self, id: &str) -> usize {
