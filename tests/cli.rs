@@ -234,3 +234,137 @@ fn check_refuses_an_answer_too_long_for_a_channel_in_use() {
         "{err}"
     );
 }
+
+/// The weekly review's threshold rests on every label: the ones the knowledge has learnt (its
+/// questions and `[outside]` examples now) are read without themselves. Here every label was
+/// learnt, so none could count as it stands (each would be answered exactly).
+#[test]
+fn knowledge_eval_proposes_a_threshold_from_labels_the_knowledge_has_learnt() {
+    let prefixes = ["", "hi, ", "quick question: ", "please tell me "];
+    // Each entry's questions: four phrasings, each asked four ways, and one written once that
+    // shares fewer words with the rest (read without itself, the engine is less sure of it).
+    let topics: [(&str, [&str; 4], &str); 6] = [
+        (
+            "shipping-time",
+            [
+                "how long does delivery take",
+                "when will my parcel arrive",
+                "delivery time to france",
+                "how many days for shipping",
+            ],
+            "days until delivery of my parcel",
+        ),
+        (
+            "returns",
+            [
+                "how do i return a jacket",
+                "can i send my order back",
+                "what is the return policy",
+                "return a pair of boots",
+            ],
+            "send back the boots i bought",
+        ),
+        (
+            "opening-hours",
+            [
+                "are you open on sunday",
+                "what are your opening hours",
+                "when does the shop close",
+                "open late on friday",
+            ],
+            "shop hours on a sunday",
+        ),
+        (
+            "sizes",
+            [
+                "which size should i take",
+                "do the shoes run small",
+                "size chart for jackets",
+                "is medium too big for me",
+            ],
+            "shoes in size small or medium",
+        ),
+        (
+            "gift-cards",
+            [
+                "can i buy a gift card",
+                "gift voucher for a friend",
+                "how much can a gift card hold",
+                "do gift cards expire",
+            ],
+            "gift card for a friend that expires",
+        ),
+        (
+            "care",
+            [
+                "can i wash this in the machine",
+                "how to clean leather boots",
+                "is the mug dishwasher safe",
+                "how do i iron linen",
+            ],
+            "wash leather boots in the machine",
+        ),
+    ];
+    let cities = [
+        "paris", "lyon", "berlin", "madrid", "rome", "vienna", "oslo", "lisbon", "prague",
+        "dublin", "warsaw", "athens", "zurich", "geneva", "milan", "munich", "hamburg", "seville",
+        "porto", "bergen", "krakow", "turin", "naples", "bordeaux", "nantes", "ghent", "utrecht",
+        "leeds", "cork", "graz",
+    ];
+    let outside: Vec<String> = cities
+        .iter()
+        .flat_map(|c| {
+            [
+                format!("weather in {c} this weekend"),
+                format!("best restaurant in {c}"),
+                format!("train to {c} next monday"),
+            ]
+        })
+        .collect();
+    let mut knowledge = String::new();
+    let mut labels = String::new();
+    for (id, phrases, once) in &topics {
+        let mut questions: Vec<String> = prefixes
+            .iter()
+            .flat_map(|p| phrases.iter().map(move |q| format!("{p}{q}")))
+            .collect();
+        questions.push(once.to_string());
+        knowledge += &format!(
+            "[[entry]]\nid = \"{id}\"\nquestions = {}\nanswer = \"The answer about {id}.\"\n\n",
+            serde_json::to_string(&questions).unwrap()
+        );
+        for q in &questions {
+            labels += &format!(
+                "{}\n",
+                serde_json::json!({"text": q, "expect": format!("answer {id}")})
+            );
+        }
+    }
+    knowledge += &format!(
+        "[outside]\nexamples = {}\n",
+        serde_json::to_string(&outside).unwrap()
+    );
+    for x in &outside {
+        labels += &format!("{}\n", serde_json::json!({"text": x, "expect": "escalate"}));
+    }
+    let policy = temp_file(
+        "learnt-policy.toml",
+        "languages = [\"en\"]\n[triggers.money]\nenabled = false\n[triggers.complaint]\nenabled = false\n",
+    );
+    let knowledge = temp_file("learnt-knowledge.toml", &knowledge);
+    let labels = temp_file("learnt-labels.jsonl", &labels);
+    let (code, out, err) = handoff(&["knowledge", "eval", &policy, &knowledge, &labels, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // As they stand, every learnt label is answered exactly (or, outside, never): no evidence.
+    assert_eq!(v["policy_threshold"]["right"], 102, "{v}");
+    assert_eq!(v["policy_threshold"]["off_topic_answered"], 0, "{v}");
+    let p = &v["proposal"];
+    assert_eq!(p["labels"], 192, "{v}");
+    let (current, proposed) = (
+        p["current"].as_f64().unwrap(),
+        p["proposed"].as_f64().unwrap(),
+    );
+    assert!(proposed < current, "{p}");
+    assert!(!p["why"].as_str().unwrap().contains(" 0 more right"), "{p}");
+}

@@ -7,7 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::evaluate::{
-    labelled_history, measure, propose_threshold, refusal, threshold_evidence, with_threshold, Measured,
+    labelled_history, measure, propose_threshold, refusal, threshold_evidence, with_threshold,
+    Measured,
 };
 pub use super::form::ReviewForm;
 use super::proposal::apply as apply_proposals;

@@ -171,9 +171,10 @@ fn holds(t: &Tally) -> bool {
         && upper_bound(t.off_topic_answered, t.off_topic) <= WRONG_BOUND
 }
 
-/// A threshold the labels support (`threshold_evidence`), if it differs from the current one: lower only on at
-/// least `MIN_LABELS_TO_LOWER` labels and where the 90 % upper bounds of both error shares stay
-/// within the bound; higher when the labels show the current one answers wrong too often.
+/// A threshold the labels support (`threshold_evidence`), if it differs from the current one:
+/// lower only on at least `MIN_LABELS_TO_LOWER` labels, where the 90 % upper bounds of both error
+/// shares stay within the bound and the labels show it answering more right; higher when the
+/// labels show the current one answers wrong too often.
 pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdProposal> {
     let n = judged.len();
     let candidates = thresholds(
@@ -198,7 +199,7 @@ pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdPro
             proposed: higher,
             labels: n,
             why: format!(
-                "At {current:.2} the bot answered {} of {} labelled questions with the wrong entry and {} of {} messages that needed a person; at {higher:.2} it stays within {:.0} %.",
+                "At {current:.3} the bot answered {} of {} labelled questions with the wrong entry and {} of {} messages that needed a person; at {higher:.3} it stays within {:.0} %.",
                 now.wrong, now.in_scope, now.off_topic_answered, now.off_topic, WRONG_BOUND * 100.0
             ),
         });
@@ -211,16 +212,17 @@ pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdPro
         .copied()
         .filter(|t| *t < current)
         .find(|t| holds(&tally(judged, *t)))?;
-    if current - lowest < 0.01 {
+    let at = tally(judged, lowest);
+    // A lower threshold the labels cannot show answering anything more is no proposal.
+    if current - lowest < 0.01 || at.right <= now.right {
         return None;
     }
-    let at = tally(judged, lowest);
     Some(ThresholdProposal {
         current,
         proposed: lowest,
         labels: n,
         why: format!(
-            "On {n} labelled messages (each the bot has learnt read as if it had not), {lowest:.2} answers {} more right; the 90 % upper bounds of wrong answers ({:.1} %) and of answered messages that needed a person ({:.1} %) stay within {:.0} %.",
+            "On {n} labelled messages (each the bot has learnt read as if it had not), {lowest:.3} answers {} more right; the 90 % upper bounds of wrong answers ({:.1} %) and of answered messages that needed a person ({:.1} %) stay within {:.0} %.",
             at.right.saturating_sub(now.right),
             upper_bound(at.wrong, at.in_scope) * 100.0,
             upper_bound(at.off_topic_answered, at.off_topic) * 100.0,
@@ -313,11 +315,17 @@ examples = ["can I return a gift card"]
         };
         let labels = vec![
             // Learnt: a question of the file now (answered exactly as it stands).
-            label("When will my parcel arrive?", Expectation::Answer("delivery_time".into())),
+            label(
+                "When will my parcel arrive?",
+                Expectation::Answer("delivery_time".into()),
+            ),
             // Learnt as an `[outside]` example.
             label("can I return a gift card", Expectation::Escalate),
             // Not learnt: the calibration reserve.
-            label("how many days until my parcel comes", Expectation::Answer("delivery_time".into())),
+            label(
+                "how many days until my parcel comes",
+                Expectation::Answer("delivery_time".into()),
+            ),
         ];
         let now = chrono::Utc::now();
         let (_, judged) = measure(&policy, &knowledge, &labels, now);

@@ -258,8 +258,8 @@ fn preview(v: &ReviewPageView<'_>, p: &ReviewPreview) -> String {
     if let Some(t) = &p.threshold {
         let checked = v.form.is_some_and(|f| f.threshold);
         body.push_str(&format!(
-                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.2}; the labels support {:.2}. {}</p><p class=\"who\">Based on {} labels (each the bot has learnt read as if it had not).</p>\
-<label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {:.2}</label></fieldset>",
+                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.3}; the labels support {:.3}. {}</p><p class=\"who\">Based on {} labels (each the bot has learnt read as if it had not).</p>\
+<label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {:.3}</label></fieldset>",
                 t.current,
                 t.proposed,
                 text(&t.why),
