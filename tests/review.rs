@@ -379,3 +379,130 @@ fn open_keys(review: &handoff::review::Review) -> Vec<(String, handoff::review::
         .map(|p| (p.key.clone(), p.change.clone()))
         .collect()
 }
+
+/// The threshold the labels support goes live with the brand's click. The shop's team labelled
+/// 192 messages and its knowledge learnt every one (so none counts as it stands: each would be
+/// answered exactly, or never); the review reads each without itself, proposes a lower
+/// threshold with the number of labels it rests on, and Apply with its box ticked writes it into
+/// the live policy.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_threshold_the_labels_support_goes_live_with_one_click() {
+    use handoff::escalation::{
+        Escalation, EscalationSummary, OutcomeLabel, ReasonCode, ResumedBy, TranscriptLine,
+    };
+    let shop = LabelledShop::new();
+    let dir = repo_path("artifacts/review-threshold");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (policy, knowledge) = (
+        format!("{dir}/{}-policy.toml", std::process::id()),
+        format!("{dir}/{}-knowledge.toml", std::process::id()),
+    );
+    std::fs::write(&policy, LABELLED_SHOP_POLICY).unwrap();
+    std::fs::write(&knowledge, &shop.knowledge).unwrap();
+    let dev =
+        DevServer::start_with(&[("POLICY_FILE", &policy), ("KNOWLEDGE_FILE", &knowledge)]).await;
+    let env: HashMap<String, String> = dev.env.iter().cloned().collect();
+
+    // The labelled escalations, as the resume page leaves them.
+    let start = chrono::Utc::now() - chrono::Duration::minutes(10);
+    for (i, (text, entry)) in shop.labels.iter().enumerate() {
+        let created = start + chrono::Duration::seconds(i as i64);
+        let e = Escalation {
+            transcript: vec![TranscriptLine {
+                at: created - chrono::Duration::seconds(1),
+                role: handoff::message::Role::Customer,
+                text: text.clone(),
+                attachments: vec![],
+            }],
+            notified_at: Some(created),
+            resumed_at: Some(created + chrono::Duration::minutes(1)),
+            resumed_by: Some(ResumedBy::Link),
+            outcome: Some(match entry {
+                Some(_) => OutcomeLabel::BotCouldHandle,
+                None => OutcomeLabel::NeededPerson,
+            }),
+            answer_entry: entry.clone(),
+            ..Escalation::opened(
+                format!("{:013}-{i:08x}", created.timestamp_millis()),
+                handoff::conversation::ConversationKey::new(
+                    handoff::conversation::Channel::Messenger,
+                    PAGE,
+                    format!("73{i:014}"),
+                ),
+                ReasonCode::from("low_confidence".to_string()),
+                "seeded".into(),
+                EscalationSummary {
+                    intent: "seeded".into(),
+                    tried: vec![],
+                    next_step: "x".into(),
+                    ai_summary: None,
+                },
+                created,
+                created + chrono::Duration::hours(24),
+            )
+        };
+        let item =
+            serde_dynamo::to_item(handoff::adapters::dynamodb::items::EscalationItem::new(&e))
+                .unwrap();
+        dev.dynamodb
+            .put_item()
+            .table_name(&dev.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let url = out.lines().last().unwrap().to_string();
+    let page = dev.http().get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let threshold = page
+        .split("<fieldset id=\"threshold\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</fieldset>").next())
+        .unwrap_or_else(|| panic!("no threshold proposal on the page: {page}"));
+    assert!(threshold.contains("Based on 192 labels"), "{threshold}");
+    let (now, proposed) = {
+        let number = |after: &str| -> f64 {
+            let rest = threshold.split(after).nth(1).unwrap();
+            rest.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .next()
+                .unwrap()
+                .trim_end_matches('.')
+                .parse()
+                .unwrap()
+        };
+        (number("Now "), number("the labels support "))
+    };
+    assert!(proposed < now, "{threshold}");
+
+    // Nothing changes until the box is ticked and Apply clicked.
+    let store = handoff::adapters::DynamoStore::new(dev.dynamodb.clone(), &dev.table);
+    use handoff::ports::BoundaryVersions;
+    assert!(store.current().await.unwrap().is_layer());
+    let applied = dev
+        .http()
+        .post(&url)
+        .form(&[("by", "Dana"), ("threshold", "accept"), ("action", "apply")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(applied.status(), 200);
+    let applied = applied.text().await.unwrap();
+    assert!(applied.contains("version 2 is live"), "{applied}");
+    let current = store.current().await.unwrap();
+    let content = handoff::live::read_content(&store, &current.content)
+        .await
+        .unwrap();
+    let live = content
+        .policy
+        .lines()
+        .find_map(|l| l.strip_prefix("confidence_threshold = "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert_eq!(live, Some(proposed), "{}", content.policy);
+    let history = store.history().await.unwrap();
+    assert!(history[0].by.starts_with("Dana (review "), "{history:?}");
+}

@@ -4,7 +4,8 @@
 //! By what each file helps with: `dev_server` (the process and the command line), `graph` (Meta's
 //! side), `team` (the topic, read as the team would), `webhooks` (bodies as Meta sends them),
 //! `escalations` (records as the policy function opens them), `rig` (an App in process),
-//! `aws_proxy` (counting and outages), `browser` (the pages), `review_schedule`.
+//! `aws_proxy` (counting and outages), `browser` (the pages), `review_schedule`, `labelled_shop`
+//! (a knowledge file that learnt all its labels).
 // Every test binary includes the harness and uses a part of it.
 #![allow(dead_code, unused_imports)]
 
@@ -19,6 +20,7 @@ mod browser;
 mod dev_server;
 mod escalations;
 mod graph;
+mod labelled_shop;
 mod review_schedule;
 mod rig;
 mod team;
@@ -29,6 +31,7 @@ pub use browser::*;
 pub use dev_server::*;
 pub use escalations::*;
 pub use graph::*;
+pub use labelled_shop::*;
 pub use review_schedule::*;
 pub use rig::*;
 pub use team::*;

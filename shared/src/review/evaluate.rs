@@ -193,14 +193,14 @@ pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdPro
                 let x = tally(judged, *t);
                 x.wrong_rate() <= WRONG_BOUND && x.off_topic_rate() <= WRONG_BOUND
             })
-            .unwrap_or(1.0);
+            .map_or(1.0, on_grid);
         return Some(ThresholdProposal {
             current,
             proposed: higher,
             labels: n,
             why: format!(
-                "At {current:.3} the bot answered {} of {} labelled questions with the wrong entry and {} of {} messages that needed a person; at {higher:.3} it stays within {:.0} %.",
-                now.wrong, now.in_scope, now.off_topic_answered, now.off_topic, WRONG_BOUND * 100.0
+                "At {} the bot answered {} of {} labelled questions with the wrong entry and {} of {} messages that needed a person; at {} it stays within {:.0} %.",
+                shown(current), now.wrong, now.in_scope, now.off_topic_answered, now.off_topic, shown(higher), WRONG_BOUND * 100.0
             ),
         });
     }
@@ -211,7 +211,8 @@ pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdPro
         .iter()
         .copied()
         .filter(|t| *t < current)
-        .find(|t| holds(&tally(judged, *t)))?;
+        .find(|t| holds(&tally(judged, *t)))
+        .map(on_grid)?;
     let at = tally(judged, lowest);
     // A lower threshold the labels cannot show answering anything more is no proposal.
     if current - lowest < 0.01 || at.right <= now.right {
@@ -222,7 +223,8 @@ pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdPro
         proposed: lowest,
         labels: n,
         why: format!(
-            "On {n} labelled messages (each the bot has learnt read as if it had not), {lowest:.3} answers {} more right; the 90 % upper bounds of wrong answers ({:.1} %) and of answered messages that needed a person ({:.1} %) stay within {:.0} %.",
+            "On {n} labelled messages (each the bot has learnt read as if it had not), {} answers {} more right; the 90 % upper bounds of wrong answers ({:.1} %) and of answered messages that needed a person ({:.1} %) stay within {:.0} %.",
+            shown(lowest),
             at.right.saturating_sub(now.right),
             upper_bound(at.wrong, at.in_scope) * 100.0,
             upper_bound(at.off_topic_answered, at.off_topic) * 100.0,
@@ -231,7 +233,22 @@ pub fn propose_threshold(judged: &[Judged], current: f64) -> Option<ThresholdPro
     })
 }
 
-/// The policy file's source with `[answers] confidence_threshold` set to `threshold`, comments kept.
+/// A threshold as the policy file holds it: on a grid of 0.0001, never under `t` (rounded down,
+/// it would answer messages the labels were not read at; the review's thresholds go as low as
+/// 0.0005).
+pub fn on_grid(t: f64) -> f64 {
+    // The tolerance keeps a number already on the grid where it is (0.1697 × 10⁴ is not exact).
+    ((t * 10_000.0 - 1e-6).ceil() / 10_000.0).clamp(0.0, 1.0)
+}
+
+/// A threshold as the review shows it: at most four decimals, no trailing zeros.
+pub fn shown(t: f64) -> String {
+    let s = format!("{:.4}", on_grid(t));
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The policy file's source with `[answers] confidence_threshold` set to `threshold` (on the
+/// grid), comments kept.
 pub fn with_threshold(policy: &str, threshold: f64) -> Result<String, String> {
     let mut doc: toml_edit::DocumentMut = policy
         .parse()
@@ -239,8 +256,7 @@ pub fn with_threshold(policy: &str, threshold: f64) -> Result<String, String> {
     if doc.get("answers").is_none() {
         doc.insert("answers", toml_edit::Item::Table(toml_edit::Table::new()));
     }
-    doc["answers"]["confidence_threshold"] =
-        toml_edit::value((threshold * 1000.0).round() / 1000.0);
+    doc["answers"]["confidence_threshold"] = toml_edit::value(on_grid(threshold));
     Ok(doc.to_string())
 }
 
@@ -351,6 +367,14 @@ examples = ["can I return a gift card"]
         assert!(
             out.contains("# mine") && out.contains("confidence_threshold = 0.3"),
             "{out}"
+        );
+        // Never rounded under what was proposed.
+        let out = with_threshold(src, 0.000_48).unwrap();
+        assert!(out.contains("confidence_threshold = 0.0005"), "{out}");
+        assert_eq!(on_grid(0.1697), 0.1697);
+        assert_eq!(
+            (shown(0.4), shown(0.000_48), shown(0.1697)),
+            ("0.4".into(), "0.0005".into(), "0.1697".into())
         );
     }
 }

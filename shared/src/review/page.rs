@@ -258,14 +258,14 @@ fn preview(v: &ReviewPageView<'_>, p: &ReviewPreview) -> String {
     if let Some(t) = &p.threshold {
         let checked = v.form.is_some_and(|f| f.threshold);
         body.push_str(&format!(
-                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {:.3}; the labels support {:.3}. {}</p><p class=\"who\">Based on {} labels (each the bot has learnt read as if it had not).</p>\
-<label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {:.3}</label></fieldset>",
-                t.current,
-                t.proposed,
+                "<h2>How sure the bot must be</h2><fieldset id=\"threshold\"><p>Now {}; the labels support {}. {}</p><p class=\"who\">Based on {} labels (each the bot has learnt read as if it had not).</p>\
+<label><input type=\"checkbox\" name=\"threshold\" value=\"accept\"{}> use {}</label></fieldset>",
+                super::evaluate::shown(t.current),
+                super::evaluate::shown(t.proposed),
                 text(&t.why),
                 t.labels,
                 if checked { " checked" } else { "" },
-                t.proposed
+                super::evaluate::shown(t.proposed)
             ));
     }
     if p.threshold.is_none() {
