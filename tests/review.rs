@@ -506,3 +506,105 @@ async fn the_threshold_the_labels_support_goes_live_with_one_click() {
     let history = store.history().await.unwrap();
     assert!(history[0].by.starts_with("Dana (review "), "{history:?}");
 }
+
+/// A customer's "Did you mean" choice is their own label: two delivery entries tie, the bot asks,
+/// the customer taps one and is answered with it, and the weekly review shows the choice and
+/// counts it among the labels a threshold rests on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customers_choice_reaches_the_weekly_review_as_a_label() {
+    let dir = repo_path("artifacts/review-choices");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (policy, knowledge) = (
+        format!("{dir}/{}-policy.toml", std::process::id()),
+        format!("{dir}/{}-knowledge.toml", std::process::id()),
+    );
+    // Asks readily (the calibrated margin makes a question rare), so the path is exercised.
+    std::fs::write(
+        &policy,
+        "languages = [\"en\"]\n[answers]\nconfidence_threshold = 0.01\nask_margin = 0.3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &knowledge,
+        r#"
+[[entry]]
+id = "delivery-time"
+topic = "Delivery times"
+questions = ["How long does delivery take?", "When will my order arrive?", "How many days for shipping?"]
+answer = "2-4 working days."
+
+[[entry]]
+id = "delivery-cost"
+topic = "Delivery costs"
+questions = ["How much does delivery cost?", "What are the shipping fees?", "Is shipping free?"]
+answer = "Free from 50 EUR, else 4.90 EUR."
+
+[[entry]]
+id = "returns"
+topic = "Returns"
+questions = ["How do I return an item?", "Can I send something back?", "What is your return policy?"]
+answer = "30 days."
+"#,
+    )
+    .unwrap();
+    let dev =
+        DevServer::start_with(&[("POLICY_FILE", &policy), ("KNOWLEDGE_FILE", &knowledge)]).await;
+    let env: HashMap<String, String> = dev.env.iter().cloned().collect();
+    let user = "7400000000000001";
+    dev.post_signed(&customer_text(
+        user,
+        "m_choice_1",
+        "tell me about delivery",
+        now_ms(),
+    ))
+    .await;
+    let asked = dev.reply_to(user).await;
+    assert!(asked.starts_with("Did you mean:"), "{asked}");
+    let buttons = dev.sends_to(user).await.last().unwrap()["message"]["quick_replies"].clone();
+    let payload = buttons
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["title"] == "Delivery times")
+        .and_then(|b| b["payload"].as_str())
+        .unwrap_or_else(|| panic!("{buttons}"))
+        .to_string();
+    dev.post_signed(&quick_reply(
+        user,
+        "m_choice_2",
+        "Delivery times",
+        &payload,
+        now_ms(),
+    ))
+    .await;
+    eventually("the chosen answer", || async {
+        (dev.reply_to(user).await == "2-4 working days.").then_some(())
+    })
+    .await;
+
+    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let url = out.lines().last().unwrap().to_string();
+    let page = dev
+        .http()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let choices = page
+        .split("id=\"choices\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("no choices on the review page: {page}"));
+    assert!(
+        choices.contains("1 question")
+            && choices.contains("tell me about delivery")
+            && choices.contains("delivery-time"),
+        "{choices}"
+    );
+    // One label, the choice: too few for a threshold, and the page says how many there are.
+    assert!(page.contains("(there are 1)"), "{page}");
+}

@@ -393,3 +393,69 @@ async fn a_message_is_read_with_what_came_before_it_not_after() {
         40
     );
 }
+
+/// The weekly review finds the day's answers whose entry the customer chose from a "Did you
+/// mean" (their own labels), and only those; the random sample draws from every answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_finds_the_days_chosen_answers_and_only_those() {
+    use handoff::message::AnswerRef;
+    use handoff::ports::Reviews;
+    let direct = aws().await;
+    let table = fresh_table(&direct, "choices").await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), &table);
+    let now = Utc::now();
+    let ts = now.timestamp_millis();
+    for i in 0..12 {
+        let conv = ConversationKey::new(Channel::Messenger, PAGE, format!("70000000000011{i:02}"));
+        let mut m = reply(&conv, &format!("reply-m_{i}"), ts + i);
+        m.answer = Some(AnswerRef {
+            entry: if i % 4 == 0 {
+                "delivery-time"
+            } else {
+                "returns"
+            }
+            .into(),
+            confidence: 0.9,
+            trace: None,
+            question: Some(format!("question {i} about delivery")),
+            chosen: i % 4 == 0,
+        });
+        store
+            .record_send(&m, &Delivery::Sent(format!("m_out_{i}")))
+            .await
+            .unwrap();
+    }
+    let mut chosen = store.chosen_answers(now.date_naive(), 100).await.unwrap();
+    chosen.sort_by_key(|c| c.at);
+    let questions: Vec<&str> = chosen.iter().map(|c| c.question.as_str()).collect();
+    assert_eq!(
+        questions,
+        [
+            "question 0 about delivery",
+            "question 4 about delivery",
+            "question 8 about delivery"
+        ]
+    );
+    assert!(chosen.iter().all(|c| c.entry == "delivery-time"));
+    assert_eq!(
+        store
+            .chosen_answers(now.date_naive(), 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .chosen_answers(now.date_naive() - Duration::days(1), 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .sample_answers(now.date_naive(), 100)
+            .await
+            .unwrap()
+            .len(),
+        12
+    );
+}

@@ -161,8 +161,13 @@ fn read_labelled(
         let m = if line.contains("\"handoff.case\"") {
             let case = handoff::cases::Case::parse(&line)
                 .map_err(|e| format!("{messages}:{}: {e}", n + 1))?;
-            match handoff::review::evaluate::labelled_history(&[case], &[], &Default::default())
-                .pop()
+            match handoff::review::evaluate::labelled_history(
+                &[case],
+                &[],
+                &[],
+                &Default::default(),
+            )
+            .pop()
             {
                 Some(m) => m,
                 None => {

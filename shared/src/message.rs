@@ -84,6 +84,10 @@ pub struct AnswerRef {
     /// The customer's words it answered (cut to 500 characters), for the weekly review's sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// The customer chose this entry from a "Did you mean": their own label for `question`,
+    /// which the weekly review reads as one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chosen: bool,
 }
 
 impl Message {

@@ -42,11 +42,13 @@ pub(super) fn plan_reply(
         }
     };
     let question = answered_question(decision, snapshot);
+    let chosen = customer_chose(decision);
     let answer = |entry: &str, confidence: f64, trace| AnswerRef {
         entry: entry.to_string(),
         confidence,
         trace: Some(trace),
         question: question.clone(),
+        chosen,
     };
     Plan::Reply(Box::new(match &decision.outcome {
         Outcome::Escalate { .. } => return Plan::Escalate,
@@ -98,11 +100,7 @@ pub(super) fn plan_reply(
 fn answered_question(decision: &Decision, snapshot: &ConversationSnapshot) -> Option<String> {
     // A choice answers the question the customer was asked about, not the button's words: the
     // record is the customer's own label for that question.
-    let chose = decision
-        .trace
-        .steps
-        .iter()
-        .any(|s| s.check == "choice" && s.fired);
+    let chose = customer_chose(decision);
     let asked_about = snapshot
         .state
         .pending_confirmation
@@ -119,6 +117,15 @@ fn answered_question(decision: &Decision, snapshot: &ConversationSnapshot) -> Op
                 .and_then(|m| m.text.clone())
         })
         .map(|t| t.chars().take(500).collect())
+}
+
+/// The customer picked one of the entries a "Did you mean" offered.
+fn customer_chose(decision: &Decision) -> bool {
+    decision
+        .trace
+        .steps
+        .iter()
+        .any(|s| s.check == "choice" && s.fired)
 }
 
 /// The decision's trace with the proposal step.

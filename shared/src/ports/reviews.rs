@@ -30,4 +30,10 @@ pub trait Reviews: Send + Sync {
         day: NaiveDate,
         n: usize,
     ) -> Result<Vec<AnsweredSample>, StoreError>;
+    /// Up to `n` of `day`'s answers whose entry the customer chose from a "Did you mean".
+    async fn chosen_answers(
+        &self,
+        day: NaiveDate,
+        n: usize,
+    ) -> Result<Vec<AnsweredSample>, StoreError>;
 }

@@ -180,7 +180,7 @@ fn review_labels(
         })
         .flatten()
         .collect();
-    labelled_history(cases, &verdicts, &drafted)
+    labelled_history(cases, &verdicts, &review.choices, &drafted)
 }
 
 /// The proposals the form accepts that no earlier apply did.

@@ -22,6 +22,9 @@ pub const REVIEW_DAYS: i64 = 7;
 const LABEL_DAYS: i64 = 42;
 /// Answered conversations drawn for a right / wrong click.
 pub const SAMPLE_SIZE: usize = 10;
+/// The most "Did you mean" choices a review keeps as labels (the record stays far under
+/// DynamoDB's 400 KB item limit).
+const MAX_CHOICES: usize = 100;
 /// Weeks the digest compares.
 const WEEKS_SHOWN: u32 = 6;
 /// How long the review link works.
@@ -140,6 +143,25 @@ fn draws_per_day(from: DateTime<Utc>, answers: &[(NaiveDate, u64)]) -> Vec<(Naiv
     days.into_iter().map(|(d, _)| d).zip(take).collect()
 }
 
+/// The week's answers whose entry the customer chose from a "Did you mean": each is the
+/// customer's own label for the question they were asked about.
+async fn week_choices(
+    reviews: &dyn Reviews,
+    from: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<AnsweredSample>, FlowError> {
+    let mut choices = Vec::new();
+    for day in (0..REVIEW_DAYS).map(|i| (from + Duration::days(i)).date_naive()) {
+        let left = MAX_CHOICES - choices.len();
+        choices.extend(reviews.chosen_answers(day, left).await?);
+        if choices.len() >= MAX_CHOICES {
+            break;
+        }
+    }
+    choices.retain(|s| s.at >= from && s.at < end && !s.question.trim().is_empty());
+    Ok(choices)
+}
+
 async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let (reviews, versions) = stores(app)?;
     let (from, end) = reviewed_week(now);
@@ -184,6 +206,7 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
         sample.extend(reviews.sample_answers(day, n).await?);
     }
     sample.retain(|s| s.at >= from && s.at < end && !s.question.trim().is_empty());
+    let choices = week_choices(reviews, from, end).await?;
 
     Ok(Review {
         id: now.date_naive(),
@@ -194,6 +217,7 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
         version: current.version,
         proposals,
         sample,
+        choices,
         weeks: report.weeks,
         median_minutes_to_resume: report.median_minutes_to_resume,
         wordless,

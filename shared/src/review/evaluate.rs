@@ -23,12 +23,14 @@ pub const MIN_LABELS_TO_LOWER: usize = 100;
 pub const MIN_LABELS_TO_RAISE: usize = 20;
 
 /// What the labelled cases expect: "could have answered with X" → X, "needed a person" → a
-/// person; the sampled answers a person clicked: right → that entry, wrong → a person.
+/// person; the sampled answers a person clicked: right → that entry, wrong → a person; a
+/// customer's "Did you mean" choice: the question they were asked about → the entry they chose.
 /// `drafted` names the drafted entry an escalation's "could have handled it" label proposes: its
 /// message expects that entry (escalated before the entry exists, answered once it does).
 pub fn labelled_history(
     cases: &[Case],
     verdicts: &[(&AnsweredSample, bool)],
+    choices: &[AnsweredSample],
     drafted: &std::collections::HashMap<String, String>,
 ) -> Vec<LabelledMessage> {
     let mut out = Vec::new();
@@ -60,6 +62,10 @@ pub fn labelled_history(
             },
         });
     }
+    out.extend(choices.iter().map(|c| LabelledMessage {
+        text: c.question.clone(),
+        expect: Expectation::Answer(c.entry.clone()),
+    }));
     out
 }
 
@@ -305,6 +311,25 @@ mod tests {
             "one wrong in 100 is not proof of 2 %"
         );
         assert!(upper_bound(1, 10) > 0.25);
+    }
+
+    #[test]
+    fn a_customers_choice_is_a_label_for_the_question_they_were_asked_about() {
+        let choice = AnsweredSample {
+            key: "c|1".into(),
+            at: chrono::Utc::now(),
+            question: "tell me about delivery".into(),
+            entry: "delivery-time".into(),
+            answer: "2-4 working days.".into(),
+            confidence: 0.1,
+        };
+        let labels = labelled_history(&[], &[], &[choice], &Default::default());
+        assert_eq!(labels.len(), 1);
+        assert_eq!(labels[0].text, "tell me about delivery");
+        assert_eq!(
+            labels[0].expect,
+            Expectation::Answer("delivery-time".into())
+        );
     }
 
     #[test]

@@ -235,6 +235,14 @@ fn sample(v: &ReviewPageView<'_>) -> String {
             choice(&name, "", "not sure", Some(c.as_deref().unwrap_or("")))
         ));
     }
+    if !r.choices.is_empty() {
+        body.push_str(&format!(
+            "<p class=\"who\" id=\"choices\">Customers settled {} themselves by choosing from \"Did you mean\" (for example <q>{}</q> → <b>{}</b>); each counts as a label below.</p>",
+            crate::wording::counted(r.choices.len(), "question", "questions"),
+            text(&r.choices[0].question),
+            text(&r.choices[0].entry)
+        ));
+    }
     body
 }
 

@@ -80,6 +80,10 @@ pub struct Review {
     pub version: u32,
     pub proposals: Vec<Proposal>,
     pub sample: Vec<AnsweredSample>,
+    /// The week's answers whose entry the customer chose from a "Did you mean" (labels: the
+    /// question they were asked about → the entry they chose).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<AnsweredSample>,
     /// The last weeks, oldest first; the last is the reviewed one (its page may add the weeks
     /// since, to mark the versions that went live after it: `with_versions_since`).
     pub weeks: Vec<crate::report::Week>,
@@ -146,6 +150,7 @@ mod tests {
             version: 1,
             proposals: vec![],
             sample: vec![],
+            choices: vec![],
             weeks: vec![crate::report::Week {
                 start: day("2026-11-30"),
                 ..Default::default()

@@ -59,6 +59,10 @@ pub struct MessageItem {
     /// For an answer: the customer's words it answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asked: Option<String>,
+    /// For an answer: the customer chose its entry from a "Did you mean" (the weekly review
+    /// reads these as labels).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chosen: bool,
     /// An answer is also in the by-time index, under its day and a random key, so the weekly
     /// review draws a uniform sample of the week's answers with one query per day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,6 +137,7 @@ impl MessageItem {
                 _ => None,
             },
             asked: m.answer.as_ref().and_then(|a| a.question.clone()),
+            chosen: m.answer.as_ref().is_some_and(|a| a.chosen),
             gsi1pk: sampled_answer(m, delivery).map(answers_partition),
             gsi1sk: sampled_answer(m, delivery).map(|_| uuid::Uuid::new_v4().simple().to_string()),
             // From receipt, not Meta's timestamp: an old or wrong timestamp must not expire the
@@ -170,6 +175,7 @@ impl MessageItem {
                     confidence,
                     question: self.asked,
                     trace: self.trace,
+                    chosen: self.chosen,
                 }),
                 _ => None,
             },
@@ -380,6 +386,7 @@ mod tests {
             confidence: 0.9,
             trace: Some(trace),
             question: None,
+            chosen: false,
         });
         MessageItem::from_send(&m, &Delivery::Sent("m_out".into()))
     }

@@ -2,7 +2,7 @@
 //! revision for conditional saves), the rejected proposals' keys (`REVIEW`/`REJECTED`, a string
 //! set), and the sample of answers through the by-time index (`ANS#{day}`, random sort keys).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -186,36 +186,71 @@ impl Reviews for DynamoStore {
                 .send()
                 .await
                 .map_err(aws)?;
-            for item in out.items.unwrap_or_default() {
-                let get = |k: &str| {
-                    item.get(k)
-                        .and_then(|v| v.as_s().ok())
-                        .cloned()
-                        .unwrap_or_default()
-                };
-                let at = item
-                    .get("ts")
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .and_then(chrono::DateTime::from_timestamp_millis)
-                    .unwrap_or_default();
-                found.push(AnsweredSample {
-                    key: format!("{}|{}", get("pk"), get("sk")),
-                    at,
-                    question: get("asked"),
-                    entry: get("entry"),
-                    answer: get("text"),
-                    confidence: item
-                        .get("confidence")
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0.0),
-                });
-            }
+            found.extend(out.items.unwrap_or_default().iter().map(answered_sample));
             if found.len() >= n {
                 break;
             }
         }
         Ok(found)
+    }
+
+    async fn chosen_answers(
+        &self,
+        day: NaiveDate,
+        n: usize,
+    ) -> Result<Vec<AnsweredSample>, StoreError> {
+        // The day's answers, only the chosen ones returned: a read of the day's answers once a
+        // week (a "Did you mean" is rare, and a flag on the answer costs the answer path nothing).
+        let mut found = Vec::new();
+        let mut start = None;
+        while found.len() < n {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(ESCALATIONS_BY_TIME_INDEX)
+                .key_condition_expression("gsi1pk = :pk")
+                .filter_expression("chosen = :t")
+                .expression_attribute_values(":pk", s(answers_partition(day)))
+                .expression_attribute_values(":t", AttributeValue::Bool(true))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(aws)?;
+            found.extend(out.items.unwrap_or_default().iter().map(answered_sample));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        found.truncate(n);
+        Ok(found)
+    }
+}
+
+/// An answer's item in the by-time index as the review shows it.
+fn answered_sample(item: &HashMap<String, AttributeValue>) -> AnsweredSample {
+    let get = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    AnsweredSample {
+        key: format!("{}|{}", get("pk"), get("sk")),
+        at: item
+            .get("ts")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .unwrap_or_default(),
+        question: get("asked"),
+        entry: get("entry"),
+        answer: get("text"),
+        confidence: item
+            .get("confidence")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0),
     }
 }

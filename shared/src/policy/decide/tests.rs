@@ -209,6 +209,7 @@ fn bot_said(entry: &str) -> Message {
             confidence: 0.1,
             trace: None,
             question: None,
+            chosen: false,
         }),
     }
 }
