@@ -255,8 +255,11 @@ fn print_eval(
     }
     if let Some(p) = proposal {
         println!(
-            "\nThe weekly review would propose {:.3} (now {:.3}), from {} labels (each the knowledge has learnt read without itself): {}",
-            p.proposed, p.current, p.labels, p.why
+            "\nThe weekly review would propose {} (now {}), from {} labels (each the knowledge has learnt read without itself): {}",
+            handoff::review::evaluate::shown(p.proposed),
+            handoff::review::evaluate::shown(p.current),
+            p.labels,
+            p.why
         );
     }
 }
