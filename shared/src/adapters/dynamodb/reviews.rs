@@ -1,6 +1,7 @@
 //! `Reviews` on the table: one item per review (`REVIEW`/`R#{date}`, the review as JSON, a
 //! revision for conditional saves), the rejected proposals' keys (`REVIEW`/`REJECTED`, a string
-//! set), and the sample of answers through the by-time index (`ANS#{day}`, random sort keys).
+//! set), and the sample of answers through the by-time index (`ANS#{day}`, random sort keys), with
+//! the day's answers a customer chose from a "Did you mean" (`chosen`) through the same index.
 
 use std::collections::{HashMap, HashSet};
 
