@@ -607,4 +607,16 @@ answer = "30 days."
     );
     // One label, the choice: too few for a threshold, and the page says how many there are.
     assert!(page.contains("(there are 1)"), "{page}");
+    // It teaches its question to the entry chosen, unless it is kept in the calibration reserve.
+    assert!(!handoff::cases::in_reserve("tell me about delivery"));
+    let proposal = page
+        .split("<fieldset class=\"proposal\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no proposal on the review page: {page}"));
+    assert!(
+        proposal.contains("Answer with <b>delivery-time</b>")
+            && proposal.contains("tell me about delivery")
+            && proposal.contains("chose it from \"Did you mean\""),
+        "{proposal}"
+    );
 }

@@ -106,8 +106,9 @@ pub struct KnowledgeSuggestions {
 
 /// One labelled message in `RESERVE_EVERY` is kept out of the knowledge: a label the knowledge
 /// learnt as a question is answered word for word, so it says nothing more about the threshold.
-/// The reserve stays evidence of how the engine does on questions it never saw, which is what
-/// the weekly review's threshold proposal rests on.
+/// The reserve stays evidence of how the engine does on questions it never saw, as they stand
+/// (the review's before → after reads every label as it stands; its threshold reads a learnt
+/// label without itself).
 pub const RESERVE_EVERY: u64 = 3;
 
 /// Whether a labelled message belongs to the calibration reserve: decided by its words alone, so

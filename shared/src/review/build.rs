@@ -187,7 +187,8 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
     let knowledge = Knowledge::from_toml(&content.knowledge)
         .map_err(|e| FlowError::BadEvent(format!("the current knowledge file: {e}")))?;
     let rejected = reviews.rejected_proposals().await?;
-    let (proposals, wordless) = proposals(&cases, &knowledge, &rejected);
+    let choices = week_choices(reviews, from, end).await?;
+    let (proposals, wordless) = proposals(&cases, &choices, &knowledge, &rejected);
 
     let first_day = crate::report::monday(
         (last_moment - Duration::weeks(i64::from(WEEKS_SHOWN) - 1)).date_naive(),
@@ -206,7 +207,6 @@ async fn assemble(app: &App, now: DateTime<Utc>) -> Result<Review, FlowError> {
         sample.extend(reviews.sample_answers(day, n).await?);
     }
     sample.retain(|s| s.at >= from && s.at < end && !s.question.trim().is_empty());
-    let choices = week_choices(reviews, from, end).await?;
 
     Ok(Review {
         id: now.date_naive(),

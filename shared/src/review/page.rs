@@ -168,9 +168,14 @@ fn proposal(v: &ReviewPageView<'_>, p: &Proposal) -> String {
     ));
     match &p.change {
             Change::Question { entry, text: words } => body.push_str(&format!(
-                "<legend>Answer with <b>{}</b></legend><p>The customer wrote: <q>{}</q></p>",
+                "<legend>Answer with <b>{}</b></legend><p>The customer wrote: <q>{}</q>{}</p>",
                 text(entry),
-                text(words)
+                text(words),
+                if p.escalations.is_empty() {
+                    " and chose it from \"Did you mean\""
+                } else {
+                    ""
+                }
             )),
             Change::Outside { text: words } => body.push_str(&format!(
                 "<legend>Always a person</legend><p>The customer wrote: <q>{}</q> — the bot learns not to answer this.</p>",

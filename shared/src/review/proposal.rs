@@ -5,8 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::record::{Change, Proposal};
-use crate::cases::{apply_suggestions, knowledge_suggestions, Case, KnowledgeSuggestions};
+use super::record::{AnsweredSample, Change, Proposal};
+use crate::cases::{
+    apply_suggestions, in_reserve, knowledge_suggestions, Case, KnowledgeSuggestions,
+};
 use crate::policy::{content_terms, Knowledge};
 
 fn key_of(change: &Change) -> String {
@@ -31,10 +33,12 @@ fn sources(cases: &[Case], text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The proposals the labelled cases make, without what the knowledge already has and what was
-/// rejected before; and the labelled messages that have no words to learn from.
+/// The proposals the labelled cases and the customers' "Did you mean" choices make, without what
+/// the knowledge already has and what was rejected before; and the labelled messages that have no
+/// words to learn from.
 pub fn proposals(
     cases: &[Case],
+    choices: &[AnsweredSample],
     knowledge: &Knowledge,
     rejected: &HashSet<String>,
 ) -> (Vec<Proposal>, Vec<String>) {
@@ -65,6 +69,24 @@ pub fn proposals(
                 );
             }
         }
+    }
+    // A choice teaches its question to the entry chosen, as "could have answered with X" does
+    // (the calibration reserve kept out the same way); no escalation taught it.
+    for c in choices {
+        let text = c.question.trim();
+        let Some(e) = knowledge.get(&c.entry) else {
+            continue;
+        };
+        if text.is_empty() || in_reserve(text) || e.questions.iter().any(|q| q.trim() == text) {
+            continue;
+        }
+        push(
+            Change::Question {
+                entry: c.entry.clone(),
+                text: text.to_string(),
+            },
+            Vec::new(),
+        );
     }
     for text in &s.outside {
         if !knowledge.outside().iter().any(|x| x.trim() == text.trim()) {
@@ -166,6 +188,47 @@ answer = "2 days."
 "#;
 
     #[test]
+    fn a_customers_choice_proposes_its_question_unless_reserved_or_there() {
+        let k = Knowledge::from_toml(KNOWLEDGE).unwrap();
+        let chose = |question: &str, entry: &str| AnsweredSample {
+            key: format!("c|{question}"),
+            at: chrono::Utc::now(),
+            question: question.into(),
+            entry: entry.into(),
+            answer: String::new(),
+            confidence: 0.1,
+        };
+        let texts = [
+            "where is my parcel",
+            "parcel status please",
+            "track my parcel",
+            "is my parcel late",
+            "when will the parcel come",
+            "parcel still not here",
+        ];
+        let mut choices: Vec<AnsweredSample> =
+            texts.iter().map(|t| chose(t, "shipping-time")).collect();
+        // Already a question of the entry, and an entry the file does not have: nothing.
+        choices.push(chose("How long does shipping take?", "shipping-time"));
+        choices.push(chose("where is my parcel", "no-such-entry"));
+        let (all, _) = proposals(&[], &choices, &k, &HashSet::new());
+        let proposed: Vec<&str> = all
+            .iter()
+            .map(|p| match &p.change {
+                Change::Question { entry, text } if entry == "shipping-time" => text.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let expected: Vec<&str> = texts.iter().copied().filter(|t| !in_reserve(t)).collect();
+        assert!(
+            !expected.is_empty() && expected.len() < texts.len(),
+            "some in the reserve, some not"
+        );
+        assert_eq!(proposed, expected);
+        assert!(all.iter().all(|p| p.escalations.is_empty()));
+    }
+
+    #[test]
     fn proposes_what_is_new_and_never_what_was_rejected_or_is_there() {
         let k = Knowledge::from_toml(KNOWLEDGE).unwrap();
         let cases = [
@@ -199,7 +262,7 @@ answer = "2 days."
             ),
             case("e5", "gracias", "bot_could_handle", None, None),
         ];
-        let (all, wordless) = proposals(&cases, &k, &HashSet::new());
+        let (all, wordless) = proposals(&cases, &[], &k, &HashSet::new());
         assert_eq!(all.len(), 3, "{all:?}");
         assert_eq!(wordless, vec!["gracias".to_string()]);
         assert!(all.iter().any(|p| p.change
@@ -208,7 +271,7 @@ answer = "2 days."
                 text: "When does my parcel come?".into()
             }));
         let rejected: HashSet<String> = [all[0].key.clone()].into();
-        let (again, _) = proposals(&cases, &k, &rejected);
+        let (again, _) = proposals(&cases, &[], &k, &rejected);
         assert_eq!(again.len(), 2);
         assert!(again.iter().all(|p| p.key != all[0].key));
 
