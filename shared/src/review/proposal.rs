@@ -33,6 +33,24 @@ fn sources(cases: &[Case], text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the customers' "Did you mean" choices teach: each question to the entry chosen, as "could
+/// have answered with X" does (the calibration reserve kept out the same way), unless the entry
+/// has it or the file has no such entry.
+fn taught_by_choices<'a>(
+    choices: &'a [AnsweredSample],
+    knowledge: &'a Knowledge,
+) -> impl Iterator<Item = Change> + 'a {
+    choices.iter().filter_map(move |c| {
+        let text = c.question.trim();
+        let e = knowledge.get(&c.entry)?;
+        let new = !text.is_empty() && !e.questions.iter().any(|q| q.trim() == text);
+        (new && !in_reserve(text)).then(|| Change::Question {
+            entry: c.entry.clone(),
+            text: text.to_string(),
+        })
+    })
+}
+
 /// The proposals the labelled cases and the customers' "Did you mean" choices make, without what
 /// the knowledge already has and what was rejected before; and the labelled messages that have no
 /// words to learn from.
@@ -70,23 +88,9 @@ pub fn proposals(
             }
         }
     }
-    // A choice teaches its question to the entry chosen, as "could have answered with X" does
-    // (the calibration reserve kept out the same way); no escalation taught it.
-    for c in choices {
-        let text = c.question.trim();
-        let Some(e) = knowledge.get(&c.entry) else {
-            continue;
-        };
-        if text.is_empty() || in_reserve(text) || e.questions.iter().any(|q| q.trim() == text) {
-            continue;
-        }
-        push(
-            Change::Question {
-                entry: c.entry.clone(),
-                text: text.to_string(),
-            },
-            Vec::new(),
-        );
+    // No escalation taught these.
+    for change in taught_by_choices(choices, knowledge) {
+        push(change, Vec::new());
     }
     for text in &s.outside {
         if !knowledge.outside().iter().any(|x| x.trim() == text.trim()) {
