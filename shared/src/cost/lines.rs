@@ -57,9 +57,13 @@ pub(super) fn review_lines(messages: f64, escalations: f64, options: Options) ->
         + escalations * RESUME_INVOCATIONS;
     let reads_per_review = {
         // Six weeks of escalations through the index (half a unit per 4 KB) for the review, and
-        // 90 days of them for each of the page's measurements.
+        // 90 days of them for each of the page's measurements; and the week's answers read once
+        // for the customers' "Did you mean" choices (a filter reads every item it passes over).
         let weekly = escalations / 4.35;
-        (weekly * 6.0 + weekly * 13.0 * REVIEW_PAGE_INVOCATIONS) * ESCALATION_KB / 4.0 * 0.5 + 20.0
+        let answers_weekly = (messages - escalations).max(0.0) / 4.35;
+        (weekly * 6.0 + weekly * 13.0 * REVIEW_PAGE_INVOCATIONS) * ESCALATION_KB / 4.0 * 0.5
+            + answers_weekly * REPLY_KB / 4.0 * 0.5
+            + 20.0
     };
     let questions = 200.0;
     let version_kb = questions * VERSION_KB_PER_QUESTION + 30.0;
