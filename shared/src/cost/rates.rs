@@ -61,8 +61,9 @@ pub mod usage {
     /// twice a minute per busy environment, the sweep's function at each sweep.
     pub const VERSION_CHECKS_PER_BUSY_MONTH: f64 = 2.0 * 60.0 * 730.0;
     /// The weekly review: one invocation of the escalate function (~2 s: six weeks of
-    /// escalations through the index, seven sample queries, the week's chosen answers, the digest), 4.35 a month; its page
-    /// opened, previewed and applied once each (~3 s each: the engine measures before → after).
+    /// escalations through the index, seven sample queries, the week's chosen answers, the
+    /// digest), 4.35 a month; its page opened, previewed and applied once each (~3 s each: the
+    /// engine measures before → after).
     pub const REVIEWS_PER_MONTH: f64 = 4.35;
     pub const REVIEW_SECONDS: f64 = 2.0;
     pub const REVIEW_PAGE_INVOCATIONS: f64 = 3.0;
