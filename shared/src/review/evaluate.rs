@@ -124,9 +124,9 @@ pub fn refusal(before: &Measured, after: &Measured) -> Option<String> {
 
 /// Every label as evidence for the threshold (`judged` as `measure` returned it): a label the
 /// knowledge has not learnt as the bot reads it; one it has learnt, read by the engine without
-/// itself (a rule's decision stays as it is). Before this, only the unlearnt labels (the
-/// calibration reserve, one in three) counted, and a shop waited six weeks of `scripts/curve`
-/// for the 81 messages that needed a person a lower threshold rests on.
+/// itself (a rule's decision stays as it is). Counting only the unlearnt labels (the calibration
+/// reserve, one in three) would make a shop wait three times as long for the 81 messages that
+/// needed a person a lower threshold rests on (six weeks instead of three in `scripts/curve`).
 pub fn threshold_evidence(
     policy: &Policy,
     knowledge: &Knowledge,
