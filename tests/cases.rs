@@ -6,14 +6,9 @@ mod common;
 
 use chrono::{Datelike, Duration, Utc};
 use common::*;
-use handoff::adapters::dynamodb::items::EscalationItem;
 use handoff::adapters::DynamoStore;
 use handoff::conversation::{Channel, ConversationKey};
-use handoff::escalation::{
-    AnswersVerdict, Escalation, EscalationSummary, OutcomeLabel, ReasonCode, ResumedBy,
-    TranscriptLine,
-};
-use handoff::message::Role;
+use handoff::escalation::{AnswersVerdict, Escalation, OutcomeLabel, ResumedBy};
 use handoff::policy::Knowledge;
 use handoff::ports::Stats;
 
@@ -164,13 +159,6 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         .resumed_by
         .map(|_| created + Duration::minutes(seed.minutes_to_resume));
     Escalation {
-        transcript: vec![TranscriptLine {
-            at: created - Duration::seconds(1),
-            role: Role::Customer,
-            text: seed.text.into(),
-            attachments: vec![],
-        }],
-        notified_at: Some(created),
         reminded_at: seed.reminded.then(|| created + Duration::minutes(15)),
         resumed_at,
         resumed_by: seed.resumed_by,
@@ -178,19 +166,12 @@ fn escalation(i: usize, seed: &Seed) -> Escalation {
         note: seed.note.map(str::to_string),
         answer_entry: seed.entry.map(str::to_string),
         earlier_answers: seed.earlier,
-        ..Escalation::opened(
-            format!("{:013}-{:08x}", created.timestamp_millis(), i),
+        ..seeded_escalation(
+            i,
             ConversationKey::new(Channel::Messenger, PAGE, format!("7100000000000{i:03}")),
-            ReasonCode::from(seed.reason.to_string()),
-            format!("seeded {}", seed.reason),
-            EscalationSummary {
-                intent: "seeded".into(),
-                tried: vec![],
-                next_step: "x".into(),
-                ai_summary: None,
-            },
+            seed.reason,
+            seed.text,
             created,
-            created + Duration::hours(24),
         )
     }
 }
@@ -210,13 +191,7 @@ async fn export_replay_suggest_and_report_on_a_seeded_table() {
     .unwrap();
     let seeds = seeds();
     for (i, seed) in seeds.iter().enumerate() {
-        let item = serde_dynamo::to_item(EscalationItem::new(&escalation(i, seed))).unwrap();
-        ddb.put_item()
-            .table_name(&table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .unwrap();
+        put_escalation(&ddb, &table, &escalation(i, seed)).await;
     }
     let store = DynamoStore::new(ddb.clone(), &table);
     let today = Utc::now().date_naive();

@@ -387,9 +387,7 @@ fn open_keys(review: &handoff::review::Review) -> Vec<(String, handoff::review::
 /// the live policy.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_threshold_the_labels_support_goes_live_with_one_click() {
-    use handoff::escalation::{
-        Escalation, EscalationSummary, OutcomeLabel, ReasonCode, ResumedBy, TranscriptLine,
-    };
+    use handoff::escalation::{Escalation, OutcomeLabel, ResumedBy};
     let shop = LabelledShop::new();
     let dir = repo_path("artifacts/review-threshold");
     std::fs::create_dir_all(&dir).unwrap();
@@ -408,13 +406,6 @@ async fn the_threshold_the_labels_support_goes_live_with_one_click() {
     for (i, (text, entry)) in shop.labels.iter().enumerate() {
         let created = start + chrono::Duration::seconds(i as i64);
         let e = Escalation {
-            transcript: vec![TranscriptLine {
-                at: created - chrono::Duration::seconds(1),
-                role: handoff::message::Role::Customer,
-                text: text.clone(),
-                attachments: vec![],
-            }],
-            notified_at: Some(created),
             resumed_at: Some(created + chrono::Duration::minutes(1)),
             resumed_by: Some(ResumedBy::Link),
             outcome: Some(match entry {
@@ -422,35 +413,19 @@ async fn the_threshold_the_labels_support_goes_live_with_one_click() {
                 None => OutcomeLabel::NeededPerson,
             }),
             answer_entry: entry.clone(),
-            ..Escalation::opened(
-                format!("{:013}-{i:08x}", created.timestamp_millis()),
+            ..seeded_escalation(
+                i,
                 handoff::conversation::ConversationKey::new(
                     handoff::conversation::Channel::Messenger,
                     PAGE,
                     format!("73{i:014}"),
                 ),
-                ReasonCode::from("low_confidence".to_string()),
-                "seeded".into(),
-                EscalationSummary {
-                    intent: "seeded".into(),
-                    tried: vec![],
-                    next_step: "x".into(),
-                    ai_summary: None,
-                },
+                "low_confidence",
+                text,
                 created,
-                created + chrono::Duration::hours(24),
             )
         };
-        let item =
-            serde_dynamo::to_item(handoff::adapters::dynamodb::items::EscalationItem::new(&e))
-                .unwrap();
-        dev.dynamodb
-            .put_item()
-            .table_name(&dev.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .unwrap();
+        put_escalation(&dev.dynamodb, &dev.table, &e).await;
     }
 
     let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);

@@ -67,3 +67,55 @@ pub async fn open_as_policy(
         .await
         .unwrap()
 }
+
+/// An escalation seeded straight into a table (no pause, no notice), as if long handled: number
+/// `i` of the seed (its id), `text` the customer's one message, `reason` its reason code. Set the
+/// label, the resume and the rest per test.
+pub fn seeded_escalation(
+    i: usize,
+    conversation: handoff::conversation::ConversationKey,
+    reason: &str,
+    text: &str,
+    created: chrono::DateTime<chrono::Utc>,
+) -> handoff::escalation::Escalation {
+    use handoff::escalation::{Escalation, EscalationSummary, ReasonCode, TranscriptLine};
+    Escalation {
+        transcript: vec![TranscriptLine {
+            at: created - chrono::Duration::seconds(1),
+            role: handoff::message::Role::Customer,
+            text: text.into(),
+            attachments: vec![],
+        }],
+        notified_at: Some(created),
+        ..Escalation::opened(
+            format!("{:013}-{i:08x}", created.timestamp_millis()),
+            conversation,
+            ReasonCode::from(reason.to_string()),
+            format!("seeded {reason}"),
+            EscalationSummary {
+                intent: "seeded".into(),
+                tried: vec![],
+                next_step: "x".into(),
+                ai_summary: None,
+            },
+            created,
+            created + chrono::Duration::hours(24),
+        )
+    }
+}
+
+/// Writes `e` as its item, as the store would have.
+pub async fn put_escalation(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    e: &handoff::escalation::Escalation,
+) {
+    let item =
+        serde_dynamo::to_item(handoff::adapters::dynamodb::items::EscalationItem::new(e)).unwrap();
+    ddb.put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+}
