@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use common::repo_path;
+use common::{repo_path, DELIVERY_SHOP};
 use handoff::encoder::SentenceEncoder;
 use handoff::policy::ask::{CHOOSE, CHOOSE_NONE};
 use handoff::policy::{
@@ -40,43 +40,6 @@ fn semantic(source: &str) -> Knowledge {
         .with_encoder(encoder(), None)
 }
 
-/// A small shop: two delivery entries a customer can mean at once, and three others.
-const SHOP: &str = r#"
-[[entry]]
-id = "delivery-time"
-topic = "Delivery times"
-questions = ["How long does delivery take?", "When will my order arrive?", "How many days for shipping?", "Combien de temps pour la livraison ?", "Wie lange dauert die Lieferung?", "¿Cuánto tarda la entrega?", "Quanto tempo ci vuole per la consegna?"]
-answer = "2-4 working days."
-answers.fr = "2 à 4 jours ouvrés."
-answers.de = "2-4 Werktage."
-answers.es = "De 2 a 4 días laborables."
-answers.it = "Da 2 a 4 giorni lavorativi."
-
-[[entry]]
-id = "delivery-cost"
-topic = "Delivery costs"
-questions = ["How much does delivery cost?", "What are the shipping fees?", "Is shipping free?", "Combien coûte la livraison ?", "Was kostet die Lieferung?", "¿Cuánto cuesta la entrega?", "Quanto costa la consegna?"]
-answer = "Free from 50 EUR, else 4.90 EUR."
-
-[[entry]]
-id = "returns"
-topic = "Returns"
-questions = ["How do I return an item?", "Can I send something back?", "What is your return policy?"]
-answer = "30 days."
-
-[[entry]]
-id = "opening-hours"
-topic = "Opening hours"
-questions = ["When are you open?", "What are your opening hours?", "Are you open on Sunday?"]
-answer = "Tue-Sat 10-19."
-
-[[entry]]
-id = "product-advice"
-topic = "Product advice"
-questions = ["Which protein powder should I buy?", "What do you recommend to build muscle?", "I really don't know which one to take"]
-answer = "Our coaches recommend…"
-"#;
-
 fn decide_at(policy: &Policy, knowledge: &Knowledge, turn: Turn<'_>) -> handoff::policy::Decision {
     decide(policy, knowledge, turn, open_time())
 }
@@ -90,7 +53,7 @@ fn text_turn(text: &str) -> Turn<'_> {
 
 #[test]
 fn a_negation_in_one_question_does_not_hold_the_whole_entry() {
-    let k = semantic(SHOP);
+    let k = semantic(DELIVERY_SHOP);
     // "I really don't know which one to take" is one of product-advice's questions; the message
     // says no "not", and the question that makes the entry its best match says none either.
     for text in [
@@ -109,7 +72,7 @@ fn a_negation_in_one_question_does_not_hold_the_whole_entry() {
 
 #[test]
 fn a_file_earns_its_threshold_and_explain_says_which_decided() {
-    let k = semantic(SHOP);
+    let k = semantic(DELIVERY_SHOP);
     let earned = k
         .earned()
         .expect("with the encoder a file earns a threshold");
@@ -157,7 +120,7 @@ fn a_file_earns_its_threshold_and_explain_says_which_decided() {
         step.detail
     );
     // By words alone nothing is earned: the default holds.
-    let words = Knowledge::from_toml(SHOP).unwrap();
+    let words = Knowledge::from_toml(DELIVERY_SHOP).unwrap();
     assert_eq!(words.earned(), None);
     assert_eq!(
         policy.threshold_for(&words).source,
@@ -175,9 +138,9 @@ fn a_file_earns_its_threshold_and_explain_says_which_decided() {
 #[test]
 fn the_index_keeps_what_the_file_earned() {
     let index = std::env::temp_dir().join(format!("{}.index", common::unique("engine")));
-    let built = semantic(SHOP);
+    let built = semantic(DELIVERY_SHOP);
     std::fs::write(&index, built.index_bytes().unwrap()).unwrap();
-    let read = Knowledge::from_toml(SHOP)
+    let read = Knowledge::from_toml(DELIVERY_SHOP)
         .unwrap()
         .with_encoder(encoder(), Some(index.clone()));
     assert_eq!(read.earned(), built.earned());
@@ -454,7 +417,7 @@ fn asking_policy() -> Policy {
 
 #[test]
 fn two_entries_that_tie_are_asked_about_in_the_customers_language() {
-    let k = semantic(SHOP);
+    let k = semantic(DELIVERY_SHOP);
     // Across languages the engine is less sure of the pair: a smaller margin still.
     let policy =
         Policy::from_toml("[answers]\nconfidence_threshold = 0.01\nask_margin = 0.3\n").unwrap();
@@ -494,7 +457,7 @@ fn two_entries_that_tie_are_asked_about_in_the_customers_language() {
 
 #[test]
 fn a_tie_never_hides_a_rule() {
-    let k = semantic(SHOP);
+    let k = semantic(DELIVERY_SHOP);
     let policy = Policy::from_toml(
         "languages = [\"en\"]\n[answers]\nconfidence_threshold = 0.02\nask_margin = 1.0\n",
     )
@@ -523,7 +486,7 @@ fn a_tie_never_hides_a_rule() {
 
 #[test]
 fn a_choice_answers_something_else_hands_over_and_a_second_tie_escalates() {
-    let k = semantic(SHOP);
+    let k = semantic(DELIVERY_SHOP);
     let policy = asking_policy();
     let pending = PendingConfirmation {
         entry: "delivery-time".into(),

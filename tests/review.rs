@@ -499,29 +499,7 @@ async fn a_customers_choice_reaches_the_weekly_review_as_a_label() {
         "languages = [\"en\"]\n[answers]\nconfidence_threshold = 0.01\nask_margin = 0.3\n",
     )
     .unwrap();
-    std::fs::write(
-        &knowledge,
-        r#"
-[[entry]]
-id = "delivery-time"
-topic = "Delivery times"
-questions = ["How long does delivery take?", "When will my order arrive?", "How many days for shipping?"]
-answer = "2-4 working days."
-
-[[entry]]
-id = "delivery-cost"
-topic = "Delivery costs"
-questions = ["How much does delivery cost?", "What are the shipping fees?", "Is shipping free?"]
-answer = "Free from 50 EUR, else 4.90 EUR."
-
-[[entry]]
-id = "returns"
-topic = "Returns"
-questions = ["How do I return an item?", "Can I send something back?", "What is your return policy?"]
-answer = "30 days."
-"#,
-    )
-    .unwrap();
+    std::fs::write(&knowledge, DELIVERY_SHOP).unwrap();
     let dev =
         DevServer::start_with(&[("POLICY_FILE", &policy), ("KNOWLEDGE_FILE", &knowledge)]).await;
     let env: HashMap<String, String> = dev.env.iter().cloned().collect();

@@ -4,8 +4,8 @@
 //! By what each file helps with: `dev_server` (the process and the command line), `graph` (Meta's
 //! side), `team` (the topic, read as the team would), `webhooks` (bodies as Meta sends them),
 //! `escalations` (records as the policy function opens them), `rig` (an App in process),
-//! `aws_proxy` (counting and outages), `browser` (the pages), `review_schedule`, `labelled_shop`
-//! (a knowledge file that learnt all its labels).
+//! `aws_proxy` (counting and outages), `browser` (the pages), `review_schedule`, `shops`
+//! (knowledge files the tests share).
 // Every test binary includes the harness and uses a part of it.
 #![allow(dead_code, unused_imports)]
 
@@ -20,9 +20,9 @@ mod browser;
 mod dev_server;
 mod escalations;
 mod graph;
-mod labelled_shop;
 mod review_schedule;
 mod rig;
+mod shops;
 mod team;
 mod webhooks;
 
@@ -31,9 +31,9 @@ pub use browser::*;
 pub use dev_server::*;
 pub use escalations::*;
 pub use graph::*;
-pub use labelled_shop::*;
 pub use review_schedule::*;
 pub use rig::*;
+pub use shops::*;
 pub use team::*;
 pub use webhooks::*;
 

@@ -1,7 +1,47 @@
-//! A shop whose knowledge has learnt every label its team gave: each label is one of its
-//! questions or `[outside]` examples now. As they stand those labels say nothing of a threshold
-//! (each is answered exactly, or never); read without themselves they are the evidence the weekly
-//! review proposes a threshold from.
+//! Knowledge files the tests share: a small shop with two delivery entries a customer can mean at
+//! once, and a shop whose knowledge has learnt every label its team gave.
+
+/// A small shop: two delivery entries a customer can mean at once, and three others.
+pub const DELIVERY_SHOP: &str = r#"
+[[entry]]
+id = "delivery-time"
+topic = "Delivery times"
+questions = ["How long does delivery take?", "When will my order arrive?", "How many days for shipping?", "Combien de temps pour la livraison ?", "Wie lange dauert die Lieferung?", "¿Cuánto tarda la entrega?", "Quanto tempo ci vuole per la consegna?"]
+answer = "2-4 working days."
+answers.fr = "2 à 4 jours ouvrés."
+answers.de = "2-4 Werktage."
+answers.es = "De 2 a 4 días laborables."
+answers.it = "Da 2 a 4 giorni lavorativi."
+
+[[entry]]
+id = "delivery-cost"
+topic = "Delivery costs"
+questions = ["How much does delivery cost?", "What are the shipping fees?", "Is shipping free?", "Combien coûte la livraison ?", "Was kostet die Lieferung?", "¿Cuánto cuesta la entrega?", "Quanto costa la consegna?"]
+answer = "Free from 50 EUR, else 4.90 EUR."
+
+[[entry]]
+id = "returns"
+topic = "Returns"
+questions = ["How do I return an item?", "Can I send something back?", "What is your return policy?"]
+answer = "30 days."
+
+[[entry]]
+id = "opening-hours"
+topic = "Opening hours"
+questions = ["When are you open?", "What are your opening hours?", "Are you open on Sunday?"]
+answer = "Tue-Sat 10-19."
+
+[[entry]]
+id = "product-advice"
+topic = "Product advice"
+questions = ["Which protein powder should I buy?", "What do you recommend to build muscle?", "I really don't know which one to take"]
+answer = "Our coaches recommend…"
+"#;
+
+/// A shop whose knowledge has learnt every label its team gave: each label is one of its
+/// questions or `[outside]` examples now. As they stand those labels say nothing of a threshold
+/// (each is answered exactly, or never); read without themselves they are the evidence the weekly
+/// review proposes a threshold from.
 
 /// Six entries of 17 questions (four phrasings asked four ways, and one written once that shares
 /// fewer words with the rest: read without itself, the engine is less sure of it), 90 `[outside]`
