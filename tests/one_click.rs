@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-
 use common::*;
 use fantoccini::Locator;
 use serde_json::Value;
@@ -58,7 +56,6 @@ async fn h1(c: &fantoccini::Client) -> Option<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_team_answers_an_unsure_question_with_one_click() {
     let dev = DevServer::start().await;
-    let env: HashMap<String, String> = dev.env.iter().cloned().collect();
     let user = "7300000000000001";
     let doc = escalate(&dev, user, "m_oc_1", UNSURE, now_ms()).await;
     assert_eq!(doc["reason"]["code"], "low_confidence");
@@ -175,18 +172,7 @@ async fn the_team_answers_an_unsure_question_with_one_click() {
     assert_eq!(texts_to(&dev, user).await.len(), told.len() + 1);
 
     // The weekly review proposes the verdict as a question of shipping-time.
-    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
-    assert_eq!(code, 0, "{out}{err}");
-    let review = out.lines().last().unwrap().to_string();
-    let page = dev
-        .http()
-        .get(&review)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = dev.weekly_review().await;
     assert!(
         page.contains(UNSURE.trim_end_matches('?')) && page.contains("shipping-time"),
         "{page}"

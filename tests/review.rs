@@ -399,7 +399,6 @@ async fn the_threshold_the_labels_support_goes_live_with_one_click() {
     std::fs::write(&knowledge, &shop.knowledge).unwrap();
     let dev =
         DevServer::start_with(&[("POLICY_FILE", &policy), ("KNOWLEDGE_FILE", &knowledge)]).await;
-    let env: HashMap<String, String> = dev.env.iter().cloned().collect();
 
     // The labelled escalations, as the resume page leaves them.
     let start = chrono::Utc::now() - chrono::Duration::minutes(10);
@@ -428,12 +427,7 @@ async fn the_threshold_the_labels_support_goes_live_with_one_click() {
         put_escalation(&dev.dynamodb, &dev.table, &e).await;
     }
 
-    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
-    assert_eq!(code, 0, "{out}{err}");
-    let url = out.lines().last().unwrap().to_string();
-    let page = dev.http().get(&url).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let page = page.text().await.unwrap();
+    let (url, page) = dev.weekly_review().await;
     let threshold = page
         .split("<fieldset id=\"threshold\">")
         .nth(1)
@@ -502,7 +496,6 @@ async fn a_customers_choice_reaches_the_weekly_review_as_a_label() {
     std::fs::write(&knowledge, DELIVERY_SHOP).unwrap();
     let dev =
         DevServer::start_with(&[("POLICY_FILE", &policy), ("KNOWLEDGE_FILE", &knowledge)]).await;
-    let env: HashMap<String, String> = dev.env.iter().cloned().collect();
     let user = "7400000000000001";
     dev.post_signed(&customer_text(
         user,
@@ -535,18 +528,7 @@ async fn a_customers_choice_reaches_the_weekly_review_as_a_label() {
     })
     .await;
 
-    let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
-    assert_eq!(code, 0, "{out}{err}");
-    let url = out.lines().last().unwrap().to_string();
-    let page = dev
-        .http()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = dev.weekly_review().await;
     let choices = page
         .split("id=\"choices\">")
         .nth(1)

@@ -239,6 +239,18 @@ impl DevServer {
         }
     }
 
+    /// This week's review, built by hand as the schedule builds it (`handoff review now` at the
+    /// next schedule time), and its page as the link opens it: (the link, the page).
+    pub async fn weekly_review(&self) -> (String, String) {
+        let env: HashMap<String, String> = self.env.iter().cloned().collect();
+        let (code, out, err) = handoff_cli(&env, &["review", "now", "--at", &next_review_time()]);
+        assert_eq!(code, 0, "{out}{err}");
+        let url = out.lines().last().unwrap().to_string();
+        let page = self.http.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        (url, page.text().await.unwrap())
+    }
+
     /// The text of the bot's latest reply to `user`, once there is one.
     pub async fn reply_to(&self, user: &str) -> String {
         eventually("the bot's reply", || async {

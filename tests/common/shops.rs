@@ -42,7 +42,7 @@ answer = "Our coaches recommend…"
 /// questions or `[outside]` examples now. As they stand those labels say nothing of a threshold
 /// (each is answered exactly, or never); read without themselves they are the evidence the weekly
 /// review proposes a threshold from.
-
+///
 /// Six entries of 17 questions (four phrasings asked four ways, and one written once that shares
 /// fewer words with the rest: read without itself, the engine is less sure of it), 90 `[outside]`
 /// examples; and the 192 labels they were learnt from, as (text, the entry it expects or `None`
